@@ -1,0 +1,138 @@
+"""Payload models of every event and command on the bus.
+
+Changing a contract compatibly means adding optional fields; anything else is a
+new event type.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from duely_contracts.models import Contract, CustomerRef, InvoiceSnapshot, InvoiceSummary
+
+
+# --- invoicing -------------------------------------------------------------
+
+class OrganizationCreated(Contract):
+    id: str
+    name: str
+    test_mode: bool = True
+
+
+class CustomerCreated(CustomerRef):
+    organization_id: str
+
+
+class CustomerUpdated(CustomerRef):
+    organization_id: str
+
+
+class InvoiceIssued(Contract):
+    """Published at approval: the invoice has a number and is sent to the customer."""
+
+    invoice: InvoiceSnapshot
+
+
+class InvoicePaid(Contract):
+    invoice: InvoiceSnapshot
+    payment_id: str | None = None
+    paid_at: datetime
+
+
+class InvoicePastDue(Contract):
+    invoice: InvoiceSnapshot
+    days_overdue: int = 0
+
+
+class InvoiceVoided(Contract):
+    invoice: InvoiceSnapshot
+
+
+class InvoiceMarkedUncollectible(Contract):
+    invoice: InvoiceSnapshot
+
+
+# --- payments --------------------------------------------------------------
+
+class PaymentSucceeded(Contract):
+    payment_id: str
+    invoice_id: str
+    attempt_number: int
+    amount: int
+    currency: str
+    payment_method: str
+    gateway_reference: str | None = None
+    succeeded_at: datetime
+    invoice: InvoiceSummary
+
+
+class InvoicePaymentFailed(Contract):
+    """A charge attempt for an invoice failed; the invoice stays payable."""
+
+    invoice_id: str
+    attempt_number: int = Field(ge=1)
+    failure_code: str
+    failure_message: str
+    amount: int
+    currency: str
+    payment_method: str
+    failed_at: datetime
+    invoice: InvoiceSummary
+
+
+class PaymentMethodExpiring(Contract):
+    payment_method_id: str
+    customer: CustomerRef
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+# --- portal ----------------------------------------------------------------
+
+class InvoiceViewed(Contract):
+    invoice_id: str
+    invoice_number: str | None
+    viewed_at: datetime
+
+
+# --- dunning (requests to other services) ----------------------------------
+
+class InvoiceOverdueDetected(Contract):
+    """Dunning saw the due date pass unpaid; invoicing marks the invoice past due."""
+
+    invoice_id: str
+    due_date: date
+    detected_at: datetime
+
+
+# --- notifications ---------------------------------------------------------
+
+class InvoiceReminderSent(Contract):
+    invoice_id: str
+    invoice_number: str | None
+    template: str
+    recipients: list[str]
+    message_id: str
+    sent_at: datetime
+
+
+class EmailDelivered(Contract):
+    message_id: str
+    template: str
+    recipients: list[str]
+    invoice_id: str | None = None
+    delivered_at: datetime
+
+
+class WebhookDeliveryOutcome(Contract):
+    delivery_id: str
+    endpoint_id: str
+    event_id: str
+    event_type: str
+    succeeded: bool
+    attempts: int
+    status_code: int | None = None

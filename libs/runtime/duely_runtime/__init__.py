@@ -1,0 +1,1 @@
+"""Shared runtime of every Duely service (see README of the repository)."""

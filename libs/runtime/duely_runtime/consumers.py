@@ -1,0 +1,203 @@
+"""Kafka consumers on faust-streaming agents, wrapped for exactly-once effects.
+
+Delivery is at least once (the embedded broker cannot do Kafka transactions).
+Each event is handled in one database transaction that also records its id in
+the inbox, so a redelivered event changes nothing. A handler that keeps
+failing is retried a bounded number of times, then the event goes to the
+service's dead-letter topic and table, where the ops page can replay it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Awaitable, Callable
+
+import faust
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from duely_contracts import Envelope, all_topics, model_for
+from duely_runtime import context, metrics
+from duely_runtime.db import Database, insert_ignore
+from duely_runtime.tables import RuntimeTables
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope, BaseModel], Awaitable[None]]
+PARTITIONS = 4  # faust needs every topic's partition count to agree
+
+
+class PermanentError(Exception):
+    """A handler's way to say retrying cannot help: dead-letter at once."""
+
+
+@dataclass
+class Subscription:
+    event_type: str
+    handler: Handler
+
+    @property
+    def topic(self) -> str:
+        return self.event_type
+
+
+class EventConsumers:
+    def __init__(self, service: str, db: Database, tables: RuntimeTables, *, bootstrap_servers: str,
+                 max_attempts: int = 5, retry_backoff_s: float = 0.2, session_timeout_s: float = 6.0) -> None:
+        self.service = service
+        self.db = db
+        self.tables = tables
+        self.bootstrap_servers = bootstrap_servers
+        self.max_attempts = max_attempts
+        self.retry_backoff_s = retry_backoff_s
+        self.session_timeout_s = session_timeout_s
+        self.subscriptions: dict[str, Subscription] = {}
+        self.app: faust.App | None = None
+        self._dlq_producer: AIOKafkaProducer | None = None
+        self.ready = False
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return f"{self.service}.dead_letter"
+
+    def on(self, event_type: str) -> Callable[[Handler], Handler]:
+        model_for(event_type)  # fail at import time on a typo
+        if event_type in self.subscriptions:
+            raise ValueError(f"{self.service} already handles {event_type}")
+
+        def register(handler: Handler) -> Handler:
+            self.subscriptions[event_type] = Subscription(event_type, handler)
+            return handler
+        return register
+
+    def consumer_name(self, event_type: str) -> str:
+        return f"{self.service}:{event_type}"
+
+    # -- handling one message (used by the faust agents and by replays) ----------
+
+    async def process(self, event_type: str, raw: bytes) -> str:
+        """Handle one raw message; returns processed | duplicate | dead_lettered."""
+        subscription = self.subscriptions[event_type]
+        consumer = self.consumer_name(event_type)
+        try:
+            envelope = Envelope.from_bytes(raw)
+            payload = model_for(envelope.type).model_validate(envelope.data)
+        except (ValidationError, KeyError, ValueError) as exc:
+            await self._dead_letter(consumer, event_type, None, raw, f"undecodable: {exc}", 1)
+            return "dead_lettered"
+        started = time.perf_counter()
+        with context.bound(envelope.correlation_id, envelope.id):
+            for attempt in range(1, self.max_attempts + 1):
+                try:
+                    outcome = await self._handle_once(consumer, subscription, envelope, payload)
+                    metrics.EVENTS_CONSUMED.labels(consumer, outcome).inc()
+                    metrics.EVENT_LATENCY.labels(consumer).observe(time.perf_counter() - started)
+                    return outcome
+                except asyncio.CancelledError:
+                    raise
+                except PermanentError as exc:
+                    error, attempts = repr(exc), attempt
+                    break
+                except Exception as exc:  # retried: a deadlock, a broker hiccup, a bug fixed by replay
+                    error, attempts = repr(exc), attempt
+                    log.warning("handler failed", extra={"consumer": consumer, "event_id": envelope.id,
+                                                         "attempt": attempt, "error": error})
+                    if attempt < self.max_attempts:
+                        await asyncio.sleep(self.retry_backoff_s * 2 ** (attempt - 1))
+            log.error("event dead-lettered", extra={"consumer": consumer, "event_id": envelope.id})
+            await self._dead_letter(consumer, event_type, envelope.id, raw, error, attempts)
+            return "dead_lettered"
+
+    async def _handle_once(self, consumer: str, subscription: Subscription, envelope: Envelope,
+                           payload: BaseModel) -> str:
+        async with self.db.transaction() as session:
+            first_time = await insert_ignore(session, self.tables.inbox, {
+                "consumer": consumer, "event_id": envelope.id, "event_type": envelope.type,
+                "processed_at": datetime.now(timezone.utc)})
+            if not first_time:
+                return "duplicate"
+            await subscription.handler(session, envelope, payload)
+        return "processed"
+
+    async def _dead_letter(self, consumer: str, topic: str, event_id: str | None, raw: bytes, error: str,
+                           attempts: int) -> None:
+        metrics.DEAD_LETTERS.labels(consumer).inc()
+        async with self.db.transaction() as session:
+            await insert_ignore(session, self.tables.dead_letters, {
+                "consumer": consumer, "topic": topic, "event_id": event_id, "payload": raw.decode(errors="replace"),
+                "error": error[:4000], "attempts": attempts, "created_at": datetime.now(timezone.utc)})
+        if self._dlq_producer is not None:
+            await self._dlq_producer.send_and_wait(
+                self.dead_letter_topic, raw, key=(event_id or "").encode(),
+                headers=[("consumer", consumer.encode()), ("error", error[:500].encode())])
+
+    async def replay_dead_letter(self, dead_letter_id: int) -> str:
+        """Run a dead-lettered event through its handler again (the inbox still dedupes)."""
+        table = self.tables.dead_letters
+        async with self.db.transaction() as session:
+            row = (await session.execute(table.select().where(table.c.id == dead_letter_id))).first()
+            if row is None:
+                raise LookupError(dead_letter_id)
+            await session.execute(table.delete().where(table.c.id == dead_letter_id))
+        return await self.process(row.topic, row.payload.encode())
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def _build_app(self) -> faust.App:
+        brokers = ";".join(f"kafka://{s.strip()}" for s in self.bootstrap_servers.split(","))
+        app = faust.App(
+            f"duely-{self.service}", broker=brokers, store="memory://", web_enabled=False,
+            topic_partitions=PARTITIONS, broker_session_timeout=self.session_timeout_s,
+            broker_heartbeat_interval=1.0, consumer_auto_offset_reset="earliest",
+            producer_acks=-1, broker_commit_interval=1.0,
+        )
+        for subscription in self.subscriptions.values():
+            topic = app.topic(subscription.topic, key_serializer="raw", value_serializer="raw",
+                              partitions=PARTITIONS)
+            app.agent(topic, name=f"{self.service}.{subscription.event_type}", concurrency=1)(
+                self._agent_for(subscription.event_type))
+        return app
+
+    def _agent_for(self, event_type: str):
+        async def agent(stream):
+            async for value in stream:
+                await self.process(event_type, value)
+        return agent
+
+    async def start(self) -> None:
+        await ensure_topics(self.bootstrap_servers, all_topics() + [self.dead_letter_topic])
+        self._dlq_producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap_servers, acks="all")
+        await self._dlq_producer.start()
+        if self.subscriptions:
+            self.app = self._build_app()
+            await self.app.start()
+        self.ready = True
+
+    async def stop(self) -> None:
+        self.ready = False
+        if self.app is not None:
+            await self.app.stop()
+        if self._dlq_producer is not None:
+            await self._dlq_producer.stop()
+
+
+async def ensure_topics(bootstrap_servers: str, topics: list[str]) -> None:
+    """Create the topics up front with the partition count faust expects."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1) for t in topics if t not in existing]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except Exception as exc:  # a racing service created them first
+                log.info("create_topics: %s", exc)
+    finally:
+        await admin.close()

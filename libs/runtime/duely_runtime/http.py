@@ -1,0 +1,141 @@
+"""The HTTP edge every service shares: error shape, correlation ids, metrics,
+health endpoints and the ops page for dead letters."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import select, text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from duely_runtime import context, metrics
+from duely_runtime.errors import ApiError, error_body
+
+log = logging.getLogger(__name__)
+
+
+def param_from_loc(loc: tuple) -> str | None:
+    """('body', 'lines', 0, 'quantity') → 'lines[0].quantity'."""
+    parts = [p for p in loc if p not in ("body", "query", "path", "header")]
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif "[" in str(part) or "function-after" in str(part):
+            continue  # pydantic's internal validator names
+        else:
+            out += ("." if out else "") + str(part)
+    return out or None
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError):
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError):
+        first = exc.errors()[0]
+        if first.get("type") == "json_invalid":
+            return JSONResponse(error_body("invalid_request_error", "invalid_json",
+                                           "The request body is not valid JSON.", None), status_code=400)
+        param = param_from_loc(tuple(first.get("loc", ())))
+        code = "parameter_missing" if first.get("type") == "missing" else "parameter_invalid"
+        message = first.get("msg", "Invalid value")
+        if param:
+            message = f"{param}: {message}"
+        return JSONResponse(error_body("invalid_request_error", code, message, param), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException):
+        code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body("invalid_request_error", code, str(exc.detail), None),
+                            status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception):
+        log.exception("unhandled error")
+        return JSONResponse(error_body("api_error", "internal_error", "An unexpected error occurred.", None),
+                            status_code=500)
+
+
+def install_request_context(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def request_context(request: Request, call_next):
+        correlation = request.headers.get("x-correlation-id") or str(uuid.uuid4())
+        started = time.perf_counter()
+        with context.bound(correlation, f"req_{uuid.uuid4().hex[:16]}"):
+            response = await call_next(request)
+        route = request.scope.get("route")
+        route_path = getattr(route, "path", "unmatched")
+        metrics.HTTP_REQUESTS.labels(request.method, route_path, response.status_code).inc()
+        metrics.HTTP_LATENCY.labels(request.method, route_path).observe(time.perf_counter() - started)
+        response.headers["X-Correlation-Id"] = correlation
+        return response
+
+
+def install_ops_routes(app: FastAPI, runtime) -> None:
+    """/healthz (alive), /readyz (db + consumers + relay), /metrics, and /ops (dead letters)."""
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz():
+        return {"status": "ok", "service": runtime.name}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz():
+        checks = {"database": False, "consumers": runtime.consumers.ready, "relay": runtime.relay_running}
+        try:
+            async with runtime.db.transaction() as session:
+                await session.execute(text("SELECT 1"))
+            checks["database"] = True
+        except Exception:
+            log.exception("readiness: database check failed")
+        ok = all(checks.values())
+        return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks},
+                            status_code=200 if ok else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics():
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/ops/dead_letters", include_in_schema=False)
+    async def dead_letters(request: Request):
+        table = runtime.tables.dead_letters
+        async with runtime.db.transaction() as session:
+            rows = (await session.execute(select(table).order_by(table.c.id.desc()).limit(200))).mappings().all()
+        items = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows]
+        if "text/html" in request.headers.get("accept", ""):
+            return HTMLResponse(_ops_page(runtime.name, items))
+        return {"object": "list", "data": items}
+
+    @app.post("/ops/dead_letters/{dead_letter_id}/replay", include_in_schema=False)
+    async def replay(dead_letter_id: int):
+        try:
+            outcome = await runtime.consumers.replay_dead_letter(dead_letter_id)
+        except LookupError:
+            raise ApiError(404, "resource_missing", f"No such dead letter: {dead_letter_id}", param="id")
+        return {"id": dead_letter_id, "outcome": outcome}
+
+
+def _ops_page(service: str, items: list[dict]) -> str:
+    from html import escape
+    rows = "".join(
+        f"<tr><td>{i['id']}</td><td>{escape(i['consumer'])}</td><td>{escape(str(i['event_id']))}</td>"
+        f"<td>{i['attempts']}</td><td><pre>{escape(i['error'])}</pre></td><td>{i['created_at']}</td>"
+        f"<td><form method=post action='/ops/dead_letters/{i['id']}/replay'><button>Replay</button></form></td></tr>"
+        for i in items)
+    return (f"<!doctype html><title>{escape(service)} ops</title><h1>{escape(service)}: dead letters</h1>"
+            f"<p>{len(items)} shown. Metrics: <a href=/metrics>/metrics</a></p>"
+            f"<table border=1><tr><th>id</th><th>consumer</th><th>event</th><th>attempts</th><th>error</th>"
+            f"<th>at</th><th></th></tr>{rows}</table>")
+
+
+def json_dumps(value) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)

@@ -1,0 +1,76 @@
+"""`Idempotency-Key` on every POST, as Stripe does it.
+
+The first request with a key claims it; its response (any status below 500) is
+stored and replayed for a retry with the same key and body. The same key with
+another body is an error; a retry while the first is still running is a 409.
+Keys are scoped by the caller's credentials, so two organizations never share one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta, timezone
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import and_, delete, select, update
+
+from duely_runtime.db import Database, insert_ignore
+from duely_runtime.errors import error_body
+from duely_runtime.tables import RuntimeTables
+
+HEADER = "idempotency-key"
+STALE_LOCK = timedelta(seconds=60)  # a claim this old belongs to a request that died
+
+
+def install(app, db: Database, tables: RuntimeTables) -> None:
+    table = tables.idempotency_keys
+
+    @app.middleware("http")
+    async def idempotency(request: Request, call_next):
+        key = request.headers.get(HEADER)
+        if request.method != "POST" or not key:
+            return await call_next(request)
+        if len(key) > 255:
+            return JSONResponse(error_body("invalid_request_error", "parameter_invalid",
+                                           "Idempotency-Key must be at most 255 characters.", "Idempotency-Key"), 400)
+        scope = hashlib.sha256(request.headers.get("authorization", "").encode()).hexdigest()[:64]
+        body = await request.body()
+        request_hash = hashlib.sha256(request.url.path.encode() + b"\n" + body).hexdigest()
+        where = and_(table.c.scope == scope, table.c.key == key)
+        now = datetime.now(timezone.utc)
+        async with db.transaction() as session:
+            claimed = await insert_ignore(session, table, {
+                "scope": scope, "key": key, "request_hash": request_hash, "locked_at": now, "created_at": now})
+            if not claimed:
+                row = (await session.execute(select(table).where(where))).one()
+                if row.request_hash != request_hash:
+                    return JSONResponse(error_body(
+                        "idempotency_error", "idempotency_key_reused",
+                        "This Idempotency-Key was already used with a different request.", "Idempotency-Key"), 400)
+                if row.status_code is not None:
+                    return Response(row.response_body, status_code=row.status_code, media_type="application/json",
+                                    headers={"Idempotent-Replayed": "true"})
+                if _aware(row.locked_at) > now - STALE_LOCK:
+                    return JSONResponse(error_body(
+                        "conflict_error", "idempotency_key_in_use",
+                        "A request with this Idempotency-Key is still being processed; retry later.",
+                        "Idempotency-Key"), 409)
+                await session.execute(update(table).where(where).values(locked_at=now))
+        response = await call_next(request)
+        chunks = [chunk async for chunk in response.body_iterator]
+        payload = b"".join(chunks)
+        async with db.transaction() as session:
+            if response.status_code >= 500:
+                await session.execute(delete(table).where(where))  # let a retry run again
+            else:
+                await session.execute(update(table).where(where).values(
+                    status_code=response.status_code, response_body=payload.decode()))
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return Response(payload, status_code=response.status_code, headers=headers,
+                        media_type=response.media_type)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+

@@ -1,0 +1,121 @@
+"""`ServiceRuntime`: what one Duely service process is made of.
+
+    runtime = ServiceRuntime("payments", settings, Base.metadata, migrations_dir)
+    @runtime.consumers.on("invoice.issued")
+    async def remember_invoice(session, envelope, event): ...
+    runtime.add_worker(send_pending_emails)      # long-running background loops
+    app = runtime.create_app(routers=[api.router])
+
+The FastAPI lifespan applies migrations, starts the outbox relay, the faust
+consumers and the workers, and stops them in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from typing import AsyncIterator, Awaitable, Callable
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from duely_runtime import http, idempotency, logs
+from duely_runtime.auth import KeyVerifier, Lookup, remote_lookup
+from duely_runtime.consumers import EventConsumers
+from duely_runtime.db import Database
+from duely_runtime.migrations import upgrade_to_head_async
+from duely_runtime.outbox import Outbox, OutboxRelay
+from duely_runtime.settings import ServiceSettings
+from duely_runtime.tables import add_runtime_tables
+
+log = logging.getLogger(__name__)
+
+Worker = Callable[[], Awaitable[None]]
+
+
+class ServiceRuntime:
+    def __init__(self, name: str, settings: ServiceSettings, metadata: MetaData, migrations_dir: Path, *,
+                 key_lookup: Lookup | None = None) -> None:
+        settings.check_production_secrets()
+        self.name = name
+        self.settings = settings
+        self.metadata = metadata
+        self.migrations_dir = migrations_dir
+        self.tables = add_runtime_tables(metadata)
+        self.db = Database(settings.resolved_database_url())
+        self.outbox = Outbox(self.tables)
+        self.relay = OutboxRelay(self.db, self.outbox, settings.kafka_bootstrap_servers,
+                                 replay_window_s=settings.outbox_replay_window_s)
+        self.consumers = EventConsumers(
+            name, self.db, self.tables, bootstrap_servers=settings.kafka_bootstrap_servers,
+            max_attempts=settings.consumer_max_attempts, retry_backoff_s=settings.consumer_retry_backoff_s,
+            session_timeout_s=settings.kafka_session_timeout_s)
+        self.authenticate = KeyVerifier(key_lookup or remote_lookup(settings.invoicing_url, settings.internal_secret))
+        self._workers: list[Worker] = []
+        self._tasks: list[asyncio.Task] = []
+
+    @property
+    def relay_running(self) -> bool:
+        return any(t.get_name() == "outbox-relay" and not t.done() for t in self._tasks)
+
+    def add_worker(self, worker: Worker) -> Worker:
+        self._workers.append(worker)
+        return worker
+
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """FastAPI dependency: the request's one transaction, committed when the handler returns."""
+        async with self.db.transaction() as session:
+            yield session
+
+    async def migrate(self) -> None:
+        await upgrade_to_head_async(self.migrations_dir, self.db.url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        logs.configure(self.name, self.settings.log_level)
+        await self.migrate()
+        self._tasks.append(asyncio.create_task(self._supervise(self.relay.run), name="outbox-relay"))
+        await self.consumers.start()
+        for worker in self._workers:
+            self._tasks.append(asyncio.create_task(self._supervise(worker), name=worker.__name__))
+        log.info("service started", extra={"port": self.settings.http_port})
+        try:
+            yield
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._tasks.clear()
+            await self.consumers.stop()
+            await self.relay._close()
+            await self.db.dispose()
+
+    async def _supervise(self, worker: Worker) -> None:
+        """Keep a background loop alive: log a crash and start it again."""
+        while True:
+            try:
+                await worker()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("worker crashed; restarting", extra={"worker": worker.__name__})
+                await asyncio.sleep(1.0)
+
+    def create_app(self, routers: list[APIRouter], *, title: str | None = None) -> FastAPI:
+        app = FastAPI(title=title or f"Duely {self.name}", lifespan=self.lifespan)
+        http.install_error_handlers(app)
+        idempotency.install(app, self.db, self.tables)
+        http.install_request_context(app)  # outermost: binds the correlation id first
+        http.install_ops_routes(app, self)
+        for router in routers:
+            app.include_router(router)
+        return app
+
+    def serve(self, app: FastAPI) -> None:
+        import uvicorn
+        uvicorn.run(app, host=self.settings.http_host, port=self.settings.http_port, log_config=None,
+                    access_log=False, lifespan="on", timeout_graceful_shutdown=5)
