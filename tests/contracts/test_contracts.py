@@ -1,0 +1,65 @@
+"""Contracts: the envelope round-trips, every event is registered, the export is current."""
+
+from datetime import date, datetime, timezone
+
+import pytest
+from pydantic import ValidationError
+
+from duely_contracts import REGISTRY, Envelope, model_for, topic_for
+from duely_contracts.export import DEFAULT_PATH, build_document, render
+from duely_contracts.registry import WEBHOOK_EVENT_TYPES
+
+PRODUCT_WEBHOOK_EVENTS = {"invoice.issued", "invoice.viewed", "invoice.paid", "invoice.payment_failed",
+                          "invoice.past_due", "invoice.reminder_sent"}
+
+
+def test_the_six_webhook_events_of_the_product_are_registered():
+    assert set(WEBHOOK_EVENT_TYPES) == PRODUCT_WEBHOOK_EVENTS
+
+
+def test_topic_is_the_event_type():
+    for event_type in REGISTRY:
+        assert topic_for(event_type) == event_type
+
+
+def test_envelope_round_trip_keeps_every_field():
+    envelope = Envelope(type="invoice.viewed", organization_id="org_1", aggregate_id="inv_1", aggregate_version=3,
+                        correlation_id="corr", causation_id="cause",
+                        data={"invoice_id": "inv_1", "invoice_number": "INV-1",
+                              "viewed_at": datetime(2026, 1, 2, tzinfo=timezone.utc).isoformat()})
+    again = Envelope.from_bytes(envelope.to_bytes())
+    assert again == envelope
+    payload = model_for(again.type).model_validate(again.data)
+    assert payload.invoice_number == "INV-1"
+
+
+def test_envelope_rejects_unknown_fields_and_negative_versions():
+    with pytest.raises(ValidationError):
+        Envelope(type="x", organization_id="o", aggregate_id="a", aggregate_version=-1, correlation_id="c", data={})
+    with pytest.raises(ValidationError):
+        Envelope.model_validate({"type": "x", "organization_id": "o", "aggregate_id": "a", "aggregate_version": 1,
+                                 "correlation_id": "c", "data": {}, "surprise": 1})
+
+
+def test_payment_failed_requires_a_positive_attempt_number():
+    model = model_for("invoice.payment_failed")
+    summary = {"id": "inv_1", "number": "INV-1", "organization_name": "Acme", "currency": "usd", "total": 100,
+               "amount_due": 100, "due_date": date(2026, 1, 1).isoformat(),
+               "customer": {"id": "cus_1", "name": "Ann", "email": "ann@example.com"}}
+    base = {"invoice_id": "inv_1", "failure_code": "card_declined", "failure_message": "declined", "amount": 100,
+            "currency": "usd", "payment_method": "pm_card_chargeDeclined",
+            "failed_at": datetime.now(timezone.utc).isoformat(), "invoice": summary}
+    assert model.model_validate({**base, "attempt_number": 2}).attempt_number == 2
+    with pytest.raises(ValidationError):
+        model.model_validate({**base, "attempt_number": 0})
+
+
+def test_committed_asyncapi_document_is_current():
+    assert DEFAULT_PATH.read_text() == render(), "run: python -m duely_contracts.export"
+
+
+def test_asyncapi_document_has_a_channel_and_schema_per_event():
+    document = build_document()
+    assert set(document["channels"]) == set(REGISTRY)
+    for spec in REGISTRY.values():
+        assert spec.model.__name__ in document["components"]["schemas"]
