@@ -221,13 +221,14 @@ def main(argv: list[str] | None = None) -> None:
     """`python -m duely_devstack.sandbox_gateway --port 8420 --state-dir var/sandbox-gateway`."""
     parser = argparse.ArgumentParser(description="Stripe-compatible sandbox payment gateway (localstripe).")
     parser.add_argument("--port", type=int, default=8420)
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (0.0.0.0 only inside a container)")
     parser.add_argument("--state-dir", default="var/sandbox-gateway")
     parser.add_argument("--reset", action="store_true", help="forget all objects and idempotency keys first")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = build_app(args.state_dir, reset=args.reset)
-    log.info("sandbox gateway on http://127.0.0.1:%d, state in %s", args.port, args.state_dir)
-    web.run_app(app, host="127.0.0.1", port=args.port, print=None)
+    log.info("sandbox gateway on http://%s:%d, state in %s", args.host, args.port, args.state_dir)
+    web.run_app(app, host=args.host, port=args.port, print=None)
 
 
 if __name__ == "__main__":

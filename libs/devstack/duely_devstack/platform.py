@@ -1,0 +1,170 @@
+"""Start the whole platform as separate processes, the way `make run` does.
+
+`Platform` is also what the end-to-end tests drive (with Postgres URLs and
+other ports), so the tests exercise exactly what a newcomer runs. Each process
+logs JSON lines to `<var>/logs/<name>.log`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from duely_devstack.broker import broker_command
+from duely_devstack.net import wait_for_port_sync
+
+SERVICES = ("invoicing", "payments", "dunning", "notifications", "portal")
+INTERNAL_HEADER = "X-Duely-Internal-Secret"
+
+
+@dataclass
+class PlatformConfig:
+    var_dir: Path = Path("var")
+    base_port: int = 8000            # gateway; services at +1..+5 in SERVICES order
+    broker_port: int = 9092
+    smtp_port: int = 1025
+    stripe_port: int = 8420
+    database_urls: dict[str, str] = field(default_factory=dict)  # service → URL; empty = SQLite in var/
+    start_broker: bool = True         # False when DUELY_KAFKA_BOOTSTRAP_SERVERS points elsewhere
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def port(self, service: str) -> int:
+        return self.base_port if service == "gateway" else self.base_port + 1 + SERVICES.index(service)
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.port(service)}"
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.broker_port}"
+
+    @property
+    def maildir(self) -> Path:
+        return self.var_dir / "mail"
+
+
+class Platform:
+    def __init__(self, config: PlatformConfig) -> None:
+        self.config = config
+        self.procs: dict[str, subprocess.Popen] = {}
+        (config.var_dir / "logs").mkdir(parents=True, exist_ok=True)
+
+    # -- environment every service process shares ---------------------------------------
+
+    def env(self) -> dict[str, str]:
+        c = self.config
+        env = dict(os.environ)
+        env.update({
+            "PYTHONUNBUFFERED": "1",
+            "DUELY_VAR_DIR": str(c.var_dir),
+            "DUELY_KAFKA_BOOTSTRAP_SERVERS": c.bootstrap,
+            "DUELY_PUBLIC_BASE_URL": c.url("gateway"),
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(c.smtp_port),
+            "DUELY_PAYMENTS_STRIPE_API_BASE": f"http://127.0.0.1:{c.stripe_port}",
+            "DUELY_GATEWAY_HTTP_PORT": str(c.port("gateway")),
+        })
+        for service in SERVICES:
+            env[f"DUELY_{service.upper()}_URL"] = c.url(service)
+            env[f"DUELY_{service.upper()}_HTTP_PORT"] = str(c.port(service))
+            if service in c.database_urls:
+                env[f"DUELY_{service.upper()}_DATABASE_URL"] = c.database_urls[service]
+        env.update(c.extra_env)
+        return env
+
+    # -- processes ------------------------------------------------------------------------
+
+    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
+        log = open(self.config.var_dir / "logs" / f"{name}.log", "ab")
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=self.env(),
+                                start_new_session=True)  # Ctrl-C in the terminal reaches only us
+        self.procs[name] = proc
+        return proc
+
+    def start_infrastructure(self) -> None:
+        c = self.config
+        py = sys.executable
+        if c.start_broker:
+            self._spawn("broker", broker_command(c.broker_port))
+            wait_for_port_sync("127.0.0.1", c.broker_port, timeout=20)
+        self._spawn("smtp", [py, "-m", "duely_devstack.smtp_catcher", "--port", str(c.smtp_port),
+                             "--maildir", str(c.maildir)])
+        self._spawn("stripe", [py, "-m", "duely_devstack.sandbox_gateway", "--port", str(c.stripe_port),
+                               "--state-dir", str(c.var_dir / "sandbox-gateway")])
+        wait_for_port_sync("127.0.0.1", c.smtp_port, timeout=20)
+        wait_for_port_sync("127.0.0.1", c.stripe_port, timeout=20)
+
+    def start_service(self, service: str) -> None:
+        self._spawn(service, [sys.executable, "-m", f"duely_{service}"])
+
+    def start(self, timeout: float = 120.0) -> None:
+        self.start_infrastructure()
+        for service in SERVICES + ("gateway",):
+            self.start_service(service)
+        for service in SERVICES + ("gateway",):
+            self.wait_ready(service, timeout)
+
+    def wait_ready(self, service: str, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        url = self.config.url(service) + "/readyz"
+        while time.monotonic() < deadline:
+            proc = self.procs.get(service)
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"{service} exited with {proc.returncode}; see {self.log_path(service)}")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{service} not ready after {timeout}s; see {self.log_path(service)}")
+
+    def log_path(self, name: str) -> Path:
+        return self.config.var_dir / "logs" / f"{name}.log"
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: the process gets no chance to finish anything (crash tests)."""
+        proc = self.procs.pop(name)
+        proc.kill()
+        proc.wait()
+
+    def stop_process(self, name: str, timeout: float = 15.0) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def stop(self) -> None:
+        # Services first, then what they depend on.
+        for name in ("gateway",) + SERVICES[::-1] + ("stripe", "smtp", "broker"):
+            self.stop_process(name)
+
+    # -- demo organization ----------------------------------------------------------------
+
+    def seed_demo_org(self, name: str = "Demo Company") -> dict:
+        """Create the demo organization once; later runs reuse it (its key is kept in var/)."""
+        path = self.config.var_dir / "demo.json"
+        if path.exists():
+            return json.loads(path.read_text())
+        secret = self.env().get("DUELY_INTERNAL_SECRET", "embedded-dev-secret-not-for-production")
+        response = httpx.post(self.config.url("invoicing") + "/internal/organizations", json={"name": name},
+                              headers={INTERNAL_HEADER: secret}, timeout=10)
+        response.raise_for_status()
+        body = response.json()
+        demo = {"organization_id": body["organization"]["id"], "name": name, "api_key": body["api_key"]}
+        path.write_text(json.dumps(demo, indent=2))
+        path.chmod(0o600)
+        return demo

@@ -1,0 +1,73 @@
+"""`make run`: the whole platform on the embedded defaults, until Ctrl-C.
+
+    python -m duely_devstack.run [--var var]
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from pathlib import Path
+
+from duely_devstack.platform import SERVICES, Platform, PlatformConfig
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--var", default="var", help="state directory (SQLite files, mail, logs)")
+    args = parser.parse_args()
+    config = PlatformConfig(var_dir=Path(args.var).resolve())
+    platform = Platform(config)
+    stopping = False
+
+    def request_stop(*_):
+        nonlocal stopping
+        stopping = True
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    print("Starting Duely (broker, SMTP catcher, sandbox gateway, 5 services, API gateway)...", flush=True)
+    try:
+        platform.start()
+        demo = platform.seed_demo_org()
+        print(banner(config, demo), flush=True)
+        while not stopping:
+            for name, proc in list(platform.procs.items()):
+                if proc.poll() is not None:
+                    print(f"{name} exited with {proc.returncode}; see {platform.log_path(name)}", flush=True)
+                    stopping = True
+            time.sleep(0.5)
+    except Exception as exc:
+        print(f"start failed: {exc}", file=sys.stderr, flush=True)
+        platform.stop()
+        sys.exit(1)
+    print("\nStopping every process...", flush=True)
+    platform.stop()
+    print("Stopped. State is kept in", config.var_dir, flush=True)
+
+
+def banner(config: PlatformConfig, demo: dict) -> str:
+    services = "\n".join(f"  {s:<14} {config.url(s)}  (ops: {config.url(s)}/ops/dead_letters)" for s in SERVICES)
+    return f"""
+Duely is running.
+
+  API base URL    {config.url('gateway')}
+  Demo org        {demo['name']} ({demo['organization_id']})
+  Demo API key    {demo['api_key']}
+  Mailbox         {config.maildir}  (Maildir; every email sent lands here)
+  Stripe sandbox  http://127.0.0.1:{config.stripe_port}
+  Broker          {config.bootstrap}
+  Logs            {config.var_dir / 'logs'}
+
+Services (each also answers on its own port):
+{services}
+
+Try:  curl -s {config.url('gateway')}/v1/customers -H "Authorization: Bearer {demo['api_key']}"
+Press Ctrl-C to stop.
+"""
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from duely_dunning.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""Pure dunning logic: no I/O, no clock reads (callers pass `now`)."""

@@ -1,0 +1,37 @@
+"""Assembles the dunning service: runtime, consumers, timer worker, HTTP routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from duely_runtime.service import ServiceRuntime
+from duely_dunning import api, consumers
+from duely_dunning.clock import Clock
+from duely_dunning.models import Base
+from duely_dunning.settings import Settings
+from duely_dunning.workers import TimerWorker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def build(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    clock = clock or Clock()
+    runtime = ServiceRuntime("dunning", settings, Base.metadata, MIGRATIONS_DIR)
+    consumers.register(runtime, clock)
+    worker = TimerWorker(runtime.db, runtime.outbox, clock, tick_s=settings.timer_tick_s,
+                         batch_size=settings.timer_batch_size)
+    runtime.add_worker(worker.fire_due_timers_forever)
+    app = runtime.create_app([api.router(runtime, clock, settings)])
+    app.state.runtime = runtime
+    app.state.clock = clock
+    app.state.timer_worker = worker
+    return app
+
+
+def main() -> None:
+    settings = Settings()
+    app = build(settings)
+    app.state.runtime.serve(app)

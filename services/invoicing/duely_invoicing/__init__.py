@@ -1,0 +1,1 @@
+"""Duely invoicing: owner of organizations, API keys, customers and invoices."""

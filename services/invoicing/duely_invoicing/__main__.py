@@ -1,0 +1,3 @@
+from duely_invoicing.main import main
+
+main()

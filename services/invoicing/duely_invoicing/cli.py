@@ -1,0 +1,82 @@
+"""`duely`: operator commands against invoicing's database (Settings from the environment).
+
+    duely org create --name "Acme"   → {"organization_id", "name", "api_key"}
+    duely org list
+    duely key create --org org_...   → {"organization_id", "api_key_id", "api_key"}
+
+Commands use the same use cases as the API; the events they emit wait in the
+outbox until the running service's relay publishes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import typer
+
+from duely_runtime.db import Database
+from duely_runtime.errors import ApiError
+from duely_runtime.migrations import upgrade_to_head
+from duely_runtime.outbox import Outbox
+from duely_invoicing import repository, service, views
+from duely_invoicing.main import MIGRATIONS_DIR
+from duely_invoicing.models import RUNTIME_TABLES
+from duely_invoicing.settings import Settings
+
+app = typer.Typer(help="Duely operator commands.", no_args_is_help=True)
+org_app = typer.Typer(help="Organizations.", no_args_is_help=True)
+key_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(org_app, name="org")
+app.add_typer(key_app, name="key")
+
+
+def _run(work) -> dict | list:
+    """Migrate (blocking: alembic runs its own event loop), then run `work(session)` in one transaction."""
+    settings = Settings()
+    url = settings.resolved_database_url()
+    upgrade_to_head(MIGRATIONS_DIR, url)
+
+    async def main():
+        db = Database(url)
+        try:
+            async with db.transaction() as session:
+                return await work(session)
+        finally:
+            await db.dispose()
+    try:
+        return asyncio.run(main())
+    except ApiError as exc:
+        typer.echo(json.dumps(exc.body()), err=True)
+        raise typer.Exit(1)
+
+
+@org_app.command("create")
+def org_create(name: str = typer.Option(..., "--name", help="The organization's name.")) -> None:
+    """Create an organization and its first API key (shown once)."""
+    if not name.strip():
+        raise typer.BadParameter("must not be empty", param_hint="--name")
+
+    async def work(session):
+        organization, api_key = await service.create_organization(session, Outbox(RUNTIME_TABLES), name.strip())
+        return {"organization_id": organization.id, "name": organization.name, "api_key": api_key}
+    typer.echo(json.dumps(_run(work)))
+
+
+@org_app.command("list")
+def org_list() -> None:
+    """List organizations (never their keys)."""
+    async def work(session):
+        organizations = await repository.list_organizations(session)
+        return [{"organization_id": o.id, "name": o.name, "test_mode": o.test_mode,
+                 "created_at": views.utc(o.created_at).isoformat()} for o in organizations]
+    typer.echo(json.dumps(_run(work)))
+
+
+@key_app.command("create")
+def key_create(org: str = typer.Option(..., "--org", help="Organization id (org_...).")) -> None:
+    """Create another API key for an organization (shown once)."""
+    async def work(session):
+        key, api_key = await service.create_api_key(session, org)
+        return {"organization_id": key.organization_id, "api_key_id": key.id, "api_key": api_key}
+    typer.echo(json.dumps(_run(work)))

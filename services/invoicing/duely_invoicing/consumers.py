@@ -1,0 +1,16 @@
+"""Invoicing's reactions to other services' events (each inside its inbox transaction)."""
+
+from __future__ import annotations
+
+from duely_runtime.service import ServiceRuntime
+from duely_invoicing import service
+
+
+def register(runtime: ServiceRuntime) -> None:
+    @runtime.consumers.on("payment.succeeded")
+    async def record_payment(session, envelope, event):
+        await service.apply_payment(session, runtime.outbox, envelope, event)
+
+    @runtime.consumers.on("dunning.invoice_overdue")
+    async def mark_past_due(session, envelope, event):
+        await service.mark_past_due(session, runtime.outbox, envelope, event)

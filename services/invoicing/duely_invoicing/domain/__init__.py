@@ -1,0 +1,1 @@
+"""Pure invoicing logic (no I/O): money and rounding, tax, payment terms, numbering."""

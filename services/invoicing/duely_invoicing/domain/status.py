@@ -1,0 +1,32 @@
+"""The invoice status machine: which transition is legal from which status.
+
+draft → issued → paid; issued → past_due (once, when the due date passes
+unpaid); issued/past_due → void (only before any payment) or uncollectible;
+a payment completing an issued, past_due or uncollectible invoice makes it paid.
+"""
+
+from __future__ import annotations
+
+DRAFT, ISSUED, PAID, PAST_DUE, VOID, UNCOLLECTIBLE = "draft", "issued", "paid", "past_due", "void", "uncollectible"
+STATUSES = (DRAFT, ISSUED, PAID, PAST_DUE, VOID, UNCOLLECTIBLE)
+OPEN = (ISSUED, PAST_DUE)  # issued and still expected to be paid
+
+
+def can_approve(status: str) -> bool:
+    return status == DRAFT
+
+
+def can_void(status: str, amount_paid: int) -> bool:
+    return status in OPEN and amount_paid == 0
+
+
+def can_mark_uncollectible(status: str) -> bool:
+    return status in OPEN
+
+
+def can_become_past_due(status: str, amount_due: int) -> bool:
+    return status == ISSUED and amount_due > 0
+
+
+def can_accept_payment(status: str) -> bool:
+    return status in (ISSUED, PAST_DUE, UNCOLLECTIBLE)

@@ -1,0 +1,49 @@
+"""Endpoints for Duely's own services only (shared secret header), kept out of the OpenAPI document.
+
+Other services verify API keys here, the CLI/devstack creates organizations,
+and a service whose read model lags can fetch an invoice snapshot while a
+person is waiting.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from duely_contracts.models import InvoiceSnapshot
+from duely_runtime.auth import require_internal
+from duely_runtime.errors import ApiError
+from duely_runtime.service import ServiceRuntime
+from duely_invoicing import repository, schemas, service, views
+from duely_invoicing.settings import Settings
+
+
+def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
+    api = APIRouter(prefix="/internal", include_in_schema=False,
+                    dependencies=[Depends(require_internal(settings.internal_secret))])
+    # scope="function": commit before the response is sent, so a 2xx means the write is durable
+    # (the default "request" scope commits after the client already has its answer).
+    Session = Depends(runtime.session, scope="function")
+
+    @api.post("/auth/verify", response_model=schemas.PrincipalOut)
+    async def verify_key(body: schemas.VerifyKey, session: AsyncSession = Session):
+        principal = await repository.find_principal(session, body.key_hash)
+        if principal is None:
+            raise ApiError(404, "resource_missing", "No such API key.", param="key_hash")
+        return schemas.PrincipalOut(organization_id=principal.organization_id, api_key_id=principal.api_key_id)
+
+    @api.post("/organizations", status_code=201, response_model=schemas.OrganizationCreated)
+    async def create_organization(body: schemas.CreateOrganization, session: AsyncSession = Session):
+        organization, api_key = await service.create_organization(session, runtime.outbox, body.name)
+        return schemas.OrganizationCreated(
+            organization=schemas.OrganizationOut(id=organization.id, name=organization.name,
+                                                 test_mode=organization.test_mode,
+                                                 created_at=views.utc(organization.created_at)),
+            api_key=api_key)
+
+    @api.get("/invoices/{invoice_id}", response_model=InvoiceSnapshot)
+    async def invoice_snapshot(invoice_id: str, organization_id: str = Query(...),
+                               session: AsyncSession = Session):
+        return await service.invoice_snapshot(session, organization_id, invoice_id)
+
+    return api

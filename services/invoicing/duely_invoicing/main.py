@@ -1,0 +1,38 @@
+"""Assemble the invoicing service: runtime, consumers, routers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from duely_runtime.auth import Principal
+from duely_runtime.service import ServiceRuntime
+from duely_invoicing import api, consumers, internal_api, repository
+from duely_invoicing.models import Base
+from duely_invoicing.settings import Settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def build(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    async def local_key_lookup(key_hash: str) -> Principal | None:
+        # Invoicing owns the keys: verify them against its own table, in a short transaction.
+        async with runtime.db.transaction() as session:
+            return await repository.find_principal(session, key_hash)
+
+    # The name (default "invoicing") is also the consumer group: tests run a second copy under another name.
+    runtime = ServiceRuntime(settings.service_name, settings, Base.metadata, MIGRATIONS_DIR,
+                             key_lookup=local_key_lookup)
+    consumers.register(runtime)
+    app = runtime.create_app([api.router(runtime, settings), internal_api.router(runtime, settings)],
+                             title="Duely invoicing")
+    app.state.runtime = runtime
+    return app
+
+
+def main() -> None:
+    app = build()
+    app.state.runtime.serve(app)

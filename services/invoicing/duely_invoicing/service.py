@@ -1,0 +1,240 @@
+"""Invoicing's use cases: guard clauses, then the work, in the caller's transaction.
+
+Nothing here commits; the HTTP dependency or the consumer wrapper owns the
+transaction, and the outbox rows emitted here ride in it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from duely_contracts import Envelope
+from duely_contracts import events as ev
+from duely_runtime.auth import hash_key, new_api_key
+from duely_runtime.consumers import PermanentError
+from duely_runtime.errors import ApiError, conflict, invalid, not_found
+from duely_runtime.links import hosted_invoice_url
+from duely_runtime.outbox import Outbox
+from duely_runtime.settings import ServiceSettings
+from duely_invoicing import repository, schemas, views
+from duely_invoicing.domain import money, numbering, status, tax, terms
+from duely_invoicing.ids import new_id
+from duely_invoicing.models import ApiKey, Customer, Invoice, InvoiceLine, Organization
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --- organizations and API keys ---------------------------------------------------
+
+async def create_organization(session: AsyncSession, outbox: Outbox, name: str) -> tuple[Organization, str]:
+    """A new organization and its first API key; the plaintext key is returned once, never stored."""
+    organization = Organization(id=new_id("org"), name=name, test_mode=True, created_at=utcnow())
+    session.add(organization)
+    await session.flush()
+    _, plaintext = await create_api_key(session, organization.id)
+    await outbox.emit(session, "organization.created",
+                      ev.OrganizationCreated(id=organization.id, name=name, test_mode=organization.test_mode),
+                      organization_id=organization.id, aggregate_id=organization.id, aggregate_version=1)
+    return organization, plaintext
+
+
+async def create_api_key(session: AsyncSession, organization_id: str) -> tuple[ApiKey, str]:
+    if await repository.get_organization(session, organization_id) is None:
+        raise not_found("organization", organization_id, param="organization_id")
+    plaintext = new_api_key()
+    key = ApiKey(id=new_id("key"), organization_id=organization_id, key_hash=hash_key(plaintext),
+                 prefix=plaintext[:12], created_at=utcnow())
+    session.add(key)
+    await session.flush()
+    return key, plaintext
+
+
+# --- customers -----------------------------------------------------------------------
+
+async def create_customer(session: AsyncSession, outbox: Outbox, organization_id: str,
+                          data: schemas.CustomerCreate) -> Customer:
+    customer = Customer(id=new_id("cus"), organization_id=organization_id, name=data.name, email=str(data.email),
+                        cc_emails=[str(e) for e in data.cc_emails], version=1, created_at=utcnow())
+    session.add(customer)
+    await session.flush()
+    await outbox.emit(session, "customer.created",
+                      ev.CustomerCreated(organization_id=organization_id, **views.customer_ref(customer).model_dump()),
+                      organization_id=organization_id, aggregate_id=customer.id, aggregate_version=customer.version)
+    return customer
+
+
+async def get_customer(session: AsyncSession, organization_id: str, customer_id: str) -> Customer:
+    customer = await repository.get_customer(session, organization_id, customer_id)
+    if customer is None:
+        raise not_found("customer", customer_id)
+    return customer
+
+
+# --- invoices ------------------------------------------------------------------------
+
+async def create_invoice(session: AsyncSession, organization_id: str, data: schemas.InvoiceCreate) -> Invoice:
+    customer = await repository.get_customer(session, organization_id, data.customer_id)
+    if customer is None:
+        raise ApiError(400, "resource_missing", f"No such customer: '{data.customer_id}'", param="customer_id")
+    line_inputs = []
+    for i, line in enumerate(data.lines):
+        rates = tuple(tax.TaxRate(r.display_name, r.percentage, r.inclusive) for r in line.tax_rates)
+        if tax.mixes_inclusive_and_exclusive(rates):
+            raise invalid(f"lines[{i}].tax_rates", "A line's tax rates must be all inclusive or all exclusive.")
+        line_inputs.append(tax.LineInput(line.quantity, line.unit_amount, rates))
+    totals = tax.compute_totals(line_inputs)
+    for i, amount in enumerate(totals.line_amounts):
+        if amount > money.MAX_AMOUNT:
+            raise invalid(f"lines[{i}].quantity", f"quantity × unit_amount must not exceed {money.MAX_AMOUNT}.")
+    if totals.total > money.MAX_AMOUNT:
+        raise invalid("lines", f"The invoice total must not exceed {money.MAX_AMOUNT}.")
+
+    now = utcnow()
+    invoice = Invoice(
+        id=new_id("in"), organization_id=organization_id, customer_id=customer.id, number=None,
+        status=status.DRAFT, currency=data.currency, payment_terms=data.payment_terms, memo=data.memo,
+        subtotal=totals.subtotal, tax=totals.tax, total=totals.total, amount_paid=0, amount_due=totals.total,
+        tax_breakdown=[_breakdown_json(e) for e in totals.tax_breakdown], version=1, created_at=now, updated_at=now,
+    )
+    invoice.customer = customer
+    invoice.lines = [
+        InvoiceLine(id=new_id("il"), position=i, description=line.description,
+                    quantity=views.decimal_str(line.quantity), unit_amount=line.unit_amount, amount=amount,
+                    tax_rates=[{"display_name": r.display_name, "percentage": views.decimal_str(r.percentage),
+                                "inclusive": r.inclusive} for r in line.tax_rates])
+        for i, (line, amount) in enumerate(zip(data.lines, totals.line_amounts))
+    ]
+    session.add(invoice)
+    await session.flush()
+    return invoice
+
+
+def _breakdown_json(entry: tax.TaxBreakdownEntry) -> dict:
+    return {"display_name": entry.display_name, "percentage": views.decimal_str(entry.percentage),
+            "inclusive": entry.inclusive, "taxable_amount": entry.taxable_amount, "tax_amount": entry.tax_amount}
+
+
+async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: str, *,
+                      for_update: bool = False) -> Invoice:
+    invoice = await repository.get_invoice(session, organization_id, invoice_id, for_update=for_update)
+    if invoice is None:
+        raise not_found("invoice", invoice_id)
+    return invoice
+
+
+async def approve_invoice(session: AsyncSession, outbox: Outbox, settings: ServiceSettings, organization_id: str,
+                          invoice_id: str, *, now: datetime | None = None) -> Invoice:
+    """Issue a draft: number (gapless, taken in this transaction), due date, hosted link, `invoice.issued`."""
+    invoice = await get_invoice(session, organization_id, invoice_id, for_update=True)
+    if not status.can_approve(invoice.status):
+        raise conflict("invoice_not_draft", f"Only draft invoices can be approved; this one is {invoice.status}.")
+    now = now or utcnow()
+    counter = await repository.take_next_number(session, organization_id, numbering.DEFAULT_FORMAT)
+    invoice.number = numbering.format_number(numbering.DEFAULT_FORMAT, counter, now.date())
+    invoice.issued_at = now
+    invoice.due_date = terms.due_date(now.date(), invoice.payment_terms)
+    invoice.hosted_invoice_url = hosted_invoice_url(settings.public_base_url, settings.hosted_link_secret,
+                                                    organization_id, invoice.id)
+    _transition(invoice, status.ISSUED, now)
+    await _emit(session, outbox, "invoice.issued", invoice, lambda snap: ev.InvoiceIssued(invoice=snap))
+    return invoice
+
+
+async def void_invoice(session: AsyncSession, outbox: Outbox, organization_id: str, invoice_id: str) -> Invoice:
+    invoice = await get_invoice(session, organization_id, invoice_id, for_update=True)
+    if not status.can_void(invoice.status, invoice.amount_paid):
+        reason = "it has payments" if invoice.amount_paid else f"it is {invoice.status}"
+        raise conflict("invoice_not_voidable",
+                       f"Only issued or past-due invoices without payments can be voided; {reason}.")
+    _transition(invoice, status.VOID, utcnow())
+    await _emit(session, outbox, "invoice.voided", invoice, lambda snap: ev.InvoiceVoided(invoice=snap))
+    return invoice
+
+
+async def mark_uncollectible(session: AsyncSession, outbox: Outbox, organization_id: str,
+                             invoice_id: str) -> Invoice:
+    invoice = await get_invoice(session, organization_id, invoice_id, for_update=True)
+    if not status.can_mark_uncollectible(invoice.status):
+        raise conflict("invoice_not_open",
+                       f"Only issued or past-due invoices can be marked uncollectible; this one is {invoice.status}.")
+    _transition(invoice, status.UNCOLLECTIBLE, utcnow())
+    await _emit(session, outbox, "invoice.marked_uncollectible", invoice,
+                lambda snap: ev.InvoiceMarkedUncollectible(invoice=snap))
+    return invoice
+
+
+# --- reactions to other services' events -------------------------------------------
+
+async def apply_payment(session: AsyncSession, outbox: Outbox, envelope: Envelope,
+                        event: ev.PaymentSucceeded) -> None:
+    """Record a payment once (unique payment id); a payment that clears the balance makes the invoice paid."""
+    invoice = await repository.get_invoice(session, envelope.organization_id, event.invoice_id, for_update=True)
+    if invoice is None:
+        raise PermanentError(f"payment {event.payment_id} for unknown invoice {event.invoice_id}")
+    if invoice.status == status.DRAFT:
+        raise PermanentError(f"payment {event.payment_id} for draft invoice {invoice.id}")
+    if event.currency.lower() != invoice.currency:
+        raise PermanentError(f"payment {event.payment_id} in {event.currency}, invoice in {invoice.currency}")
+    now = utcnow()
+    first_time = await repository.record_payment(session, {
+        "payment_id": event.payment_id, "invoice_id": invoice.id, "organization_id": invoice.organization_id,
+        "amount": event.amount, "currency": invoice.currency, "succeeded_at": event.succeeded_at,
+        "recorded_at": now})
+    if not first_time:
+        log.info("payment already applied", extra={"payment_id": event.payment_id, "invoice_id": invoice.id})
+        return
+    invoice.amount_paid += event.amount
+    invoice.amount_due = max(invoice.total - invoice.amount_paid, 0)
+    if not status.can_accept_payment(invoice.status):
+        # e.g. a void invoice: the money is on record (for a refund) but the status stays.
+        log.warning("payment on a closed invoice", extra={"invoice_id": invoice.id, "status": invoice.status})
+        _transition(invoice, invoice.status, now)
+        return
+    if invoice.amount_due > 0:
+        _transition(invoice, invoice.status, now)  # partial payment: a new version, same status
+        return
+    invoice.paid_at = event.succeeded_at
+    _transition(invoice, status.PAID, now)
+    await _emit(session, outbox, "invoice.paid", invoice,
+                lambda snap: ev.InvoicePaid(invoice=snap, payment_id=event.payment_id, paid_at=event.succeeded_at))
+
+
+async def mark_past_due(session: AsyncSession, outbox: Outbox, envelope: Envelope,
+                        event: ev.InvoiceOverdueDetected) -> None:
+    invoice = await repository.get_invoice(session, envelope.organization_id, event.invoice_id, for_update=True)
+    if invoice is None:
+        raise PermanentError(f"overdue notice for unknown invoice {event.invoice_id}")
+    if not status.can_become_past_due(invoice.status, invoice.amount_due):
+        return  # already past due, paid, void...: published once only
+    _transition(invoice, status.PAST_DUE, utcnow())
+    days = max(0, (event.detected_at.date() - invoice.due_date).days) if invoice.due_date else 0
+    await _emit(session, outbox, "invoice.past_due", invoice,
+                lambda snap: ev.InvoicePastDue(invoice=snap, days_overdue=days))
+
+
+# --- helpers -------------------------------------------------------------------------
+
+def _transition(invoice: Invoice, new_status: str, now: datetime) -> None:
+    invoice.status = new_status
+    invoice.version += 1
+    invoice.updated_at = now
+
+
+async def _emit(session: AsyncSession, outbox: Outbox, event_type: str, invoice: Invoice, make) -> None:
+    organization = await repository.get_organization(session, invoice.organization_id)
+    snapshot = views.invoice_snapshot(invoice, organization)
+    await outbox.emit(session, event_type, make(snapshot), organization_id=invoice.organization_id,
+                      aggregate_id=invoice.id, aggregate_version=invoice.version)
+
+
+async def invoice_snapshot(session: AsyncSession, organization_id: str, invoice_id: str):
+    invoice = await get_invoice(session, organization_id, invoice_id)
+    organization = await repository.get_organization(session, organization_id)
+    return views.invoice_snapshot(invoice, organization)

@@ -1,0 +1,65 @@
+"""Turning rows into what leaves the service: API bodies and event snapshots."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from duely_contracts.models import CustomerRef, InvoiceSnapshot
+from duely_contracts.models import InvoiceLine as LineContract
+from duely_contracts.models import TaxBreakdownEntry as BreakdownContract
+from duely_contracts.models import TaxRateApplied
+from duely_invoicing import schemas
+from duely_invoicing.models import Customer, Invoice, Organization
+
+
+def decimal_str(value: Decimal) -> str:
+    """Canonical decimal text without exponent: Decimal('10.00') → '10', '8.250' → '8.25'."""
+    return format(value.normalize(), "f")
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """SQLite hands timestamps back without their zone; everything we store is UTC."""
+    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+def customer_out(customer: Customer) -> schemas.CustomerOut:
+    return schemas.CustomerOut(id=customer.id, name=customer.name, email=customer.email,
+                               cc_emails=list(customer.cc_emails or []), created_at=utc(customer.created_at))
+
+
+def customer_ref(customer: Customer) -> CustomerRef:
+    return CustomerRef(id=customer.id, name=customer.name, email=customer.email,
+                       cc_emails=list(customer.cc_emails or []))
+
+
+def invoice_out(invoice: Invoice) -> schemas.InvoiceOut:
+    return schemas.InvoiceOut(
+        id=invoice.id, number=invoice.number, status=invoice.status, currency=invoice.currency,
+        customer_id=invoice.customer_id, customer=customer_out(invoice.customer),
+        subtotal=invoice.subtotal, tax=invoice.tax, total=invoice.total, amount_paid=invoice.amount_paid,
+        amount_due=invoice.amount_due, due_date=invoice.due_date, issued_at=utc(invoice.issued_at),
+        paid_at=utc(invoice.paid_at), payment_terms=invoice.payment_terms, memo=invoice.memo,
+        lines=[schemas.LineOut(id=line.id, description=line.description, quantity=line.quantity,
+                               unit_amount=line.unit_amount, amount=line.amount,
+                               tax_rates=[schemas.TaxRateOut(**rate) for rate in line.tax_rates])
+               for line in invoice.lines],
+        tax_breakdown=[schemas.TaxBreakdownOut(**entry) for entry in invoice.tax_breakdown],
+        hosted_invoice_url=invoice.hosted_invoice_url, version=invoice.version, created_at=utc(invoice.created_at),
+    )
+
+
+def invoice_snapshot(invoice: Invoice, organization: Organization) -> InvoiceSnapshot:
+    return InvoiceSnapshot(
+        id=invoice.id, organization_id=invoice.organization_id, organization_name=organization.name,
+        number=invoice.number, status=invoice.status, currency=invoice.currency,
+        customer=customer_ref(invoice.customer), payment_terms=invoice.payment_terms, memo=invoice.memo,
+        issued_at=utc(invoice.issued_at), due_date=invoice.due_date, subtotal=invoice.subtotal, tax=invoice.tax,
+        total=invoice.total, amount_paid=invoice.amount_paid, amount_due=invoice.amount_due,
+        lines=[LineContract(id=line.id, description=line.description, quantity=line.quantity,
+                            unit_amount=line.unit_amount, amount=line.amount,
+                            tax_rates=[TaxRateApplied(**rate) for rate in line.tax_rates])
+               for line in invoice.lines],
+        tax_breakdown=[BreakdownContract(**entry) for entry in invoice.tax_breakdown],
+        hosted_invoice_url=invoice.hosted_invoice_url, version=invoice.version,
+    )

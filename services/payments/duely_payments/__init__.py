@@ -1,0 +1,1 @@
+"""Duely payments: charges invoices through a Stripe-compatible gateway, exactly once."""

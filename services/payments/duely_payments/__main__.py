@@ -1,0 +1,3 @@
+from duely_payments.main import main
+
+main()

@@ -1,0 +1,78 @@
+"""HTTP: pay an invoice (public and internal), read payments and attempts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from duely_payments import repository as repo
+from duely_payments.schemas import (
+    InternalPayRequest, PayRequest, PaymentAttemptList, PaymentAttemptOut, PaymentList, PaymentOut,
+)
+from duely_payments.service import Charging, ChargeOutcome, charge_invoice, invoice_known_to
+from duely_runtime.auth import Principal, require_internal
+from duely_runtime.errors import error_body, not_found
+
+
+def _attempt_response(outcome: ChargeOutcome, *, failures_as_errors: bool) -> JSONResponse:
+    attempt = PaymentAttemptOut.of(outcome.attempt).model_dump(mode="json")
+    if attempt["status"] == "processing":  # the gateway did not answer yet; recovery finishes it
+        return JSONResponse(attempt, status_code=202)
+    if attempt["status"] == "failed" and failures_as_errors:
+        card = outcome.failure_type != "invalid_request_error"
+        body = error_body("card_error" if card else "invalid_request_error", attempt["failure_code"],
+                          attempt["failure_message"] or "The payment failed.", "payment_method")
+        body["error"]["payment_attempt"] = attempt  # as Stripe includes the payment_intent
+        return JSONResponse(body, status_code=402 if card else 400)
+    return JSONResponse(attempt, status_code=200)
+
+
+def router(runtime, charging: Charging) -> APIRouter:
+    api = APIRouter()
+
+    @api.post("/v1/invoices/{invoice_id}/pay", tags=["payments"])
+    async def pay_invoice(invoice_id: str, body: PayRequest | None = None,
+                          principal: Principal = Depends(runtime.authenticate)):
+        outcome = await charge_invoice(charging, organization_id=principal.organization_id, invoice_id=invoice_id,
+                                       payment_method=body.payment_method if body else None)
+        return _attempt_response(outcome, failures_as_errors=True)
+
+    @api.get("/v1/invoices/{invoice_id}/payment_attempts", response_model=PaymentAttemptList, tags=["payments"])
+    async def list_payment_attempts(invoice_id: str, principal: Principal = Depends(runtime.authenticate),
+                                    session: AsyncSession = Depends(runtime.session)):
+        await invoice_known_to(charging, session, principal.organization_id, invoice_id)
+        attempts = await repo.list_attempts(session, principal.organization_id, invoice_id)
+        return PaymentAttemptList(data=[PaymentAttemptOut.of(a) for a in attempts])
+
+    @api.get("/v1/payments", response_model=PaymentList, tags=["payments"])
+    async def list_payments(invoice_id: str | None = None, limit: int = Query(10, ge=1, le=100),
+                            starting_after: str | None = None,
+                            principal: Principal = Depends(runtime.authenticate),
+                            session: AsyncSession = Depends(runtime.session)):
+        cursor = None
+        if starting_after:
+            cursor = await repo.get_payment(session, principal.organization_id, starting_after)
+            if cursor is None:
+                raise not_found("payment", starting_after, param="starting_after")
+        payments = await repo.list_payments(session, principal.organization_id, invoice_id=invoice_id,
+                                            limit=limit + 1, starting_after=cursor)
+        return PaymentList(data=[PaymentOut.of(p) for p in payments[:limit]], has_more=len(payments) > limit)
+
+    @api.get("/v1/payments/{payment_id}", response_model=PaymentOut, tags=["payments"])
+    async def get_payment(payment_id: str, principal: Principal = Depends(runtime.authenticate),
+                          session: AsyncSession = Depends(runtime.session)):
+        payment = await repo.get_payment(session, principal.organization_id, payment_id)
+        if payment is None:
+            raise not_found("payment", payment_id)
+        return PaymentOut.of(payment)
+
+    @api.post("/internal/invoices/{invoice_id}/pay", tags=["internal"],
+              dependencies=[Depends(require_internal(runtime.settings.internal_secret))])
+    async def pay_invoice_internal(invoice_id: str, body: InternalPayRequest):
+        """For our own services (the portal's pay button): failures are a 200 with status failed."""
+        outcome = await charge_invoice(charging, organization_id=body.organization_id, invoice_id=invoice_id,
+                                       payment_method=body.payment_method)
+        return _attempt_response(outcome, failures_as_errors=False)
+
+    return api

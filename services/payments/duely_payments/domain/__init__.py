@@ -1,0 +1,1 @@
+"""Pure payment rules: no I/O, unit-tested exhaustively."""

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from duely_payments import api, consumers
+from duely_payments.gateway import CardGateway
+from duely_payments.invoicing_client import InvoicingClient
+from duely_payments.models import Base
+from duely_payments.service import Charging, recovery_worker
+from duely_payments.settings import Settings
+from duely_runtime.service import ServiceRuntime
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def build(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = ServiceRuntime("payments", settings, Base.metadata, MIGRATIONS)
+    charging = Charging(
+        db=runtime.db, outbox=runtime.outbox,
+        gateway=CardGateway(settings.stripe_api_key, settings.stripe_api_base),
+        invoicing=InvoicingClient(settings.invoicing_url, settings.internal_secret),
+        stale_attempt_after=timedelta(seconds=settings.stale_attempt_after_s))
+    consumers.register(runtime)
+    runtime.add_worker(recovery_worker(charging, settings.recovery_interval_s))
+    app = runtime.create_app(routers=[api.router(runtime, charging)], title="Duely payments")
+    app.state.runtime = runtime
+    app.state.charging = charging
+    return app
+
+
+def main() -> None:
+    app = build()
+    app.state.runtime.serve(app)

@@ -1,0 +1,98 @@
+"""Payments' own tables: the invoices read model, payment attempts and payments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Date, DateTime, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from duely_runtime.tables import add_runtime_tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Invoice(Base):
+    """What charging and the payment events need to know about a payable invoice.
+
+    Built from invoicing's events (event-carried state); `version` is the
+    invoice's aggregate_version, so a stale event never overwrites a newer one.
+    """
+
+    __tablename__ = "invoices"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64), index=True)
+    number: Mapped[str | None] = mapped_column(String(64))
+    organization_name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[int] = mapped_column(BigInteger)
+    amount_due: Mapped[int] = mapped_column(BigInteger)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    customer: Mapped[dict] = mapped_column(JSON)  # a CustomerRef: id, name, email, cc_emails
+    hosted_invoice_url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PaymentAttempt(Base):
+    """One try at charging an invoice. Written before the gateway call, completed after it.
+
+    `gateway_idempotency_key` is derived from the invoice and attempt number, so
+    repeating the call (after a crash) replays the first result: never two charges.
+    """
+
+    __tablename__ = "payment_attempts"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "attempt_number", name="uq_payment_attempts_invoice_number"),
+        # At most one attempt in flight per invoice, whatever the races.
+        Index("uq_payment_attempts_one_processing", "invoice_id", unique=True,
+              postgresql_where=text("status = 'processing'"), sqlite_where=text("status = 'processing'")),
+        # The recovery worker's scan: cost follows the number of stuck attempts only.
+        Index("ix_payment_attempts_recovery", "status", "next_check_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64), index=True)
+    invoice_id: Mapped[str] = mapped_column(String(64), index=True)
+    attempt_number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # processing | succeeded | failed
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    payment_method: Mapped[str] = mapped_column(String(255))
+    gateway_idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    gateway_reference: Mapped[str | None] = mapped_column(String(255))  # the PaymentIntent id
+    failure_code: Mapped[str | None] = mapped_column(String(100))
+    failure_message: Mapped[str | None] = mapped_column(Text)
+    payment_id: Mapped[str | None] = mapped_column(String(64))
+    correlation_id: Mapped[str | None] = mapped_column(String(64))  # the journey a recovery continues
+    gateway_checks: Mapped[int] = mapped_column(Integer, default=0)
+    next_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Payment(Base):
+    """Money collected for an invoice: one per succeeded attempt."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    invoice_id: Mapped[str] = mapped_column(String(64), index=True)
+    attempt_id: Mapped[str] = mapped_column(String(64), unique=True)
+    attempt_number: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    payment_method: Mapped[str] = mapped_column(String(255))
+    gateway_reference: Mapped[str | None] = mapped_column(String(255))  # PaymentIntent id
+    gateway_charge: Mapped[str | None] = mapped_column(String(255))  # Charge id
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_payments_org_created", "organization_id", "created_at"),)
+
+
+add_runtime_tables(Base.metadata)

@@ -1,0 +1,145 @@
+"""All of payments' SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from duely_contracts.models import InvoiceSnapshot
+from duely_payments.domain.charging import PROCESSING, SUCCEEDED
+from duely_payments.models import Invoice, Payment, PaymentAttempt
+
+
+def _insert(session: AsyncSession):
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+# -- invoices read model ----------------------------------------------------------
+
+async def apply_invoice_snapshot(session: AsyncSession, snapshot: InvoiceSnapshot, version: int,
+                                 now: datetime) -> None:
+    """Insert or update the invoice, unless what we hold is already as new or newer."""
+    values = {
+        "id": snapshot.id,
+        "organization_id": snapshot.organization_id,
+        "number": snapshot.number,
+        "organization_name": snapshot.organization_name,
+        "currency": snapshot.currency.lower(),
+        "total": snapshot.total,
+        "amount_due": snapshot.amount_due,
+        "due_date": snapshot.due_date,
+        "customer": snapshot.customer.model_dump(mode="json"),
+        "hosted_invoice_url": snapshot.hosted_invoice_url,
+        "status": snapshot.status,
+        "version": version,
+        "updated_at": now,
+    }
+    insert = _insert(session)(Invoice).values(**values)
+    await session.execute(insert.on_conflict_do_update(
+        index_elements=[Invoice.id],
+        set_={k: insert.excluded[k] for k in values if k not in ("id", "organization_id")},
+        where=Invoice.version < insert.excluded.version,
+    ))
+
+
+async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: str, *,
+                      for_update: bool = False) -> Invoice | None:
+    query = select(Invoice).where(Invoice.id == invoice_id, Invoice.organization_id == organization_id)
+    if for_update:
+        query = query.with_for_update()  # serializes two charges of one invoice (SQLite: BEGIN IMMEDIATE)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def get_invoice_by_id(session: AsyncSession, invoice_id: str) -> Invoice | None:
+    return await session.get(Invoice, invoice_id)
+
+
+# -- payment attempts -------------------------------------------------------------
+
+async def last_attempt_number(session: AsyncSession, invoice_id: str) -> int:
+    query = select(func.coalesce(func.max(PaymentAttempt.attempt_number), 0)).where(
+        PaymentAttempt.invoice_id == invoice_id)
+    return (await session.execute(query)).scalar_one()
+
+
+async def attempt_with_status(session: AsyncSession, invoice_id: str, status: str) -> PaymentAttempt | None:
+    query = (select(PaymentAttempt)
+             .where(PaymentAttempt.invoice_id == invoice_id, PaymentAttempt.status == status)
+             .order_by(PaymentAttempt.attempt_number.desc()).limit(1))
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def add_attempt(session: AsyncSession, attempt: PaymentAttempt) -> None:
+    session.add(attempt)
+    await session.flush()
+
+
+async def get_attempt(session: AsyncSession, attempt_id: str, *, for_update: bool = False) -> PaymentAttempt | None:
+    query = select(PaymentAttempt).where(PaymentAttempt.id == attempt_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_attempts(session: AsyncSession, organization_id: str, invoice_id: str) -> list[PaymentAttempt]:
+    query = (select(PaymentAttempt)
+             .where(PaymentAttempt.organization_id == organization_id, PaymentAttempt.invoice_id == invoice_id)
+             .order_by(PaymentAttempt.attempt_number))
+    return list((await session.execute(query)).scalars())
+
+
+async def claim_stuck_attempts(session: AsyncSession, now: datetime, lease: timedelta,
+                               limit: int = 20) -> list[PaymentAttempt]:
+    """Processing attempts whose check is due, leased for `lease` so no other worker takes them."""
+    query = (select(PaymentAttempt)
+             .where(PaymentAttempt.status == PROCESSING, PaymentAttempt.next_check_at <= now)
+             .order_by(PaymentAttempt.next_check_at).limit(limit)
+             .with_for_update(skip_locked=True))
+    attempts = list((await session.execute(query)).scalars())
+    for attempt in attempts:
+        attempt.next_check_at = now + lease
+        attempt.gateway_checks += 1
+    await session.flush()
+    return attempts
+
+
+async def postpone_check(session: AsyncSession, attempt_id: str, when: datetime) -> None:
+    await session.execute(update(PaymentAttempt)
+                          .where(PaymentAttempt.id == attempt_id, PaymentAttempt.status == PROCESSING)
+                          .values(next_check_at=when))
+
+
+# -- payments ---------------------------------------------------------------------
+
+async def add_payment(session: AsyncSession, payment: Payment) -> None:
+    session.add(payment)
+    await session.flush()
+
+
+async def has_succeeded_attempt(session: AsyncSession, invoice_id: str) -> bool:
+    return await attempt_with_status(session, invoice_id, SUCCEEDED) is not None
+
+
+async def get_payment(session: AsyncSession, organization_id: str, payment_id: str) -> Payment | None:
+    query = select(Payment).where(Payment.id == payment_id, Payment.organization_id == organization_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def list_payments(session: AsyncSession, organization_id: str, *, invoice_id: str | None, limit: int,
+                        starting_after: Payment | None) -> list[Payment]:
+    """Newest first, keyset-paginated on (created_at, id)."""
+    query = select(Payment).where(Payment.organization_id == organization_id)
+    if invoice_id:
+        query = query.where(Payment.invoice_id == invoice_id)
+    if starting_after is not None:
+        query = query.where(
+            (Payment.created_at < starting_after.created_at)
+            | ((Payment.created_at == starting_after.created_at) & (Payment.id < starting_after.id)))
+    query = query.order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit)
+    return list((await session.execute(query)).scalars())

@@ -1,0 +1,84 @@
+"""The API's request and response models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from duely_payments.models import Payment, PaymentAttempt
+
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PayRequest(RequestModel):
+    # Optional here so a missing or blank value gets one clear error from the use case.
+    payment_method: Annotated[str, StringConstraints(max_length=255)] | None = None
+
+
+class InternalPayRequest(PayRequest):
+    organization_id: Id
+
+
+class PaymentAttemptOut(BaseModel):
+    id: str
+    object: Literal["payment_attempt"] = "payment_attempt"
+    invoice_id: str
+    attempt_number: int
+    status: Literal["processing", "succeeded", "failed"]
+    amount: int
+    currency: str
+    payment_method: str
+    payment_id: str | None
+    gateway_reference: str | None
+    failure_code: str | None
+    failure_message: str | None
+    created_at: datetime
+    completed_at: datetime | None
+
+    @classmethod
+    def of(cls, attempt: PaymentAttempt) -> "PaymentAttemptOut":
+        return cls(id=attempt.id, invoice_id=attempt.invoice_id, attempt_number=attempt.attempt_number,
+                   status=attempt.status, amount=attempt.amount, currency=attempt.currency,
+                   payment_method=attempt.payment_method, payment_id=attempt.payment_id,
+                   gateway_reference=attempt.gateway_reference, failure_code=attempt.failure_code,
+                   failure_message=attempt.failure_message, created_at=attempt.created_at,
+                   completed_at=attempt.completed_at)
+
+
+class PaymentOut(BaseModel):
+    id: str
+    object: Literal["payment"] = "payment"
+    status: Literal["succeeded"] = "succeeded"
+    invoice_id: str
+    attempt_id: str
+    attempt_number: int
+    amount: int
+    currency: str
+    payment_method: str
+    gateway_reference: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, payment: Payment) -> "PaymentOut":
+        return cls(id=payment.id, invoice_id=payment.invoice_id, attempt_id=payment.attempt_id,
+                   attempt_number=payment.attempt_number, amount=payment.amount, currency=payment.currency,
+                   payment_method=payment.payment_method, gateway_reference=payment.gateway_reference,
+                   created_at=payment.created_at)
+
+
+class PaymentList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[PaymentOut]
+    has_more: bool
+
+
+class PaymentAttemptList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[PaymentAttemptOut]
+    has_more: bool = False

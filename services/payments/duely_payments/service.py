@@ -1,0 +1,202 @@
+"""Use cases: charge an invoice, record a charge's outcome, finish charges a crash left open.
+
+Charging spans two transactions on purpose: the attempt is committed before the
+gateway call (so a crash leaves a trace to finish), and the outcome after it.
+The gateway call carries the attempt's idempotency key, so finishing an
+attempt again (after a crash, or twice concurrently) can never charge twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from duely_contracts.events import InvoicePaymentFailed, PaymentSucceeded
+from duely_contracts.models import CustomerRef, InvoiceSnapshot, InvoiceSummary
+from duely_payments import repository as repo
+from duely_payments.domain.charging import (
+    FAILED, PROCESSING, SUCCEEDED, AttemptFacts, ChargePending, ChargeResult, attempt_idempotency_key,
+    not_payable_reason, recovery_delay,
+)
+from duely_payments.gateway import CardGateway
+from duely_payments.ids import new_id
+from duely_payments.invoicing_client import InvoicingClient
+from duely_payments.models import Invoice, Payment, PaymentAttempt
+from duely_runtime import context
+from duely_runtime.db import Database
+from duely_runtime.errors import conflict, invalid, not_found
+from duely_runtime.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Charging:
+    """What charging needs: our database and outbox, the card gateway, invoicing for lookups."""
+
+    db: Database
+    outbox: Outbox
+    gateway: CardGateway
+    invoicing: InvoicingClient
+    stale_attempt_after: timedelta = timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class ChargeOutcome:
+    attempt: PaymentAttempt
+    failure_type: str | None = None  # card_error | invalid_request_error when the attempt failed
+
+
+# -- charging an invoice now (HTTP: public and internal) ---------------------------
+
+async def charge_invoice(charging: Charging, *, organization_id: str, invoice_id: str,
+                         payment_method: str | None) -> ChargeOutcome:
+    payment_method = (payment_method or "").strip()
+    if not payment_method:
+        raise invalid("payment_method", "payment_method is required, e.g. 'pm_card_visa'.", code="parameter_missing")
+    async with charging.db.transaction() as session:
+        known = await repo.get_invoice(session, organization_id, invoice_id) is not None
+    snapshot = None if known else await charging.invoicing.fetch_invoice(organization_id, invoice_id)
+    try:
+        async with charging.db.transaction() as session:  # transaction 1: the attempt exists
+            attempt = await begin_attempt(session, organization_id=organization_id, invoice_id=invoice_id,
+                                          payment_method=payment_method, snapshot=snapshot, now=utcnow(),
+                                          check_after=charging.stale_attempt_after)
+    except IntegrityError:  # a concurrent request won the race for this invoice
+        raise conflict("payment_in_progress", "A payment for this invoice is already being processed.")
+    try:
+        result = await charging.gateway.charge(facts_of(attempt))
+    except ChargePending:
+        log.warning("charge left processing; the recovery worker will finish it", extra={"attempt_id": attempt.id})
+        return ChargeOutcome(attempt)
+    async with charging.db.transaction() as session:  # transaction 2: the outcome and its event
+        attempt = await record_outcome(session, charging.outbox, attempt.id, result, utcnow())
+    return ChargeOutcome(attempt, None if result.succeeded else result.failure_type)
+
+
+async def begin_attempt(session: AsyncSession, *, organization_id: str, invoice_id: str, payment_method: str,
+                        snapshot: InvoiceSnapshot | None, now: datetime, check_after: timedelta) -> PaymentAttempt:
+    if snapshot is not None:
+        await repo.apply_invoice_snapshot(session, snapshot, snapshot.version, now)
+    invoice = await repo.get_invoice(session, organization_id, invoice_id, for_update=True)
+    if invoice is None:
+        raise not_found("invoice", invoice_id)
+    if await repo.attempt_with_status(session, invoice_id, PROCESSING) is not None:
+        raise conflict("payment_in_progress", "A payment for this invoice is already being processed.")
+    reason = not_payable_reason(invoice.status, invoice.amount_due,
+                                already_paid=await repo.has_succeeded_attempt(session, invoice_id))
+    if reason:
+        raise conflict("invoice_not_payable", reason)
+    number = await repo.last_attempt_number(session, invoice_id) + 1
+    attempt = PaymentAttempt(
+        id=new_id("payatt"), organization_id=organization_id, invoice_id=invoice_id, attempt_number=number,
+        status=PROCESSING, amount=invoice.amount_due, currency=invoice.currency, payment_method=payment_method,
+        gateway_idempotency_key=attempt_idempotency_key(invoice_id, number),
+        correlation_id=context.current_correlation_id(), gateway_checks=0,
+        next_check_at=now + check_after, created_at=now)
+    await repo.add_attempt(session, attempt)
+    return attempt
+
+
+def facts_of(attempt: PaymentAttempt) -> AttemptFacts:
+    return AttemptFacts(attempt.id, attempt.organization_id, attempt.invoice_id, attempt.attempt_number,
+                        attempt.amount, attempt.currency, attempt.payment_method)
+
+
+# -- recording an outcome (shared by the HTTP path and recovery) ---------------------
+
+async def record_outcome(session: AsyncSession, outbox: Outbox, attempt_id: str, result: ChargeResult,
+                         now: datetime) -> PaymentAttempt:
+    """Complete a processing attempt and emit its event; an attempt already completed is left alone."""
+    attempt = await repo.get_attempt(session, attempt_id, for_update=True)
+    if attempt is None or attempt.status != PROCESSING:
+        return attempt
+    invoice = await repo.get_invoice_by_id(session, attempt.invoice_id)
+    attempt.gateway_reference = result.gateway_reference
+    attempt.completed_at = now
+    attempt.next_check_at = None
+    if result.succeeded:
+        payment = Payment(id=new_id("pay"), organization_id=attempt.organization_id, invoice_id=attempt.invoice_id,
+                          attempt_id=attempt.id, attempt_number=attempt.attempt_number, amount=attempt.amount,
+                          currency=attempt.currency, payment_method=attempt.payment_method,
+                          gateway_reference=result.gateway_reference, gateway_charge=result.gateway_charge,
+                          created_at=now)
+        await repo.add_payment(session, payment)
+        attempt.status, attempt.payment_id = SUCCEEDED, payment.id
+        await outbox.emit(session, "payment.succeeded", PaymentSucceeded(
+            payment_id=payment.id, invoice_id=attempt.invoice_id, attempt_number=attempt.attempt_number,
+            amount=attempt.amount, currency=attempt.currency, payment_method=attempt.payment_method,
+            gateway_reference=result.gateway_reference, succeeded_at=now, invoice=invoice_summary(invoice),
+        ), **_event_keys(attempt))
+    else:
+        attempt.status = FAILED
+        attempt.failure_code, attempt.failure_message = result.failure_code, result.failure_message
+        await outbox.emit(session, "invoice.payment_failed", InvoicePaymentFailed(
+            invoice_id=attempt.invoice_id, attempt_number=attempt.attempt_number,
+            failure_code=result.failure_code or "card_declined", failure_message=result.failure_message or "",
+            amount=attempt.amount, currency=attempt.currency, payment_method=attempt.payment_method,
+            failed_at=now, invoice=invoice_summary(invoice),
+        ), **_event_keys(attempt))
+    await session.flush()
+    return attempt
+
+
+def _event_keys(attempt: PaymentAttempt) -> dict:
+    # Keyed by invoice so one invoice's payment events stay ordered; attempts number its versions.
+    return {"organization_id": attempt.organization_id, "aggregate_id": attempt.invoice_id,
+            "aggregate_version": attempt.attempt_number}
+
+
+def invoice_summary(invoice: Invoice) -> InvoiceSummary:
+    return InvoiceSummary(id=invoice.id, number=invoice.number, organization_name=invoice.organization_name,
+                          currency=invoice.currency, total=invoice.total, amount_due=invoice.amount_due,
+                          due_date=invoice.due_date, customer=CustomerRef.model_validate(invoice.customer),
+                          hosted_invoice_url=invoice.hosted_invoice_url)
+
+
+# -- finishing attempts a crash left open (background worker) ------------------------
+
+async def finish_stuck_attempts(charging: Charging) -> int:
+    """Repeat the gateway call of each stuck attempt with its own key, then record the outcome."""
+    now = utcnow()
+    async with charging.db.transaction() as session:
+        claimed = [(facts_of(a), a.correlation_id, a.gateway_checks)
+                   for a in await repo.claim_stuck_attempts(session, now, lease=charging.stale_attempt_after)]
+    for facts, correlation_id, checks in claimed:
+        with context.bound(correlation_id, facts.id):
+            try:
+                result = await charging.gateway.charge(facts)
+            except ChargePending:
+                async with charging.db.transaction() as session:
+                    delay = recovery_delay(checks, base_s=charging.stale_attempt_after.total_seconds())
+                    await repo.postpone_check(session, facts.id, utcnow() + delay)
+                continue
+            async with charging.db.transaction() as session:
+                await record_outcome(session, charging.outbox, facts.id, result, utcnow())
+            log.info("finished a stuck payment attempt", extra={"attempt_id": facts.id, "status": result.status})
+    return len(claimed)
+
+
+def recovery_worker(charging: Charging, interval_s: float):
+    async def finish_stuck_payment_attempts() -> None:
+        while True:
+            await finish_stuck_attempts(charging)
+            await asyncio.sleep(interval_s)
+    return finish_stuck_payment_attempts
+
+
+# -- reads ---------------------------------------------------------------------------
+
+async def invoice_known_to(charging: Charging, session: AsyncSession, organization_id: str, invoice_id: str) -> None:
+    """404 unless the invoice belongs to the organization (asks invoicing when we never heard of it)."""
+    if await repo.get_invoice(session, organization_id, invoice_id) is None:
+        await charging.invoicing.fetch_invoice(organization_id, invoice_id)
