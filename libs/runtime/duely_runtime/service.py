@@ -66,7 +66,12 @@ class ServiceRuntime:
         return worker
 
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """FastAPI dependency: the request's one transaction, committed when the handler returns."""
+        """FastAPI dependency: the request's one transaction, committed when the handler returns.
+
+        Use it as `Depends(runtime.session, scope="function")`: FastAPI's default scope
+        would commit after the response is sent, so a client could be told 201 for a write
+        that then fails to commit.
+        """
         async with self.db.transaction() as session:
             yield session
 

@@ -40,7 +40,7 @@ def router(runtime, charging: Charging) -> APIRouter:
 
     @api.get("/v1/invoices/{invoice_id}/payment_attempts", response_model=PaymentAttemptList, tags=["payments"])
     async def list_payment_attempts(invoice_id: str, principal: Principal = Depends(runtime.authenticate),
-                                    session: AsyncSession = Depends(runtime.session)):
+                                    session: AsyncSession = Depends(runtime.session, scope="function")):
         await invoice_known_to(charging, session, principal.organization_id, invoice_id)
         attempts = await repo.list_attempts(session, principal.organization_id, invoice_id)
         return PaymentAttemptList(data=[PaymentAttemptOut.of(a) for a in attempts])
@@ -49,7 +49,7 @@ def router(runtime, charging: Charging) -> APIRouter:
     async def list_payments(invoice_id: str | None = None, limit: int = Query(10, ge=1, le=100),
                             starting_after: str | None = None,
                             principal: Principal = Depends(runtime.authenticate),
-                            session: AsyncSession = Depends(runtime.session)):
+                            session: AsyncSession = Depends(runtime.session, scope="function")):
         cursor = None
         if starting_after:
             cursor = await repo.get_payment(session, principal.organization_id, starting_after)
@@ -61,7 +61,7 @@ def router(runtime, charging: Charging) -> APIRouter:
 
     @api.get("/v1/payments/{payment_id}", response_model=PaymentOut, tags=["payments"])
     async def get_payment(payment_id: str, principal: Principal = Depends(runtime.authenticate),
-                          session: AsyncSession = Depends(runtime.session)):
+                          session: AsyncSession = Depends(runtime.session, scope="function")):
         payment = await repo.get_payment(session, principal.organization_id, payment_id)
         if payment is None:
             raise not_found("payment", payment_id)

@@ -1,0 +1,3 @@
+from duely_notifications.main import main
+
+main()

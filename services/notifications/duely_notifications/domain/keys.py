@@ -1,0 +1,35 @@
+"""Idempotency keys of emails, derived from their cause, and the Message-ID made from them.
+
+The same cause always yields the same key, so a replayed event inserts nothing
+new; the same key always yields the same Message-ID, so a resend after a crash
+between "sent" and "marked sent" is recognisably the same email.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def invoice_issued_key(invoice_id: str) -> str:
+    return f"invoice_issued:{invoice_id}"
+
+
+def payment_receipt_key(payment_id: str) -> str:
+    return f"payment_receipt:{payment_id}"
+
+
+def payment_failed_key(invoice_id: str, attempt_number: int) -> str:
+    return f"payment_failed:{invoice_id}:{attempt_number}"
+
+
+def invoice_reminder_key(invoice_id: str, n: int) -> str:
+    return f"invoice_reminder:{invoice_id}:{n}"
+
+
+def payment_method_expiring_key(payment_method_id: str, exp_month: int, exp_year: int) -> str:
+    return f"payment_method_expiring:{payment_method_id}:{exp_year:04d}-{exp_month:02d}"
+
+
+def message_id_header(idempotency_key: str, domain: str = "duely.local") -> str:
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"

@@ -1,0 +1,53 @@
+"""Entry point: `python -m duely_notifications` (port 8004)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from duely_runtime.service import ServiceRuntime
+
+from duely_notifications import api, consumers
+from duely_notifications.email_sender import EmailSender
+from duely_notifications.mailer import Mailer
+from duely_notifications.models import Base
+from duely_notifications.service import Notifications
+from duely_notifications.settings import Settings
+from duely_notifications.webhook_dispatcher import WebhookDispatcher
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def build(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = ServiceRuntime(settings.service_name, settings, Base.metadata, MIGRATIONS_DIR)
+    notifications = Notifications(settings)
+    consumers.register(runtime, notifications)
+
+    sender = EmailSender(runtime.db, runtime.outbox, notifications, Mailer(settings))
+    dispatcher = WebhookDispatcher(runtime.db, runtime.outbox, notifications)
+
+    async def send_emails() -> None:
+        await sender.run()
+
+    async def deliver_webhooks() -> None:
+        await dispatcher.run()
+
+    runtime.add_worker(send_emails)
+    runtime.add_worker(deliver_webhooks)
+
+    app = runtime.create_app(routers=[api.router(runtime, notifications)], title="Duely notifications")
+    app.state.runtime = runtime
+    app.state.notifications = notifications
+    return app
+
+
+def main() -> None:
+    settings = Settings()
+    app = build(settings)
+    app.state.runtime.serve(app)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""All SQL of the notifications service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from duely_runtime.db import insert_ignore
+
+from duely_notifications.models import Invoice, Message, Organization, WebhookDelivery, WebhookEndpoint
+
+
+async def _upsert_versioned(session: AsyncSession, model, row_id: str, values: dict[str, Any], version: int) -> bool:
+    """Insert, or overwrite when `version` is newer than the stored one; False for a stale update."""
+    if await insert_ignore(session, model.__table__, {"id": row_id, **values, "version": version}):
+        return True
+    result = await session.execute(
+        update(model).where(model.id == row_id, model.version < version).values(**values, version=version))
+    return result.rowcount == 1
+
+
+# -- read models --------------------------------------------------------------
+
+async def upsert_organization(session: AsyncSession, org_id: str, name: str, version: int) -> bool:
+    return await _upsert_versioned(session, Organization, org_id, {"name": name}, version)
+
+
+async def organization_name(session: AsyncSession, org_id: str) -> str | None:
+    return await session.scalar(select(Organization.name).where(Organization.id == org_id))
+
+
+async def upsert_invoice(session: AsyncSession, snapshot: dict[str, Any], version: int) -> bool:
+    values = {"organization_id": snapshot["organization_id"], "number": snapshot.get("number"),
+              "status": snapshot["status"], "snapshot": snapshot}
+    return await _upsert_versioned(session, Invoice, snapshot["id"], values, version)
+
+
+async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: str) -> Invoice | None:
+    return await session.scalar(select(Invoice).where(
+        Invoice.id == invoice_id, Invoice.organization_id == organization_id))
+
+
+# -- messages -----------------------------------------------------------------
+
+async def insert_message(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert-ignore on the idempotency key: False when this email was already queued."""
+    return await insert_ignore(session, Message.__table__, values)
+
+
+async def message_by_key(session: AsyncSession, idempotency_key: str) -> Message | None:
+    return await session.scalar(select(Message).where(Message.idempotency_key == idempotency_key))
+
+
+async def count_messages(session: AsyncSession, invoice_id: str, template: str) -> int:
+    return await session.scalar(select(func.count()).select_from(Message).where(
+        Message.invoice_id == invoice_id, Message.template == template)) or 0
+
+
+async def list_messages(session: AsyncSession, organization_id: str, invoice_id: str | None,
+                        limit: int) -> Sequence[Message]:
+    query = select(Message).where(Message.organization_id == organization_id)
+    if invoice_id:
+        query = query.where(Message.invoice_id == invoice_id)
+    return (await session.scalars(query.order_by(Message.created_at.desc(), Message.id).limit(limit))).all()
+
+
+async def get_message(session: AsyncSession, organization_id: str, message_id: str) -> Message | None:
+    return await session.scalar(select(Message).where(
+        Message.id == message_id, Message.organization_id == organization_id))
+
+
+async def claim_due_messages(session: AsyncSession, now: datetime, lease_until: datetime,
+                             limit: int) -> list[dict[str, Any]]:
+    """Due pending emails, hidden from other workers until `lease_until` (SKIP LOCKED on Postgres).
+
+    Returns plain rows with `attempts` already counting this attempt.
+    """
+    return await _claim(session, Message.__table__, now, lease_until, limit)
+
+
+async def _claim(session: AsyncSession, table, now: datetime, lease_until: datetime,
+                 limit: int) -> list[dict[str, Any]]:
+    rows = (await session.execute(
+        select(table).where(table.c.status == "pending", table.c.next_attempt_at <= now)
+        .order_by(table.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))).mappings().all()
+    if not rows:
+        return []
+    await session.execute(update(table).where(table.c.id.in_([r["id"] for r in rows]))
+                          .values(next_attempt_at=lease_until, attempts=table.c.attempts + 1))
+    return [{**row, "attempts": row["attempts"] + 1} for row in rows]
+
+
+async def mark_message_sent(session: AsyncSession, message_id: str, sent_at: datetime) -> bool:
+    """False when another worker already marked it (a lease expired mid-send)."""
+    result = await session.execute(update(Message).where(Message.id == message_id, Message.status == "pending")
+                                   .values(status="sent", sent_at=sent_at, last_error=None))
+    return result.rowcount == 1
+
+
+async def mark_message_failed_attempt(session: AsyncSession, message_id: str, error: str,
+                                      retry_at: datetime | None) -> None:
+    values: dict[str, Any] = {"last_error": error[:4000]}
+    if retry_at is None:
+        values["status"] = "failed"
+    else:
+        values["next_attempt_at"] = retry_at
+    await session.execute(update(Message).where(Message.id == message_id, Message.status == "pending")
+                          .values(**values))
+
+
+# -- webhook endpoints --------------------------------------------------------
+
+async def insert_endpoint(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
+    session.add(endpoint)
+    await session.flush()
+
+
+async def get_endpoint(session: AsyncSession, organization_id: str, endpoint_id: str) -> WebhookEndpoint | None:
+    return await session.scalar(select(WebhookEndpoint).where(
+        WebhookEndpoint.id == endpoint_id, WebhookEndpoint.organization_id == organization_id,
+        WebhookEndpoint.deleted_at.is_(None)))
+
+
+async def list_endpoints(session: AsyncSession, organization_id: str, limit: int | None = None
+                         ) -> Sequence[WebhookEndpoint]:
+    query = (select(WebhookEndpoint)
+             .where(WebhookEndpoint.organization_id == organization_id, WebhookEndpoint.deleted_at.is_(None))
+             .order_by(WebhookEndpoint.created_at.desc(), WebhookEndpoint.id))
+    if limit is not None:
+        query = query.limit(limit)
+    return (await session.scalars(query)).all()
+
+
+async def endpoints_by_id(session: AsyncSession, endpoint_ids: list[str]) -> dict[str, WebhookEndpoint]:
+    rows = (await session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(endpoint_ids)))).all()
+    return {row.id: row for row in rows}
+
+
+async def delete_endpoint(session: AsyncSession, endpoint_id: str, now: datetime) -> None:
+    """Soft delete (deliveries keep their history) and stop its pending deliveries."""
+    await session.execute(update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id).values(deleted_at=now))
+    await session.execute(
+        update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending")
+        .values(status="failed", last_error="endpoint deleted", completed_at=now))
+
+
+# -- webhook deliveries -------------------------------------------------------
+
+async def insert_delivery(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert-ignore on (endpoint_id, event_id): a replayed event fans out once."""
+    return await insert_ignore(session, WebhookDelivery.__table__, values)
+
+
+async def list_deliveries(session: AsyncSession, endpoint_id: str, limit: int) -> Sequence[WebhookDelivery]:
+    return (await session.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id).limit(limit))).all()
+
+
+async def claim_due_deliveries(session: AsyncSession, now: datetime, lease_until: datetime,
+                               limit: int) -> list[dict[str, Any]]:
+    return await _claim(session, WebhookDelivery.__table__, now, lease_until, limit)
+
+
+async def record_delivery_attempt(session: AsyncSession, delivery_id: str, *, status: str,
+                                  status_code: int | None, error: str | None, next_attempt_at: datetime | None,
+                                  completed_at: datetime | None) -> bool:
+    values: dict[str, Any] = {"status": status, "last_status_code": status_code,
+                              "last_error": error[:4000] if error else None, "completed_at": completed_at}
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    result = await session.execute(
+        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending")
+        .values(**values))
+    return result.rowcount == 1

@@ -1,0 +1,103 @@
+"""API models of the notifications service (Stripe-like objects)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from duely_notifications.models import Message, WebhookDelivery, WebhookEndpoint
+
+
+class WebhookEndpointCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(max_length=2048)
+    events: list[str]
+    description: str | None = Field(default=None, max_length=5000)
+
+
+class ReminderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tone: Literal["gentle", "firm", "final"] = "gentle"
+
+
+class WebhookEndpointOut(BaseModel):
+    id: str
+    object: Literal["webhook_endpoint"] = "webhook_endpoint"
+    url: str
+    events: list[str]
+    description: str | None
+    status: Literal["enabled"] = "enabled"
+    created_at: datetime
+
+    @classmethod
+    def of(cls, endpoint: WebhookEndpoint) -> "WebhookEndpointOut":
+        return cls(id=endpoint.id, url=endpoint.url, events=endpoint.events, description=endpoint.description,
+                   created_at=endpoint.created_at)
+
+
+class WebhookEndpointCreated(WebhookEndpointOut):
+    secret: str = Field(description="Shown once, at creation: verify signatures with it.")
+
+    @classmethod
+    def of(cls, endpoint: WebhookEndpoint) -> "WebhookEndpointCreated":
+        return cls(**WebhookEndpointOut.of(endpoint).model_dump(), secret=endpoint.secret)
+
+
+class DeletedObject(BaseModel):
+    id: str
+    object: str
+    deleted: bool = True
+
+
+class WebhookDeliveryOut(BaseModel):
+    id: str
+    object: Literal["webhook_delivery"] = "webhook_delivery"
+    endpoint_id: str
+    event_id: str
+    event_type: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    completed_at: datetime | None
+
+    @classmethod
+    def of(cls, d: WebhookDelivery) -> "WebhookDeliveryOut":
+        return cls(id=d.id, endpoint_id=d.endpoint_id, event_id=d.event_id, event_type=d.event_type,
+                   status=d.status, attempts=d.attempts,
+                   next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
+                   last_status_code=d.last_status_code, last_error=d.last_error, created_at=d.created_at,
+                   completed_at=d.completed_at)
+
+
+class EmailMessageOut(BaseModel):
+    id: str
+    object: Literal["email_message"] = "email_message"
+    template: str
+    to: list[str]
+    cc: list[str]
+    subject: str
+    invoice_id: str | None
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, m: Message) -> "EmailMessageOut":
+        return cls(id=m.id, template=m.template, to=m.to, cc=m.cc, subject=m.subject, invoice_id=m.invoice_id,
+                   status=m.status, attempts=m.attempts, last_error=m.last_error, created_at=m.created_at,
+                   sent_at=m.sent_at)
+
+
+class ListOf(BaseModel):
+    object: Literal["list"] = "list"
+    data: list
+    has_more: bool = False

@@ -1,0 +1,50 @@
+"""Notifications settings: DUELY_NOTIFICATIONS_* plus the SMTP_* relay settings.
+
+SMTP settings are read without the DUELY_ prefix (SMTP_HOST, SMTP_PORT, ...) so
+pointing Duely at a real relay is the same as for any other mail-sending app;
+the prefixed spelling works too.
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import SettingsConfigDict
+
+from duely_runtime.settings import ServiceSettings
+
+
+def smtp(name: str) -> AliasChoices:
+    return AliasChoices(f"SMTP_{name}", f"DUELY_NOTIFICATIONS_SMTP_{name}")
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="DUELY_NOTIFICATIONS_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "notifications"
+    http_port: int = 8004
+
+    smtp_host: str = Field("127.0.0.1", validation_alias=smtp("HOST"))
+    smtp_port: int = Field(1025, validation_alias=smtp("PORT"))
+    smtp_username: str | None = Field(None, validation_alias=smtp("USERNAME"))
+    smtp_password: str | None = Field(None, validation_alias=smtp("PASSWORD"))
+    smtp_from: str = Field("Duely Billing <billing@duely.local>", validation_alias=smtp("FROM"))
+    smtp_starttls: bool = Field(False, validation_alias=smtp("STARTTLS"))
+    smtp_timeout: float = Field(30.0, validation_alias=smtp("TIMEOUT"))
+
+    # Domain of the Message-ID headers we mint (derived from idempotency keys).
+    message_id_domain: str = "duely.local"
+    email_locale: str = "en_US"
+    # Seconds to wait before retry n (1-based); attempts stop after len + 1.
+    email_backoff_s: list[float] = [5, 30, 120, 600, 3600]
+    email_batch_size: int = 50
+
+    webhook_backoff_s: list[float] = [5, 30, 120, 600, 3600, 21600]
+    webhook_timeout_s: float = 10.0
+    webhook_batch_size: int = 100
+    webhook_concurrency: int = 32
+
+    # A claimed row is invisible to other workers this long; a crash mid-send
+    # makes it due again after the lease. Short on purpose: an overlapping resend
+    # is harmless (same Message-ID / webhook-id, and only one worker marks it).
+    claim_lease_s: float = 30.0
+    worker_poll_interval_s: float = 0.5

@@ -1,0 +1,79 @@
+"""Realistic event payloads for the notifications tests (what invoicing and payments publish)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from duely_contracts import Envelope
+from duely_contracts.events import InvoiceIssued, InvoicePaid, InvoicePaymentFailed, PaymentSucceeded
+from duely_contracts.models import InvoiceSnapshot, InvoiceSummary
+
+
+def snapshot(organization_id: str, *, invoice_id: str | None = None, number: str = "INV-2026-00001",
+             status: str = "issued", version: int = 2, customer_email: str = "ada@example.test",
+             cc: tuple[str, ...] = ("finance@example.test",), hosted_url: str | None = None) -> InvoiceSnapshot:
+    invoice_id = invoice_id or f"in_{uuid.uuid4().hex[:20]}"
+    paid = status == "paid"
+    return InvoiceSnapshot.model_validate({
+        "id": invoice_id, "organization_id": organization_id, "organization_name": "Acme Cloud",
+        "number": number, "status": status, "currency": "usd",
+        "customer": {"id": "cus_1", "name": "Ada Lovelace", "email": customer_email, "cc_emails": list(cc)},
+        "payment_terms": "net_30", "memo": "Thank you for your business.",
+        "issued_at": "2026-03-01T09:00:00Z", "due_date": "2026-03-31",
+        "subtotal": 150000, "tax": 12375, "total": 162375,
+        "amount_paid": 162375 if paid else 0, "amount_due": 0 if paid else 162375,
+        "lines": [
+            {"id": "il_1", "description": "Pro plan (March)", "quantity": "1", "unit_amount": 100000,
+             "amount": 100000, "tax_rates": [{"display_name": "Sales tax", "percentage": "8.25"}]},
+            {"id": "il_2", "description": "Extra seats", "quantity": "5", "unit_amount": 10000, "amount": 50000,
+             "tax_rates": [{"display_name": "Sales tax", "percentage": "8.25"}]},
+        ],
+        "tax_breakdown": [{"display_name": "Sales tax", "percentage": "8.25", "inclusive": False,
+                           "taxable_amount": 150000, "tax_amount": 12375}],
+        "hosted_invoice_url": hosted_url or f"http://127.0.0.1:8000/i/{organization_id}.{invoice_id}.sig",
+        "version": version,
+    })
+
+
+def summary(invoice: InvoiceSnapshot) -> InvoiceSummary:
+    return InvoiceSummary.model_validate({
+        "id": invoice.id, "number": invoice.number, "organization_name": invoice.organization_name,
+        "currency": invoice.currency, "total": invoice.total, "amount_due": invoice.amount_due,
+        "due_date": invoice.due_date, "customer": invoice.customer, "hosted_invoice_url": invoice.hosted_invoice_url,
+    })
+
+
+def envelope(event_type: str, data, *, organization_id: str, aggregate_id: str, version: int) -> Envelope:
+    return Envelope(type=event_type, organization_id=organization_id, aggregate_id=aggregate_id,
+                    aggregate_version=version, correlation_id=str(uuid.uuid4()), data=data.model_dump(mode="json"))
+
+
+def invoice_issued(invoice: InvoiceSnapshot) -> Envelope:
+    return envelope("invoice.issued", InvoiceIssued(invoice=invoice), organization_id=invoice.organization_id,
+                    aggregate_id=invoice.id, version=invoice.version)
+
+
+def invoice_paid(invoice: InvoiceSnapshot, payment_id: str) -> Envelope:
+    return envelope("invoice.paid", InvoicePaid(invoice=invoice, payment_id=payment_id,
+                                                paid_at=datetime(2026, 3, 5, 12, tzinfo=timezone.utc)),
+                    organization_id=invoice.organization_id, aggregate_id=invoice.id, version=invoice.version)
+
+
+def payment_succeeded(invoice: InvoiceSnapshot, payment_id: str) -> Envelope:
+    event = PaymentSucceeded(
+        payment_id=payment_id, invoice_id=invoice.id, attempt_number=1, amount=invoice.total,
+        currency=invoice.currency, payment_method="pm_card_visa", gateway_reference="pi_123",
+        succeeded_at=datetime(2026, 3, 5, 12, tzinfo=timezone.utc), invoice=summary(invoice))
+    return envelope("payment.succeeded", event, organization_id=invoice.organization_id, aggregate_id=payment_id,
+                    version=1)
+
+
+def payment_failed(invoice: InvoiceSnapshot, attempt_number: int = 1) -> Envelope:
+    event = InvoicePaymentFailed(
+        invoice_id=invoice.id, attempt_number=attempt_number, failure_code="card_declined",
+        failure_message="Your card was declined.", amount=invoice.amount_due, currency=invoice.currency,
+        payment_method="pm_card_chargeDeclined", failed_at=datetime(2026, 3, 5, 12, tzinfo=timezone.utc),
+        invoice=summary(invoice))
+    return envelope("invoice.payment_failed", event, organization_id=invoice.organization_id,
+                    aggregate_id=invoice.id, version=invoice.version)

@@ -1,0 +1,137 @@
+"""The sender worker against a real SMTP catcher and Postgres: retries while the relay is
+down, gives up after the last backoff step, and a resend after a crash between "sent"
+and "marked sent" is the same message (same Message-ID, stored once)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from duely_contracts.models import CustomerRef
+from duely_devstack.net import free_port
+from duely_runtime.db import Database
+from duely_runtime.migrations import upgrade_to_head_async
+from duely_runtime.outbox import Outbox
+from duely_notifications import repository as repo
+from duely_notifications.domain.email_context import snapshot_context
+from duely_notifications.email_sender import EmailSender
+from duely_notifications.mailer import Mailer
+from duely_notifications.main import MIGRATIONS_DIR
+from duely_notifications.models import Message, runtime_tables
+from duely_notifications.service import Notifications
+from duely_notifications.settings import Settings
+
+from tests.notifications.notification_stack import PORTS, SmtpCatcher
+from tests.notifications.notification_events import snapshot
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime.now(timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+async def db(request, database_url, tmp_path):
+    """The embedded default (SQLite) and production (Postgres) run the same code."""
+    if request.param == "postgres":
+        url = await database_url("notifications_sender")
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path}/notifications.db"
+    await upgrade_to_head_async(MIGRATIONS_DIR, url)
+    database = Database(url)
+    yield database
+    await database.dispose()
+
+
+def make_sender(db: Database, smtp_port: int, clock: Clock) -> tuple[Notifications, EmailSender]:
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_timeout=5, email_backoff_s=[10, 60],
+                        claim_lease_s=300)
+    notifications = Notifications(settings, clock=clock)
+    return notifications, EmailSender(db, Outbox(runtime_tables), notifications, Mailer(settings))
+
+
+async def queue_invoice_email(db: Database, notifications: Notifications) -> str:
+    invoice = snapshot("org_sender", number=f"INV-S-{uuid.uuid4().hex[:6]}")
+    async with db.transaction() as session:
+        await notifications.queue_email(
+            session, organization_id="org_sender", idempotency_key=f"invoice_issued:{invoice.id}",
+            template="invoice_issued", context=snapshot_context(invoice), invoice_id=invoice.id,
+            customer=CustomerRef(id="cus_1", name="Ada", email="ada@example.test", cc_emails=[]))
+    return invoice.number
+
+
+async def message_row(db: Database) -> Message:
+    async with db.transaction() as session:
+        return (await session.scalars(select(Message))).one()
+
+
+async def test_relay_down_then_up_retries_with_backoff(db, tmp_path):
+    clock = Clock()
+    port = free_port(*PORTS)  # nothing listens yet
+    notifications, sender = make_sender(db, port, clock)
+    number = await queue_invoice_email(db, notifications)
+
+    assert await sender.send_due_batch() == 1
+    row = await message_row(db)
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert "Connect" in row.last_error or "refused" in row.last_error.lower()
+    assert await sender.send_due_batch() == 0  # not due before the first backoff step
+
+    catcher = await SmtpCatcher(tmp_path / "mail", port=port).start()
+    try:
+        clock.advance(10)
+        assert await sender.send_due_batch() == 1
+        row = await message_row(db)
+        assert (row.status, row.attempts, row.last_error) == ("sent", 2, None)
+        assert [m["Subject"] for m in catcher.messages()] == [f"Your invoice {number} from Acme Cloud is ready"]
+        async with db.transaction() as session:
+            outbox = (await session.execute(select(runtime_tables.outbox.c.topic))).scalars().all()
+        assert outbox == ["email.delivered"]
+    finally:
+        catcher.stop()
+
+
+async def test_gives_up_after_the_last_backoff_step(db):
+    clock = Clock()
+    notifications, sender = make_sender(db, free_port(*PORTS), clock)
+    await queue_invoice_email(db, notifications)
+    for step in (10, 60):
+        await sender.send_due_batch()
+        clock.advance(step)
+    await sender.send_due_batch()
+    row = await message_row(db)
+    assert (row.status, row.attempts) == ("failed", 3)
+    clock.advance(3600)
+    assert await sender.send_due_batch() == 0
+
+
+async def test_resend_after_crash_between_send_and_mark_is_the_same_message(db, tmp_path):
+    clock = Clock()
+    catcher = await SmtpCatcher(tmp_path / "mail").start()
+    try:
+        notifications, sender = make_sender(db, catcher.port, clock)
+        await queue_invoice_email(db, notifications)
+        # What the worker does before "marked sent": claim, then hand the email to the relay...
+        async with db.transaction() as session:
+            claimed = await repo.claim_due_messages(session, clock(), clock() + timedelta(seconds=300), 10)
+        async with sender.mailer.connection() as smtp:
+            await sender.mailer.send(smtp, claimed[0])
+        # ...then the process dies. After the lease, another worker sends it again.
+        assert await sender.send_due_batch() == 0
+        clock.advance(301)
+        assert await sender.send_due_batch() == 1
+        row = await message_row(db)
+        assert row.status == "sent"
+        stored = catcher.messages()
+        assert len(stored) == 1 and stored[0]["Message-ID"] == row.message_id_header
+    finally:
+        catcher.stop()
