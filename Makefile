@@ -1,0 +1,54 @@
+# Duely: `make run` starts everything on the embedded defaults; `make test` runs the suite.
+# Both install what is missing first (a virtualenv in .venv, and Debian packages via apt-get).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PACKAGES := libs/contracts libs/runtime libs/devstack services/invoicing services/payments \
+            services/dunning services/notifications services/portal services/gateway
+PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+# WeasyPrint needs pango (and harfbuzz-subset for speed); the browser tests need chromium;
+# PDFs are read back with pdftotext from poppler-utils.
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium poppler-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install system-packages run test bench contracts postgres clean
+
+install: system-packages $(VENV)/.installed
+
+$(VENV)/.installed: $(PYPROJECTS) requirements-dev.txt constraints.txt
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -c constraints.txt -r requirements-dev.txt $(foreach p,$(PACKAGES),-e $(p))
+	@touch $@
+
+system-packages:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages: $$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+run: install
+	$(PY) -m duely_devstack.run
+
+# The tests need Postgres on 127.0.0.1:5432 (started here if it is installed but down);
+# they start the broker, SMTP catcher, sandbox gateway and services themselves.
+test: install postgres
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+	  echo "Starting PostgreSQL"; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+	  for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
+
+bench: install
+	$(PY) -m duely_devstack.bench $(BENCH_ARGS)
+
+contracts: install
+	$(PY) -m duely_contracts.export
+
+clean:
+	rm -rf var

@@ -1,0 +1,1 @@
+"""Duely API gateway: one base URL for the whole API and the hosted pages."""

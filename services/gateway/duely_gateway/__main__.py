@@ -1,0 +1,3 @@
+from duely_gateway.main import main
+
+main()

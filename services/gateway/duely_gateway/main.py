@@ -1,0 +1,82 @@
+"""The gateway app: health, readiness of every upstream, metrics, and the catch-all forwarder.
+
+No database and no Kafka, so no ServiceRuntime: it holds nothing but one shared
+HTTP client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import AsyncIterator
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from duely_runtime import logs
+from duely_gateway import proxy
+from duely_gateway.settings import Settings
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def build(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    upstreams = settings.upstreams()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logs.configure(settings.service_name, settings.log_level)
+        timeout = httpx.Timeout(settings.upstream_timeout_s, connect=settings.connect_timeout_s)
+        limits = httpx.Limits(max_connections=500, max_keepalive_connections=100)
+        # One pooled client for every upstream; redirects go back to the caller untouched.
+        async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False) as client:
+            app.state.client = client
+            yield
+
+    app = FastAPI(title="Duely API gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz():
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request):
+        client: httpx.AsyncClient = request.app.state.client
+
+        async def check(url: str) -> str:
+            try:
+                response = await client.get(url.rstrip("/") + "/readyz", timeout=settings.readiness_timeout_s)
+            except httpx.HTTPError:
+                return "unreachable"
+            return "ready" if response.status_code == 200 else "not_ready"
+
+        results = await asyncio.gather(*(check(url) for url in upstreams.values()))
+        checks = dict(zip(upstreams, results))
+        ok = all(result == "ready" for result in results)
+        return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks},
+                            status_code=200 if ok else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics():
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.api_route("/{path:path}", methods=METHODS, include_in_schema=False)
+    async def forward(request: Request):
+        return await proxy.forward(request, request.app.state.client, upstreams)
+
+    return app
+
+
+def main() -> None:
+    import uvicorn
+    settings = Settings()
+    uvicorn.run(build(settings), host=settings.http_host, port=settings.http_port, log_config=None,
+                access_log=False, lifespan="on", timeout_graceful_shutdown=5)
+
+
+if __name__ == "__main__":
+    main()

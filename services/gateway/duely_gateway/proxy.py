@@ -1,0 +1,115 @@
+"""Forwarding one request to its upstream and relaying the answer unchanged."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+import httpx
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from prometheus_client import Counter, Histogram
+from starlette.background import BackgroundTask
+
+from duely_runtime import context
+from duely_runtime.errors import error_body
+from duely_gateway.routes import service_for
+
+log = logging.getLogger(__name__)
+
+# RFC 9110 §7.6.1: meaningful for one connection only, never forwarded.
+HOP_BY_HOP = frozenset({
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
+    "trailer", "transfer-encoding", "upgrade",
+})
+CORRELATION_HEADER = "x-correlation-id"
+# Recomputed or replaced by the gateway rather than copied.
+REWRITTEN = frozenset({"host", "content-length", CORRELATION_HEADER,
+                       "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"})
+
+REQUESTS = Counter("duely_gateway_requests_total", "Requests forwarded", ["service", "status"])
+LATENCY = Histogram("duely_gateway_request_seconds", "Time to the upstream's response headers", ["service"])
+
+
+def route_not_found(path: str) -> JSONResponse:
+    return JSONResponse(error_body("invalid_request_error", "route_not_found",
+                                   f"Unrecognized request URL ({path})."), status_code=404)
+
+
+def upstream_failed(service: str, status: int = 502, code: str = "service_unavailable") -> JSONResponse:
+    if status == 504:
+        message = (f"The {service} service did not answer in time; the request may have been applied. "
+                   "Retry with the same Idempotency-Key.")
+    else:
+        message = f"The {service} service is unavailable; please retry shortly."
+    return JSONResponse(error_body("api_error", code, message), status_code=status, headers={"Retry-After": "1"})
+
+
+def _connection_listed(headers) -> set[str]:
+    """Headers named in Connection are hop-by-hop too."""
+    return {h.strip().lower() for h in headers.get("connection", "").split(",") if h.strip()}
+
+
+def request_headers(request: Request, correlation_id: str) -> list[tuple[str, str]]:
+    drop = HOP_BY_HOP | REWRITTEN | _connection_listed(request.headers)
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in drop]
+    client = request.client.host if request.client else ""
+    prior = request.headers.get("x-forwarded-for")
+    headers += [
+        (CORRELATION_HEADER, correlation_id),
+        ("x-forwarded-for", f"{prior}, {client}" if prior else client),
+        ("x-forwarded-host", request.headers.get("host", "")),
+        ("x-forwarded-proto", request.url.scheme),
+    ]
+    return headers
+
+
+def response_headers(upstream: httpx.Response) -> list[tuple[bytes, bytes]]:
+    # Raw bytes are relayed, so content-length and content-encoding stay true; repeated
+    # headers (set-cookie) are kept one by one.
+    drop = HOP_BY_HOP | _connection_listed(upstream.headers)
+    return [(k, v) for k, v in upstream.headers.raw if k.decode("latin-1").lower() not in drop]
+
+
+def upstream_url(base_url: str, request: Request) -> httpx.URL:
+    """The same path and query string, byte for byte, on the upstream's origin."""
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string", b"")
+    return httpx.URL(base_url).copy_with(raw_path=raw_path + (b"?" + query if query else b""))
+
+
+async def forward(request: Request, client: httpx.AsyncClient, upstreams: dict[str, str]) -> Response:
+    service = service_for(request.url.path)
+    if service is None:
+        return route_not_found(request.url.path)
+    correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
+    with context.bound(correlation_id, None):
+        outgoing = client.build_request(request.method, upstream_url(upstreams[service], request),
+                                        headers=request_headers(request, correlation_id),
+                                        content=await request.body())
+        started = time.perf_counter()
+        try:
+            upstream = await client.send(outgoing, stream=True)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            return _failed(service, 502, "service_unavailable", exc, correlation_id)
+        except httpx.TimeoutException as exc:  # it may have acted: say so, and let the client retry
+            return _failed(service, 504, "upstream_timeout", exc, correlation_id)
+        except httpx.HTTPError as exc:
+            return _failed(service, 502, "service_unavailable", exc, correlation_id)
+    LATENCY.labels(service).observe(time.perf_counter() - started)
+    REQUESTS.labels(service, upstream.status_code).inc()
+    response = StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code,
+                                 background=BackgroundTask(upstream.aclose))
+    response.raw_headers = response_headers(upstream)
+    return response
+
+
+def _failed(service: str, status: int, code: str, exc: Exception, correlation_id: str) -> JSONResponse:
+    log.warning("upstream failed", extra={"upstream": service, "error": repr(exc)})
+    REQUESTS.labels(service, status).inc()
+    response = upstream_failed(service, status, code)
+    response.headers["X-Correlation-Id"] = correlation_id
+    return response
+
+

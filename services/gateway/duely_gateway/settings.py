@@ -1,0 +1,35 @@
+"""Gateway settings (prefix DUELY_GATEWAY_); upstream URLs use the platform-wide names."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from duely_runtime.settings import shared
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DUELY_GATEWAY_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "gateway"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    invoicing_url: str = Field("http://127.0.0.1:8001", validation_alias=shared("INVOICING_URL"))
+    payments_url: str = Field("http://127.0.0.1:8002", validation_alias=shared("PAYMENTS_URL"))
+    dunning_url: str = Field("http://127.0.0.1:8003", validation_alias=shared("DUNNING_URL"))
+    notifications_url: str = Field("http://127.0.0.1:8004", validation_alias=shared("NOTIFICATIONS_URL"))
+    portal_url: str = Field("http://127.0.0.1:8005", validation_alias=shared("PORTAL_URL"))
+    connect_timeout_s: float = 5.0
+    # A card charge behind /v1/invoices/{id}/pay may take a while; clients retry with Idempotency-Key.
+    upstream_timeout_s: float = 60.0
+    readiness_timeout_s: float = 3.0
+    log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"))
+
+    def upstreams(self) -> dict[str, str]:
+        return {
+            "invoicing": self.invoicing_url,
+            "payments": self.payments_url,
+            "dunning": self.dunning_url,
+            "notifications": self.notifications_url,
+            "portal": self.portal_url,
+        }

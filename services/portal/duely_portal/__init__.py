@@ -1,0 +1,1 @@
+"""Duely portal: the hosted invoice page and the read models behind it."""

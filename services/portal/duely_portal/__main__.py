@@ -1,0 +1,3 @@
+from duely_portal.main import main
+
+main()

@@ -1,0 +1,99 @@
+"""The hosted invoice page: no login, an unguessable signed token in the URL.
+
+Routes are relative to the public base URL (the gateway forwards /i/... here),
+so the page's form and redirects use absolute paths, never this service's port.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from duely_runtime.links import verify_invoice_token
+from duely_runtime.service import ServiceRuntime
+from duely_portal import pages, service
+from duely_portal.clients import UpstreamUnavailable, Upstreams
+from duely_portal.service import HostedInvoice
+
+log = logging.getLogger(__name__)
+MAX_FORM_BYTES = 4096
+# The token in the URL is the only key to the page: keep it out of Referer headers and
+# caches, and keep the pay button out of other sites' frames.
+PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
+
+
+def router(runtime: ServiceRuntime, upstreams: Upstreams) -> APIRouter:
+    routes = APIRouter()
+    settings = runtime.settings
+
+    def not_found() -> HTMLResponse:
+        return HTMLResponse(pages.render_message(
+            "Invoice not found", "This link is not valid. Please use the link from your invoice email."), 404,
+            headers=PAGE_HEADERS)
+
+    def unavailable() -> HTMLResponse:
+        return HTMLResponse(pages.render_message(
+            "Invoice temporarily unavailable", "We could not load this invoice just now. Please try again in a minute."),
+            503, headers={**PAGE_HEADERS, "Retry-After": "30"})
+
+    async def open_invoice(organization_id: str, invoice_id: str) -> HostedInvoice | None:
+        async with runtime.db.transaction() as session:
+            found = await service.find_hosted_invoice(session, organization_id, invoice_id)
+        if found is not None:
+            return found
+        # No transaction is held while invoicing answers.
+        snapshot = await service.fetch_issued_invoice(upstreams, organization_id, invoice_id)
+        if snapshot is None:
+            return None
+        async with runtime.db.transaction() as session:
+            await service.remember_fetched_invoice(session, snapshot)
+            return await service.find_hosted_invoice(session, organization_id, invoice_id)
+
+    @routes.get("/i/{token}", response_class=HTMLResponse, include_in_schema=False)
+    async def hosted_invoice(token: str, payment: str | None = None, code: str | None = None):
+        ids = verify_invoice_token(settings.hosted_link_secret, token)
+        if ids is None:
+            return not_found()
+        organization_id, invoice_id = ids
+        try:
+            invoice = await open_invoice(organization_id, invoice_id)
+        except UpstreamUnavailable as exc:
+            log.warning("invoice not in read model and invoicing unavailable",
+                        extra={"invoice_id": invoice_id, "error": str(exc)})
+            return unavailable()
+        if invoice is None:
+            return not_found()
+        async with runtime.db.transaction() as session:
+            await service.record_view(session, runtime.outbox, invoice)
+        html = pages.render_invoice(invoice, token, locale=settings.locale, payment=payment, code=code)
+        return HTMLResponse(html, headers=PAGE_HEADERS)
+
+    @routes.post("/i/{token}/pay", include_in_schema=False)
+    async def pay(token: str, request: Request):
+        ids = verify_invoice_token(settings.hosted_link_secret, token)
+        if ids is None:
+            return not_found()
+        body = await request.body()
+        form = parse_qs(body[:MAX_FORM_BYTES].decode(errors="replace"))
+        try:
+            invoice = await open_invoice(*ids)
+        except UpstreamUnavailable:
+            return unavailable()
+        if invoice is None:
+            return not_found()
+        outcome = await service.pay_hosted_invoice(
+            upstreams, invoice, _field(form, "payment_method"), _field(form, "attempt_key"))
+        query = {"payment": outcome.status}
+        if outcome.failure_code:
+            query["code"] = outcome.failure_code
+        return RedirectResponse(f"/i/{token}?{urlencode(query)}", status_code=303, headers=PAGE_HEADERS)
+
+    return routes
+
+
+def _field(form: dict[str, list[str]], name: str) -> str:
+    values = form.get(name) or [""]
+    return values[0].strip()

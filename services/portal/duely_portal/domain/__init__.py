@@ -1,0 +1,1 @@
+"""Pure logic of the portal (no I/O): how an invoice is presented and when it is payable."""

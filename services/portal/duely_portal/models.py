@@ -1,0 +1,74 @@
+"""The portal's tables: read models built from events, and first views.
+
+The portal owns no invoices: `portal_invoices` is a copy of the latest snapshot
+invoicing published (newest `version` wins), and `portal_payments` is the
+history payments published. Both are rebuilt from events alone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from duely_runtime.tables import BigId, add_runtime_tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class InvoiceReadModel(Base):
+    __tablename__ = "portal_invoices"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    customer_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    number: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    total: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    amount_due: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    snapshot: Mapped[str] = mapped_column(Text, nullable=False)  # InvoiceSnapshot JSON, rendered as is
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    # The customer portal lists a customer's invoices.
+    __table_args__ = (Index("ix_portal_invoices_org_customer", "organization_id", "customer_id"),)
+
+
+class PaymentHistoryEntry(Base):
+    __tablename__ = "portal_payments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    organization_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    invoice_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    attempt_number: Mapped[int] = mapped_column(Integer, nullable=False)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)  # succeeded | failed
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    payment_method: Mapped[str] = mapped_column(String(100), nullable=False)
+    payment_id: Mapped[str | None] = mapped_column(String(64))
+    failure_code: Mapped[str | None] = mapped_column(String(100))
+    failure_message: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    # One row per attempt outcome, whatever the transport repeats.
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "attempt_number", "outcome", name="uq_portal_payments_attempt"),
+        Index("ix_portal_payments_invoice", "invoice_id", "occurred_at"),
+    )
+
+
+class InvoiceView(Base):
+    __tablename__ = "invoice_views"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    invoice_id: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    organization_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    first_viewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+add_runtime_tables(Base.metadata)

@@ -1,0 +1,104 @@
+"""The portal's use cases. Guard clauses first, then the work; the caller owns the transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from duely_contracts.events import InvoicePaymentFailed, InvoiceViewed, PaymentSucceeded
+from duely_contracts.models import InvoiceSnapshot
+from duely_runtime.outbox import Outbox
+from duely_portal import repository
+from duely_portal.clients import PaymentOutcome, Upstreams
+from duely_portal.domain.presentation import is_known_payment_method, is_payable
+from duely_portal.models import PaymentHistoryEntry
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class HostedInvoice:
+    snapshot: InvoiceSnapshot
+    version: int
+    payments: list[PaymentHistoryEntry]
+
+
+# -- read models (fed by events) ---------------------------------------------------
+
+async def apply_invoice_snapshot(session: AsyncSession, snapshot: InvoiceSnapshot, version: int) -> bool:
+    return await repository.upsert_invoice(session, snapshot, version, utcnow())
+
+
+async def record_payment_succeeded(session: AsyncSession, organization_id: str, event: PaymentSucceeded) -> bool:
+    return await repository.add_payment(
+        session, organization_id=organization_id, invoice_id=event.invoice_id,
+        attempt_number=event.attempt_number, outcome="succeeded", amount=event.amount, currency=event.currency,
+        payment_method=event.payment_method, payment_id=event.payment_id, occurred_at=event.succeeded_at)
+
+
+async def record_payment_failed(session: AsyncSession, organization_id: str, event: InvoicePaymentFailed) -> bool:
+    return await repository.add_payment(
+        session, organization_id=organization_id, invoice_id=event.invoice_id,
+        attempt_number=event.attempt_number, outcome="failed", amount=event.amount, currency=event.currency,
+        payment_method=event.payment_method, failure_code=event.failure_code,
+        failure_message=event.failure_message, occurred_at=event.failed_at)
+
+
+# -- the hosted page ---------------------------------------------------------------
+
+async def find_hosted_invoice(session: AsyncSession, organization_id: str, invoice_id: str) -> HostedInvoice | None:
+    row = await repository.get_invoice(session, organization_id, invoice_id)
+    if row is None:
+        return None
+    payments = await repository.payment_history(session, organization_id, invoice_id)
+    return HostedInvoice(InvoiceSnapshot.model_validate_json(row.snapshot), row.version, payments)
+
+
+async def fetch_issued_invoice(upstreams: Upstreams, organization_id: str, invoice_id: str) -> InvoiceSnapshot | None:
+    """Ask invoicing directly: the read model can lag behind the email that carried the link,
+    and a person is waiting. Drafts have no hosted page."""
+    snapshot = await upstreams.fetch_invoice(organization_id, invoice_id)
+    if snapshot is None or snapshot.organization_id != organization_id or snapshot.status == "draft":
+        return None
+    return snapshot
+
+
+async def remember_fetched_invoice(session: AsyncSession, snapshot: InvoiceSnapshot) -> None:
+    """Keep what invoicing told us; later events still win by version."""
+    await repository.upsert_invoice(session, snapshot, snapshot.version, utcnow())
+
+
+async def record_view(session: AsyncSession, outbox: Outbox, invoice: HostedInvoice) -> bool:
+    """The first open of an invoice's page publishes invoice.viewed; later opens do nothing."""
+    snapshot = invoice.snapshot
+    now = utcnow()
+    if not await repository.record_first_view(session, snapshot.organization_id, snapshot.id, now):
+        return False
+    await outbox.emit(session, "invoice.viewed",
+                      InvoiceViewed(invoice_id=snapshot.id, invoice_number=snapshot.number, viewed_at=now),
+                      organization_id=snapshot.organization_id, aggregate_id=snapshot.id,
+                      aggregate_version=invoice.version)
+    return True
+
+
+_ATTEMPT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+async def pay_hosted_invoice(upstreams: Upstreams, invoice: HostedInvoice, payment_method: str,
+                             attempt_key: str) -> PaymentOutcome:
+    """Charge now through payments. `attempt_key` comes from the rendered form, so a
+    double-submitted form is one attempt (payments dedupes on the idempotency key)."""
+    snapshot = invoice.snapshot
+    if not is_known_payment_method(payment_method):
+        return PaymentOutcome("failed", "payment_method_invalid")
+    if not is_payable(snapshot.status, snapshot.amount_due):
+        return PaymentOutcome("failed", "invoice_not_payable")
+    if not _ATTEMPT_KEY.match(attempt_key):
+        return PaymentOutcome("failed", "form_invalid")
+    return await upstreams.pay_invoice(snapshot.organization_id, snapshot.id, payment_method,
+                                       idempotency_key=f"portal-pay-{snapshot.id}-{attempt_key}")

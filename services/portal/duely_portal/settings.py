@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from duely_runtime.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="DUELY_PORTAL_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "portal"
+    http_port: int = 8005
+    locale: str = "en_US"  # how amounts and dates are written on hosted pages
+    upstream_timeout_s: float = 30.0  # a card charge can take a while; a person is waiting

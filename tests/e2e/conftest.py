@@ -1,0 +1,135 @@
+"""The platform as `make run` starts it (duely_devstack.platform), on Postgres, plus a
+local webhook receiver that verifies Standard Webhooks signatures."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from duely_devstack.maildir import read_messages
+from duely_devstack.net import free_port, port_is_free
+from duely_devstack.platform import SERVICES, Platform, PlatformConfig
+
+
+def _free_block(size: int = 6) -> int:
+    for _ in range(200):
+        base = free_port(41000, 48000)
+        if all(port_is_free(base + i) for i in range(size)):
+            return base
+    raise RuntimeError("no free block of ports")
+
+
+@pytest.fixture(scope="session")
+async def platform(database_url, tmp_path_factory):
+    var = tmp_path_factory.mktemp("platform-var")
+    urls = {service: await database_url(f"e2e_{service}") for service in SERVICES}
+    config = PlatformConfig(
+        # Its own broker, as `make run` has: in-process test services elsewhere in the run use
+        # the same consumer group names and would split the partitions with these processes.
+        var_dir=var, base_port=_free_block(), broker_port=free_port(48001, 48300),
+        smtp_port=free_port(48301, 48600), stripe_port=free_port(48601, 48999), database_urls=urls,
+        extra_env={"DUELY_NOTIFICATIONS_WEBHOOK_BACKOFF_S": "[0.5, 1, 2, 4]",
+                   "DUELY_CONSUMER_RETRY_BACKOFF_S": "0.1"})
+    running = Platform(config)
+    try:
+        await asyncio.to_thread(running.start)
+        yield running
+    finally:
+        await asyncio.to_thread(running.stop)
+
+
+@pytest.fixture(scope="session")
+async def api(platform):
+    demo = await asyncio.to_thread(platform.seed_demo_org)
+    async with httpx.AsyncClient(base_url=platform.config.url("gateway"), timeout=30,
+                                 headers={"Authorization": f"Bearer {demo['api_key']}"}) as client:
+        yield client
+
+
+@dataclass
+class Receiver:
+    """Webhooks received: every verified POST, and the signature failures."""
+
+    url: str = ""
+    secret: str = ""
+    fail_first: int = 0
+    received: list[dict] = field(default_factory=list)
+    rejected: int = 0
+    failed_on_purpose: int = 0
+
+    def events(self, event_type: str | None = None, invoice_id: str | None = None) -> list[dict]:
+        out = []
+        for r in self.received:
+            body = r["body"]
+            if event_type and body["type"] != event_type:
+                continue
+            if invoice_id and invoice_id not in json.dumps(body["data"]):
+                continue
+            out.append(r)
+        return out
+
+
+@pytest.fixture(scope="session")
+async def webhook_receiver(serve):
+    receiver = Receiver()
+
+    async def hook(request: Request):
+        raw = await request.body()
+        try:
+            Webhook(receiver.secret).verify(raw, dict(request.headers))
+        except WebhookVerificationError:
+            receiver.rejected += 1
+            return JSONResponse({"ok": False}, status_code=400)
+        if receiver.failed_on_purpose < receiver.fail_first:
+            receiver.failed_on_purpose += 1
+            return JSONResponse({"ok": False}, status_code=503)
+        receiver.received.append({"id": request.headers["webhook-id"], "body": json.loads(raw)})
+        return JSONResponse({"ok": True})
+
+    app = Starlette(routes=[Route("/hooks", hook, methods=["POST"])])
+    async with serve(app) as url:
+        receiver.url = f"{url}/hooks"
+        yield receiver
+
+
+WEBHOOK_EVENTS = ["invoice.issued", "invoice.viewed", "invoice.paid", "invoice.payment_failed",
+                  "invoice.past_due", "invoice.reminder_sent"]
+
+
+@pytest.fixture(scope="session")
+async def endpoint(api, webhook_receiver):
+    """The demo organization's webhook endpoint for the six product events, pointing at the receiver."""
+    response = await api.post("/v1/webhook_endpoints", json={"url": webhook_receiver.url, "events": WEBHOOK_EVENTS})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["secret"].startswith("whsec_")
+    webhook_receiver.secret = body["secret"]
+    return body
+
+
+@pytest.fixture(scope="session")
+def mailbox(platform):
+    def messages(subject_contains: str | None = None, to: str | None = None):
+        found = read_messages(Path(platform.config.maildir))
+        if subject_contains:
+            found = [m for m in found if subject_contains in str(m["Subject"])]
+        if to:
+            found = [m for m in found if to in str(m["To"])]
+        return found
+    return messages
+
+
+def body_text(message) -> str:
+    part = message.get_body(preferencelist=("plain", "html"))
+    return part.get_content() if part is not None else ""

@@ -1,0 +1,71 @@
+"""Kill services in the middle of a batch of journeys, start them again, and every
+invoice still finishes with exactly one email of each kind, one successful charge
+and one webhook delivery per event (transport duplicates allowed, effects not)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+
+import stripe
+
+from tests.conftest import wait_for
+from tests.e2e.test_journey import create_invoice
+
+BATCH = 12
+
+
+async def test_killed_services_lose_nothing_and_do_nothing_twice(api, platform, endpoint, webhook_receiver, mailbox):
+    webhook_receiver.fail_first = webhook_receiver.failed_on_purpose + 3  # a few transport failures too
+    tag = uuid.uuid4().hex[:8]
+    emails = [f"crash{i}+{tag}@example.com" for i in range(BATCH)]
+    drafts = [await create_invoice(api, email=email) for email in emails]
+    invoices = []
+    for i, draft in enumerate(drafts):
+        invoices.append((await api.post(f"/v1/invoices/{draft['id']}/approve")).json())
+        if i == BATCH // 3:
+            # Mid-batch: the email/webhook sender and the payment-applying service die hard.
+            await asyncio.to_thread(platform.kill, "notifications")
+            await asyncio.to_thread(platform.kill, "invoicing")
+            await asyncio.to_thread(platform.start_service, "invoicing")
+            await asyncio.to_thread(platform.wait_ready, "invoicing")
+
+    pays = [api.post(f"/v1/invoices/{inv['id']}/pay", json={"payment_method": "pm_card_visa"},
+                     headers={"Idempotency-Key": f"pay-{inv['id']}"}) for inv in invoices]
+    results = await asyncio.gather(*pays)
+    assert all(r.status_code == 200 for r in results), [r.text for r in results if r.status_code != 200]
+
+    await asyncio.to_thread(platform.start_service, "notifications")
+    await asyncio.to_thread(platform.wait_ready, "notifications")
+    await asyncio.to_thread(platform.kill, "payments")  # after charging: its events must still flow
+    await asyncio.to_thread(platform.start_service, "payments")
+    await asyncio.to_thread(platform.wait_ready, "payments")
+
+    async def all_paid():
+        statuses = [(await api.get(f"/v1/invoices/{inv['id']}")).json()["status"] for inv in invoices]
+        return all(s == "paid" for s in statuses)
+    await wait_for(all_paid, timeout=90)
+
+    async def receipts_done():
+        return all(mailbox(subject_contains="Receipt", to=email) for email in emails)
+    await wait_for(receipts_done, timeout=90)
+    await asyncio.sleep(3)  # let any duplicate that would arrive, arrive
+    for email, inv in zip(emails, invoices):
+        kinds = Counter("receipt" if "Receipt" in str(m["Subject"]) else "issued" for m in mailbox(to=email))
+        assert kinds == {"issued": 1, "receipt": 1}, (email, kinds)
+
+    for event_type in ("invoice.issued", "invoice.paid"):
+        async def delivered():
+            return all(webhook_receiver.events(event_type, inv["id"]) for inv in invoices)
+        await wait_for(delivered, timeout=90)
+        for inv in invoices:
+            ids = {d["id"] for d in webhook_receiver.events(event_type, inv["id"])}
+            assert len(ids) == 1, (event_type, inv["id"], ids)
+
+    client = stripe.StripeClient("sk_test_sandbox",
+                                 base_addresses={"api": f"http://127.0.0.1:{platform.config.stripe_port}"})
+    intents = await asyncio.to_thread(lambda: list(client.v1.payment_intents.list(params={"limit": 100}).auto_paging_iter()))
+    succeeded = Counter(pi.metadata.to_dict().get("duely_invoice_id") for pi in intents if pi.status == "succeeded")
+    for inv in invoices:
+        assert succeeded[inv["id"]] == 1, (inv["id"], succeeded[inv["id"]])

@@ -1,0 +1,243 @@
+"""The hosted invoice page on real Postgres, the real broker and a real browser."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime, timezone
+
+import httpx
+
+from duely_contracts.events import (
+    InvoicePaid, InvoicePastDue, InvoicePaymentFailed, InvoiceVoided, PaymentSucceeded,
+)
+from duely_contracts.models import InvoiceSummary
+from duely_portal import repository
+from duely_runtime.links import invoice_token
+
+from tests.portal.helpers import envelope_for, issued, make_snapshot
+
+
+def token_for(portal, snapshot) -> str:
+    return invoice_token(portal.state.runtime.settings.hosted_link_secret, snapshot.organization_id, snapshot.id)
+
+
+async def stored_version(portal, snapshot) -> int | None:
+    async with portal.state.runtime.db.transaction() as session:
+        row = await repository.get_invoice(session, snapshot.organization_id, snapshot.id)
+    return row.version if row else None
+
+
+async def views_published(read_events, invoice_id: str):
+    return [e for e in await read_events("invoice.viewed") if e.aggregate_id == invoice_id]
+
+
+async def test_hosted_page_shows_the_invoice_and_the_first_open_publishes_one_view(
+        portal, publish, browser, read_events, wait_for):
+    snapshot = make_snapshot(version=4)
+    await publish(issued(snapshot))
+    await publish(issued(snapshot))  # a transport duplicate changes nothing
+    await wait_for(lambda: stored_version(portal, snapshot))
+
+    page = await browser.new_page()
+    try:
+        response = await page.goto(f"{portal.state.url}/i/{token_for(portal, snapshot)}")
+        assert response.status == 200
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert await page.inner_text("#company") == "Acme Analytics, Inc."
+        assert await page.inner_text("#invoice-number") == "ACME-0042"
+        assert await page.inner_text("#status") == "Open"
+        assert await page.inner_text("#amount-due") == "$278.74"
+        assert await page.inner_text("#total") == "$278.74"
+        rows = [[c.strip() for c in (await row.inner_text()).split("\t")]
+                for row in await page.query_selector_all("#lines tr.line")]
+        assert rows[0][0].startswith("Pro plan seats (November)")
+        assert rows[0][1:] == ["3", "$25.00", "$75.00"]
+        assert rows[1][0].startswith("Onboarding workshop")
+        assert "SF City Tax 1.5%" in rows[1][0]
+        assert rows[1][1:] == ["1.5", "$120.00", "$180.00"]
+        taxes = [[c.strip() for c in (await row.inner_text()).split("\t")]
+                 for row in await page.query_selector_all("#tax-breakdown tr.tax")]
+        assert taxes == [["CA Sales Tax", "8.25%", "$255.00", "$21.04"],
+                         ["SF City Tax", "1.5%", "$180.00", "$2.70"]]
+        totals = await page.inner_text("#totals")
+        for expected in ("Subtotal\t$255.00", "Tax\t$23.74", "Amount paid\t$0.00", "Amount due\t$278.74"):
+            assert expected in totals
+        assert await page.inner_text("#terms") == "Net 30"
+        assert await page.inner_text("#due-date") == "December 27, 2026"
+        assert await page.inner_text("#memo") == "Thank you for your business <3"  # escaped, shown as text
+        assert await page.inner_text("#pay-button") == "Pay $278.74"
+        options = await page.eval_on_selector_all("#payment-method option", "els => els.map(e => [e.value, e.text])")
+        assert options == [["pm_card_visa", "Visa •••• 4242"], ["pm_card_chargeDeclined", "Card that declines"]]
+        assert await page.inner_text("#no-payments") == "No payments yet."
+        assert (await page.query_selector("#paid-notice")) is None
+
+        await page.reload()
+        assert await page.inner_text("#amount-due") == "$278.74"
+    finally:
+        await page.close()
+
+    async with httpx.AsyncClient() as client:  # a third open, without a browser
+        assert (await client.get(f"{portal.state.url}/i/{token_for(portal, snapshot)}")).status_code == 200
+
+    views = await wait_for(lambda: views_published(read_events, snapshot.id))
+    await asyncio.sleep(1.0)  # let any wrongly emitted second view reach the broker
+    views = await views_published(read_events, snapshot.id)
+    assert len(views) == 1
+    assert views[0].organization_id == snapshot.organization_id
+    assert views[0].aggregate_version == 4
+    assert views[0].data["invoice_number"] == "ACME-0042"
+
+
+async def test_forged_or_foreign_tokens_get_a_404_page(portal, publish, wait_for):
+    snapshot = make_snapshot()
+    await publish(issued(snapshot))
+    await wait_for(lambda: stored_version(portal, snapshot))
+    genuine = token_for(portal, snapshot)
+    org, invoice, mac = genuine.split(".")
+    other = make_snapshot(organization_id=org)
+    forged = [
+        f"{org}.{invoice}.{mac[:-2]}xx",                                  # tampered signature
+        f"{org}.{other.id}.{mac}",                                         # another invoice, same signature
+        invoice_token("some-other-secret", org, invoice),                  # signed with the wrong key
+        "not-a-token",
+    ]
+    async with httpx.AsyncClient(base_url=portal.state.url) as client:
+        assert (await client.get(f"/i/{genuine}")).status_code == 200
+        for token in forged:
+            response = await client.get(f"/i/{token}")
+            assert response.status_code == 404, token
+            assert "text/html" in response.headers["content-type"]
+            assert "Invoice not found" in response.text
+            assert (await client.post(f"/i/{token}/pay", data={"payment_method": "pm_card_visa"})).status_code == 404
+
+
+async def test_newest_version_wins_and_payment_history_is_shown(portal, publish, wait_for, browser):
+    snapshot = make_snapshot(version=2)
+    paid = snapshot.model_copy(update={"status": "paid", "amount_paid": snapshot.total, "amount_due": 0,
+                                       "version": 4})
+    past_due = snapshot.model_copy(update={"status": "past_due", "version": 3})
+    now = datetime(2026, 11, 28, 9, 30, tzinfo=timezone.utc)
+    summary = InvoiceSummary(id=snapshot.id, number=snapshot.number, organization_name=snapshot.organization_name,
+                             currency="usd", total=snapshot.total, amount_due=snapshot.total,
+                             customer=snapshot.customer)
+    failed = InvoicePaymentFailed(invoice_id=snapshot.id, attempt_number=1, failure_code="card_declined",
+                                  failure_message="Your card was declined.", amount=snapshot.total, currency="usd",
+                                  payment_method="pm_card_chargeDeclined", failed_at=now, invoice=summary)
+    succeeded = PaymentSucceeded(payment_id="py_abc", invoice_id=snapshot.id, attempt_number=2,
+                                 amount=snapshot.total, currency="usd", payment_method="pm_card_visa",
+                                 succeeded_at=now.replace(minute=45), invoice=summary)
+
+    await publish(issued(snapshot))
+    await publish(envelope_for("invoice.paid", InvoicePaid(invoice=paid, payment_id="py_abc", paid_at=now), paid))
+    await publish(envelope_for("invoice.payment_failed", failed, snapshot, version=3))
+    await publish(envelope_for("invoice.payment_failed", failed, snapshot, version=3))  # a semantic duplicate
+    await publish(envelope_for("payment.succeeded", succeeded, snapshot, version=4))
+    await wait_for(lambda: _version_is(portal, snapshot, 4))
+    # Older snapshots arriving late (another topic) must not win.
+    await publish(envelope_for("invoice.past_due", InvoicePastDue(invoice=past_due, days_overdue=1), past_due))
+    await publish(envelope_for("invoice.voided", InvoiceVoided(invoice=snapshot), snapshot, version=4))
+    await publish(issued(snapshot))
+
+    async def history_complete():
+        async with portal.state.runtime.db.transaction() as session:
+            return len(await repository.payment_history(session, snapshot.organization_id, snapshot.id)) == 2
+    await wait_for(history_complete)
+    await asyncio.sleep(1.5)  # give the stale events time to (not) apply
+    assert await stored_version(portal, snapshot) == 4
+
+    page = await browser.new_page()
+    try:
+        await page.goto(f"{portal.state.url}/i/{token_for(portal, snapshot)}")
+        assert await page.inner_text("#status") == "Paid"
+        assert await page.inner_text("#amount-due") == "$0.00"
+        assert "Paid" in await page.inner_text("#paid-notice")
+        assert await page.query_selector("#pay-form") is None
+        history = await page.inner_text("#payments tbody")
+        lines = history.splitlines()
+        assert len(lines) == 2
+        assert "Card that declines" in lines[0] and "Failed" in lines[0] and "declined" in lines[0]
+        assert "Visa •••• 4242" in lines[1] and "$278.74" in lines[1] and "Succeeded" in lines[1]
+    finally:
+        await page.close()
+
+
+async def _version_is(portal, snapshot, version: int) -> bool:
+    return await stored_version(portal, snapshot) == version
+
+
+async def test_page_asks_invoicing_when_the_read_model_lags(portal, upstream_stub, read_events, wait_for):
+    snapshot = make_snapshot(version=1)
+    upstream_stub.snapshots[snapshot.id] = snapshot  # invoicing knows it; no event has arrived yet
+    draft = make_snapshot(organization_id=snapshot.organization_id, status="draft")
+    upstream_stub.snapshots[draft.id] = draft
+    broken = make_snapshot(invoice_id=f"in_broken_{uuid.uuid4().hex[:6]}")
+    async with httpx.AsyncClient(base_url=portal.state.url) as client:
+        response = await client.get(f"/i/{token_for(portal, snapshot)}")
+        assert response.status_code == 200
+        assert "$278.74" in response.text and "Onboarding workshop" in response.text
+        assert await stored_version(portal, snapshot) == 1  # remembered for the next open
+        assert (await client.get(f"/i/{token_for(portal, draft)}")).status_code == 404
+        assert (await client.get(f"/i/{token_for(portal, make_snapshot())}")).status_code == 404
+        unavailable = await client.get(f"/i/{token_for(portal, broken)}")
+        assert unavailable.status_code == 503 and "temporarily unavailable" in unavailable.text
+    assert len(await wait_for(lambda: views_published(read_events, snapshot.id))) == 1
+
+
+async def test_paying_redirects_to_the_outcome(portal, publish, upstream_stub, browser, wait_for):
+    snapshot = make_snapshot(version=1)
+    await publish(issued(snapshot))
+    await wait_for(lambda: stored_version(portal, snapshot))
+    token = token_for(portal, snapshot)
+    url = f"{portal.state.url}/i/{token}"
+
+    page = await browser.new_page()
+    try:
+        await page.goto(url)
+        await page.select_option("#payment-method", "pm_card_chargeDeclined")
+        async with page.expect_navigation():
+            await page.click("#pay-button")
+        assert page.url == f"{url}?payment=failed&code=card_declined"
+        assert "Your card was declined." in await page.inner_text("#payment-outcome")
+        assert await page.inner_text("#pay-button") == "Pay $278.74"  # still payable
+
+        await page.select_option("#payment-method", "pm_card_visa")
+        async with page.expect_navigation():
+            await page.click("#pay-button")
+        assert page.url == f"{url}?payment=succeeded"
+        assert "Payment received" in await page.inner_text("#payment-outcome")
+        assert await page.query_selector("#pay-form") is None
+    finally:
+        await page.close()
+
+    calls = [c for c in upstream_stub.pay_calls if c["invoice_id"] == snapshot.id]
+    assert [c["body"] for c in calls] == [
+        {"organization_id": snapshot.organization_id, "payment_method": "pm_card_chargeDeclined"},
+        {"organization_id": snapshot.organization_id, "payment_method": "pm_card_visa"},
+    ]
+    keys = [c["idempotency_key"] for c in calls]
+    assert all(k.startswith(f"portal-pay-{snapshot.id}-") for k in keys) and keys[0] != keys[1]
+
+    # The same rendered form submitted twice carries the same key, so payments charges once.
+    async with httpx.AsyncClient(base_url=portal.state.url) as client:
+        form = {"payment_method": "pm_card_visa", "attempt_key": "k" * 22}
+        first = await client.post(f"/i/{token}/pay", data=form)
+        second = await client.post(f"/i/{token}/pay", data=form)
+        assert first.status_code == second.status_code == 303
+        assert first.headers["location"] == f"/i/{token}?payment=succeeded"
+        keys = [c["idempotency_key"] for c in upstream_stub.pay_calls[-2:]]
+        assert keys[0] == keys[1] == f"portal-pay-{snapshot.id}-{'k' * 22}"
+
+        before = len(upstream_stub.pay_calls)
+        bad_method = await client.post(f"/i/{token}/pay", data={"payment_method": "pm_other", "attempt_key": "k" * 22})
+        assert bad_method.headers["location"] == f"/i/{token}?payment=failed&code=payment_method_invalid"
+        assert len(upstream_stub.pay_calls) == before, "nothing reaches payments"
+
+
+async def test_ops_endpoints_come_from_the_runtime(portal):
+    async with httpx.AsyncClient(base_url=portal.state.url) as client:
+        assert (await client.get("/healthz")).json()["status"] == "ok"
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert "duely_events_consumed_total" in (await client.get("/metrics")).text

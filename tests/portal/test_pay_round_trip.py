@@ -1,0 +1,129 @@
+"""Paying from the hosted page with every real part: invoicing issues the invoice, the
+portal serves its link, payments charges the sandbox gateway, and the outcome comes back
+to the page and, by events, into the payment history."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+
+import httpx
+import pytest
+
+from duely_devstack.net import free_port, wait_for_port_sync
+from duely_portal import repository
+
+from tests.portal.conftest import portal_settings
+
+PORT_RANGE = (36000, 36999)  # the portal suite's range for subprocesses
+
+
+@pytest.fixture(scope="module")
+def sandbox_gateway(tmp_path_factory) -> str:
+    port = free_port(*PORT_RANGE)
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen([sys.executable, "-m", "duely_devstack.sandbox_gateway", "--port", str(port),
+                             "--state-dir", str(tmp_path_factory.mktemp("sandbox")), "--reset"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port_sync("127.0.0.1", port, timeout=20)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+async def payments(serve, settings_env, database_url, sandbox_gateway, invoicing):
+    from duely_payments.main import build
+    from duely_payments.settings import Settings
+    settings = settings_env(Settings, await database_url("portal_payments"), stripe_api_base=sandbox_gateway,
+                            invoicing_url=invoicing.url)
+    async with serve(build(settings)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+async def real_portal(serve, settings_env, database_url, invoicing, payments):
+    from duely_portal.main import build
+    app = build(portal_settings(settings_env, await database_url("portal_rt"), invoicing_url=invoicing.url,
+                                payments_url=payments))
+    async with serve(app) as url:
+        app.state.url = url
+        yield app
+
+
+@pytest.fixture(scope="module")
+async def gateway(serve, invoicing, payments, real_portal):
+    """The public base URL, as the email's link uses it: hosted pages reach the portal through it."""
+    from duely_gateway.main import build
+    from duely_gateway.settings import Settings
+    settings = Settings(invoicing_url=invoicing.url, payments_url=payments, portal_url=real_portal.state.url)
+    async with serve(build(settings)) as url:
+        yield url
+
+
+async def issue_invoice(invoicing) -> tuple[str, dict]:
+    organization_id, api_key = await invoicing.create_org("Initech")
+    async with httpx.AsyncClient(base_url=invoicing.url, headers={"Authorization": f"Bearer {api_key}"}) as client:
+        customer = await client.post("/v1/customers", json={"name": "Peter Gibbons", "email": "peter@initech.example"})
+        assert customer.status_code == 201, customer.text
+        draft = await client.post("/v1/invoices", json={
+            "customer_id": customer.json()["id"], "currency": "usd", "payment_terms": "net_30",
+            "memo": "TPS report consulting",
+            "lines": [
+                {"description": "TPS report review", "quantity": "4", "unit_amount": 15000,
+                 "tax_rates": [{"display_name": "Texas Sales Tax", "percentage": "6.25"}]},
+                {"description": "Cover sheet redesign", "quantity": "1", "unit_amount": 8000,
+                 "tax_rates": [{"display_name": "Texas Sales Tax", "percentage": "6.25"},
+                               {"display_name": "Austin City Tax", "percentage": "2"}]},
+            ]})
+        assert draft.status_code == 201, draft.text
+        issued = await client.post(f"/v1/invoices/{draft.json()['id']}/approve")
+        assert issued.status_code == 200, issued.text
+    return organization_id, issued.json()
+
+
+async def test_decline_then_pay_from_the_hosted_page(real_portal, gateway, invoicing, browser, wait_for):
+    organization_id, invoice = await issue_invoice(invoicing)
+    token = invoice["hosted_invoice_url"].rsplit("/i/", 1)[1]
+    url = f"{gateway}/i/{token}"  # through the gateway, as the customer's email link goes
+
+    page = await browser.new_page()
+    try:
+        await page.goto(url)
+        assert await page.inner_text("#invoice-number") == invoice["number"]
+        assert "TPS report review" in await page.inner_text("#lines")
+        amount_due = await page.inner_text("#amount-due")
+        assert amount_due == f"${invoice['amount_due'] / 100:,.2f}"
+
+        await page.select_option("#payment-method", "pm_card_chargeDeclined")
+        async with page.expect_navigation():
+            await page.click("#pay-button")
+        assert page.url == f"{url}?payment=failed&code=card_declined"
+        assert "declined" in await page.inner_text("#payment-outcome")
+        assert await page.inner_text("#pay-button") == f"Pay {amount_due}"
+
+        await page.select_option("#payment-method", "pm_card_visa")
+        async with page.expect_navigation():
+            await page.click("#pay-button")
+        assert page.url == f"{url}?payment=succeeded"
+        assert "Payment received" in await page.inner_text("#payment-outcome")
+        assert await page.query_selector("#pay-form") is None
+
+        # Payments' events reach the portal's history: one failure, then the success.
+        async def history():
+            async with real_portal.state.runtime.db.transaction() as session:
+                rows = await repository.payment_history(session, organization_id, invoice["id"])
+            return rows if len(rows) == 2 else None
+        rows = await wait_for(history)
+        assert [(r.attempt_number, r.outcome, r.failure_code) for r in rows] == [
+            (1, "failed", "card_declined"), (2, "succeeded", None)]
+        assert all(r.amount == invoice["amount_due"] for r in rows)
+
+        await page.goto(url)
+        payments_text = await page.inner_text("#payments tbody")
+        assert "Card that declines" in payments_text and "Visa •••• 4242" in payments_text
+    finally:
+        await page.close()
