@@ -40,7 +40,7 @@ async def platform(database_url, tmp_path_factory):
         var_dir=var, base_port=_free_block(), broker_port=free_port(48001, 48300),
         smtp_port=free_port(48301, 48600), stripe_port=free_port(48601, 48999), database_urls=urls,
         extra_env={"DUELY_NOTIFICATIONS_WEBHOOK_BACKOFF_S": "[0.5, 1, 2, 4]",
-                   "DUELY_CONSUMER_RETRY_BACKOFF_S": "0.1"})
+                   "DUELY_NOTIFICATIONS_CLAIM_LEASE_S": "5", "DUELY_CONSUMER_RETRY_BACKOFF_S": "0.1"})
     running = Platform(config)
     try:
         await asyncio.to_thread(running.start)
