@@ -28,11 +28,12 @@ def alembic_config(script_location: Path, database_url: str) -> Config:
 def upgrade_to_head(script_location: Path, database_url: str) -> None:
     """Blocking; call it from a thread when an event loop is running (alembic runs its own).
 
-    Two processes may migrate one database at once (a service starting while the CLI
+    "heads": parallel lines of work may each branch a revision off the same parent;
+    all branches apply. Two processes may migrate one database at once (a service starting while the CLI
     runs): SQLite takes a file lock here, Postgres an advisory lock in `run_env`.
     """
     with _sqlite_file_lock(database_url):
-        command.upgrade(alembic_config(script_location, database_url), "head")
+        command.upgrade(alembic_config(script_location, database_url), "heads")
 
 
 @contextlib.contextmanager
