@@ -9,6 +9,7 @@ import time
 import uuid
 
 from fastapi import FastAPI, Request
+from pydantic import BaseModel
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -33,6 +34,46 @@ def param_from_loc(loc: tuple) -> str | None:
         else:
             out += ("." if out else "") + str(part)
     return out or None
+
+
+class ErrorDetail(BaseModel):
+    type: str
+    code: str
+    message: str
+    param: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    """The one error shape of the whole API."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES = {
+    400: {"model": ErrorResponse, "description": "Invalid request; `param` names the offending field."},
+    401: {"model": ErrorResponse, "description": "Missing or invalid API key."},
+    404: {"model": ErrorResponse, "description": "No such resource in the caller's organization."},
+    409: {"model": ErrorResponse, "description": "Illegal state transition or a concurrent request."},
+}
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Document the error shape on every operation; drop FastAPI's 422 (we answer 400)."""
+    build_schema = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build_schema()
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    operation["responses"].pop("422", None)
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+        return schema
+    app.openapi = openapi
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -111,7 +111,9 @@ class ServiceRuntime:
                 await asyncio.sleep(1.0)
 
     def create_app(self, routers: list[APIRouter], *, title: str | None = None) -> FastAPI:
-        app = FastAPI(title=title or f"Duely {self.name}", lifespan=self.lifespan)
+        app = FastAPI(title=title or f"Duely {self.name}", lifespan=self.lifespan, responses=http.ERROR_RESPONSES)
+        app.state.runtime = self
+        http.install_openapi(app)
         http.install_error_handlers(app)
         idempotency.install(app, self.db, self.tables)
         http.install_request_context(app)  # outermost: binds the correlation id first
