@@ -4,7 +4,6 @@ local webhook receiver that verifies Standard Webhooks signatures."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 
 import httpx
-import pytest
 
 from tests.e2e.conftest import body_text
 from tests.conftest import wait_for

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from duely_contracts.models import Contract, CustomerRef, InvoiceSnapshot, InvoiceSummary
+from duely_contracts.models import Contract, CustomerRef, InvoiceSettingOverrides, InvoiceSnapshot, InvoiceSummary
 
 
 # --- invoicing -------------------------------------------------------------
@@ -23,10 +23,25 @@ class OrganizationCreated(Contract):
 
 class CustomerCreated(CustomerRef):
     organization_id: str
+    invoice_settings: InvoiceSettingOverrides | None = None
 
 
 class CustomerUpdated(CustomerRef):
     organization_id: str
+    invoice_settings: InvoiceSettingOverrides | None = None
+
+
+class SubscriptionChanged(Contract):
+    """A customer's recurring agreement: its status and its invoice-setting overrides (null = inherit)."""
+
+    id: str
+    organization_id: str
+    customer_id: str
+    description: str | None = None
+    status: str = Field(description="active | paused | canceled")
+    previous_status: str | None = None
+    invoice_settings: InvoiceSettingOverrides = Field(default_factory=lambda: InvoiceSettingOverrides())
+    canceled_at: datetime | None = None
 
 
 class InvoiceIssued(Contract):

@@ -18,17 +18,97 @@ class Contract(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class Address(Contract):
+    lines: list[str] = Field(default_factory=list)
+    city: str | None = None
+    postal_code: str | None = None
+    region: str | None = None
+    country: str | None = Field(None, description="ISO 3166-1 alpha-2, e.g. 'DE'.")
+
+
+class Contact(Contract):
+    name: str | None = None
+    email: str
+
+
+class BankDetails(Contract):
+    """Printed on the invoice for wire transfers."""
+
+    account_name: str | None = None
+    iban: str | None = None
+    account_number: str | None = None
+    bic: str | None = None
+    routing_number: str | None = None
+    bank_name: str | None = None
+
+
+class Issuer(Contract):
+    """The organization as printed on the invoice (taken at approval from its invoice settings)."""
+
+    company_name: str
+    address: Address | None = None
+    tax_id: str | None = None
+    logo_url: str | None = None
+    accent_color: str | None = Field(None, description="#RRGGBB")
+    footer: str | None = None
+    bank_details: BankDetails | None = Field(None, description="Present when wire transfers are accepted.")
+    accepted_payment_methods: list[str] = Field(
+        default_factory=list, description="Subset of card, ach_debit, sepa_debit, wire_transfer, check.")
+
+
+class InvoiceSettingOverrides(Contract):
+    """A customer's or subscription's overrides of the organization's invoice settings; null = inherit."""
+
+    payment_terms: str | None = None
+    currency: str | None = None
+    locale: str | None = None
+    attach_pdf: bool | None = None
+    memo: str | None = None
+    cc_emails: list[str] = Field(default_factory=list)
+
+
 class CustomerRef(Contract):
     id: str
     name: str
     email: str
     cc_emails: list[str] = Field(default_factory=list)
+    # Billing facts (optional; on invoice snapshots they are the ones taken for that invoice).
+    billing_address: Address | None = None
+    tax_id: str | None = None
+    tax_exempt: bool | None = None
+    billing_contact: Contact | None = None
+    finance_contacts: list[Contact] = Field(default_factory=list)
+    locale: str | None = None
 
 
 class TaxRateApplied(Contract):
+    id: str | None = Field(None, description="The reusable tax rate this copy was taken from, if any.")
     display_name: str
     percentage: str = Field(description="Decimal string, e.g. '8.25'.")
     inclusive: bool = False
+
+
+class DiscountApplied(Contract):
+    """A discount as applied: `percentage` or `amount` (minor units) as given, and what it took."""
+
+    percentage: str | None = None
+    amount: int | None = None
+    discount_amount: int = 0
+
+
+class LinePeriod(Contract):
+    start: date
+    end: date
+
+
+class ReportingTotal(Contract):
+    """The invoice total shown in a reporting currency, fixed at approval."""
+
+    currency: str
+    rate: str = Field(description="1 invoice currency unit = rate reporting currency units (decimal string).")
+    source: str
+    rate_date: date
+    total: int
 
 
 class InvoiceLine(Contract):
@@ -38,6 +118,11 @@ class InvoiceLine(Contract):
     unit_amount: int
     amount: int = Field(description="quantity × unit_amount, rounded to minor units, before tax.")
     tax_rates: list[TaxRateApplied] = Field(default_factory=list)
+    period: LinePeriod | None = None
+    discounts: list[DiscountApplied] = Field(default_factory=list, description="The line's own discounts.")
+    discount_amount: int = Field(0, description="Own discounts plus the line's share of the invoice's.")
+    tax_amount: int | None = Field(None, description="The line's share of the taxes.")
+    total: int | None = Field(None, description="amount − discount_amount (+ tax_amount when exclusive).")
 
 
 class TaxBreakdownEntry(Contract):
@@ -71,6 +156,13 @@ class InvoiceSnapshot(Contract):
     tax_breakdown: list[TaxBreakdownEntry]
     hosted_invoice_url: str | None = None
     version: int
+    subscription_id: str | None = None
+    locale: str | None = Field(None, description="Babel locale the invoice is rendered in, e.g. 'de_DE'.")
+    attach_pdf: bool | None = Field(None, description="Email the PDF (true) or only a link (false).")
+    issuer: Issuer | None = None
+    discounts: list[DiscountApplied] = Field(default_factory=list, description="Invoice-wide discounts.")
+    total_discount: int = Field(0, description="total = subtotal − total_discount + exclusive tax.")
+    reporting: ReportingTotal | None = None
 
 
 class InvoiceSummary(Contract):

@@ -1,5 +1,6 @@
 """`make bench`: push invoices through approve → pay → paid → receipt → webhooks on the
-embedded stack and print throughput, latency and where the time goes.
+embedded stack and print throughput, latency and where the time goes; then the invoicing
+service's own figures: PDF render time and listing 10,000 invoices page by page.
 
     python -m duely_devstack.bench [--invoices 2000] [--concurrency 32]
 
@@ -14,6 +15,8 @@ import asyncio
 import json
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -151,8 +154,14 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--keep", action="store_true", help="keep the state directory")
+    parser.add_argument("--skip-journeys", action="store_true", help="only the PDF and listing figures")
     args = parser.parse_args()
-    asyncio.run(run(args.invoices, args.concurrency, args.keep))
+    if not args.skip_journeys:
+        asyncio.run(run(args.invoices, args.concurrency, args.keep))
+    print(flush=True)
+    # Separate processes: each measures one component without the platform's load around it.
+    subprocess.run([sys.executable, "-m", "duely_invoicing.documents.bench"], check=True)
+    subprocess.run([sys.executable, "-m", "duely_invoicing.listing_bench"], check=True)
 
 
 if __name__ == "__main__":

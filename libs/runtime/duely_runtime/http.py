@@ -113,7 +113,13 @@ def install_request_context(app: FastAPI) -> None:
         correlation = request.headers.get("x-correlation-id") or str(uuid.uuid4())
         started = time.perf_counter()
         with context.bound(correlation, f"req_{uuid.uuid4().hex[:16]}"):
-            response = await call_next(request)
+            if "\x00" in request.url.path or b"%00" in request.scope.get("query_string", b""):
+                # No id or filter holds a NUL, and Postgres refuses it in text: a 400, not a 500 at the query.
+                response = JSONResponse(error_body("invalid_request_error", "parameter_invalid",
+                                                   "The path and query must not contain NUL characters.", None),
+                                        status_code=400)
+            else:
+                response = await call_next(request)
         route = request.scope.get("route")
         route_path = getattr(route, "path", "unmatched")
         metrics.HTTP_REQUESTS.labels(request.method, route_path, response.status_code).inc()

@@ -35,7 +35,7 @@ ROUTES: tuple[Route, ...] = (
     route(rf"^/v1/test_clocks{TAIL}", "dunning"),
     route(r"^/i/.+$", "portal"),
     route(rf"^/portal{TAIL}", "portal"),
-    route(rf"^/v1/.+$", "invoicing"),
+    route(r"^/v1/.+$", "invoicing"),
 )
 
 

@@ -25,6 +25,9 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
     Session = Depends(runtime.session, scope="function")
     Caller = Depends(runtime.authenticate)
 
+    def invoice_out(invoice):
+        return views.invoice_out(invoice, settings.public_base_url)  # with pdf_url
+
     # --- customers ------------------------------------------------------------------
 
     @api.post("/customers", status_code=201, response_model=schemas.CustomerOut, tags=["customers"])
@@ -48,34 +51,28 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
     @api.post("/invoices", status_code=201, response_model=schemas.InvoiceOut, tags=["invoices"])
     async def create_invoice(body: schemas.InvoiceCreate, session: AsyncSession = Session,
                              principal: Principal = Caller):
-        return views.invoice_out(await service.create_invoice(session, principal.organization_id, body))
+        return invoice_out(await service.create_invoice(session, principal.organization_id, body))
 
     @api.get("/invoices/{invoice_id}", response_model=schemas.InvoiceOut, tags=["invoices"])
     async def get_invoice(invoice_id: str, session: AsyncSession = Session, principal: Principal = Caller):
-        return views.invoice_out(await service.get_invoice(session, principal.organization_id, invoice_id))
+        return invoice_out(await service.get_invoice(session, principal.organization_id, invoice_id))
 
-    @api.get("/invoices", response_model=schemas.InvoiceList, tags=["invoices"])
-    async def list_invoices(limit: int = Query(10, ge=1, le=100), customer_id: str | None = None,
-                            status: schemas.Status | None = None, session: AsyncSession = Session,
-                            principal: Principal = Caller):
-        rows = await repository.list_invoices(session, principal.organization_id, limit=limit + 1,
-                                              customer_id=customer_id, status=status)
-        return schemas.InvoiceList(data=[views.invoice_out(i) for i in rows[:limit]], has_more=len(rows) > limit)
+    # GET /invoices (filters, cursor pagination) lives in listing_api.py.
 
     @api.post("/invoices/{invoice_id}/approve", response_model=schemas.InvoiceOut, tags=["invoices"])
     async def approve_invoice(invoice_id: str, session: AsyncSession = Session, principal: Principal = Caller):
         invoice = await service.approve_invoice(session, runtime.outbox, settings, principal.organization_id,
                                                 invoice_id)
-        return views.invoice_out(invoice)
+        return invoice_out(invoice)
 
     @api.post("/invoices/{invoice_id}/void", response_model=schemas.InvoiceOut, tags=["invoices"])
     async def void_invoice(invoice_id: str, session: AsyncSession = Session, principal: Principal = Caller):
-        return views.invoice_out(await service.void_invoice(session, runtime.outbox, principal.organization_id,
+        return invoice_out(await service.void_invoice(session, runtime.outbox, principal.organization_id,
                                                             invoice_id))
 
     @api.post("/invoices/{invoice_id}/mark_uncollectible", response_model=schemas.InvoiceOut, tags=["invoices"])
     async def mark_uncollectible(invoice_id: str, session: AsyncSession = Session, principal: Principal = Caller):
-        return views.invoice_out(await service.mark_uncollectible(session, runtime.outbox,
+        return invoice_out(await service.mark_uncollectible(session, runtime.outbox,
                                                                   principal.organization_id, invoice_id))
 
     return api

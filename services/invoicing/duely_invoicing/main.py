@@ -8,7 +8,9 @@ from fastapi import FastAPI
 
 from duely_runtime.auth import Principal
 from duely_runtime.service import ServiceRuntime
-from duely_invoicing import api, consumers, internal_api, repository
+from duely_invoicing import api, consumers, internal_api, repository, settings_api, subscriptions_api
+from duely_invoicing.documents import api as documents_api
+from duely_invoicing import drafts_api, listing_api, tax_rates_api
 from duely_invoicing.models import Base
 from duely_invoicing.settings import Settings
 
@@ -27,7 +29,10 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings.service_name, settings, Base.metadata, MIGRATIONS_DIR,
                              key_lookup=local_key_lookup)
     consumers.register(runtime)
-    app = runtime.create_app([api.router(runtime, settings), internal_api.router(runtime, settings)],
+    app = runtime.create_app([api.router(runtime, settings), settings_api.router(runtime),
+                              subscriptions_api.router(runtime), internal_api.router(runtime, settings),
+                              documents_api.router(runtime), tax_rates_api.router(runtime),
+                              drafts_api.router(runtime, settings), listing_api.router(runtime, settings)],
                              title="Duely invoicing")
     app.state.runtime = runtime
     return app

@@ -49,6 +49,19 @@ class Customer(Base):
     cc_emails: Mapped[list] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Invoice-setting overrides (None = inherit from the organization) and billing facts; see
+    # domain/settings_resolution.py. Added by migration 0002_settings.
+    payment_terms: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    attach_pdf: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    memo: Mapped[str | None] = mapped_column(Text, nullable=True)
+    tax_exempt: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    tax_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    billing_address: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    billing_contact: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # {name, email}
+    finance_contacts: Mapped[list | None] = mapped_column(JSON, nullable=True)  # [{name, email}]
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class NumberSequence(Base):
@@ -57,7 +70,8 @@ class NumberSequence(Base):
     __tablename__ = "invoice_number_sequences"
 
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
-    series: Mapped[str] = mapped_column(String(40), primary_key=True)  # e.g. a number format or a year
+    # the number format with its prefix filled in, plus "@YYYY" under a yearly reset (domain/numbering.py)
+    series: Mapped[str] = mapped_column(String(120), primary_key=True)
     next_value: Mapped[int] = mapped_column(BigInteger, default=1)
 
 
@@ -66,7 +80,9 @@ class Invoice(Base):
     __table_args__ = (
         UniqueConstraint("organization_id", "number", name="uq_invoices_org_number"),
         Index("ix_invoices_org_created", "organization_id", "created_at", "id"),
-        Index("ix_invoices_org_customer", "organization_id", "customer_id"),
+        # Listing (listing.py) pages newest first by (created_at, id) within one of these (0002_pricing).
+        Index("ix_invoices_org_customer_created", "organization_id", "customer_id", "created_at", "id"),
+        Index("ix_invoices_org_status_created", "organization_id", "status", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -90,10 +106,27 @@ class Invoice(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Resolved settings (migration 0002_settings): taken at creation, delivery/branding retaken at approval,
+    # frozen from then on. Null on invoices older than the migration.
+    subscription_id: Mapped[str | None] = mapped_column(ForeignKey("subscriptions.id"), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    attach_pdf: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    cc_emails: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    issuer: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # company details for the PDF
+    billing_details: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # customer's address, tax id...
+    resolved_settings: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # {name: {value, source}}
+
+    # Discounts and reporting currency (migration 0002_pricing, domain/pricing.py).
+    discounts: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")  # invoice-wide
+    total_discount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    reporting_currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    reporting: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # fixed at approval (domain/fx.py)
 
     lines: Mapped[list["InvoiceLine"]] = relationship(order_by="InvoiceLine.position", lazy="selectin",
                                                       cascade="all, delete-orphan")
     customer: Mapped[Customer] = relationship(lazy="selectin")
+    payments: Mapped[list["InvoicePayment"]] = relationship(order_by="InvoicePayment.id", lazy="selectin",
+                                                            viewonly=True)
 
 
 class InvoiceLine(Base):
@@ -106,7 +139,14 @@ class InvoiceLine(Base):
     quantity: Mapped[str] = mapped_column(String(40))  # exact decimal string, e.g. "1.5"
     unit_amount: Mapped[int] = mapped_column(BigInteger)
     amount: Mapped[int] = mapped_column(BigInteger)
-    tax_rates: Mapped[list] = mapped_column(JSON, default=list)  # [{display_name, percentage, inclusive}]
+    tax_rates: Mapped[list] = mapped_column(JSON, default=list)  # [{id?, display_name, percentage, inclusive}]
+    # Migration 0002_pricing: the line's own discounts ([{percentage|amount, discount_amount}]), its total
+    # discount (own + share of the invoice's), its share of the taxes, and the service period.
+    discounts: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
+    discount_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    tax_amount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    period_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    period_end: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class InvoicePayment(Base):
@@ -123,6 +163,94 @@ class InvoicePayment(Base):
     currency: Mapped[str] = mapped_column(String(3))
     succeeded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InvoiceSettings(Base):
+    """An organization's invoice settings, one row, created on first read. None = the built-in default
+    (domain/settings_resolution.DEFAULTS), so the resolver can tell "set" from "default"."""
+
+    __tablename__ = "invoice_settings"
+
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    company_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    address: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    tax_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    logo_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    accent_color: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    footer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    invoice_prefix: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    number_format: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    number_reset: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    payment_terms: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    attach_pdf: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    cc_finance_contacts: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    extra_cc_emails: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    accepted_payment_methods: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    bank_details: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    default_memo: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Subscription(Base):
+    """A customer's recurring agreement: status and invoice-setting overrides (None = inherit)."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (Index("ix_subscriptions_org_created", "organization_id", "created_at", "id"),
+                      Index("ix_subscriptions_org_customer", "organization_id", "customer_id"))
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    payment_terms: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    attach_pdf: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    memo: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cc_emails: Mapped[list] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    canceled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class TaxRate(Base):
+    """A reusable tax rate. Percentage and inclusive never change; lines keep their own copy anyway."""
+
+    __tablename__ = "tax_rates"
+    __table_args__ = (Index("ix_tax_rates_org_created", "organization_id", "created_at", "id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    display_name: Mapped[str] = mapped_column(String(200))
+    percentage: Mapped[str] = mapped_column(String(20))  # exact decimal string, e.g. "8.875"
+    inclusive: Mapped[bool] = mapped_column(Boolean)
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    region: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ExchangeRate(Base):
+    """A manual exchange rate: 1 base = rate quote, as of rate_date. Rows are history; none is overwritten."""
+
+    __tablename__ = "exchange_rates"
+    __table_args__ = (Index("ix_exchange_rates_pair", "organization_id", "base", "quote", "rate_date"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    base: Mapped[str] = mapped_column(String(3))
+    quote: Mapped[str] = mapped_column(String(3))
+    rate: Mapped[str] = mapped_column(String(40))  # exact decimal string
+    rate_date: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 RUNTIME_TABLES = add_runtime_tables(Base.metadata)

@@ -57,15 +57,7 @@ async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: s
     return (await session.scalars(stmt)).first()
 
 
-async def list_invoices(session: AsyncSession, organization_id: str, *, limit: int,
-                        customer_id: str | None = None, status: str | None = None) -> list[Invoice]:
-    stmt = select(Invoice).where(Invoice.organization_id == organization_id)
-    if customer_id:
-        stmt = stmt.where(Invoice.customer_id == customer_id)
-    if status:
-        stmt = stmt.where(Invoice.status == status)
-    stmt = stmt.order_by(Invoice.created_at.desc(), Invoice.id.desc()).limit(limit)
-    return list((await session.scalars(stmt)).all())
+# Invoice listing (filters, keyset cursor) is in listing.py.
 
 
 async def take_next_number(session: AsyncSession, organization_id: str, series: str) -> int:

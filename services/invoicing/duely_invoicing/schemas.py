@@ -12,25 +12,43 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from duely_invoicing import schema_docs
 from duely_invoicing.domain import money, terms
+from duely_invoicing.settings_schemas import CustomerOverrides
+from duely_invoicing.pricing_schemas import (
+    Currency, DiscountIn, DiscountOut, PaymentOut, PeriodIn, PeriodOut, ReportingOut, TaxRateId,
+)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Quantity = Annotated[Decimal, Field(gt=0, le=Decimal(10**9), decimal_places=6, allow_inf_nan=False,
-                                    description="Decimal (string or number), e.g. '1.5'.")]
+                                    description="Decimal (string or number), e.g. '1.5'.",
+                                    json_schema_extra=schema_docs.decimal_string)]
 UnitAmount = Annotated[int, Field(strict=True, ge=0, le=money.MAX_UNIT_AMOUNT,
                                   description="Minor units of the invoice currency, e.g. 1999 = $19.99.")]
 Percentage = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4, allow_inf_nan=False,
-                                      description="Decimal (string or number), e.g. '8.25'.")]
+                                      description="Decimal (string or number), e.g. '8.25'.",
+                                      json_schema_extra=schema_docs.decimal_string)]
 Status = Literal["draft", "issued", "paid", "past_due", "void", "uncollectible"]
 
 
 class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value):
+        # Postgres text can't hold NUL: a 400 naming the field here, not a 500 at the INSERT.
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(item, str) and "\x00" in item for item in items):
+            raise ValueError("text must not contain NUL characters")
+        return value
+
 
 # --- requests ----------------------------------------------------------------------
 
-class CustomerCreate(RequestModel):
+class CustomerCreate(CustomerOverrides):
+    """A customer, with optional invoice-setting overrides (see settings_schemas.CustomerOverrides)."""
+
     name: Name
     email: EmailStr
     cc_emails: list[EmailStr] = Field(default_factory=list, max_length=20)
@@ -47,18 +65,34 @@ class LineIn(RequestModel):
     quantity: Quantity
     unit_amount: UnitAmount
     tax_rates: list[TaxRateIn] = Field(default_factory=list, max_length=10)
+    tax_rate_ids: list[TaxRateId] = Field(default_factory=list, max_length=10,
+                                          description="Reusable tax rates (/v1/tax_rates), e.g. state + city.")
+    discounts: list[DiscountIn] = Field(default_factory=list, max_length=10,
+                                        description="Taken off this line's amount, before tax.")
+    period: PeriodIn | None = Field(None, description="The service period the line bills for.")
 
 
 class InvoiceCreate(RequestModel):
     customer_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    currency: str = Field(description="ISO 4217 code, any case; stored lower-case.")
-    payment_terms: str = Field(terms.DEFAULT_TERMS, description="due_on_receipt or net_N (N days, 0-365).")
-    memo: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    subscription_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = Field(
+        None, description="A subscription of the same customer; its invoice settings then apply.")
+    currency: Annotated[str, Field(json_schema_extra=schema_docs.CURRENCY)] | None = Field(None, description="ISO 4217 code, any case; stored lower-case. Omitted: the "
+                                 "subscription's, customer's or organization's default; required if none has one.")
+    payment_terms: Annotated[str, Field(json_schema_extra=schema_docs.TERMS)] | None = Field(None, description="due_on_receipt or net_N (N days, 0-365). Omitted: "
+                                      "resolved subscription → customer → organization (default net_30).")
+    memo: Annotated[str, StringConstraints(max_length=5000)] | None = Field(
+        None, description="Omitted: the resolved default memo; null: no memo.")
     lines: list[LineIn] = Field(min_length=1, max_length=250)
+    discounts: list[DiscountIn] = Field(default_factory=list, max_length=10, description=(
+        "Invoice-wide discounts, taken off the lines after their own discounts and spread over them pro rata."))
+    reporting_currency: Currency | None = Field(None, description=(
+        "Also show the total in this currency, converted at approval with a stored rate (/v1/exchange_rates)."))
 
     @field_validator("currency")
     @classmethod
-    def known_currency(cls, value: str) -> str:
+    def known_currency(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         code = money.normalize_currency(value)
         if code is None:
             raise ValueError(f"'{value}' is not an ISO 4217 currency code")
@@ -66,8 +100,8 @@ class InvoiceCreate(RequestModel):
 
     @field_validator("payment_terms")
     @classmethod
-    def known_terms(cls, value: str) -> str:
-        if not terms.is_valid_terms(value):
+    def known_terms(cls, value: str | None) -> str | None:
+        if value is not None and not terms.is_valid_terms(value):
             raise ValueError("payment_terms must be 'due_on_receipt' or 'net_N' with N from 0 to 365")
         return value
 
@@ -89,9 +123,22 @@ class CustomerOut(BaseModel):
     email: str
     cc_emails: list[str]
     created_at: datetime
+    # invoice-setting overrides and billing facts; null = inherit
+    payment_terms: str | None = None
+    currency: str | None = None
+    locale: str | None = None
+    attach_pdf: bool | None = None
+    memo: str | None = None
+    tax_exempt: bool | None = None
+    tax_id: str | None = None
+    billing_address: dict | None = None
+    billing_contact: dict | None = None
+    finance_contacts: list[dict] = Field(default_factory=list)
+    version: int = 1
 
 
 class TaxRateOut(BaseModel):
+    id: str | None = Field(None, description="The reusable tax rate this copy was taken from, if any.")
     display_name: str
     percentage: str
     inclusive: bool
@@ -102,8 +149,14 @@ class LineOut(BaseModel):
     description: str
     quantity: str
     unit_amount: int
-    amount: int
+    amount: int = Field(description="quantity × unit_amount, before discounts.")
     tax_rates: list[TaxRateOut]
+    period: PeriodOut | None = None
+    discounts: list[DiscountOut] = Field(default_factory=list, description="The line's own discounts.")
+    discount_amount: int = Field(0, description="Own discounts plus this line's share of the invoice's.")
+    tax_amount: int = Field(0, description="This line's share of the taxes (inside `amount` when inclusive).")
+    total: int | None = Field(None, description="amount − discount_amount (+ tax_amount when exclusive); "
+                                                "the lines' totals add up to the invoice total.")
 
 
 class TaxBreakdownOut(BaseModel):
@@ -137,6 +190,18 @@ class InvoiceOut(BaseModel):
     hosted_invoice_url: str | None
     version: int
     created_at: datetime
+    subscription_id: str | None = None
+    locale: str | None = Field(None, description="Resolved locale the invoice is rendered in.")
+    attach_pdf: bool | None = Field(None, description="Resolved: email the PDF (true) or a link only (false).")
+    cc_emails: list[str] | None = Field(None, description="Resolved cc list the invoice is sent with.")
+    discounts: list[DiscountOut] = Field(default_factory=list, description="Invoice-wide discounts.")
+    total_discount: int = Field(0, description="All discounts, line and invoice-wide: "
+                                               "total = subtotal − total_discount + exclusive tax.")
+    reporting_currency: str | None = None
+    reporting: ReportingOut | None = Field(None, description="The total in the reporting currency, fixed at "
+                                                             "approval and never recomputed.")
+    payments: list[PaymentOut] = Field(default_factory=list, description="Payments applied so far.")
+    pdf_url: str | None = None
 
 
 class CustomerList(BaseModel):
@@ -149,6 +214,7 @@ class InvoiceList(BaseModel):
     object: Literal["list"] = "list"
     data: list[InvoiceOut]
     has_more: bool
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page (when has_more).")
 
 
 class OrganizationOut(BaseModel):

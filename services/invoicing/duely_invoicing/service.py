@@ -15,14 +15,14 @@ from duely_contracts import Envelope
 from duely_contracts import events as ev
 from duely_runtime.auth import hash_key, new_api_key
 from duely_runtime.consumers import PermanentError
-from duely_runtime.errors import ApiError, conflict, invalid, not_found
+from duely_runtime.errors import ApiError, conflict, not_found
 from duely_runtime.links import hosted_invoice_url
 from duely_runtime.outbox import Outbox
 from duely_runtime.settings import ServiceSettings
-from duely_invoicing import repository, schemas, views
-from duely_invoicing.domain import money, numbering, status, tax, terms
+from duely_invoicing import fx_service, pricing_service, repository, schemas, settings_service, views
+from duely_invoicing.domain import status, terms
 from duely_invoicing.ids import new_id
-from duely_invoicing.models import ApiKey, Customer, Invoice, InvoiceLine, Organization
+from duely_invoicing.models import ApiKey, Customer, Invoice, Organization
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +61,13 @@ async def create_api_key(session: AsyncSession, organization_id: str) -> tuple[A
 async def create_customer(session: AsyncSession, outbox: Outbox, organization_id: str,
                           data: schemas.CustomerCreate) -> Customer:
     customer = Customer(id=new_id("cus"), organization_id=organization_id, name=data.name, email=str(data.email),
-                        cc_emails=[str(e) for e in data.cc_emails], version=1, created_at=utcnow())
+                        cc_emails=[str(e) for e in data.cc_emails], version=1, created_at=utcnow(),
+                        **settings_service.customer_columns(data))
     session.add(customer)
     await session.flush()
     await outbox.emit(session, "customer.created",
-                      ev.CustomerCreated(organization_id=organization_id, **views.customer_ref(customer).model_dump()),
+                      ev.CustomerCreated(organization_id=organization_id, **views.customer_ref(customer).model_dump(),
+                                         invoice_settings=settings_service.customer_invoice_settings(customer)),
                       organization_id=organization_id, aggregate_id=customer.id, aggregate_version=customer.version)
     return customer
 
@@ -83,42 +85,28 @@ async def create_invoice(session: AsyncSession, organization_id: str, data: sche
     customer = await repository.get_customer(session, organization_id, data.customer_id)
     if customer is None:
         raise ApiError(400, "resource_missing", f"No such customer: '{data.customer_id}'", param="customer_id")
-    line_inputs = []
-    for i, line in enumerate(data.lines):
-        rates = tuple(tax.TaxRate(r.display_name, r.percentage, r.inclusive) for r in line.tax_rates)
-        if tax.mixes_inclusive_and_exclusive(rates):
-            raise invalid(f"lines[{i}].tax_rates", "A line's tax rates must be all inclusive or all exclusive.")
-        line_inputs.append(tax.LineInput(line.quantity, line.unit_amount, rates))
-    totals = tax.compute_totals(line_inputs)
-    for i, amount in enumerate(totals.line_amounts):
-        if amount > money.MAX_AMOUNT:
-            raise invalid(f"lines[{i}].quantity", f"quantity × unit_amount must not exceed {money.MAX_AMOUNT}.")
-    if totals.total > money.MAX_AMOUNT:
-        raise invalid("lines", f"The invoice total must not exceed {money.MAX_AMOUNT}.")
+    subscription = await settings_service.subscription_for_invoice(session, organization_id, data.subscription_id,
+                                                                   customer)
+    resolved = await settings_service.resolve_for_new_invoice(session, organization_id, customer, subscription, data)
+    lines = [await pricing_service.new_line(session, organization_id, line, i, prefix=f"lines[{i}]")
+             for i, line in enumerate(data.lines)]  # tax rates by id resolved, inclusive/exclusive checked
 
     now = utcnow()
     invoice = Invoice(
         id=new_id("in"), organization_id=organization_id, customer_id=customer.id, number=None,
-        status=status.DRAFT, currency=data.currency, payment_terms=data.payment_terms, memo=data.memo,
-        subtotal=totals.subtotal, tax=totals.tax, total=totals.total, amount_paid=0, amount_due=totals.total,
-        tax_breakdown=[_breakdown_json(e) for e in totals.tax_breakdown], version=1, created_at=now, updated_at=now,
+        status=status.DRAFT, **settings_service.new_invoice_values(resolved),
+        subtotal=0, tax=0, total=0, amount_paid=0, amount_due=0, tax_breakdown=[],
+        discounts=pricing_service.discounts_json(data.discounts), reporting_currency=data.reporting_currency,
+        version=1, created_at=now, updated_at=now,
     )
     invoice.customer = customer
-    invoice.lines = [
-        InvoiceLine(id=new_id("il"), position=i, description=line.description,
-                    quantity=views.decimal_str(line.quantity), unit_amount=line.unit_amount, amount=amount,
-                    tax_rates=[{"display_name": r.display_name, "percentage": views.decimal_str(r.percentage),
-                                "inclusive": r.inclusive} for r in line.tax_rates])
-        for i, (line, amount) in enumerate(zip(data.lines, totals.line_amounts))
-    ]
+    settings_service.stamp(invoice, resolved, subscription)
+    invoice.lines = lines
+    invoice.payments = []  # a new invoice has none (and the view must not lazy-load them)
+    pricing_service.reprice(invoice)  # discounts, taxes and totals (domain/pricing.py); a 400 naming the field
     session.add(invoice)
     await session.flush()
     return invoice
-
-
-def _breakdown_json(entry: tax.TaxBreakdownEntry) -> dict:
-    return {"display_name": entry.display_name, "percentage": views.decimal_str(entry.percentage),
-            "inclusive": entry.inclusive, "taxable_amount": entry.taxable_amount, "tax_amount": entry.tax_amount}
 
 
 async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: str, *,
@@ -136,8 +124,8 @@ async def approve_invoice(session: AsyncSession, outbox: Outbox, settings: Servi
     if not status.can_approve(invoice.status):
         raise conflict("invoice_not_draft", f"Only draft invoices can be approved; this one is {invoice.status}.")
     now = now or utcnow()
-    counter = await repository.take_next_number(session, organization_id, numbering.DEFAULT_FORMAT)
-    invoice.number = numbering.format_number(numbering.DEFAULT_FORMAT, counter, now.date())
+    await fx_service.fix_reporting_total(session, invoice, now.date())  # 409 when no rate: before any number
+    await settings_service.number_and_freeze(session, invoice, now)  # resolved number format, gapless per series
     invoice.issued_at = now
     invoice.due_date = terms.due_date(now.date(), invoice.payment_terms)
     invoice.hosted_invoice_url = hosted_invoice_url(settings.public_base_url, settings.hosted_link_secret,

@@ -9,7 +9,7 @@ from duely_contracts.models import CustomerRef, InvoiceSnapshot
 from duely_contracts.models import InvoiceLine as LineContract
 from duely_contracts.models import TaxBreakdownEntry as BreakdownContract
 from duely_contracts.models import TaxRateApplied
-from duely_invoicing import schemas
+from duely_invoicing import pricing_views, schemas, settings_views
 from duely_invoicing.models import Customer, Invoice, Organization
 
 
@@ -25,15 +25,16 @@ def utc(value: datetime | None) -> datetime | None:
 
 def customer_out(customer: Customer) -> schemas.CustomerOut:
     return schemas.CustomerOut(id=customer.id, name=customer.name, email=customer.email,
-                               cc_emails=list(customer.cc_emails or []), created_at=utc(customer.created_at))
+                               cc_emails=list(customer.cc_emails or []), created_at=utc(customer.created_at),
+                               **settings_views.customer_extras(customer))
 
 
 def customer_ref(customer: Customer) -> CustomerRef:
     return CustomerRef(id=customer.id, name=customer.name, email=customer.email,
-                       cc_emails=list(customer.cc_emails or []))
+                       cc_emails=list(customer.cc_emails or []), **settings_views.customer_ref_extras(customer))
 
 
-def invoice_out(invoice: Invoice) -> schemas.InvoiceOut:
+def invoice_out(invoice: Invoice, public_base_url: str | None = None) -> schemas.InvoiceOut:
     return schemas.InvoiceOut(
         id=invoice.id, number=invoice.number, status=invoice.status, currency=invoice.currency,
         customer_id=invoice.customer_id, customer=customer_out(invoice.customer),
@@ -42,10 +43,13 @@ def invoice_out(invoice: Invoice) -> schemas.InvoiceOut:
         paid_at=utc(invoice.paid_at), payment_terms=invoice.payment_terms, memo=invoice.memo,
         lines=[schemas.LineOut(id=line.id, description=line.description, quantity=line.quantity,
                                unit_amount=line.unit_amount, amount=line.amount,
-                               tax_rates=[schemas.TaxRateOut(**rate) for rate in line.tax_rates])
+                               tax_rates=[schemas.TaxRateOut(**rate) for rate in line.tax_rates],
+                               **pricing_views.line_extras(line))
                for line in invoice.lines],
         tax_breakdown=[schemas.TaxBreakdownOut(**entry) for entry in invoice.tax_breakdown],
         hosted_invoice_url=invoice.hosted_invoice_url, version=invoice.version, created_at=utc(invoice.created_at),
+        **settings_views.invoice_extras(invoice),
+        **pricing_views.invoice_extras(invoice, public_base_url),
     )
 
 
@@ -53,13 +57,17 @@ def invoice_snapshot(invoice: Invoice, organization: Organization) -> InvoiceSna
     return InvoiceSnapshot(
         id=invoice.id, organization_id=invoice.organization_id, organization_name=organization.name,
         number=invoice.number, status=invoice.status, currency=invoice.currency,
-        customer=customer_ref(invoice.customer), payment_terms=invoice.payment_terms, memo=invoice.memo,
+        customer=settings_views.invoice_customer_ref(invoice, customer_ref(invoice.customer)),
+        payment_terms=invoice.payment_terms, memo=invoice.memo,
         issued_at=utc(invoice.issued_at), due_date=invoice.due_date, subtotal=invoice.subtotal, tax=invoice.tax,
         total=invoice.total, amount_paid=invoice.amount_paid, amount_due=invoice.amount_due,
         lines=[LineContract(id=line.id, description=line.description, quantity=line.quantity,
                             unit_amount=line.unit_amount, amount=line.amount,
-                            tax_rates=[TaxRateApplied(**rate) for rate in line.tax_rates])
+                            tax_rates=[TaxRateApplied(**rate) for rate in line.tax_rates],
+                            **pricing_views.snapshot_line_extras(line))
                for line in invoice.lines],
         tax_breakdown=[BreakdownContract(**entry) for entry in invoice.tax_breakdown],
         hosted_invoice_url=invoice.hosted_invoice_url, version=invoice.version,
+        **settings_views.snapshot_extras(invoice),
+        **pricing_views.snapshot_extras(invoice),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 import httpx
 from pydantic import ValidationError
@@ -22,7 +23,8 @@ class InvoicingClient:
     async def fetch_invoice(self, organization_id: str, invoice_id: str) -> InvoiceSnapshot:
         """The invoice's current snapshot; 404 resource_missing when invoicing does not know it."""
         try:
-            response = await self.client.get(f"/internal/invoices/{invoice_id}",
+            # Quoted: the id is the caller's input, and must stay one path segment (no "../", no control characters).
+            response = await self.client.get(f"/internal/invoices/{quote(invoice_id, safe='')}",
                                              params={"organization_id": organization_id})
         except httpx.HTTPError as exc:
             log.warning("invoicing unreachable", extra={"error": repr(exc)})

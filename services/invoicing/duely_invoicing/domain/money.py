@@ -2,22 +2,26 @@
 
 Rounding rule (the only one in Duely): an exact Decimal result is rounded to a
 whole number of minor units with ROUND_HALF_UP (0.5 goes away from zero), and
-only at the points named in `tax.py`: once per line amount and once per tax
-rate. Nothing is rounded twice and no float is ever involved, so the same
-inputs always give the same cents, yen or fils.
+only at the points named in `pricing.py`: line amounts, each discount, each
+tax rate, and the largest-remainder shares. Nothing is rounded twice and no
+float is ever involved, so the same inputs always give the same cents, yen or fils.
 
-The number of minor units comes from CLDR via Babel: USD 2, JPY 0, KWD 3.
-Amounts on the API are already in minor units (`unit_amount: 1999` is
-$19.99, `unit_amount: 500` is ¥500), so the precision matters for display
-and for validating inputs, not for arithmetic.
+Currencies are the current ISO 4217 codes that have a minor unit, and the
+number of minor units is ISO 4217's (the table of the `iso4217` package): USD 2,
+JPY 0, KWD 3, CLF 4, and HUF, IDR, COP 2 and IQD 3 where CLDR's display
+precision differs. Amounts on the API are already in minor units
+(`unit_amount: 1999` is $19.99, `unit_amount: 500` is ¥500), so the exponent
+matters for conversion and display, not for arithmetic. Display goes through
+Babel, which shows the locale's usual digits.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+# The contract's currency table; minor_unit_exponent and to_major are re-exported for this domain.
+from duely_contracts.currency import format_amount as currency_format_amount
+from duely_contracts.currency import minor_unit_exponent, minor_units, to_major  # noqa: F401
 
 # Largest amount (minor units) a line or an invoice may reach: far below
 # BIGINT's 9.2e18, so sums of many lines can never overflow the column.
@@ -25,20 +29,10 @@ MAX_AMOUNT = 10**15
 MAX_UNIT_AMOUNT = 10**12
 
 
-@lru_cache(maxsize=1)
-def _known_currencies() -> frozenset[str]:
-    return frozenset(code.lower() for code in list_currencies())
-
-
 def normalize_currency(code: str) -> str | None:
-    """Lower-case ISO 4217 code when Babel knows it, else None."""
+    """Lower-case ISO 4217 code when it is a current currency with a minor unit, else None."""
     code = (code or "").strip().lower()
-    return code if code in _known_currencies() else None
-
-
-def minor_unit_exponent(currency: str) -> int:
-    """Digits after the decimal point: 2 for USD, 0 for JPY, 3 for KWD."""
-    return get_currency_precision(currency.upper())
+    return code if code in minor_units() else None
 
 
 def round_half_up(value: Decimal) -> int:
@@ -51,14 +45,9 @@ def line_amount(quantity: Decimal, unit_amount: int) -> int:
     return round_half_up(quantity * unit_amount)
 
 
-def to_major(amount: int, currency: str) -> Decimal:
-    """1999 USD → Decimal('19.99'); 500 JPY → Decimal('500')."""
-    return Decimal(amount).scaleb(-minor_unit_exponent(currency))
-
-
 def format_amount(amount: int, currency: str, locale: str = "en_US") -> str:
     """For humans only: '$19.99', '¥500', 'KWD 1.250'."""
-    return format_currency(to_major(amount, currency), currency.upper(), locale=locale)
+    return currency_format_amount(amount, currency, locale)
 
 
 def decimal_places(value: Decimal) -> int:

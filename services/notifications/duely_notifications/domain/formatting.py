@@ -6,15 +6,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, get_currency_precision
+from babel.numbers import format_decimal
+
+from duely_contracts.currency import format_amount
 
 
 def format_money(minor_units: int, currency: str, locale: str = "en_US") -> str:
     """1234, 'usd' → '$12.34'; 1234, 'jpy' → '¥1,234' (precision by currency)."""
-    code = currency.upper()
-    precision = get_currency_precision(code)
-    amount = Decimal(minor_units).scaleb(-precision)
-    return format_currency(amount, code, locale=locale)
+    return format_amount(minor_units, currency, locale)
 
 
 def format_quantity(quantity: str, locale: str = "en_US") -> str:

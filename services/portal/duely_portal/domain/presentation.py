@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from babel.dates import format_date as babel_format_date
-from babel.numbers import format_currency, get_currency_precision
+from duely_contracts.currency import format_amount
 
 PAYABLE_STATUSES = frozenset({"issued", "past_due"})
 CLOSED_STATUSES = frozenset({"paid", "void", "uncollectible"})
@@ -42,13 +42,9 @@ FAILURE_MESSAGES = {
 }
 
 
-def minor_to_major(amount: int, currency: str) -> Decimal:
-    return Decimal(amount).scaleb(-get_currency_precision(currency.upper()))
-
-
 def format_money(amount: int, currency: str, locale: str = "en_US") -> str:
     """12345, 'usd' → '$123.45'; 5000, 'jpy' → '¥5,000'."""
-    return format_currency(minor_to_major(amount, currency), currency.upper(), locale=locale)
+    return format_amount(amount, currency, locale)
 
 
 def format_quantity(quantity: str) -> str:

@@ -1,0 +1,27 @@
+"""All SQL of the document cache."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from duely_runtime.db import insert_ignore
+from duely_invoicing.documents.models import InvoiceDocument
+
+
+async def get_document(session: AsyncSession, invoice_id: str, version: int, kind: str) -> InvoiceDocument | None:
+    return (await session.scalars(select(InvoiceDocument).where(
+        InvoiceDocument.invoice_id == invoice_id, InvoiceDocument.version == version,
+        InvoiceDocument.kind == kind))).first()
+
+
+async def store_document(session: AsyncSession, values: dict) -> bool:
+    """True when this render was stored; False when another request stored the same version first."""
+    return await insert_ignore(session, InvoiceDocument.__table__, values)
+
+
+async def count_documents(session: AsyncSession, invoice_id: str, kind: str | None = None) -> int:
+    stmt = select(func.count()).select_from(InvoiceDocument).where(InvoiceDocument.invoice_id == invoice_id)
+    if kind:
+        stmt = stmt.where(InvoiceDocument.kind == kind)
+    return (await session.execute(stmt)).scalar_one()

@@ -1,0 +1,76 @@
+"""Invoice documents as use cases: the cached PDF of the current version, and the Factur-X XML.
+
+The PDF is rendered outside any transaction (it is CPU work on the render
+thread): read the invoice and look for a cached render in one short
+transaction, render, then store it in a second one with insert-ignore. Two
+requests racing on the same version may both render, but one row wins and
+both answer with the stored bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from duely_runtime.db import Database
+from duely_runtime.errors import conflict
+from duely_invoicing import repository as invoicing_repository
+from duely_invoicing import service as invoicing_service
+from duely_invoicing import views
+from duely_invoicing.documents import content, facturx, renderer, repository
+
+PDF = "pdf"
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    content: bytes
+    sha256: str
+    version: int
+    filename: str
+    rendered_at: datetime
+
+
+def filename(invoice_id: str, number: str | None, extension: str) -> str:
+    """'INV-2026-00001.pdf'; drafts have no number yet: 'draft-in_123.pdf'. Safe inside a header."""
+    stem = number or f"draft-{invoice_id}"
+    return re.sub(r"[^A-Za-z0-9._-]", "_", stem) + f".{extension}"
+
+
+async def _current(session, organization_id: str, invoice_id: str):
+    invoice = await invoicing_service.get_invoice(session, organization_id, invoice_id)  # 404 across orgs
+    organization = await invoicing_repository.get_organization(session, organization_id)
+    return invoice, views.invoice_snapshot(invoice, organization)
+
+
+async def invoice_pdf(db: Database, organization_id: str, invoice_id: str) -> StoredDocument:
+    async with db.transaction() as session:
+        invoice = await invoicing_service.get_invoice(session, organization_id, invoice_id)
+        name = filename(invoice.id, invoice.number, "pdf")
+        cached = await repository.get_document(session, invoice.id, invoice.version, PDF)
+        if cached is not None:
+            return StoredDocument(cached.content, cached.sha256, cached.version, name, cached.rendered_at)
+        _, snapshot = await _current(session, organization_id, invoice_id)
+    doc = content.from_snapshot(snapshot)
+
+    pdf = await renderer.render_invoice_async(doc)
+
+    async with db.transaction() as session:
+        await repository.store_document(session, {
+            "invoice_id": doc.invoice_id, "organization_id": organization_id, "version": doc.version, "kind": PDF,
+            "content": pdf, "sha256": hashlib.sha256(pdf).hexdigest(), "rendered_at": datetime.now(timezone.utc)})
+        stored = await repository.get_document(session, doc.invoice_id, doc.version, PDF)
+    return StoredDocument(stored.content, stored.sha256, stored.version, name, stored.rendered_at)
+
+
+async def invoice_facturx_xml(db: Database, organization_id: str, invoice_id: str) -> tuple[bytes, str]:
+    """The EN 16931 XML of the current version (cheap and deterministic: built on each request)."""
+    async with db.transaction() as session:
+        invoice, snapshot = await _current(session, organization_id, invoice_id)
+    doc = content.from_snapshot(snapshot)
+    if doc.is_draft:
+        raise conflict("invoice_not_issued",
+                       "A draft has no invoice number yet, so no Factur-X XML; approve it first.")
+    return facturx.build_xml(doc), filename(invoice.id, invoice.number, "xml")

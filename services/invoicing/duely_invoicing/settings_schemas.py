@@ -1,0 +1,314 @@
+"""API models for invoice settings, customer overrides and subscriptions.
+
+Validation happens here, before any SQL: a bad colour, locale, currency, terms
+or email is a 400 naming the field (the runtime turns the pydantic error into
+the one error shape). On PATCH, a field that is absent is left alone and a
+field sent as null is reset (organization: to the built-in default; customer
+and subscription: to "inherit").
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from babel import Locale, UnknownLocaleError
+from pydantic import (
+    AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator, model_validator,
+)
+
+from duely_invoicing import schema_docs
+from duely_invoicing.domain import money, numbering, terms
+from duely_invoicing.domain.settings_resolution import PAYMENT_METHODS, SOURCES
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value):
+        # Postgres text can't hold NUL: refuse it here (a 400 naming the field), not as a 500 at the INSERT.
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(item, str) and "\x00" in item for item in items):
+            raise ValueError("text must not contain NUL characters")
+        return value
+
+
+# --- validated scalar types ----------------------------------------------------------
+
+def _terms(value: str) -> str:
+    if not terms.is_valid_terms(value):
+        raise ValueError("payment terms must be 'due_on_receipt' or 'net_N' with N from 0 to 365")
+    return value
+
+
+def _currency(value: str) -> str:
+    code = money.normalize_currency(value)
+    if code is None:
+        raise ValueError(f"'{value}' is not an ISO 4217 currency code")
+    return code
+
+
+def _locale(value: str) -> str:
+    """'de-DE', 'de_DE' → 'de_DE'; anything Babel doesn't know is refused."""
+    try:
+        code = str(Locale.parse(value.strip().replace("-", "_")))
+    except (UnknownLocaleError, ValueError, TypeError):
+        code = None
+    if code is None or code == "root" or len(code) > 20:
+        raise ValueError(f"'{value}' is not a locale Babel knows (e.g. 'en_US', 'de_DE', 'fr')")
+    return code
+
+
+def _colour(value: str) -> str:
+    if not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
+        raise ValueError("colour must be #RRGGBB, e.g. '#1F2937'")
+    return value.upper()
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if code not in _countries():
+        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def _iban(value: str) -> str:
+    iban = re.sub(r"\s+", "", value).upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", iban):
+        raise ValueError("not an IBAN")
+    digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
+    if int(digits) % 97 != 1:
+        raise ValueError("IBAN check digits do not match")
+    return iban
+
+
+def _bic(value: str) -> str:
+    bic = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?", bic):
+        raise ValueError("a BIC has 8 or 11 letters/digits, e.g. 'DEUTDEFF'")
+    return bic
+
+
+def _prefix(value: str) -> str:
+    if not numbering.is_valid_prefix(value):
+        raise ValueError("invoice_prefix: 1-20 letters, digits or . _ / -, starting with a letter or digit")
+    return value
+
+
+def _number_format(value: str) -> str:
+    if not numbering.is_valid_format(value):
+        raise ValueError("number_format needs exactly one counter token {N…} and only the tokens "
+                         "{PREFIX}, {YYYY}, {YY}, {MM}, {N…}")
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=5000)]
+Terms = Annotated[str, AfterValidator(_terms), Field(description="due_on_receipt or net_N (N days, 0-365).",
+                                                    json_schema_extra=schema_docs.TERMS)]
+Currency = Annotated[str, AfterValidator(_currency), Field(description="ISO 4217 code, any case; stored lower-case.",
+                                                          json_schema_extra=schema_docs.CURRENCY)]
+LocaleCode = Annotated[str, Field(max_length=20), AfterValidator(_locale),
+                       Field(description="A Babel locale: en_US, de_DE, fr...", json_schema_extra=schema_docs.LOCALE)]
+Colour = Annotated[str, AfterValidator(_colour), Field(description="#RRGGBB", json_schema_extra=schema_docs.COLOUR)]
+PaymentMethod = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
+CcList = Annotated[list[EmailStr], Field(max_length=20)]
+Source = Literal[SOURCES]  # type: ignore[valid-type]
+
+
+class AddressIn(_Request):
+    lines: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=4)
+    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    country: Annotated[str, AfterValidator(_country), Field(json_schema_extra=schema_docs.COUNTRY)] | None = None
+
+
+class ContactIn(_Request):
+    name: Text | None = None
+    email: EmailStr
+
+
+class BankDetailsIn(_Request):
+    account_name: Text | None = None
+    iban: Annotated[str, AfterValidator(_iban)] | None = None
+    account_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=34)] | None = None
+    bic: Annotated[str, AfterValidator(_bic)] | None = None
+    routing_number: Annotated[str, StringConstraints(pattern=r"^\d{9}$")] | None = Field(
+        None, description="US ABA routing number (9 digits).")
+    bank_name: Text | None = None
+
+    @model_validator(mode="after")
+    def has_an_account(self):
+        if not self.iban and not self.account_number:
+            raise ValueError("bank details need an iban or an account_number")
+        return self
+
+
+def set_fields(model: BaseModel) -> dict[str, Any]:
+    """The fields the client sent (null included), as plain JSON-able values."""
+    dumped = model.model_dump(mode="json")
+    return {name: dumped[name] for name in model.model_fields_set}
+
+
+# --- organization settings -----------------------------------------------------------
+
+class InvoiceSettingsPatch(_Request):
+    company_name: Text | None = None
+    address: AddressIn | None = None
+    tax_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    logo_url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://\S+$")] | None = Field(
+        None, description="http(s) URL of the logo printed on the PDF.")
+    accent_color: Colour | None = None
+    footer: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    invoice_prefix: Annotated[str, AfterValidator(_prefix)] | None = None
+    number_format: Annotated[str, StringConstraints(max_length=60), AfterValidator(_number_format)] | None = Field(
+        None, description="Tokens {PREFIX} {YYYY} {YY} {MM} and one counter {N…} (width = number of Ns).")
+    number_reset: Literal["never", "yearly"] | None = None
+    payment_terms: Terms | None = None
+    currency: Currency | None = None
+    locale: LocaleCode | None = None
+    attach_pdf: bool | None = None
+    cc_finance_contacts: bool | None = None
+    extra_cc_emails: CcList | None = None
+    accepted_payment_methods: Annotated[list[PaymentMethod], Field(min_length=1, max_length=5)] | None = None
+    bank_details: BankDetailsIn | None = None
+    default_memo: LongText | None = None
+
+
+class InvoiceSettingsOut(BaseModel):
+    object: Literal["invoice_settings"] = "invoice_settings"
+    organization_id: str
+    company_name: str
+    address: dict | None
+    tax_id: str | None
+    logo_url: str | None
+    accent_color: str
+    footer: str | None
+    invoice_prefix: str
+    number_format: str
+    number_reset: Literal["never", "yearly"]
+    next_number_example: str = Field(description="What the next number would look like (counter not shown as taken).")
+    payment_terms: str
+    currency: str | None
+    locale: str
+    attach_pdf: bool
+    cc_finance_contacts: bool
+    extra_cc_emails: list[str]
+    accepted_payment_methods: list[str]
+    bank_details: dict | None
+    default_memo: str | None
+    defaults: list[str] = Field(description="Fields at their built-in default (never set, or reset with null).")
+    version: int
+    updated_at: datetime
+
+
+# --- customer and subscription overrides ----------------------------------------------
+
+class CustomerOverrides(_Request):
+    """Invoice-setting overrides and billing facts of a customer; null = inherit from the organization."""
+
+    payment_terms: Terms | None = None
+    currency: Currency | None = None
+    locale: LocaleCode | None = None
+    attach_pdf: bool | None = None
+    memo: LongText | None = None
+    tax_exempt: bool | None = None
+    tax_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    billing_address: AddressIn | None = None
+    billing_contact: ContactIn | None = None
+    finance_contacts: Annotated[list[ContactIn], Field(max_length=10)] | None = None
+
+
+class CustomerPatch(CustomerOverrides):
+    name: Text | None = None
+    email: EmailStr | None = None
+    cc_emails: CcList | None = Field(None, description="null clears the list.")
+
+
+class SubscriptionSettings(_Request):
+    """A subscription's overrides of the customer's and organization's invoice settings; null = inherit."""
+
+    payment_terms: Terms | None = None
+    currency: Currency | None = None
+    locale: LocaleCode | None = None
+    attach_pdf: bool | None = None
+    memo: LongText | None = None
+    cc_emails: CcList | None = None
+
+
+SubscriptionStatus = Literal["active", "paused", "canceled"]
+
+
+class SubscriptionCreate(_Request):
+    customer_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    settings: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
+
+
+class SubscriptionPatch(_Request):
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    status: SubscriptionStatus | None = None
+    settings: SubscriptionSettings | None = None
+
+
+class SubscriptionSettingsOut(BaseModel):
+    payment_terms: str | None
+    currency: str | None
+    locale: str | None
+    attach_pdf: bool | None
+    memo: str | None
+    cc_emails: list[str]
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    object: Literal["subscription"] = "subscription"
+    customer_id: str
+    description: str | None
+    status: SubscriptionStatus
+    settings: SubscriptionSettingsOut
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    canceled_at: datetime | None
+
+
+class SubscriptionList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[SubscriptionOut]
+    has_more: bool
+
+
+# --- resolution ----------------------------------------------------------------------
+
+class ResolvedSettingOut(BaseModel):
+    value: Any
+    source: Source
+
+
+class CcEntryOut(BaseModel):
+    email: str
+    source: Source
+    reason: Literal["billing_contact", "cc", "finance_contact", "extra_cc"]
+
+
+class ResolvedSettingsOut(BaseModel):
+    object: Literal["resolved_invoice_settings"] = "resolved_invoice_settings"
+    invoice_id: str | None = None
+    customer_id: str
+    subscription_id: str | None
+    settings: dict[str, ResolvedSettingOut] = Field(
+        description="Every setting: its effective value and where it came from "
+                    "(invoice → subscription → customer → organization → default).")
+    cc: list[CcEntryOut] = Field(description="The merged cc list, each address with the level that named it.")
