@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, 
 
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import money, terms
-from duely_invoicing.settings_schemas import CustomerOverrides
+from duely_invoicing.settings_schemas import AddressOut, ContactOut, CustomerOverrides
 from duely_invoicing.pricing_schemas import (
     Currency, DiscountIn, DiscountOut, PaymentOut, PeriodIn, PeriodOut, ReportingOut, TaxRateId,
 )
@@ -131,9 +131,9 @@ class CustomerOut(BaseModel):
     memo: str | None = None
     tax_exempt: bool | None = None
     tax_id: str | None = None
-    billing_address: dict | None = None
-    billing_contact: dict | None = None
-    finance_contacts: list[dict] = Field(default_factory=list)
+    billing_address: AddressOut | None = None
+    billing_contact: ContactOut | None = None
+    finance_contacts: list[ContactOut] = Field(default_factory=list)
     version: int = 1
 
 

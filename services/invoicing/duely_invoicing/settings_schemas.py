@@ -155,6 +155,34 @@ class BankDetailsIn(_Request):
         return self
 
 
+# Responses: the stored shapes of the models above. Lenient (all optional, extra kept), so a
+# row written by an older version still serializes instead of failing the response.
+class _Stored(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class AddressOut(_Stored):
+    lines: list[str] = Field(default_factory=list)
+    city: str | None = None
+    postal_code: str | None = None
+    region: str | None = None
+    country: str | None = None
+
+
+class ContactOut(_Stored):
+    name: str | None = None
+    email: str | None = None
+
+
+class BankDetailsOut(_Stored):
+    account_name: str | None = None
+    iban: str | None = None
+    account_number: str | None = None
+    bic: str | None = None
+    routing_number: str | None = None
+    bank_name: str | None = None
+
+
 def set_fields(model: BaseModel) -> dict[str, Any]:
     """The fields the client sent (null included), as plain JSON-able values."""
     dumped = model.model_dump(mode="json")
@@ -190,7 +218,7 @@ class InvoiceSettingsOut(BaseModel):
     object: Literal["invoice_settings"] = "invoice_settings"
     organization_id: str
     company_name: str
-    address: dict | None
+    address: AddressOut | None
     tax_id: str | None
     logo_url: str | None
     accent_color: str
@@ -206,7 +234,7 @@ class InvoiceSettingsOut(BaseModel):
     cc_finance_contacts: bool
     extra_cc_emails: list[str]
     accepted_payment_methods: list[str]
-    bank_details: dict | None
+    bank_details: BankDetailsOut | None
     default_memo: str | None
     defaults: list[str] = Field(description="Fields at their built-in default (never set, or reset with null).")
     version: int

@@ -30,7 +30,7 @@ def router(runtime: ServiceRuntime, notifications: Notifications) -> APIRouter:
                                                        body.description)
         return WebhookEndpointCreated.of(endpoint)
 
-    @api.get("/webhook_endpoints", response_model=ListOf)
+    @api.get("/webhook_endpoints", response_model=ListOf[WebhookEndpointOut])
     async def list_webhook_endpoints(limit: int = Query(100, ge=1, le=100), principal: Principal = principal_dep,
                                      session: AsyncSession = session_dep):
         rows = await repo.list_endpoints(session, principal.organization_id, limit + 1)
@@ -47,7 +47,7 @@ def router(runtime: ServiceRuntime, notifications: Notifications) -> APIRouter:
         await notifications.delete_endpoint(session, principal.organization_id, endpoint_id)
         return DeletedObject(id=endpoint_id, object="webhook_endpoint")
 
-    @api.get("/webhook_endpoints/{endpoint_id}/deliveries", response_model=ListOf)
+    @api.get("/webhook_endpoints/{endpoint_id}/deliveries", response_model=ListOf[WebhookDeliveryOut])
     async def list_webhook_deliveries(endpoint_id: str, limit: int = Query(100, ge=1, le=100),
                                       principal: Principal = principal_dep, session: AsyncSession = session_dep):
         endpoint = await notifications.get_endpoint(session, principal.organization_id, endpoint_id)
@@ -61,7 +61,7 @@ def router(runtime: ServiceRuntime, notifications: Notifications) -> APIRouter:
         message = await notifications.request_reminder(session, principal.organization_id, invoice_id, tone)
         return EmailMessageOut.of(message)
 
-    @api.get("/messages", response_model=ListOf)
+    @api.get("/messages", response_model=ListOf[EmailMessageOut])
     async def list_messages(invoice_id: str | None = None, limit: int = Query(100, ge=1, le=100),
                             principal: Principal = principal_dep, session: AsyncSession = session_dep):
         rows = await repo.list_messages(session, principal.organization_id, invoice_id, limit + 1)

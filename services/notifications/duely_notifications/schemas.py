@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -97,7 +97,12 @@ class EmailMessageOut(BaseModel):
                    sent_at=m.sent_at)
 
 
-class ListOf(BaseModel):
+Item = TypeVar("Item")
+
+
+class ListOf(BaseModel, Generic[Item]):
+    """A page of a list; ListOf[WebhookEndpointOut] etc. so the OpenAPI document types `data`."""
+
     object: Literal["list"] = "list"
-    data: list
+    data: list[Item]
     has_more: bool = False

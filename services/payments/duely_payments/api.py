@@ -13,6 +13,7 @@ from duely_payments.schemas import (
 from duely_payments.service import Charging, ChargeOutcome, charge_invoice, invoice_known_to
 from duely_runtime.auth import Principal, require_internal
 from duely_runtime.errors import error_body, not_found
+from duely_runtime.http import ErrorResponse
 
 
 def _attempt_response(outcome: ChargeOutcome, *, failures_as_errors: bool) -> JSONResponse:
@@ -28,10 +29,19 @@ def _attempt_response(outcome: ChargeOutcome, *, failures_as_errors: bool) -> JS
     return JSONResponse(attempt, status_code=200)
 
 
+# What a pay call answers besides the runtime's 400/401/404/409 (a processing attempt is a 202).
+PAY_RESPONSES = {
+    202: {"model": PaymentAttemptOut, "description": "The gateway has not answered yet; the attempt is processing."},
+    402: {"model": ErrorResponse, "description": "The card was declined; `error.payment_attempt` holds the attempt."},
+    503: {"model": ErrorResponse, "description": "Invoicing could not be asked about the invoice; retry shortly."},
+}
+
+
 def router(runtime, charging: Charging) -> APIRouter:
     api = APIRouter()
 
-    @api.post("/v1/invoices/{invoice_id}/pay", tags=["payments"])
+    @api.post("/v1/invoices/{invoice_id}/pay", tags=["payments"], response_model=PaymentAttemptOut,
+              responses=PAY_RESPONSES)
     async def pay_invoice(invoice_id: str, body: PayRequest | None = None,
                           principal: Principal = Depends(runtime.authenticate)):
         outcome = await charge_invoice(charging, organization_id=principal.organization_id, invoice_id=invoice_id,
@@ -67,7 +77,8 @@ def router(runtime, charging: Charging) -> APIRouter:
             raise not_found("payment", payment_id)
         return PaymentOut.of(payment)
 
-    @api.post("/internal/invoices/{invoice_id}/pay", tags=["internal"],
+    @api.post("/internal/invoices/{invoice_id}/pay", tags=["internal"], response_model=PaymentAttemptOut,
+              responses={202: PAY_RESPONSES[202], 503: PAY_RESPONSES[503]},
               dependencies=[Depends(require_internal(runtime.settings.internal_secret))])
     async def pay_invoice_internal(invoice_id: str, body: InternalPayRequest):
         """For our own services (the portal's pay button): failures are a 200 with status failed."""
