@@ -91,12 +91,25 @@ async def run(n: int, concurrency: int, keep: bool) -> None:
             ids = [d.json()["id"] for d in drafts]
             print(f"running {n} journeys (approve → pay → paid webhook), concurrency {concurrency} ...", flush=True)
 
+            retries = 0
+
+            async def post(path: str, **kwargs) -> None:
+                """POST with an Idempotency-Key, retrying a 503 the way a client should."""
+                nonlocal retries
+                headers = {"Idempotency-Key": f"bench-{path}"}
+                for attempt in range(6):
+                    response = await api.post(path, headers=headers, **kwargs)
+                    if response.status_code != 503 or attempt == 5:
+                        response.raise_for_status()
+                        return
+                    retries += 1
+                    await asyncio.sleep(0.5 * 2 ** attempt)
+
             async def journey(invoice_id: str) -> None:
                 timeline.mark(invoice_id, "start")
-                (await api.post(f"/v1/invoices/{invoice_id}/approve")).raise_for_status()
+                await post(f"/v1/invoices/{invoice_id}/approve")
                 timeline.mark(invoice_id, "approved")
-                pay = await api.post(f"/v1/invoices/{invoice_id}/pay", json={"payment_method": "pm_card_visa"})
-                pay.raise_for_status()
+                await post(f"/v1/invoices/{invoice_id}/pay", json={"payment_method": "pm_card_visa"})
                 timeline.mark(invoice_id, "charged")
 
             started = time.perf_counter()
@@ -105,6 +118,7 @@ async def run(n: int, concurrency: int, keep: bool) -> None:
             elapsed = time.perf_counter() - started
             receipts = await _wait_for_receipts(platform, n)
         report(timeline, ids, elapsed, receipts)
+        print(f"HTTP 503 answers retried: {retries}")
     finally:
         await asyncio.to_thread(platform.stop)
         receiver.should_exit = True
