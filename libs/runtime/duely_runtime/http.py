@@ -3,7 +3,6 @@ health endpoints and the ops page for dead letters."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -183,6 +182,3 @@ def _ops_page(service: str, items: list[dict]) -> str:
             f"<table border=1><tr><th>id</th><th>consumer</th><th>event</th><th>attempts</th><th>error</th>"
             f"<th>at</th><th></th></tr>{rows}</table>")
 
-
-def json_dumps(value) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
