@@ -159,3 +159,22 @@ async def test_idempotency_key_replays_the_first_response(db):
     assert other_caller.json()["id"] != first.json()["id"], "keys are scoped per caller"
     async with db.transaction() as s:
         assert await s.scalar(select(func.count()).select_from(db.seen)) == 2
+
+
+async def test_ops_pages_need_the_internal_secret_in_production(database_url, broker, serve):
+    from duely_dunning.main import build
+    from duely_dunning.settings import Settings
+    from duely_runtime.auth import INTERNAL_HEADER
+
+    secret = "a-production-secret"
+    settings = Settings(database_url=await database_url("ops"), kafka_bootstrap_servers=broker, mode="production",
+                        internal_secret=secret, hosted_link_secret="another-production-secret",
+                        service_name=f"dunning-ops-{uuid.uuid4().hex[:6]}")
+    async with serve(build(settings)) as url:
+        async with httpx.AsyncClient(base_url=url) as client:
+            anonymous = await client.get("/ops/dead_letters")
+            replay = await client.post("/ops/dead_letters/1/replay")
+            operator = await client.get("/ops/dead_letters", headers={INTERNAL_HEADER: secret})
+    assert anonymous.status_code == 403 and anonymous.json()["error"]["code"] == "forbidden"
+    assert replay.status_code == 403
+    assert operator.status_code == 200 and operator.json()["object"] == "list"

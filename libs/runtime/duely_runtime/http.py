@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from pydantic import BaseModel
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from duely_runtime import context, metrics
+from duely_runtime.auth import require_internal
 from duely_runtime.errors import ApiError, error_body
 
 log = logging.getLogger(__name__)
@@ -151,7 +152,12 @@ def install_ops_routes(app: FastAPI, runtime) -> None:
     async def prometheus_metrics():
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/ops/dead_letters", include_in_schema=False)
+    # Dead letters hold customer data and replay runs handlers: outside the embedded mode
+    # only a caller with the internal secret (header) may see or replay them.
+    ops_guard = [Depends(require_internal(runtime.settings.internal_secret))] \
+        if runtime.settings.mode == "production" else []
+
+    @app.get("/ops/dead_letters", include_in_schema=False, dependencies=ops_guard)
     async def dead_letters(request: Request):
         table = runtime.tables.dead_letters
         async with runtime.db.transaction() as session:
@@ -161,7 +167,7 @@ def install_ops_routes(app: FastAPI, runtime) -> None:
             return HTMLResponse(_ops_page(runtime.name, items))
         return {"object": "list", "data": items}
 
-    @app.post("/ops/dead_letters/{dead_letter_id}/replay", include_in_schema=False)
+    @app.post("/ops/dead_letters/{dead_letter_id}/replay", include_in_schema=False, dependencies=ops_guard)
     async def replay(dead_letter_id: int):
         try:
             outcome = await runtime.consumers.replay_dead_letter(dead_letter_id)
