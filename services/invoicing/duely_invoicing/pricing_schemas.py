@@ -1,24 +1,23 @@
 """API models for discounts, line periods, reusable tax rates, exchange rates and reporting totals.
 
-Imported by schemas.py (lines and invoices use them); this module imports no
-other API module, so there is no cycle.
+Imported by schemas.py (lines and invoices use them); it imports only settings_schemas
+(for the currency and country types), which imports no API module, so there is no cycle.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Annotated, Literal
 
-from babel import Locale
 from pydantic import (
-    AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator,
+    BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator,
     model_validator,
 )
 
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import money
+from duely_invoicing.settings_schemas import Country, Currency  # one validator per kind of code
 
 
 class _Request(BaseModel):
@@ -34,27 +33,6 @@ class _Request(BaseModel):
         return value
 
 
-def _currency(value: str) -> str:
-    code = money.normalize_currency(value)
-    if code is None:
-        raise ValueError(f"'{value}' is not an ISO 4217 currency code")
-    return code
-
-
-@lru_cache(maxsize=1)
-def _countries() -> frozenset[str]:
-    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
-
-
-def _country(value: str) -> str:
-    code = value.strip().upper()
-    if code not in _countries():
-        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
-    return code
-
-
-Currency = Annotated[str, AfterValidator(_currency), Field(description="ISO 4217 code, any case; stored lower-case.",
-                                                          json_schema_extra=schema_docs.CURRENCY)]
 DiscountPercentage = Annotated[Decimal, Field(gt=0, le=100, decimal_places=4, allow_inf_nan=False,
                                               description="Decimal (string or number) above 0 and up to 100.",
                                               json_schema_extra=schema_docs.decimal_string)]
@@ -112,7 +90,7 @@ class TaxRateCreate(_Request):
     display_name: Text200
     percentage: TaxPercentage
     inclusive: bool = False
-    country: Annotated[str, AfterValidator(_country), Field(json_schema_extra=schema_docs.COUNTRY)] | None = Field(None, description="ISO 3166-1 alpha-2.")
+    country: Country | None = Field(None, description="ISO 3166-1 alpha-2.")
     region: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = Field(
         None, description="State, province or city, e.g. 'CA' or 'US-NY'.")
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
@@ -123,7 +101,7 @@ class TaxRateUpdate(_Request):
 
     display_name: Text200 | None = None
     active: bool | None = None
-    country: Annotated[str, AfterValidator(_country), Field(json_schema_extra=schema_docs.COUNTRY)] | None = None
+    country: Country | None = None
     region: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
 

@@ -117,6 +117,7 @@ Terms = Annotated[str, AfterValidator(_terms), Field(description="due_on_receipt
                                                     json_schema_extra=schema_docs.TERMS)]
 Currency = Annotated[str, AfterValidator(_currency), Field(description="ISO 4217 code, any case; stored lower-case.",
                                                           json_schema_extra=schema_docs.CURRENCY)]
+Country = Annotated[str, AfterValidator(_country), Field(json_schema_extra=schema_docs.COUNTRY)]
 LocaleCode = Annotated[str, Field(max_length=20), AfterValidator(_locale),
                        Field(description="A Babel locale: en_US, de_DE, fr...", json_schema_extra=schema_docs.LOCALE)]
 Colour = Annotated[str, AfterValidator(_colour), Field(description="#RRGGBB", json_schema_extra=schema_docs.COLOUR)]
@@ -131,7 +132,7 @@ class AddressIn(_Request):
     city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
     postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
     region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    country: Annotated[str, AfterValidator(_country), Field(json_schema_extra=schema_docs.COUNTRY)] | None = None
+    country: Country | None = None
 
 
 class ContactIn(_Request):
