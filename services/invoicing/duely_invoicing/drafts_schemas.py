@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from duely_invoicing.domain import terms
 from duely_invoicing.pricing_schemas import Currency, DiscountIn, PeriodIn, TaxRateId
+from duely_invoicing.request_model import RequestModel
 from duely_invoicing.schemas import Quantity, TaxRateIn, UnitAmount
 
 
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value):
-        # Postgres text can't hold NUL: a 400 naming the field here, not a 500 at the INSERT.
-        items = value if isinstance(value, list) else [value]
-        if any(isinstance(item, str) and "\x00" in item for item in items):
-            raise ValueError("text must not contain NUL characters")
-        return value
-
-
-class LineUpdate(_Request):
+class LineUpdate(RequestModel):
     """Fields left out stay as they are. Giving `tax_rates` and/or `tax_rate_ids` replaces the line's
     rates with what is given; `discounts` replaces its discounts; `period: null` removes the period."""
 
@@ -37,7 +25,7 @@ class LineUpdate(_Request):
     period: PeriodIn | None = None
 
 
-class InvoiceUpdate(_Request):
+class InvoiceUpdate(RequestModel):
     """Changes to a draft; fields left out stay. `memo`/`reporting_currency` null clears them;
     `discounts` replaces the invoice-wide discounts."""
 

@@ -11,27 +11,21 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator,
+    BaseModel,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import money
-from duely_invoicing.settings_schemas import Country, Currency  # one validator per kind of code
-
-
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value):
-        # Postgres text can't hold NUL: a 400 naming the field here, not a 500 at the INSERT.
-        items = value if isinstance(value, list) else [value]
-        if any(isinstance(item, str) and "\x00" in item for item in items):
-            raise ValueError("text must not contain NUL characters")
-        return value
-
+from duely_invoicing.request_model import RequestModel
+from duely_invoicing.settings_schemas import (  # one validator per kind of code
+    Country,
+    Currency,
+)
 
 DiscountPercentage = Annotated[Decimal, Field(gt=0, le=100, decimal_places=4, allow_inf_nan=False,
                                               description="Decimal (string or number) above 0 and up to 100.",
@@ -47,7 +41,7 @@ Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 
 # --- discounts and periods ------------------------------------------------------------
 
-class DiscountIn(_Request):
+class DiscountIn(RequestModel):
     """Either `{"percentage": "10"}` or `{"amount": 500}` (minor units), not both."""
 
     percentage: DiscountPercentage | None = None
@@ -66,7 +60,7 @@ class DiscountOut(BaseModel):
     discount_amount: int = Field(description="What this discount took off (minor units).")
 
 
-class PeriodIn(_Request):
+class PeriodIn(RequestModel):
     start: date
     end: date = Field(description="On or after start.")
 
@@ -86,7 +80,7 @@ class PeriodOut(BaseModel):
 
 # --- tax rates -------------------------------------------------------------------------
 
-class TaxRateCreate(_Request):
+class TaxRateCreate(RequestModel):
     display_name: Text200
     percentage: TaxPercentage
     inclusive: bool = False
@@ -96,7 +90,7 @@ class TaxRateCreate(_Request):
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
-class TaxRateUpdate(_Request):
+class TaxRateUpdate(RequestModel):
     """Percentage and inclusive never change (create a new rate instead); everything else may."""
 
     display_name: Text200 | None = None
@@ -128,7 +122,7 @@ class TaxRateList(BaseModel):
 
 # --- exchange rates and the reporting currency ------------------------------------------
 
-class ExchangeRateCreate(_Request):
+class ExchangeRateCreate(RequestModel):
     base: Currency
     quote: Currency
     rate: Annotated[Decimal, Field(gt=0, le=10**9, decimal_places=12, allow_inf_nan=False,

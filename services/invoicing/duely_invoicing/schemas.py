@@ -10,14 +10,28 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import money, terms
-from duely_invoicing.settings_schemas import AddressOut, ContactOut, CustomerOverrides
 from duely_invoicing.pricing_schemas import (
-    Currency, DiscountIn, DiscountOut, PaymentOut, PeriodIn, PeriodOut, ReportingOut, TaxRateId,
+    Currency,
+    DiscountIn,
+    DiscountOut,
+    PaymentOut,
+    PeriodIn,
+    PeriodOut,
+    ReportingOut,
+    TaxRateId,
 )
+from duely_invoicing.request_model import RequestModel
+from duely_invoicing.settings_schemas import AddressOut, ContactOut, CustomerOverrides
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Quantity = Annotated[Decimal, Field(gt=0, le=Decimal(10**9), decimal_places=6, allow_inf_nan=False,
@@ -29,19 +43,6 @@ Percentage = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4, allow_inf_
                                       description="Decimal (string or number), e.g. '8.25'.",
                                       json_schema_extra=schema_docs.decimal_string)]
 Status = Literal["draft", "issued", "paid", "past_due", "void", "uncollectible"]
-
-
-class RequestModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value):
-        # Postgres text can't hold NUL: a 400 naming the field here, not a 500 at the INSERT.
-        items = value if isinstance(value, list) else [value]
-        if any(isinstance(item, str) and "\x00" in item for item in items):
-            raise ValueError("text must not contain NUL characters")
-        return value
 
 
 # --- requests ----------------------------------------------------------------------

@@ -16,26 +16,19 @@ from typing import Annotated, Any, Literal
 
 from babel import Locale, UnknownLocaleError
 from pydantic import (
-    AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator, model_validator,
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
 )
 
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import money, numbering, terms
 from duely_invoicing.domain.settings_resolution import PAYMENT_METHODS, SOURCES
-
-
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _no_nul(cls, value):
-        # Postgres text can't hold NUL: refuse it here (a 400 naming the field), not as a 500 at the INSERT.
-        items = value if isinstance(value, list) else [value]
-        if any(isinstance(item, str) and "\x00" in item for item in items):
-            raise ValueError("text must not contain NUL characters")
-        return value
-
+from duely_invoicing.request_model import RequestModel
 
 # --- validated scalar types ----------------------------------------------------------
 
@@ -126,7 +119,7 @@ CcList = Annotated[list[EmailStr], Field(max_length=20)]
 Source = Literal[SOURCES]  # type: ignore[valid-type]
 
 
-class AddressIn(_Request):
+class AddressIn(RequestModel):
     lines: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=4)
     city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
@@ -135,12 +128,12 @@ class AddressIn(_Request):
     country: Country | None = None
 
 
-class ContactIn(_Request):
+class ContactIn(RequestModel):
     name: Text | None = None
     email: EmailStr
 
 
-class BankDetailsIn(_Request):
+class BankDetailsIn(RequestModel):
     account_name: Text | None = None
     iban: Annotated[str, AfterValidator(_iban)] | None = None
     account_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=34)] | None = None
@@ -192,7 +185,7 @@ def set_fields(model: BaseModel) -> dict[str, Any]:
 
 # --- organization settings -----------------------------------------------------------
 
-class InvoiceSettingsPatch(_Request):
+class InvoiceSettingsPatch(RequestModel):
     company_name: Text | None = None
     address: AddressIn | None = None
     tax_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
@@ -244,7 +237,7 @@ class InvoiceSettingsOut(BaseModel):
 
 # --- customer and subscription overrides ----------------------------------------------
 
-class CustomerOverrides(_Request):
+class CustomerOverrides(RequestModel):
     """Invoice-setting overrides and billing facts of a customer; null = inherit from the organization."""
 
     payment_terms: Terms | None = None
@@ -265,7 +258,7 @@ class CustomerPatch(CustomerOverrides):
     cc_emails: CcList | None = Field(None, description="null clears the list.")
 
 
-class SubscriptionSettings(_Request):
+class SubscriptionSettings(RequestModel):
     """A subscription's overrides of the customer's and organization's invoice settings; null = inherit."""
 
     payment_terms: Terms | None = None
@@ -279,13 +272,13 @@ class SubscriptionSettings(_Request):
 SubscriptionStatus = Literal["active", "paused", "canceled"]
 
 
-class SubscriptionCreate(_Request):
+class SubscriptionCreate(RequestModel):
     customer_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
     settings: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
 
 
-class SubscriptionPatch(_Request):
+class SubscriptionPatch(RequestModel):
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
     status: SubscriptionStatus | None = None
     settings: SubscriptionSettings | None = None
