@@ -25,7 +25,6 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Fa
                          batch_size=settings.timer_batch_size)
     runtime.add_worker(worker.fire_due_timers_forever)
     app = runtime.create_app([api.router(runtime, clock, settings)])
-    app.state.runtime = runtime
     app.state.clock = clock
     app.state.timer_worker = worker
     return app

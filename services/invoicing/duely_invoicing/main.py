@@ -34,7 +34,6 @@ def build(settings: Settings | None = None) -> FastAPI:
                               documents_api.router(runtime), tax_rates_api.router(runtime),
                               drafts_api.router(runtime, settings), listing_api.router(runtime, settings)],
                              title="Duely invoicing")
-    app.state.runtime = runtime
     return app
 
 

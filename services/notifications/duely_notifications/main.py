@@ -38,7 +38,6 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.add_worker(deliver_webhooks)
 
     app = runtime.create_app(routers=[api.router(runtime, notifications)], title="Duely notifications")
-    app.state.runtime = runtime
     app.state.notifications = notifications
     return app
 

@@ -27,7 +27,6 @@ def build(settings: Settings | None = None) -> FastAPI:
     consumers.register(runtime)
     runtime.add_worker(recovery_worker(charging, settings.recovery_interval_s))
     app = runtime.create_app(routers=[api.router(runtime, charging)], title="Duely payments")
-    app.state.runtime = runtime
     app.state.charging = charging
     return app
 

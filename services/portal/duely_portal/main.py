@@ -20,7 +20,6 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings.service_name, settings, Base.metadata, MIGRATIONS)
     consumers.register(runtime)
     app = runtime.create_app(routers=[api.router(runtime, Upstreams(settings))], title="Duely portal")
-    app.state.runtime = runtime
     return app
 
 
