@@ -51,3 +51,10 @@ def test_the_service_settings_read_the_variables_compose_sets():
         assert prefix == f"DUELY_{name.upper()}_"
 
 
+def test_compose_fails_fast_without_a_stripe_key():
+    """docker compose refuses to start when a `${VAR:?message}` is unset: the key has no default."""
+    payments_env = compose()["services"]["payments"]["environment"]
+    assert payments_env["DUELY_PAYMENTS_STRIPE_API_KEY"].startswith("${STRIPE_API_KEY:?")
+    assert payments_env["DUELY_PAYMENTS_STRIPE_API_BASE"] == "${STRIPE_API_BASE:-}"
+    sandbox = compose()["services"]["stripe-sandbox"]
+    assert sandbox["profiles"] == ["sandbox"], "the sandbox starts only when asked for"

@@ -43,7 +43,7 @@ async def test_org_create_list_and_key_create_on_postgres(database_url):
     body = json.loads(created.stdout)
     assert set(body) == {"organization_id", "name", "api_key"}
     assert body["name"] == "Acme Corp" and body["organization_id"].startswith("org_")
-    assert body["api_key"].startswith("sk_live_")
+    assert body["api_key"].startswith("sk_test_"), "a test-mode organization's keys say so"
 
     principal, keys, outbox = await _principal(url, body["api_key"])
     assert principal.organization_id == body["organization_id"]
@@ -61,6 +61,9 @@ async def test_org_create_list_and_key_create_on_postgres(database_url):
     assert second["api_key"] != body["api_key"]
     principal, keys, _ = await _principal(url, second["api_key"])
     assert principal.organization_id == body["organization_id"] and len(keys) == 2
+
+    live = json.loads(duely("org", "create", "--name", "Live Co", "--live", env=env).stdout)
+    assert live["api_key"].startswith("sk_live_")
 
 
 @pytest.mark.parametrize("args", [("key", "create", "--org", "org_missing"), ("org", "create", "--name", " ")])

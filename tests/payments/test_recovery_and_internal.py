@@ -133,8 +133,8 @@ async def test_an_invoice_not_yet_in_the_read_model_is_fetched_from_invoicing(
 
 def test_production_mode_needs_an_explicit_stripe_key(monkeypatch):
     monkeypatch.setenv("DUELY_MODE", "production")
-    monkeypatch.setenv("DUELY_INTERNAL_SECRET", "s1")
-    monkeypatch.setenv("DUELY_HOSTED_LINK_SECRET", "s2")
+    monkeypatch.setenv("DUELY_INTERNAL_SECRET", "s1" * 16)
+    monkeypatch.setenv("DUELY_HOSTED_LINK_SECRET", "s2" * 16)
     with pytest.raises(RuntimeError, match="STRIPE_API_KEY"):
         Settings().check_production_secrets()
     monkeypatch.setenv("DUELY_PAYMENTS_STRIPE_API_KEY", "sk_live_from_env")

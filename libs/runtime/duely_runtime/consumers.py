@@ -10,6 +10,7 @@ service's dead-letter topic and table, where the ops page can replay it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -81,15 +82,19 @@ class EventConsumers:
 
     # -- handling one message (used by the faust agents and by replays) ----------
 
-    async def process(self, event_type: str, raw: bytes) -> str:
-        """Handle one raw message; returns processed | duplicate | dead_lettered."""
+    async def process(self, event_type: str, raw: bytes, *, dead_letter_id: int | None = None) -> str:
+        """Handle one raw message; returns processed | duplicate | dead_lettered.
+
+        `dead_letter_id` is set when an operator replays a dead letter: a failure then
+        updates that letter instead of filing a new one.
+        """
         subscription = self.subscriptions[event_type]
         consumer = self.consumer_name(event_type)
         try:
             envelope = Envelope.from_bytes(raw)
             payload = model_for(envelope.type).model_validate(envelope.data)
         except (ValidationError, KeyError, ValueError) as exc:
-            await self._dead_letter(consumer, event_type, None, raw, f"undecodable: {exc}", 1)
+            await self._dead_letter(consumer, event_type, None, raw, f"undecodable: {exc}", 1, dead_letter_id)
             return "dead_lettered"
         started = time.perf_counter()
         with context.bound(envelope.correlation_id, envelope.id):
@@ -111,7 +116,7 @@ class EventConsumers:
                     if attempt < self.max_attempts:
                         await asyncio.sleep(self.retry_backoff_s * 2 ** (attempt - 1))
             log.error("event dead-lettered", extra={"consumer": consumer, "event_id": envelope.id})
-            await self._dead_letter(consumer, event_type, envelope.id, raw, error, attempts)
+            await self._dead_letter(consumer, event_type, envelope.id, raw, error, attempts, dead_letter_id)
             return "dead_lettered"
 
     async def _handle_once(self, consumer: str, subscription: Subscription, envelope: Envelope,
@@ -126,26 +131,49 @@ class EventConsumers:
         return "processed"
 
     async def _dead_letter(self, consumer: str, topic: str, event_id: str | None, raw: bytes, error: str,
-                           attempts: int) -> None:
+                           attempts: int, dead_letter_id: int | None = None) -> None:
         metrics.DEAD_LETTERS.labels(consumer).inc()
+        table = self.tables.dead_letters
+        now = datetime.now(timezone.utc)
         async with self.db.transaction() as session:
-            await insert_ignore(session, self.tables.dead_letters, {
+            if dead_letter_id is not None:  # a replay failed again: the same letter, updated
+                await session.execute(table.update().where(table.c.id == dead_letter_id).values(
+                    error=error[:4000], attempts=table.c.attempts + attempts, replayed_at=None))
+                return
+            filed = await insert_ignore(session, table, {
                 "consumer": consumer, "topic": topic, "event_id": event_id, "payload": raw.decode(errors="replace"),
-                "error": error[:4000], "attempts": attempts, "created_at": datetime.now(timezone.utc)})
+                "error": error[:4000], "attempts": attempts, "created_at": now})
+            if not filed:  # the same event failed again after a replay: reopen its letter
+                await session.execute(table.update().where(table.c.consumer == consumer,
+                                                           table.c.event_id == event_id)
+                                      .values(error=error[:4000], attempts=table.c.attempts + attempts,
+                                              replayed_at=None))
         if self._dlq_producer is not None:
             await self._dlq_producer.send_and_wait(
                 self.dead_letter_topic, raw, key=(event_id or "").encode(),
                 headers=[("consumer", consumer.encode()), ("error", error[:500].encode())])
 
     async def replay_dead_letter(self, dead_letter_id: int) -> str:
-        """Run a dead-lettered event through its handler again (the inbox still dedupes)."""
+        """Run an open dead letter through its handler again (the inbox still dedupes).
+
+        The letter stays until the handler has succeeded, then it is marked replayed
+        (kept for the record until retention removes it); a failure leaves it open
+        with the new error.
+        """
         table = self.tables.dead_letters
         async with self.db.transaction() as session:
-            row = (await session.execute(table.select().where(table.c.id == dead_letter_id))).first()
-            if row is None:
-                raise LookupError(dead_letter_id)
-            await session.execute(table.delete().where(table.c.id == dead_letter_id))
-        return await self.process(row.topic, row.payload.encode())
+            row = (await session.execute(table.select().where(table.c.id == dead_letter_id,
+                                                              table.c.replayed_at.is_(None)))).first()
+        if row is None:
+            raise LookupError(dead_letter_id)
+        if row.topic not in self.subscriptions:
+            raise LookupError(dead_letter_id)
+        outcome = await self.process(row.topic, row.payload.encode(), dead_letter_id=row.id)
+        if outcome != "dead_lettered":
+            async with self.db.transaction() as session:
+                await session.execute(table.update().where(table.c.id == dead_letter_id)
+                                      .values(replayed_at=datetime.now(timezone.utc)))
+        return outcome
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -171,20 +199,43 @@ class EventConsumers:
         return agent
 
     async def start(self) -> None:
-        await ensure_topics(self.bootstrap_servers, all_topics() + [self.dead_letter_topic])
-        self._dlq_producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap_servers, acks="all")
-        await self._dlq_producer.start()
-        if self.subscriptions:
-            self.app = self._build_app()
-            await self.app.start()
+        try:
+            await ensure_topics(self.bootstrap_servers, all_topics() + [self.dead_letter_topic])
+            self._dlq_producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap_servers, acks="all")
+            await self._dlq_producer.start()
+            if self.subscriptions:
+                self.app = self._build_app()
+                await self.app.start()
+        except BaseException:
+            await self.stop()  # leave nothing half-started behind for the next try
+            raise
         self.ready = True
+
+    async def start_when_broker_is_up(self, first_delay_s: float = 1.0, max_delay_s: float = 15.0) -> None:
+        """Start, retrying while the broker is unreachable: the HTTP API serves meanwhile
+        and /readyz says not ready (consumers: false)."""
+        delay = first_delay_s
+        while True:
+            try:
+                await self.start()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumers could not start; retrying", extra={"error": repr(exc), "retry_in_s": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, max_delay_s)
 
     async def stop(self) -> None:
         self.ready = False
-        if self.app is not None:
-            await self.app.stop()
-        if self._dlq_producer is not None:
-            await self._dlq_producer.stop()
+        app, producer = self.app, self._dlq_producer
+        self.app, self._dlq_producer = None, None
+        if app is not None:
+            with contextlib.suppress(Exception):
+                await app.stop()
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                await producer.stop()
 
 
 async def ensure_topics(bootstrap_servers: str, topics: list[str]) -> None:

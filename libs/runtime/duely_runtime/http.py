@@ -1,5 +1,4 @@
-"""The HTTP edge every service shares: error shape, correlation ids, metrics,
-health endpoints and the ops page for dead letters."""
+"""The HTTP edge every service shares: the error shape and its OpenAPI, correlation ids, metrics."""
 
 from __future__ import annotations
 
@@ -7,16 +6,13 @@ import logging
 import time
 import uuid
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from pydantic import BaseModel
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import select, text
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from duely_runtime import context, metrics
-from duely_runtime.auth import require_internal
 from duely_runtime.errors import ApiError, error_body
 
 log = logging.getLogger(__name__)
@@ -126,65 +122,3 @@ def install_request_context(app: FastAPI) -> None:
         metrics.HTTP_LATENCY.labels(request.method, route_path).observe(time.perf_counter() - started)
         response.headers["X-Correlation-Id"] = correlation
         return response
-
-
-def install_ops_routes(app: FastAPI, runtime) -> None:
-    """/healthz (alive), /readyz (db + consumers + relay), /metrics, and /ops (dead letters)."""
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz():
-        return {"status": "ok", "service": runtime.name}
-
-    @app.get("/readyz", include_in_schema=False)
-    async def readyz():
-        checks = {"database": False, "consumers": runtime.consumers.ready, "relay": runtime.relay_running}
-        try:
-            async with runtime.db.transaction() as session:
-                await session.execute(text("SELECT 1"))
-            checks["database"] = True
-        except Exception:
-            log.exception("readiness: database check failed")
-        ok = all(checks.values())
-        return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks},
-                            status_code=200 if ok else 503)
-
-    @app.get("/metrics", include_in_schema=False)
-    async def prometheus_metrics():
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    # Dead letters hold customer data and replay runs handlers: outside the embedded mode
-    # only a caller with the internal secret (header) may see or replay them.
-    ops_guard = [Depends(require_internal(runtime.settings.internal_secret))] \
-        if runtime.settings.mode == "production" else []
-
-    @app.get("/ops/dead_letters", include_in_schema=False, dependencies=ops_guard)
-    async def dead_letters(request: Request):
-        table = runtime.tables.dead_letters
-        async with runtime.db.transaction() as session:
-            rows = (await session.execute(select(table).order_by(table.c.id.desc()).limit(200))).mappings().all()
-        items = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows]
-        if "text/html" in request.headers.get("accept", ""):
-            return HTMLResponse(_ops_page(runtime.name, items))
-        return {"object": "list", "data": items}
-
-    @app.post("/ops/dead_letters/{dead_letter_id}/replay", include_in_schema=False, dependencies=ops_guard)
-    async def replay(dead_letter_id: int):
-        try:
-            outcome = await runtime.consumers.replay_dead_letter(dead_letter_id)
-        except LookupError:
-            raise ApiError(404, "resource_missing", f"No such dead letter: {dead_letter_id}", param="id")
-        return {"id": dead_letter_id, "outcome": outcome}
-
-
-def _ops_page(service: str, items: list[dict]) -> str:
-    from html import escape
-    rows = "".join(
-        f"<tr><td>{i['id']}</td><td>{escape(i['consumer'])}</td><td>{escape(str(i['event_id']))}</td>"
-        f"<td>{i['attempts']}</td><td><pre>{escape(i['error'])}</pre></td><td>{i['created_at']}</td>"
-        f"<td><form method=post action='/ops/dead_letters/{i['id']}/replay'><button>Replay</button></form></td></tr>"
-        for i in items)
-    return (f"<!doctype html><title>{escape(service)} ops</title><h1>{escape(service)}: dead letters</h1>"
-            f"<p>{len(items)} shown. Metrics: <a href=/metrics>/metrics</a></p>"
-            f"<table border=1><tr><th>id</th><th>consumer</th><th>event</th><th>attempts</th><th>error</th>"
-            f"<th>at</th><th></th></tr>{rows}</table>")
-

@@ -3,27 +3,56 @@
 The first request with a key claims it; its response (any status below 500) is
 stored and replayed for a retry with the same key and body. The same key with
 another body is an error; a retry while the first is still running is a 409.
-Keys are scoped by the caller's credentials, so two organizations never share one.
+Keys are scoped by the verified caller (its API key, or our own services): a
+request whose credentials don't verify stores nothing. A response carrying a
+secret shown once (an API key, a webhook secret) is stored without it: a
+replay returns the object without the secret (routes declare it with
+`Depends(redact("field"))`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime, timedelta, timezone
+from typing import Awaitable, Callable
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import and_, delete, select, update
 
 from duely_runtime.db import Database, insert_ignore
-from duely_runtime.errors import error_body
+from duely_runtime.errors import ApiError, error_body
 from duely_runtime.tables import RuntimeTables
 
 HEADER = "idempotency-key"
 STALE_LOCK = timedelta(seconds=60)  # a claim this old belongs to a request that died
 
 
-def install(app, db: Database, tables: RuntimeTables) -> None:
+Scope = Callable[[Request], Awaitable[str | None]]
+
+
+def redact(*fields: str):
+    """Route dependency: these top-level response fields are shown once and never stored."""
+    async def mark(request: Request) -> None:
+        request.state.idempotency_redact = fields
+    return mark
+
+
+def _stored_body(payload: bytes, fields: tuple[str, ...]) -> str:
+    if not fields:
+        return payload.decode()
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return payload.decode()
+    if isinstance(body, dict):
+        for name in fields:
+            body.pop(name, None)
+    return json.dumps(body)
+
+
+def install(app, db: Database, tables: RuntimeTables, scope_of: Scope) -> None:
     table = tables.idempotency_keys
 
     @app.middleware("http")
@@ -34,7 +63,13 @@ def install(app, db: Database, tables: RuntimeTables) -> None:
         if len(key) > 255:
             return JSONResponse(error_body("invalid_request_error", "parameter_invalid",
                                            "Idempotency-Key must be at most 255 characters.", "Idempotency-Key"), 400)
-        scope = hashlib.sha256(request.headers.get("authorization", "").encode()).hexdigest()[:64]
+        try:
+            caller = await scope_of(request)
+        except ApiError as exc:  # the key owner cannot be asked right now
+            return JSONResponse(exc.body(), status_code=exc.status)
+        if caller is None:  # unauthenticated: the handler refuses it; nothing is written here
+            return await call_next(request)
+        scope = hashlib.sha256(caller.encode()).hexdigest()[:64]
         body = await request.body()
         request_hash = hashlib.sha256(request.url.path.encode() + b"\n" + body).hexdigest()
         where = and_(table.c.scope == scope, table.c.key == key)
@@ -64,8 +99,9 @@ def install(app, db: Database, tables: RuntimeTables) -> None:
             if response.status_code >= 500:
                 await session.execute(delete(table).where(where))  # let a retry run again
             else:
+                redacted = getattr(request.state, "idempotency_redact", ())
                 await session.execute(update(table).where(where).values(
-                    status_code=response.status_code, response_body=payload.decode()))
+                    status_code=response.status_code, response_body=_stored_body(payload, redacted)))
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return Response(payload, status_code=response.status_code, headers=headers,
                         media_type=response.media_type)

@@ -9,6 +9,10 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    CorruptRecordException, InvalidMessageError, InvalidTopicError, MessageSizeTooLargeError, RecordListTooLargeError,
+    RecordTooLargeError,
+)
 from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +23,9 @@ from duely_runtime.db import Database
 from duely_runtime.tables import RuntimeTables
 
 log = logging.getLogger(__name__)
+
+# Kafka's default message.max.bytes: the largest event the relay will try to publish.
+MAX_MESSAGE_BYTES = 1024 * 1024
 
 
 class Outbox:
@@ -51,11 +58,24 @@ class Outbox:
         return envelope
 
 
+# The broker refuses these messages for what they are (too large, malformed, bad topic name):
+# sending them again can never succeed, so the relay parks them instead of retrying forever.
+UNPUBLISHABLE = (MessageSizeTooLargeError, RecordTooLargeError, RecordListTooLargeError,
+                 InvalidMessageError, CorruptRecordException, InvalidTopicError)
+
+
 class OutboxRelay:
-    """Publishes unpublished outbox rows in commit order, with acks=all, and retries forever."""
+    """Publishes unpublished outbox rows in commit order, with acks=all.
+
+    A transient failure (broker down, timeout) is retried forever; a row the broker
+    can never take is parked (`parked_at`, `last_error`), logged and counted, and
+    the relay goes on with the rows after it, so one bad event never stops every
+    tenant. Parked rows are listed on the ops page, which can queue them again.
+    """
 
     def __init__(self, db: Database, outbox: Outbox, bootstrap_servers: str, *, batch_size: int = 500,
-                 poll_interval_s: float = 0.5, replay_window_s: int = 0) -> None:
+                 poll_interval_s: float = 0.5, replay_window_s: int = 0,
+                 max_message_bytes: int = MAX_MESSAGE_BYTES) -> None:
         self.db = db
         self.outbox = outbox
         self.table = outbox.table
@@ -63,7 +83,9 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
         self.replay_window_s = replay_window_s
+        self.max_message_bytes = max_message_bytes
         self.producer: AIOKafkaProducer | None = None
+        self._replay_pending = replay_window_s > 0  # once per process start, not per reconnect
 
     async def run(self) -> None:
         while True:
@@ -79,10 +101,12 @@ class OutboxRelay:
 
     async def _run_connected(self) -> None:
         self.producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap_servers, acks="all",
-                                         linger_ms=2, request_timeout_ms=15000)
+                                         linger_ms=2, request_timeout_ms=15000,
+                                         max_request_size=self.max_message_bytes)
         await self.producer.start()
-        if self.replay_window_s:
+        if self._replay_pending:
             await self.replay_recent(self.replay_window_s)
+            self._replay_pending = False
         while True:
             self.outbox.wakeup.clear()
             published = await self.publish_batch()
@@ -93,19 +117,37 @@ class OutboxRelay:
                     pass
 
     async def publish_batch(self) -> int:
+        """Publish the next rows in order; returns how many were taken off the queue (published or parked)."""
         async with self.db.transaction() as session:
             rows = (await session.execute(
-                select(self.table.c.seq, self.table.c.topic, self.table.c.key, self.table.c.payload)
-                .where(self.table.c.published_at.is_(None))
+                select(self.table.c.seq, self.table.c.event_id, self.table.c.topic, self.table.c.key,
+                       self.table.c.payload)
+                .where(self.table.c.published_at.is_(None), self.table.c.parked_at.is_(None))
                 .order_by(self.table.c.seq).limit(self.batch_size)
             )).all()
         if not rows:
             return 0
-        await self._send(rows)
+        errors = await self._send(rows)
+        published = [r.seq for r in rows if r.seq not in errors]
+        parked = {seq: exc for seq, exc in errors.items() if isinstance(exc, UNPUBLISHABLE)}
+        now = datetime.now(timezone.utc)
         async with self.db.transaction() as session:
-            await session.execute(update(self.table).where(self.table.c.seq.in_([r.seq for r in rows]))
-                                  .values(published_at=datetime.now(timezone.utc)))
-        metrics.EVENTS_PUBLISHED.inc(len(rows))
+            if published:
+                await session.execute(update(self.table).where(self.table.c.seq.in_(published))
+                                      .values(published_at=now))
+            for seq, exc in parked.items():
+                await session.execute(update(self.table).where(self.table.c.seq == seq)
+                                      .values(parked_at=now, last_error=_describe(exc)))
+        metrics.EVENTS_PUBLISHED.inc(len(published))
+        for row in rows:
+            if row.seq in parked:
+                metrics.EVENTS_PARKED.labels(row.topic).inc()
+                log.error("outbox row parked: the broker cannot take it", extra={
+                    "event_id": row.event_id, "topic": row.topic, "bytes": len(row.payload.encode()),
+                    "error": _describe(parked[row.seq])})
+        transient = [exc for seq, exc in errors.items() if seq not in parked]
+        if transient:  # reconnect and try these again; what went out is already marked
+            raise transient[0]
         return len(rows)
 
     async def replay_recent(self, window_s: int) -> None:
@@ -123,16 +165,43 @@ class OutboxRelay:
                 )).all()
             if not rows:
                 break
-            await self._send(rows)
+            errors = await self._send(rows)
+            transient = [exc for exc in errors.values() if not isinstance(exc, UNPUBLISHABLE)]
+            if transient:
+                raise transient[0]
             last_seq = rows[-1].seq
             total += len(rows)
         if total:
             log.info("replayed outbox rows", extra={"count": total})
+        metrics.EVENTS_REPLAYED.inc(total)
 
-    async def _send(self, rows) -> None:
+    async def _send(self, rows) -> dict[int, Exception]:
+        """Send every row; returns {seq: error} for the rows that did not go out."""
         assert self.producer is not None
-        futures = [await self.producer.send(r.topic, r.payload.encode(), key=r.key.encode()) for r in rows]
-        await asyncio.gather(*futures)
+        errors: dict[int, Exception] = {}
+        pending: list[tuple[int, asyncio.Future]] = []
+        for r in rows:
+            try:  # a message over the size limit is refused here, before it is queued
+                pending.append((r.seq, await self.producer.send(r.topic, r.payload.encode(), key=r.key.encode())))
+            except UNPUBLISHABLE as exc:
+                errors[r.seq] = exc
+        results = await asyncio.gather(*(future for _, future in pending), return_exceptions=True)
+        for (seq, _), result in zip(pending, results):
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+            if isinstance(result, BaseException):
+                errors[seq] = result
+        return errors
+
+    async def requeue(self, seq: int) -> bool:
+        """Take a parked row back into the queue (after the cause was fixed); False when not parked."""
+        async with self.db.transaction() as session:
+            result = await session.execute(update(self.table)
+                                           .where(self.table.c.seq == seq, self.table.c.parked_at.is_not(None))
+                                           .values(parked_at=None, last_error=None))
+        if result.rowcount:
+            self.outbox.wakeup.set()
+        return result.rowcount == 1
 
     async def _close(self) -> None:
         if self.producer is not None:
@@ -141,3 +210,7 @@ class OutboxRelay:
             except Exception:
                 pass
             self.producer = None
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]

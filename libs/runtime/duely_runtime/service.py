@@ -15,25 +15,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_runtime import http, idempotency, logs
-from duely_runtime.auth import KeyVerifier, Lookup, remote_lookup
+from duely_runtime import http, idempotency, logs, ops
+from duely_runtime.auth import INTERNAL_HEADER, KeyVerifier, Lookup, bearer_token, remote_lookup
 from duely_runtime.consumers import EventConsumers
 from duely_runtime.db import Database
 from duely_runtime.migrations import upgrade_to_head_async
 from duely_runtime.outbox import Outbox, OutboxRelay
+from duely_runtime.retention import Retention, runtime_rules
 from duely_runtime.settings import ServiceSettings
 from duely_runtime.tables import add_runtime_tables
 
 log = logging.getLogger(__name__)
 
 Worker = Callable[[], Awaitable[None]]
+SHUTDOWN_STEP_S = 10.0
 
 
 class ServiceRuntime:
@@ -47,13 +50,16 @@ class ServiceRuntime:
         self.tables = add_runtime_tables(metadata)
         self.db = Database(settings.resolved_database_url())
         self.outbox = Outbox(self.tables)
+        # Only the embedded broker forgets on restart; Kafka keeps what was published.
+        replay_window_s = settings.outbox_replay_window_s if settings.mode == "embedded" else 0
         self.relay = OutboxRelay(self.db, self.outbox, settings.kafka_bootstrap_servers,
-                                 replay_window_s=settings.outbox_replay_window_s)
+                                 replay_window_s=replay_window_s)
         self.consumers = EventConsumers(
             name, self.db, self.tables, bootstrap_servers=settings.kafka_bootstrap_servers,
             max_attempts=settings.consumer_max_attempts, retry_backoff_s=settings.consumer_retry_backoff_s,
             session_timeout_s=settings.kafka_session_timeout_s)
         self.authenticate = KeyVerifier(key_lookup or remote_lookup(settings.invoicing_url, settings.internal_secret))
+        self.retention = Retention(self.db, runtime_rules(self.tables, settings), settings.retention_interval_s)
         self._workers: list[Worker] = []
         self._tasks: list[asyncio.Task] = []
 
@@ -83,7 +89,9 @@ class ServiceRuntime:
         logs.configure(self.name, self.settings.log_level)
         await self.migrate()
         self._tasks.append(asyncio.create_task(self._supervise(self.relay.run), name="outbox-relay"))
-        await self.consumers.start()
+        # In the background: a broker that is down must not keep the HTTP API from serving.
+        self._tasks.append(asyncio.create_task(self.consumers.start_when_broker_is_up(), name="consumers-start"))
+        self._tasks.append(asyncio.create_task(self._supervise(self._purge_old_rows), name="retention"))
         for worker in self._workers:
             self._tasks.append(asyncio.create_task(self._supervise(worker), name=worker.__name__))
         log.info("service started", extra={"port": self.settings.http_port})
@@ -94,9 +102,16 @@ class ServiceRuntime:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._tasks.clear()
-            await self.consumers.stop()
-            await self.relay._close()
+            # Bounded: with the broker gone, a clean Kafka goodbye could wait forever.
+            for stop in (self.consumers.stop, self.relay._close):
+                try:
+                    await asyncio.wait_for(stop(), SHUTDOWN_STEP_S)
+                except asyncio.TimeoutError:
+                    log.warning("shutdown step timed out", extra={"step": stop.__qualname__})
             await self.db.dispose()
+
+    async def _purge_old_rows(self) -> None:
+        await self.retention.run()
 
     async def _supervise(self, worker: Worker) -> None:
         """Keep a background loop alive: log a crash and start it again."""
@@ -115,12 +130,26 @@ class ServiceRuntime:
         app.state.runtime = self
         http.install_openapi(app)
         http.install_error_handlers(app)
-        idempotency.install(app, self.db, self.tables)
+        idempotency.install(app, self.db, self.tables, self.idempotency_scope)
         http.install_request_context(app)  # outermost: binds the correlation id first
-        http.install_ops_routes(app, self)
+        ops.install_ops_routes(app, self)
         for router in routers:
             app.include_router(router)
         return app
+
+    async def idempotency_scope(self, request: Request) -> str | None:
+        """Whose Idempotency-Keys a request uses: its verified API key, or our own services.
+
+        None (no verified caller) means the key is ignored and nothing is stored: an
+        unauthenticated request must not be able to write rows.
+        """
+        if secrets.compare_digest(request.headers.get(INTERNAL_HEADER, ""), self.settings.internal_secret):
+            return "internal"
+        token = bearer_token(request.headers.get("authorization", ""))
+        if token is None:
+            return None
+        principal = await self.authenticate.verify(token)
+        return f"key:{principal.api_key_id}" if principal else None
 
     def serve(self, app: FastAPI) -> None:
         import uvicorn

@@ -6,10 +6,13 @@ via validation aliases, so one environment configures the whole platform.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMBEDDED_SECRET = "embedded-dev-secret-not-for-production"
+MIN_SECRET_BYTES = 32
 
 
 def shared(name: str, *aliases: str):
@@ -27,7 +30,7 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field("127.0.0.1:9092", validation_alias=shared("KAFKA_BOOTSTRAP_SERVERS"))
     internal_secret: str = Field(EMBEDDED_SECRET, validation_alias=shared("INTERNAL_SECRET"))
     hosted_link_secret: str = Field(EMBEDDED_SECRET + "-links", validation_alias=shared("HOSTED_LINK_SECRET"))
-    mode: str = Field("embedded", validation_alias=shared("MODE"), description="embedded | production")
+    mode: Literal["embedded", "production"] = Field("embedded", validation_alias=shared("MODE"))
     var_dir: str = Field("var", validation_alias=shared("VAR_DIR"))
     invoicing_url: str = Field("http://127.0.0.1:8001", validation_alias=shared("INVOICING_URL"))
     payments_url: str = Field("http://127.0.0.1:8002", validation_alias=shared("PAYMENTS_URL"))
@@ -39,14 +42,30 @@ class ServiceSettings(BaseSettings):
     # After a restart of the in-memory broker, republish recent outbox rows (inboxes dedupe).
     outbox_replay_window_s: int = Field(86400, validation_alias=shared("OUTBOX_REPLAY_WINDOW_S"))
     log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"))
+    # Retention windows (README: "Retention"); the worker runs every retention_interval_s.
+    retention_interval_s: float = Field(3600.0, gt=0, validation_alias=shared("RETENTION_INTERVAL_S"))
+    retention_outbox_days: float = Field(7, gt=0, validation_alias=shared("RETENTION_OUTBOX_DAYS"))
+    retention_inbox_days: float = Field(14, gt=0, validation_alias=shared("RETENTION_INBOX_DAYS"))
+    retention_idempotency_hours: float = Field(24, gt=0, validation_alias=shared("RETENTION_IDEMPOTENCY_HOURS"))
+    retention_dead_letters_days: float = Field(30, gt=0, validation_alias=shared("RETENTION_DEAD_LETTERS_DAYS"))
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir}/{self.service_name}.db"
 
     def check_production_secrets(self) -> None:
+        """Production refuses to start with the embedded defaults or short secrets."""
         if self.mode != "production":
             return
-        if self.internal_secret == EMBEDDED_SECRET:
-            raise RuntimeError("DUELY_INTERNAL_SECRET must be set in production mode")
-        if self.hosted_link_secret.startswith(EMBEDDED_SECRET):
-            raise RuntimeError("DUELY_HOSTED_LINK_SECRET must be set in production mode")
+        problems = self.production_problems()
+        if problems:
+            raise RuntimeError("refusing to start in production mode: " + "; ".join(problems))
+
+    def production_problems(self) -> list[str]:
+        problems = []
+        for env, value in (("DUELY_INTERNAL_SECRET", self.internal_secret),
+                           ("DUELY_HOSTED_LINK_SECRET", self.hosted_link_secret)):
+            if value.startswith(EMBEDDED_SECRET):
+                problems.append(f"{env} must be set")
+            elif len(value.encode()) < MIN_SECRET_BYTES:
+                problems.append(f"{env} must be at least {MIN_SECRET_BYTES} bytes (e.g. `openssl rand -hex 32`)")
+        return problems

@@ -39,6 +39,9 @@ def add_runtime_tables(metadata: MetaData) -> RuntimeTables:
         Column("payload", Text, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("published_at", DateTime(timezone=True), nullable=True),
+        # Set when the broker can never take the row (e.g. over the size limit): the relay skips it.
+        Column("parked_at", DateTime(timezone=True), nullable=True),
+        Column("last_error", Text, nullable=True),
         # The relay scans unpublished rows in order; replay scans by time.
         Index("ix_outbox_unpublished", "published_at", "seq"),
         Index("ix_outbox_created_at", "created_at"),
@@ -49,6 +52,7 @@ def add_runtime_tables(metadata: MetaData) -> RuntimeTables:
         Column("event_id", String(36), primary_key=True),
         Column("event_type", String(100), nullable=False),
         Column("processed_at", DateTime(timezone=True), nullable=False),
+        Index("ix_inbox_processed_at", "processed_at"),  # retention deletes by age
     )
     idempotency_keys = Table(
         "idempotency_keys", metadata,
@@ -59,6 +63,7 @@ def add_runtime_tables(metadata: MetaData) -> RuntimeTables:
         Column("response_body", Text, nullable=True),
         Column("locked_at", DateTime(timezone=True), nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False),
+        Index("ix_idempotency_keys_created_at", "created_at"),
     )
     dead_letters = Table(
         "dead_letters", metadata,
@@ -72,6 +77,7 @@ def add_runtime_tables(metadata: MetaData) -> RuntimeTables:
         Column("created_at", DateTime(timezone=True), nullable=False),
         Column("replayed_at", DateTime(timezone=True), nullable=True),
         UniqueConstraint("consumer", "event_id", name="uq_dead_letters_consumer_event"),
+        Index("ix_dead_letters_created_at", "created_at"),
     )
     tables = RuntimeTables(outbox, inbox, idempotency_keys, dead_letters)
     _BY_METADATA[id(metadata)] = tables

@@ -1,6 +1,6 @@
 """`duely`: operator commands against invoicing's database (Settings from the environment).
 
-    duely org create --name "Acme"   → {"organization_id", "name", "api_key"}
+    duely org create --name "Acme" [--live]   → {"organization_id", "name", "api_key"}
     duely org list
     duely key create --org org_...   → {"organization_id", "api_key_id", "api_key"}
 
@@ -52,13 +52,16 @@ def _run(work) -> dict | list:
 
 
 @org_app.command("create")
-def org_create(name: str = typer.Option(..., "--name", help="The organization's name.")) -> None:
+def org_create(name: str = typer.Option(..., "--name", help="The organization's name."),
+               live: bool = typer.Option(False, "--live", help="A live organization (sk_live_ keys, no test "
+                                                                "clock); the default is test mode (sk_test_).")) -> None:
     """Create an organization and its first API key (shown once)."""
     if not name.strip():
         raise typer.BadParameter("must not be empty", param_hint="--name")
 
     async def work(session):
-        organization, api_key = await service.create_organization(session, Outbox(RUNTIME_TABLES), name.strip())
+        organization, api_key = await service.create_organization(session, Outbox(RUNTIME_TABLES), name.strip(),
+                                                                  test_mode=not live)
         return {"organization_id": organization.id, "name": organization.name, "api_key": api_key}
     typer.echo(json.dumps(_run(work)))
 

@@ -50,6 +50,7 @@ async def add_line(session: AsyncSession, organization_id: str, invoice_id: str,
     line = await pricing_service.new_line(session, organization_id, data, position, prefix="")
     invoice.lines.append(line)
     pricing_service.reprice(invoice, _prefixes(invoice, line))
+    await service.ensure_publishable(session, invoice)
     _touched(invoice)
     await session.flush()
     return invoice
@@ -73,6 +74,7 @@ async def update_line(session: AsyncSession, organization_id: str, invoice_id: s
     if "period" in given:
         pricing_service.apply_period(line, data.period)
     pricing_service.reprice(invoice, _prefixes(invoice, line))
+    await service.ensure_publishable(session, invoice)
     _touched(invoice)
     await session.flush()
     return invoice
@@ -104,6 +106,7 @@ async def update_invoice(session: AsyncSession, organization_id: str, invoice_id
     if "discounts" in given:
         invoice.discounts = pricing_service.discounts_json(data.discounts or [])
     pricing_service.reprice(invoice)
+    await service.ensure_publishable(session, invoice)
     _touched(invoice)
     await session.flush()
     return invoice

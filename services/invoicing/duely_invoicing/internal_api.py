@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from duely_contracts.models import InvoiceSnapshot
 from duely_runtime.auth import require_internal
 from duely_runtime.errors import ApiError
+from duely_runtime.idempotency import redact
 from duely_runtime.service import ServiceRuntime
 from duely_invoicing import repository, schemas, service, views
 from duely_invoicing.settings import Settings
@@ -32,9 +33,11 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
             raise ApiError(404, "resource_missing", "No such API key.", param="key_hash")
         return schemas.PrincipalOut(organization_id=principal.organization_id, api_key_id=principal.api_key_id)
 
-    @api.post("/organizations", status_code=201, response_model=schemas.OrganizationCreated)
+    @api.post("/organizations", status_code=201, response_model=schemas.OrganizationCreated,
+              dependencies=[Depends(redact("api_key"))])
     async def create_organization(body: schemas.CreateOrganization, session: AsyncSession = Session):
-        organization, api_key = await service.create_organization(session, runtime.outbox, body.name)
+        organization, api_key = await service.create_organization(session, runtime.outbox, body.name,
+                                                                  test_mode=body.test_mode)
         return schemas.OrganizationCreated(
             organization=schemas.OrganizationOut(id=organization.id, name=organization.name,
                                                  test_mode=organization.test_mode,

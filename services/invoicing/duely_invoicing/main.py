@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from duely_runtime.auth import Principal
 from duely_runtime.service import ServiceRuntime
-from duely_invoicing import api, consumers, internal_api, repository, settings_api, subscriptions_api
+from duely_invoicing import api, api_keys_api, consumers, internal_api, repository, settings_api, subscriptions_api
 from duely_invoicing.documents import api as documents_api
 from duely_invoicing import drafts_api, listing_api, tax_rates_api
 from duely_invoicing.models import Base
@@ -32,7 +32,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     app = runtime.create_app([api.router(runtime, settings), settings_api.router(runtime),
                               subscriptions_api.router(runtime), internal_api.router(runtime, settings),
                               documents_api.router(runtime), tax_rates_api.router(runtime),
-                              drafts_api.router(runtime, settings), listing_api.router(runtime, settings)],
+                              drafts_api.router(runtime, settings), listing_api.router(runtime, settings),
+                              api_keys_api.router(runtime)],
                              title="Duely invoicing")
     return app
 

@@ -33,6 +33,24 @@ async def find_principal(session: AsyncSession, key_hash: str) -> Principal | No
     return Principal(row.organization_id, row.id) if row else None
 
 
+async def get_api_key(session: AsyncSession, organization_id: str, api_key_id: str, *,
+                      for_update: bool = False) -> ApiKey | None:
+    stmt = select(ApiKey).where(ApiKey.organization_id == organization_id, ApiKey.id == api_key_id)
+    if for_update:
+        stmt = _locking(stmt, session)
+    return (await session.scalars(stmt)).first()
+
+
+async def list_api_keys(session: AsyncSession, organization_id: str) -> list[ApiKey]:
+    return list((await session.scalars(select(ApiKey).where(ApiKey.organization_id == organization_id)
+                                       .order_by(ApiKey.created_at.desc(), ApiKey.id))).all())
+
+
+async def count_active_api_keys(session: AsyncSession, organization_id: str) -> int:
+    return await session.scalar(select(func.count()).select_from(ApiKey).where(
+        ApiKey.organization_id == organization_id, ApiKey.revoked_at.is_(None))) or 0
+
+
 # --- customers -------------------------------------------------------------------
 
 async def get_customer(session: AsyncSession, organization_id: str, customer_id: str) -> Customer | None:

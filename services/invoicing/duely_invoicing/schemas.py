@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from duely_invoicing import schema_docs
-from duely_invoicing.domain import money, terms
+from duely_invoicing.domain import limits, money, terms
 from duely_invoicing.pricing_schemas import (
     Currency,
     DiscountIn,
@@ -83,7 +83,7 @@ class InvoiceCreate(RequestModel):
                                       "resolved subscription → customer → organization (default net_30).")
     memo: Annotated[str, StringConstraints(max_length=5000)] | None = Field(
         None, description="Omitted: the resolved default memo; null: no memo.")
-    lines: list[LineIn] = Field(min_length=1, max_length=250)
+    lines: list[LineIn] = Field(min_length=1, max_length=limits.MAX_LINES)
     discounts: list[DiscountIn] = Field(default_factory=list, max_length=10, description=(
         "Invoice-wide discounts, taken off the lines after their own discounts and spread over them pro rata."))
     reporting_currency: Currency | None = Field(None, description=(
@@ -109,6 +109,7 @@ class InvoiceCreate(RequestModel):
 
 class CreateOrganization(RequestModel):
     name: Name
+    test_mode: bool = True
 
 
 class VerifyKey(RequestModel):
@@ -229,6 +230,25 @@ class OrganizationOut(BaseModel):
 class OrganizationCreated(BaseModel):
     organization: OrganizationOut
     api_key: str
+
+
+class ApiKeyOut(BaseModel):
+    id: str
+    object: Literal["api_key"] = "api_key"
+    prefix: str = Field(description="The key's first characters, to tell keys apart; the key itself is never shown "
+                                    "again.")
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = Field(description="The secret key, shown once in this response only (never stored, never replayed "
+                                 "for a repeated Idempotency-Key).")
+
+
+class ApiKeyList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ApiKeyOut]
 
 
 class PrincipalOut(BaseModel):

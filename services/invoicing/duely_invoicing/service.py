@@ -20,7 +20,7 @@ from duely_runtime.links import hosted_invoice_url
 from duely_runtime.outbox import Outbox
 from duely_runtime.settings import ServiceSettings
 from duely_invoicing import fx_service, pricing_service, repository, schemas, settings_service, views
-from duely_invoicing.domain import status, terms
+from duely_invoicing.domain import limits, status, terms
 from duely_invoicing.ids import new_id
 from duely_invoicing.models import ApiKey, Customer, Invoice, Organization
 
@@ -33,9 +33,10 @@ def utcnow() -> datetime:
 
 # --- organizations and API keys ---------------------------------------------------
 
-async def create_organization(session: AsyncSession, outbox: Outbox, name: str) -> tuple[Organization, str]:
+async def create_organization(session: AsyncSession, outbox: Outbox, name: str, *,
+                              test_mode: bool = True) -> tuple[Organization, str]:
     """A new organization and its first API key; the plaintext key is returned once, never stored."""
-    organization = Organization(id=new_id("org"), name=name, test_mode=True, created_at=utcnow())
+    organization = Organization(id=new_id("org"), name=name, test_mode=test_mode, created_at=utcnow())
     session.add(organization)
     await session.flush()
     _, plaintext = await create_api_key(session, organization.id)
@@ -46,14 +47,27 @@ async def create_organization(session: AsyncSession, outbox: Outbox, name: str) 
 
 
 async def create_api_key(session: AsyncSession, organization_id: str) -> tuple[ApiKey, str]:
-    if await repository.get_organization(session, organization_id) is None:
+    organization = await repository.get_organization(session, organization_id)
+    if organization is None:
         raise not_found("organization", organization_id, param="organization_id")
-    plaintext = new_api_key()
+    plaintext = new_api_key(organization.test_mode)
     key = ApiKey(id=new_id("key"), organization_id=organization_id, key_hash=hash_key(plaintext),
                  prefix=plaintext[:12], created_at=utcnow())
     session.add(key)
     await session.flush()
     return key, plaintext
+
+
+async def revoke_api_key(session: AsyncSession, organization_id: str, api_key_id: str) -> ApiKey:
+    """Revoke a key (every service refuses it within a second); never the organization's last one."""
+    key = await repository.get_api_key(session, organization_id, api_key_id, for_update=True)
+    if key is None or key.revoked_at is not None:
+        raise not_found("API key", api_key_id)
+    if await repository.count_active_api_keys(session, organization_id) <= 1:
+        raise conflict("last_api_key", "This is the organization's only active key: create another one first.")
+    key.revoked_at = utcnow()
+    await session.flush()
+    return key
 
 
 # --- customers -----------------------------------------------------------------------
@@ -104,9 +118,20 @@ async def create_invoice(session: AsyncSession, organization_id: str, data: sche
     invoice.lines = lines
     invoice.payments = []  # a new invoice has none (and the view must not lazy-load them)
     pricing_service.reprice(invoice)  # discounts, taxes and totals (domain/pricing.py); a 400 naming the field
+    await ensure_publishable(session, invoice)
     session.add(invoice)
     await session.flush()
     return invoice
+
+
+async def ensure_publishable(session: AsyncSession, invoice: Invoice) -> None:
+    """422 when the invoice's snapshot would be too large to travel in its events."""
+    if problem := limits.too_many_lines(len(invoice.lines)):
+        raise ApiError(422, "invoice_line_limit", problem, param="lines")
+    organization = await repository.get_organization(session, invoice.organization_id)
+    size = len(views.invoice_snapshot(invoice, organization).model_dump_json().encode())
+    if problem := limits.snapshot_too_large(size):
+        raise ApiError(422, "invoice_too_large", problem, param="lines")
 
 
 async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: str, *,
@@ -131,6 +156,7 @@ async def approve_invoice(session: AsyncSession, outbox: Outbox, settings: Servi
     invoice.hosted_invoice_url = hosted_invoice_url(settings.public_base_url, settings.hosted_link_secret,
                                                     organization_id, invoice.id)
     _transition(invoice, status.ISSUED, now)
+    await ensure_publishable(session, invoice)  # a draft written before the limits existed
     await _emit(session, outbox, "invoice.issued", invoice, lambda snap: ev.InvoiceIssued(invoice=snap))
     return invoice
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from duely_runtime.settings import ServiceSettings
 
 SANDBOX_API_KEY = "sk_test_sandbox"
+LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")
+STRIPE_API_BASES = ("", "https://api.stripe.com")
 
 
 class Settings(ServiceSettings):
@@ -23,9 +25,27 @@ class Settings(ServiceSettings):
     stale_attempt_after_s: float = 10.0
     recovery_interval_s: float = 2.0
 
-    def check_production_secrets(self) -> None:
-        super().check_production_secrets()
-        if self.mode != "production":
-            return
-        if "stripe_api_key" not in self.model_fields_set or not self.stripe_api_key.strip():
-            raise RuntimeError("DUELY_PAYMENTS_STRIPE_API_KEY must be set in production mode")
+    # Production refuses test keys and any API base but Stripe's own, unless this says otherwise
+    # (a staging installation that runs against Stripe's test mode or the sandbox on purpose).
+    allow_test_gateway: bool = Field(False, validation_alias=AliasChoices(
+        "DUELY_PAYMENTS_ALLOW_TEST_GATEWAY", "DUELY_ALLOW_TEST_GATEWAY"))
+
+    @model_validator(mode="after")
+    def _real_stripe_by_default_in_production(self) -> "Settings":
+        # The sandbox address is the embedded default only; production talks to Stripe unless told.
+        if self.mode == "production" and "stripe_api_base" not in self.model_fields_set:
+            self.stripe_api_base = ""
+        return self
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        key = self.stripe_api_key.strip()
+        if "stripe_api_key" not in self.model_fields_set or not key:
+            problems.append("DUELY_PAYMENTS_STRIPE_API_KEY (or STRIPE_API_KEY) must be set")
+        elif not self.allow_test_gateway and not key.startswith(LIVE_KEY_PREFIXES):
+            problems.append("the Stripe key is not a live key (sk_live_/rk_live_); set "
+                            "DUELY_PAYMENTS_ALLOW_TEST_GATEWAY=true to run against Stripe's test mode on purpose")
+        if not self.allow_test_gateway and self.stripe_api_base.rstrip("/") not in STRIPE_API_BASES:
+            problems.append(f"DUELY_PAYMENTS_STRIPE_API_BASE={self.stripe_api_base!r} is not Stripe's API; set "
+                            "DUELY_PAYMENTS_ALLOW_TEST_GATEWAY=true to use a sandbox on purpose")
+        return problems
