@@ -63,3 +63,30 @@ def test_asyncapi_document_has_a_channel_and_schema_per_event():
     assert set(document["channels"]) == set(REGISTRY)
     for spec in REGISTRY.values():
         assert spec.model.__name__ in document["components"]["schemas"]
+
+
+def test_the_envelope_schema_marks_every_published_field_required():
+    required = set(Envelope.model_json_schema()["required"])
+    assert {"id", "occurred_at", "aggregate_type", "aggregate_id", "aggregate_version"} <= required
+
+
+def test_every_event_names_its_aggregate_type_and_kafka_key():
+    from duely_contracts.export import build_document
+    document = build_document()
+    for spec in REGISTRY.values():
+        assert spec.aggregate, spec.type
+        message = document["components"]["messages"][spec.type]
+        assert message["x-aggregate-type"] == spec.aggregate
+        assert message["bindings"]["kafka"]["key"]["type"] == "string"
+    # One publisher per aggregate type: that is what makes "newer version wins" hold.
+    publishers: dict[str, set[str]] = {}
+    for spec in REGISTRY.values():
+        publishers.setdefault(spec.aggregate, set()).add(spec.publisher)
+    assert all(len(p) == 1 for p in publishers.values()), publishers
+
+
+def test_an_event_published_before_aggregate_type_existed_still_reads():
+    old = {"id": "e1", "type": "invoice.payment_failed", "occurred_at": "2026-11-01T00:00:00Z",
+           "organization_id": "org_1", "aggregate_id": "in_1", "aggregate_version": 1, "correlation_id": "c",
+           "causation_id": None, "data": {}}
+    assert Envelope.model_validate(old).aggregate_type == "invoice_payments"

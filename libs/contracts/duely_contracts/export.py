@@ -32,7 +32,11 @@ def build_document() -> dict:
             "summary": spec.description,
             "contentType": "application/json",
             "x-publisher": spec.publisher,
+            "x-aggregate-type": spec.aggregate,
             "x-webhook": spec.webhook,
+            # The message key is the aggregate id: one aggregate's events stay in order in a topic.
+            "bindings": {"kafka": {"key": {"type": "string", "description": "The envelope's aggregate_id."},
+                                   "bindingVersion": "0.4.0"}},
             "payload": {
                 "allOf": [
                     {"$ref": "#/components/schemas/Envelope"},
@@ -44,13 +48,21 @@ def build_document() -> dict:
             },
         }
         channels[spec.topic] = {
-            "description": f"{spec.description} Key: aggregate_id.",
+            "description": f"{spec.description} Key: aggregate_id. Aggregate type: {spec.aggregate} "
+                           f"(versions numbered by {spec.publisher}).",
+            "bindings": {"kafka": {"partitions": 4, "bindingVersion": "0.4.0"}},
             "subscribe": {"message": {"$ref": f"#/components/messages/{spec.type}"}},
         }
     return {
         "asyncapi": "2.6.0",
-        "info": {"title": "Duely events", "version": "1.0.0",
-                 "description": "Every event on Duely's Kafka topics. Topic name = event type."},
+        "info": {"title": "Duely events", "version": "1.1.0",
+                 "description": (
+                     "Every event on Duely's Kafka topics. Topic name = event type; message key = aggregate_id. "
+                     "An aggregate is (aggregate_type, aggregate_id); each aggregate type has one publisher "
+                     "(x-publisher), which numbers that aggregate's events with aggregate_version 1, 2, 3... "
+                     "Order across topics is not guaranteed: keep the highest aggregate_version applied per "
+                     "(aggregate_type, aggregate_id) and ignore any event that is not newer. Delivery is at "
+                     "least once: dedupe on the envelope id.")},
         "defaultContentType": "application/json",
         "channels": channels,
         "components": {"schemas": components, "messages": messages},

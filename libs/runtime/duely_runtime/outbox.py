@@ -43,6 +43,7 @@ class Outbox:
         envelope = Envelope(
             type=event_type,
             organization_id=organization_id,
+            aggregate_type=spec.aggregate,
             aggregate_id=aggregate_id,
             aggregate_version=aggregate_version,
             correlation_id=context.current_correlation_id(),

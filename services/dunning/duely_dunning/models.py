@@ -50,6 +50,8 @@ class CollectionState(Base):
     status: Mapped[str] = mapped_column(String(20))
     # aggregate_version of the last invoice event applied; 0 = only seen through payments.
     version: Mapped[int] = mapped_column(Integer)
+    # How many events dunning published about this invoice: their aggregate_version (invoice_collection).
+    events_published: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failure_count: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_code: Mapped[str | None] = mapped_column(String(100))
     last_failure_attempt: Mapped[int | None] = mapped_column(Integer)

@@ -51,7 +51,7 @@ async def record_invoice_event(session: AsyncSession, *, event_type: str, invoic
         return state  # stale: a newer version was applied already
     if state is None:
         state = CollectionState(invoice_id=invoice.id, organization_id=organization_id, failure_count=0,
-                                created_at=real_now)
+                                events_published=0, created_at=real_now)
         repository.add_state(session, state)
     state.number = invoice.number
     state.customer_id = invoice.customer.id
@@ -91,6 +91,7 @@ async def record_payment_failure(session: AsyncSession, *, event: InvoicePayment
             invoice_id=event.invoice_id, organization_id=organization_id, number=summary.number,
             customer_id=summary.customer.id, due_date=summary.due_date, amount_due=summary.amount_due,
             currency=summary.currency, status=CollectionStatus.OPEN, version=0, failure_count=0,
+            events_published=0,
             correlation_id=correlation_id, created_at=real_now, updated_at=real_now)
         repository.add_state(session, state)
         await session.flush()
@@ -127,10 +128,12 @@ async def fire_timer(session: AsyncSession, outbox: Outbox, timer: Timer, state:
         timer.outcome = f"skipped_{state.status}" if state.status != CollectionStatus.OPEN else "skipped_nothing_due"
         return
     # Continue the invoice's journey: the timer is the cause of the event.
+    state.events_published += 1  # dunning numbers its own events of the invoice (invoice_collection)
     with context.bound(state.correlation_id, timer.id):
         await outbox.emit(session, "dunning.invoice_overdue", InvoiceOverdueDetected(
             invoice_id=state.invoice_id, due_date=state.due_date, detected_at=now,
-        ), organization_id=state.organization_id, aggregate_id=state.invoice_id, aggregate_version=state.version)
+        ), organization_id=state.organization_id, aggregate_id=state.invoice_id,
+            aggregate_version=state.events_published)
     timer.outcome = "invoice_overdue_emitted"
 
 

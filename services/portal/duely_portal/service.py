@@ -81,8 +81,8 @@ async def record_view(session: AsyncSession, outbox: Outbox, invoice: HostedInvo
         return False
     await outbox.emit(session, "invoice.viewed",
                       InvoiceViewed(invoice_id=snapshot.id, invoice_number=snapshot.number, viewed_at=now),
-                      organization_id=snapshot.organization_id, aggregate_id=snapshot.id,
-                      aggregate_version=invoice.version)
+                      # Published once per invoice (the first view): version 1 of its invoice_view aggregate.
+                      organization_id=snapshot.organization_id, aggregate_id=snapshot.id, aggregate_version=1)
     return True
 
 

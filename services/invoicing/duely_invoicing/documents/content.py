@@ -15,6 +15,10 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pydantic import BaseModel
+
+from duely_runtime.text import printable
+
 DEFAULT_ACCENT = "#2f5bea"
 DEFAULT_LOCALE = "en"
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
@@ -242,8 +246,25 @@ def _discounts(snapshot: Any) -> tuple[Discount, ...]:
     return tuple(found)
 
 
+def _printable_copy(snapshot: Any) -> Any:
+    """The snapshot with control characters stripped from every text: the API refuses them now,
+    but an invoice stored before that rule must still render (XML cannot carry most of them)."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return printable(value)
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        return value
+    if isinstance(snapshot, BaseModel):
+        return type(snapshot).model_validate(clean(snapshot.model_dump()))
+    return clean(snapshot)
+
+
 def from_snapshot(snapshot: Any) -> DocumentInput:
     """InvoiceSnapshot (or anything shaped like it) → DocumentInput."""
+    snapshot = _printable_copy(snapshot)
     issuer = pick(snapshot, "issuer")
     customer = pick(snapshot, "customer")
     seller = Party(
