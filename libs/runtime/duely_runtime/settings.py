@@ -9,6 +9,8 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from duely_runtime.edge import DEFAULT_MAX_BODY_BYTES
+
 EMBEDDED_SECRET = "embedded-dev-secret-not-for-production"
 
 
@@ -39,6 +41,8 @@ class ServiceSettings(BaseSettings):
     # After a restart of the in-memory broker, republish recent outbox rows (inboxes dedupe).
     outbox_replay_window_s: int = Field(86400, validation_alias=shared("OUTBOX_REPLAY_WINDOW_S"))
     log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"))
+    # One request-body limit for the gateway and every service (413 above it).
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1, validation_alias=shared("MAX_BODY_BYTES"))
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir}/{self.service_name}.db"
