@@ -10,7 +10,6 @@ from fastapi import FastAPI, Request
 from pydantic import BaseModel
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from duely_runtime import context, metrics
 from duely_runtime.errors import ApiError, error_body
@@ -89,18 +88,6 @@ def install_error_handlers(app: FastAPI) -> None:
         if param:
             message = f"{param}: {message}"
         return JSONResponse(error_body("invalid_request_error", code, message, param), status_code=400)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException):
-        code = {404: "route_not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(error_body("invalid_request_error", code, str(exc.detail), None),
-                            status_code=exc.status_code)
-
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception):
-        log.exception("unhandled error")
-        return JSONResponse(error_body("api_error", "internal_error", "An unexpected error occurred.", None),
-                            status_code=500)
 
 
 def install_request_context(app: FastAPI) -> None:

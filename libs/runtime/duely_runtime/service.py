@@ -23,7 +23,7 @@ from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_runtime import http, idempotency, logs, ops
+from duely_runtime import edge, http, idempotency, logs, ops
 from duely_runtime.auth import INTERNAL_HEADER, KeyVerifier, Lookup, bearer_token, remote_lookup
 from duely_runtime.consumers import EventConsumers
 from duely_runtime.db import Database
@@ -130,8 +130,12 @@ class ServiceRuntime:
         app.state.runtime = self
         http.install_openapi(app)
         http.install_error_handlers(app)
+        edge.install_http_errors(app)  # 404/405 in the error shape, with Allow
+        edge.install_crash_guard(app)  # innermost: the middlewares around it see a crash as a 500
         idempotency.install(app, self.db, self.tables, self.idempotency_scope)
-        http.install_request_context(app)  # outermost: binds the correlation id first
+        edge.install_body_limit(app, self.settings.max_body_bytes)  # before Idempotency-Key reads the body
+        http.install_request_context(app)  # binds the correlation id first
+        edge.install_crash_guard(app)  # outermost: no exception reaches the server, so no dropped connection
         ops.install_ops_routes(app, self)
         for router in routers:
             app.include_router(router)

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from duely_runtime.edge import DEFAULT_MAX_BODY_BYTES
+
 EMBEDDED_SECRET = "embedded-dev-secret-not-for-production"
 MIN_SECRET_BYTES = 32
 
@@ -48,6 +50,8 @@ class ServiceSettings(BaseSettings):
     retention_inbox_days: float = Field(14, gt=0, validation_alias=shared("RETENTION_INBOX_DAYS"))
     retention_idempotency_hours: float = Field(24, gt=0, validation_alias=shared("RETENTION_IDEMPOTENCY_HOURS"))
     retention_dead_letters_days: float = Field(30, gt=0, validation_alias=shared("RETENTION_DEAD_LETTERS_DAYS"))
+    # One request-body limit for the gateway and every service (413 above it).
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1, validation_alias=shared("MAX_BODY_BYTES"))
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir}/{self.service_name}.db"

@@ -15,8 +15,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from duely_runtime import logs
+from duely_runtime import edge, logs
 from duely_gateway import proxy
+from duely_gateway.paths import PathGuard
 from duely_gateway.settings import Settings
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -38,6 +39,10 @@ def build(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Duely API gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
+    edge.install_http_errors(app)  # 404/405 (TRACE...) in the error shape, with Allow
+    edge.install_body_limit(app, settings.max_body_bytes)
+    app.add_middleware(PathGuard)  # before routing and before the body is read
+    edge.install_crash_guard(app)  # outermost
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz():

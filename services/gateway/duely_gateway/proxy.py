@@ -14,6 +14,7 @@ from starlette.background import BackgroundTask
 
 from duely_runtime import context
 from duely_runtime.errors import error_body
+from duely_gateway import retrying
 from duely_gateway.routes import service_for
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ CORRELATION_HEADER = "x-correlation-id"
 # Recomputed or replaced by the gateway rather than copied.
 REWRITTEN = frozenset({"host", "content-length", CORRELATION_HEADER,
                        "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"})
+# The gateway's own server writes these on every response: the upstream's copies would repeat them.
+OWN_RESPONSE_HEADERS = frozenset({"date", "server"})
 
 REQUESTS = Counter("duely_gateway_requests_total", "Requests forwarded", ["service", "status"])
 LATENCY = Histogram("duely_gateway_request_seconds", "Time to the upstream's response headers", ["service"])
@@ -68,7 +71,7 @@ def request_headers(request: Request, correlation_id: str) -> list[tuple[str, st
 def response_headers(upstream: httpx.Response) -> list[tuple[bytes, bytes]]:
     # Raw bytes are relayed, so content-length and content-encoding stay true; repeated
     # headers (set-cookie) are kept one by one.
-    drop = HOP_BY_HOP | _connection_listed(upstream.headers)
+    drop = HOP_BY_HOP | OWN_RESPONSE_HEADERS | _connection_listed(upstream.headers)
     return [(k, v) for k, v in upstream.headers.raw if k.decode("latin-1").lower() not in drop]
 
 
@@ -83,14 +86,19 @@ async def forward(request: Request, client: httpx.AsyncClient, upstreams: dict[s
     service = service_for(request.url.path)
     if service is None:
         return route_not_found(request.url.path)
+    url = upstream_url(upstreams[service], request)
+    sent_path = url.raw_path.partition(b"?")[0]
+    if sent_path != request.scope.get("raw_path", sent_path):
+        # PathGuard let it through, but httpx would send another path than the one that was routed.
+        return JSONResponse(error_body("invalid_request_error", "path_invalid",
+                                       "The request path cannot be forwarded as it was sent."), status_code=400)
     correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
     with context.bound(correlation_id, None):
-        outgoing = client.build_request(request.method, upstream_url(upstreams[service], request),
-                                        headers=request_headers(request, correlation_id),
-                                        content=await request.body())
+        headers, body = request_headers(request, correlation_id), await request.body()
         started = time.perf_counter()
         try:
-            upstream = await client.send(outgoing, stream=True)
+            upstream = await retrying.send(client, request.method, url, headers, body,
+                                           retriable=retrying.may_resend(request.method, request.headers))
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             return _failed(service, 502, "service_unavailable", exc, correlation_id)
         except httpx.TimeoutException as exc:  # it may have acted: say so, and let the client retry

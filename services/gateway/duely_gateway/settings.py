@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from duely_runtime.edge import DEFAULT_MAX_BODY_BYTES
 from duely_runtime.settings import shared
 
 
@@ -24,6 +25,8 @@ class Settings(BaseSettings):
     upstream_timeout_s: float = 60.0
     readiness_timeout_s: float = 3.0
     log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"))
+    # The same limit as every service (ServiceSettings.max_body_bytes): 413 above it, before forwarding.
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1, validation_alias=shared("MAX_BODY_BYTES"))
 
     def upstreams(self) -> dict[str, str]:
         return {
