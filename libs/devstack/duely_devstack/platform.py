@@ -15,6 +15,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 import httpx
 
@@ -33,10 +34,32 @@ class PlatformConfig:
     smtp_port: int = 1025
     stripe_port: int = 8420
     database_urls: dict[str, str] = field(default_factory=dict)  # service → URL; empty = SQLite in var/
-    start_broker: bool = True         # False when DUELY_KAFKA_BOOTSTRAP_SERVERS points elsewhere
+    start_broker: bool = True         # False when the user points DUELY_KAFKA_BOOTSTRAP_SERVERS elsewhere
+    start_smtp: bool = True           # False when the user gives SMTP_HOST / SMTP_PORT (their relay)
+    start_sandbox: bool = True        # False when the user gives DUELY_PAYMENTS_STRIPE_API_BASE
+    ports: dict[str, int] = field(default_factory=dict)  # service → port the user chose
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The launcher's settings give way to the ones the user exported (make run); tests pin theirs.
+    user_env_wins: bool = False
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str], var_dir: Path) -> "PlatformConfig":
+        """`make run`: the embedded defaults, except what the user set in the environment."""
+        def given(*names: str) -> bool:
+            return any(name in environ for name in names)
+        ports = {service: int(environ[f"DUELY_{service.upper()}_HTTP_PORT"])
+                 for service in SERVICES + ("gateway",) if f"DUELY_{service.upper()}_HTTP_PORT" in environ}
+        return cls(
+            var_dir=Path(environ.get("DUELY_VAR_DIR", var_dir)).resolve(), ports=ports, user_env_wins=True,
+            start_broker=not given("DUELY_KAFKA_BOOTSTRAP_SERVERS"),
+            start_smtp=not given("SMTP_HOST", "SMTP_PORT", "DUELY_NOTIFICATIONS_SMTP_HOST",
+                                 "DUELY_NOTIFICATIONS_SMTP_PORT"),
+            start_sandbox=not given("DUELY_PAYMENTS_STRIPE_API_BASE", "DUELY_STRIPE_API_BASE"),
+        )
 
     def port(self, service: str) -> int:
+        if service in self.ports:
+            return self.ports[service]
         return self.base_port if service == "gateway" else self.base_port + 1 + SERVICES.index(service)
 
     def url(self, service: str) -> str:
@@ -62,7 +85,7 @@ class Platform:
     def env(self) -> dict[str, str]:
         c = self.config
         env = dict(os.environ)
-        env.update({
+        launcher = {
             "PYTHONUNBUFFERED": "1",
             "DUELY_VAR_DIR": str(c.var_dir),
             "DUELY_KAFKA_BOOTSTRAP_SERVERS": c.bootstrap,
@@ -71,12 +94,15 @@ class Platform:
             "SMTP_PORT": str(c.smtp_port),
             "DUELY_PAYMENTS_STRIPE_API_BASE": f"http://127.0.0.1:{c.stripe_port}",
             "DUELY_GATEWAY_HTTP_PORT": str(c.port("gateway")),
-        })
+        }
         for service in SERVICES:
-            env[f"DUELY_{service.upper()}_URL"] = c.url(service)
-            env[f"DUELY_{service.upper()}_HTTP_PORT"] = str(c.port(service))
+            launcher[f"DUELY_{service.upper()}_URL"] = c.url(service)
+            launcher[f"DUELY_{service.upper()}_HTTP_PORT"] = str(c.port(service))
             if service in c.database_urls:
-                env[f"DUELY_{service.upper()}_DATABASE_URL"] = c.database_urls[service]
+                launcher[f"DUELY_{service.upper()}_DATABASE_URL"] = c.database_urls[service]
+        for name, value in launcher.items():
+            if not (c.user_env_wins and name in os.environ):
+                env[name] = value
         env.update(c.extra_env)
         return env
 
@@ -90,17 +116,20 @@ class Platform:
         return proc
 
     def start_infrastructure(self) -> None:
+        """The embedded broker, SMTP catcher and Stripe sandbox, each unless the user brought their own."""
         c = self.config
         py = sys.executable
         if c.start_broker:
             self._spawn("broker", broker_command(c.broker_port))
             wait_for_port_sync("127.0.0.1", c.broker_port, timeout=20)
-        self._spawn("smtp", [py, "-m", "duely_devstack.smtp_catcher", "--port", str(c.smtp_port),
-                             "--maildir", str(c.maildir)])
-        self._spawn("stripe", [py, "-m", "duely_devstack.sandbox_gateway", "--port", str(c.stripe_port),
-                               "--state-dir", str(c.var_dir / "sandbox-gateway")])
-        wait_for_port_sync("127.0.0.1", c.smtp_port, timeout=20)
-        wait_for_port_sync("127.0.0.1", c.stripe_port, timeout=20)
+        if c.start_smtp:
+            self._spawn("smtp", [py, "-m", "duely_devstack.smtp_catcher", "--port", str(c.smtp_port),
+                                 "--maildir", str(c.maildir)])
+            wait_for_port_sync("127.0.0.1", c.smtp_port, timeout=20)
+        if c.start_sandbox:
+            self._spawn("stripe", [py, "-m", "duely_devstack.sandbox_gateway", "--port", str(c.stripe_port),
+                                   "--state-dir", str(c.var_dir / "sandbox-gateway")])
+            wait_for_port_sync("127.0.0.1", c.stripe_port, timeout=20)
 
     def start_service(self, service: str) -> None:
         self._spawn(service, [sys.executable, "-m", f"duely_{service}"])

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -18,7 +19,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--var", default="var", help="state directory (SQLite files, mail, logs)")
     args = parser.parse_args()
-    config = PlatformConfig(var_dir=Path(args.var).resolve())
+    config = PlatformConfig.from_environment(os.environ, Path(args.var))
     platform = Platform(config)
     stopping = False
 
@@ -32,7 +33,7 @@ def main() -> None:
     try:
         platform.start()
         demo = platform.seed_demo_org()
-        print(banner(config, demo), flush=True)
+        print(banner(config, demo, platform.env()), flush=True)
         while not stopping:
             for name, proc in list(platform.procs.items()):
                 if proc.poll() is not None:
@@ -48,17 +49,23 @@ def main() -> None:
     print("Stopped. State is kept in", config.var_dir, flush=True)
 
 
-def banner(config: PlatformConfig, demo: dict) -> str:
+def banner(config: PlatformConfig, demo: dict, env: dict[str, str]) -> str:
     services = "\n".join(f"  {s:<14} {config.url(s)}  (ops: {config.url(s)}/ops/dead_letters)" for s in SERVICES)
+    mail = (f"{config.maildir}  (Maildir; every email sent lands here)" if config.start_smtp
+            else f"your SMTP relay {env.get('SMTP_HOST', env.get('DUELY_NOTIFICATIONS_SMTP_HOST', '127.0.0.1'))}:"
+                 f"{env.get('SMTP_PORT', env.get('DUELY_NOTIFICATIONS_SMTP_PORT', '1025'))}")
+    stripe = (f"http://127.0.0.1:{config.stripe_port} (sandbox)" if config.start_sandbox
+              else env.get("DUELY_PAYMENTS_STRIPE_API_BASE", env.get("DUELY_STRIPE_API_BASE")) or "Stripe's API")
+    broker = config.bootstrap if config.start_broker else f"{env['DUELY_KAFKA_BOOTSTRAP_SERVERS']} (yours)"
     return f"""
 Duely is running.
 
   API base URL    {config.url('gateway')}
   Demo org        {demo['name']} ({demo['organization_id']})
   Demo API key    {demo['api_key']}
-  Mailbox         {config.maildir}  (Maildir; every email sent lands here)
-  Stripe sandbox  http://127.0.0.1:{config.stripe_port}
-  Broker          {config.bootstrap}
+  Mail            {mail}
+  Card gateway    {stripe}
+  Broker          {broker}
   Logs            {config.var_dir / 'logs'}
 
 Services (each also answers on its own port):

@@ -1,0 +1,73 @@
+"""`make run` uses the settings the user exported over its own embedded defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from duely_devstack.platform import Platform, PlatformConfig
+from duely_devstack.run import banner
+
+LAUNCHER_SET = ("SMTP_HOST", "SMTP_PORT", "DUELY_KAFKA_BOOTSTRAP_SERVERS", "DUELY_PAYMENTS_STRIPE_API_BASE",
+                "DUELY_STRIPE_API_BASE", "DUELY_PUBLIC_BASE_URL", "DUELY_VAR_DIR", "DUELY_NOTIFICATIONS_SMTP_HOST",
+                "DUELY_NOTIFICATIONS_SMTP_PORT", "DUELY_GATEWAY_HTTP_PORT", "DUELY_INVOICING_HTTP_PORT")
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in LAUNCHER_SET:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_the_embedded_defaults_when_the_user_sets_nothing(clean_env, tmp_path):
+    import os
+    config = PlatformConfig.from_environment(os.environ, tmp_path)
+    env = Platform(config).env()
+    assert (config.start_broker, config.start_smtp, config.start_sandbox) == (True, True, True)
+    assert (env["SMTP_HOST"], env["SMTP_PORT"]) == ("127.0.0.1", "1025")
+    assert env["DUELY_PAYMENTS_STRIPE_API_BASE"] == "http://127.0.0.1:8420"
+
+
+def test_the_users_smtp_relay_broker_gateway_and_ports_win(clean_env, tmp_path):
+    import os
+    clean_env.setenv("SMTP_HOST", "relay.example.com")
+    clean_env.setenv("SMTP_PORT", "2525")
+    clean_env.setenv("DUELY_KAFKA_BOOTSTRAP_SERVERS", "kafka.internal:9092")
+    clean_env.setenv("DUELY_PAYMENTS_STRIPE_API_BASE", "")
+    clean_env.setenv("DUELY_PUBLIC_BASE_URL", "https://billing.example.com")
+    clean_env.setenv("DUELY_INVOICING_HTTP_PORT", "18001")
+    clean_env.setenv("DUELY_VAR_DIR", str(tmp_path / "state"))
+    config = PlatformConfig.from_environment(os.environ, Path("var"))
+    platform = Platform(config)
+    env = platform.env()
+    assert (config.start_broker, config.start_smtp, config.start_sandbox) == (False, False, False)
+    assert (env["SMTP_HOST"], env["SMTP_PORT"]) == ("relay.example.com", "2525")
+    assert env["DUELY_KAFKA_BOOTSTRAP_SERVERS"] == "kafka.internal:9092"
+    assert env["DUELY_PAYMENTS_STRIPE_API_BASE"] == ""
+    assert env["DUELY_PUBLIC_BASE_URL"] == "https://billing.example.com"
+    assert env["DUELY_INVOICING_HTTP_PORT"] == "18001" and env["DUELY_INVOICING_URL"] == "http://127.0.0.1:18001"
+    assert config.var_dir == (tmp_path / "state").resolve()
+    text = banner(config, {"name": "Demo", "organization_id": "org_1", "api_key": "sk_test_x"}, env)
+    assert "your SMTP relay relay.example.com:2525" in text and "kafka.internal:9092 (yours)" in text
+
+
+def test_without_its_catcher_and_sandbox_the_launcher_starts_neither(clean_env, tmp_path):
+    import os
+    clean_env.setenv("SMTP_HOST", "127.0.0.1")
+    clean_env.setenv("SMTP_PORT", "1")
+    clean_env.setenv("DUELY_PAYMENTS_STRIPE_API_BASE", "https://api.stripe.com")
+    clean_env.setenv("DUELY_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    platform = Platform(PlatformConfig.from_environment(os.environ, tmp_path))
+    try:
+        platform.start_infrastructure()
+        assert platform.procs == {}
+    finally:
+        platform.stop()
+
+
+def test_tests_keep_their_own_ports_whatever_the_environment(clean_env, tmp_path):
+    clean_env.setenv("SMTP_PORT", "2525")
+    env = Platform(PlatformConfig(var_dir=tmp_path, smtp_port=41025)).env()
+    assert env["SMTP_PORT"] == "41025"
