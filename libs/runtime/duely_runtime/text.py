@@ -22,3 +22,17 @@ def control_character_problem(value: str) -> str | None:
 
 def printable(value: str) -> str:
     return _CONTROL.sub("", value)
+
+
+# The same rule for the OpenAPI schema: what the server refuses, the schema says.
+NO_CONTROL_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+# Required text (min_length ≥ 1) is stripped first: it needs one character that is not a space.
+SOME_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+
+
+def document_text_rules(schema: dict, _model=None) -> None:
+    """json_schema_extra for request models: every free-text string property gets the pattern."""
+    for prop in schema.get("properties", {}).values():
+        for node in (prop, *prop.get("anyOf", []), prop.get("items") or {}):
+            if node.get("type") == "string" and not {"pattern", "enum", "format", "const"} & node.keys():
+                node["pattern"] = SOME_TEXT_PATTERN if node.get("minLength", 0) >= 1 else NO_CONTROL_PATTERN

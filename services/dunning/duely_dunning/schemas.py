@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from duely_dunning.domain.clock import MAX_ADVANCE_SECONDS, SECONDS_PER_DAY
 from duely_dunning.domain.schedule import timer_status
 from duely_dunning.models import CollectionState, Timer
 from duely_dunning.service import ClockReading
@@ -77,13 +78,25 @@ class TestClockOut(BaseModel):
         return cls(organization_id=reading.organization_id, now=reading.now, offset_seconds=reading.offset_seconds)
 
 
+def _integer(maximum: int):
+    """Document a positive integer that may be left out but not null (the validator keeps its messages)."""
+    def extra(schema: dict) -> None:
+        schema.pop("anyOf", None)
+        schema.pop("default", None)
+        schema.update(type="integer", minimum=1, maximum=maximum)
+    return extra
+
+
 class AdvanceTestClockIn(BaseModel):
-    """Move the clock forward by days and/or seconds (positive integers)."""
+    """Move the clock forward by days and/or seconds (positive integers, at most 3650 days in all)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # The schema documents one of the two (the server also takes both, up to 3650 days together).
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": [
+        {"required": ["days"], "not": {"required": ["seconds"]}},
+        {"required": ["seconds"], "not": {"required": ["days"]}}]})
 
-    days: int | None = Field(None, strict=True)
-    seconds: int | None = Field(None, strict=True)
+    days: int | None = Field(None, strict=True, json_schema_extra=_integer(MAX_ADVANCE_SECONDS // SECONDS_PER_DAY))
+    seconds: int | None = Field(None, strict=True, json_schema_extra=_integer(MAX_ADVANCE_SECONDS))
 
 
 class AdvanceTestClockOut(TestClockOut):

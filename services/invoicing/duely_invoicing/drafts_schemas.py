@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
+from duely_invoicing import schema_docs
 from duely_invoicing.domain import terms
 from duely_invoicing.pricing_schemas import Currency, DiscountIn, PeriodIn, TaxRateId
 from duely_invoicing.request_model import RequestModel
@@ -30,7 +31,8 @@ class InvoiceUpdate(RequestModel):
     `discounts` replaces the invoice-wide discounts."""
 
     memo: Annotated[str, StringConstraints(max_length=5000)] | None = None
-    payment_terms: str | None = Field(None, description="due_on_receipt or net_N (N days, 0-365).")
+    payment_terms: str | None = Field(None, description="due_on_receipt or net_N (N days, 0-365).",
+                                      json_schema_extra=schema_docs.TERMS)
     currency: Currency | None = Field(None, description="Unit amounts stay as numbers, now in this currency.")
     discounts: list[DiscountIn] | None = Field(None, max_length=10)
     reporting_currency: Currency | None = None

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime.auth import Principal
 from duely_runtime.service import ServiceRuntime
-from duely_invoicing import listing, schemas, service, views
+from duely_invoicing import listing, schema_docs, schemas, service, views
 from duely_invoicing.api import ERRORS
 from duely_invoicing.models import Invoice
 from duely_invoicing.settings import Settings
@@ -45,15 +45,24 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
         limit: int = Query(10, ge=1, le=listing.MAX_LIMIT),
         customer_id: str | None = None, status: schemas.Status | None = None,
         cursor: str | None = Query(None, description="next_cursor of the previous page."),
-        starting_after: str | None = Query(None, description="An invoice id: the page after it."),
-        created_gte_b: str | None = Query(None, alias="created[gte]", description=INSTANT),
-        created_gte: str | None = Query(None, description=INSTANT),
-        created_lte_b: str | None = Query(None, alias="created[lte]", description=INSTANT),
-        created_lte: str | None = Query(None, description=INSTANT),
-        due_gte_b: str | None = Query(None, alias="due_date[gte]", description="YYYY-MM-DD"),
-        due_date_gte: str | None = Query(None, description="YYYY-MM-DD"),
-        due_lte_b: str | None = Query(None, alias="due_date[lte]", description="YYYY-MM-DD"),
-        due_date_lte: str | None = Query(None, description="YYYY-MM-DD"),
+        starting_after: str | None = Query(None, description="An invoice id: the page after it.",
+                                           include_in_schema=False),  # cursor is the documented way
+        created_gte_b: str | None = Query(None, alias="created[gte]", description=INSTANT,
+                                    include_in_schema=False),
+        created_gte: str | None = Query(None, description=INSTANT,
+                                 json_schema_extra=schema_docs.INSTANT),
+        created_lte_b: str | None = Query(None, alias="created[lte]", description=INSTANT,
+                                    include_in_schema=False),
+        created_lte: str | None = Query(None, description=INSTANT,
+                                 json_schema_extra=schema_docs.INSTANT),
+        due_gte_b: str | None = Query(None, alias="due_date[gte]", description="YYYY-MM-DD",
+                                    include_in_schema=False),
+        due_date_gte: str | None = Query(None, description="YYYY-MM-DD",
+                                 json_schema_extra=schema_docs.DATE),
+        due_lte_b: str | None = Query(None, alias="due_date[lte]", description="YYYY-MM-DD",
+                                    include_in_schema=False),
+        due_date_lte: str | None = Query(None, description="YYYY-MM-DD",
+                                 json_schema_extra=schema_docs.DATE),
         session: AsyncSession = Session, principal: Principal = Caller,
     ):
         filters = filters_from(customer_id, status, created_gte_b, created_gte, created_lte_b, created_lte,
@@ -65,15 +74,23 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
     async def list_customer_invoices(
         customer_id: str,
         limit: int = Query(10, ge=1, le=listing.MAX_LIMIT), status: schemas.Status | None = None,
-        cursor: str | None = None, starting_after: str | None = None,
-        created_gte_b: str | None = Query(None, alias="created[gte]", description=INSTANT),
-        created_gte: str | None = Query(None, description=INSTANT),
-        created_lte_b: str | None = Query(None, alias="created[lte]", description=INSTANT),
-        created_lte: str | None = Query(None, description=INSTANT),
-        due_gte_b: str | None = Query(None, alias="due_date[gte]", description="YYYY-MM-DD"),
-        due_date_gte: str | None = Query(None, description="YYYY-MM-DD"),
-        due_lte_b: str | None = Query(None, alias="due_date[lte]", description="YYYY-MM-DD"),
-        due_date_lte: str | None = Query(None, description="YYYY-MM-DD"),
+        cursor: str | None = None, starting_after: str | None = Query(None, include_in_schema=False),
+        created_gte_b: str | None = Query(None, alias="created[gte]", description=INSTANT,
+                                    include_in_schema=False),
+        created_gte: str | None = Query(None, description=INSTANT,
+                                 json_schema_extra=schema_docs.INSTANT),
+        created_lte_b: str | None = Query(None, alias="created[lte]", description=INSTANT,
+                                    include_in_schema=False),
+        created_lte: str | None = Query(None, description=INSTANT,
+                                 json_schema_extra=schema_docs.INSTANT),
+        due_gte_b: str | None = Query(None, alias="due_date[gte]", description="YYYY-MM-DD",
+                                    include_in_schema=False),
+        due_date_gte: str | None = Query(None, description="YYYY-MM-DD",
+                                 json_schema_extra=schema_docs.DATE),
+        due_lte_b: str | None = Query(None, alias="due_date[lte]", description="YYYY-MM-DD",
+                                    include_in_schema=False),
+        due_date_lte: str | None = Query(None, description="YYYY-MM-DD",
+                                 json_schema_extra=schema_docs.DATE),
         session: AsyncSession = Session, principal: Principal = Caller,
     ):
         customer = await service.get_customer(session, principal.organization_id, customer_id)  # 404 if foreign

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    ConfigDict,
     Field,
     StringConstraints,
     ValidationInfo,
@@ -22,19 +23,21 @@ from pydantic import (
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import money
 from duely_invoicing.request_model import RequestModel
+from duely_runtime.text import document_text_rules
 from duely_invoicing.settings_schemas import (  # one validator per kind of code
     Country,
     Currency,
 )
 
 DiscountPercentage = Annotated[Decimal, Field(gt=0, le=100, decimal_places=4, allow_inf_nan=False,
-                                              description="Decimal (string or number) above 0 and up to 100.",
-                                              json_schema_extra=schema_docs.decimal_string)]
+                                              description="Decimal (string or number) above 0 and up to 100, "
+                                                          "≤ 4 decimals.",
+                                              json_schema_extra=schema_docs.POSITIVE_PERCENTAGE)]
 DiscountAmount = Annotated[int, Field(strict=True, ge=1, le=money.MAX_AMOUNT,
                                       description="Minor units of the invoice currency.")]
 TaxPercentage = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4, allow_inf_nan=False,
                                          description="Decimal (string or number) from 0 to 100, ≤ 4 decimals.",
-                                         json_schema_extra=schema_docs.decimal_string)]
+                                         json_schema_extra=schema_docs.PERCENTAGE)]
 TaxRateId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -43,6 +46,11 @@ Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 
 class DiscountIn(RequestModel):
     """Either `{"percentage": "10"}` or `{"amount": 500}` (minor units), not both."""
+
+    model_config = ConfigDict(json_schema_extra=lambda schema, model: (
+        document_text_rules(schema),
+        schema.update(oneOf=[{"required": ["percentage"], "properties": {"percentage": {"not": {"type": "null"}}}},
+                             {"required": ["amount"], "properties": {"amount": {"not": {"type": "null"}}}}])))
 
     percentage: DiscountPercentage | None = None
     amount: DiscountAmount | None = None
@@ -126,8 +134,9 @@ class ExchangeRateCreate(RequestModel):
     base: Currency
     quote: Currency
     rate: Annotated[Decimal, Field(gt=0, le=10**9, decimal_places=12, allow_inf_nan=False,
-                                   description="1 base = rate quote (major units), e.g. '0.92'.",
-                                   json_schema_extra=schema_docs.decimal_string)]
+                                   description="1 base = rate quote (major units) above 0, ≤ 12 decimals, "
+                                               "e.g. '0.92'.",
+                                   json_schema_extra=schema_docs.RATE)]
     date: date
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] = "manual"
 

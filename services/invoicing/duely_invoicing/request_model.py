@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from duely_runtime.text import control_character_problem
+from duely_runtime.text import control_character_problem, document_text_rules
 
 
 class RequestModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=document_text_rules)
 
     @field_validator("*", mode="after")
     @classmethod

@@ -35,13 +35,14 @@ from duely_invoicing.settings_schemas import AddressOut, ContactOut, CustomerOve
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Quantity = Annotated[Decimal, Field(gt=0, le=Decimal(10**9), decimal_places=6, allow_inf_nan=False,
-                                    description="Decimal (string or number), e.g. '1.5'.",
-                                    json_schema_extra=schema_docs.decimal_string)]
+                                    description="Decimal (string or number) above 0, at most 10^9, ≤ 6 decimals, "
+                                                "e.g. '1.5'.",
+                                    json_schema_extra=schema_docs.QUANTITY)]
 UnitAmount = Annotated[int, Field(strict=True, ge=0, le=money.MAX_UNIT_AMOUNT,
                                   description="Minor units of the invoice currency, e.g. 1999 = $19.99.")]
 Percentage = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4, allow_inf_nan=False,
-                                      description="Decimal (string or number), e.g. '8.25'.",
-                                      json_schema_extra=schema_docs.decimal_string)]
+                                      description="Decimal (string or number) from 0 to 100, ≤ 4 decimals, e.g. '8.25'.",
+                                      json_schema_extra=schema_docs.PERCENTAGE)]
 Status = Literal["draft", "issued", "paid", "past_due", "void", "uncollectible"]
 
 
@@ -77,7 +78,7 @@ class InvoiceCreate(RequestModel):
     customer_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     subscription_id: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = Field(
         None, description="A subscription of the same customer; its invoice settings then apply.")
-    currency: Annotated[str, Field(json_schema_extra=schema_docs.CURRENCY)] | None = Field(None, description="ISO 4217 code, any case; stored lower-case. Omitted: the "
+    currency: Annotated[str, Field(json_schema_extra=schema_docs.currency)] | None = Field(None, description="ISO 4217 code, any case; stored lower-case. Omitted: the "
                                  "subscription's, customer's or organization's default; required if none has one.")
     payment_terms: Annotated[str, Field(json_schema_extra=schema_docs.TERMS)] | None = Field(None, description="due_on_receipt or net_N (N days, 0-365). Omitted: "
                                       "resolved subscription → customer → organization (default net_30).")

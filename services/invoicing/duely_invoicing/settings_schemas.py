@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from babel import Locale, UnknownLocaleError
@@ -62,14 +61,9 @@ def _colour(value: str) -> str:
     return value.upper()
 
 
-@lru_cache(maxsize=1)
-def _countries() -> frozenset[str]:
-    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
-
-
 def _country(value: str) -> str:
     code = value.strip().upper()
-    if code not in _countries():
+    if code not in schema_docs.countries():
         raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
     return code
 
@@ -109,10 +103,10 @@ LongText = Annotated[str, StringConstraints(max_length=5000)]
 Terms = Annotated[str, AfterValidator(_terms), Field(description="due_on_receipt or net_N (N days, 0-365).",
                                                     json_schema_extra=schema_docs.TERMS)]
 Currency = Annotated[str, AfterValidator(_currency), Field(description="ISO 4217 code, any case; stored lower-case.",
-                                                          json_schema_extra=schema_docs.CURRENCY)]
-Country = Annotated[str, AfterValidator(_country), Field(json_schema_extra=schema_docs.COUNTRY)]
+                                                          json_schema_extra=schema_docs.currency)]
+Country = Annotated[str, AfterValidator(_country), Field(json_schema_extra=schema_docs.country)]
 LocaleCode = Annotated[str, Field(max_length=20), AfterValidator(_locale),
-                       Field(description="A Babel locale: en_US, de_DE, fr...", json_schema_extra=schema_docs.LOCALE)]
+                       Field(description="A Babel locale: en_US, de_DE, fr...", json_schema_extra=schema_docs.locale)]
 Colour = Annotated[str, AfterValidator(_colour), Field(description="#RRGGBB", json_schema_extra=schema_docs.COLOUR)]
 PaymentMethod = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
 CcList = Annotated[list[EmailStr], Field(max_length=20)]
@@ -193,9 +187,10 @@ class InvoiceSettingsPatch(RequestModel):
         None, description="http(s) URL of the logo printed on the PDF.")
     accent_color: Colour | None = None
     footer: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    invoice_prefix: Annotated[str, AfterValidator(_prefix)] | None = None
+    invoice_prefix: Annotated[str, AfterValidator(_prefix), Field(json_schema_extra=schema_docs.PREFIX)] | None = None
     number_format: Annotated[str, StringConstraints(max_length=60), AfterValidator(_number_format)] | None = Field(
-        None, description="Tokens {PREFIX} {YYYY} {YY} {MM} and one counter {N…} (width = number of Ns).")
+        None, description="Tokens {PREFIX} {YYYY} {YY} {MM} and one counter {N…} (width = number of Ns).",
+        json_schema_extra=schema_docs.NUMBER_FORMAT)
     number_reset: Literal["never", "yearly"] | None = None
     payment_terms: Terms | None = None
     currency: Currency | None = None
@@ -253,8 +248,8 @@ class CustomerOverrides(RequestModel):
 
 
 class CustomerPatch(CustomerOverrides):
-    name: Text | None = None
-    email: EmailStr | None = None
+    name: Text | None = Field(None, json_schema_extra=schema_docs.not_null)  # left out: unchanged
+    email: EmailStr | None = Field(None, json_schema_extra=schema_docs.not_null)
     cc_emails: CcList | None = Field(None, description="null clears the list.")
 
 

@@ -27,7 +27,8 @@ def router(runtime: ServiceRuntime) -> APIRouter:
 
     @api.get("/tax_rates", response_model=TaxRateList, tags=["tax_rates"])
     async def list_tax_rates(limit: int = Query(10, ge=1, le=100), active: bool | None = None,
-                             cursor: str | None = None, starting_after: str | None = None,
+                             cursor: str | None = None,
+                             starting_after: str | None = Query(None, include_in_schema=False),
                              session: AsyncSession = Session, principal: Principal = Caller):
         page = await tax_rates_service.list_tax_rates(session, principal.organization_id, limit=limit, active=active,
                                                       cursor=cursor, starting_after=starting_after)
@@ -59,7 +60,8 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     @api.get("/exchange_rates", response_model=ExchangeRateList, tags=["exchange_rates"])
     async def list_exchange_rates(limit: int = Query(10, ge=1, le=100), base: Currency | None = None,
                                   quote: Currency | None = None, cursor: str | None = None,
-                                  starting_after: str | None = None, session: AsyncSession = Session,
+                                  starting_after: str | None = Query(None, include_in_schema=False),
+                                  session: AsyncSession = Session,
                                   principal: Principal = Caller):
         page = await fx_service.list_exchange_rates(session, principal.organization_id, limit=limit, base=base,
                                                     quote=quote, cursor=cursor, starting_after=starting_after)
