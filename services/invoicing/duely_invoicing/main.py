@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -10,6 +11,7 @@ from duely_runtime.auth import Principal
 from duely_runtime.service import ServiceRuntime
 from duely_invoicing import api, api_keys_api, consumers, internal_api, repository, settings_api, subscriptions_api
 from duely_invoicing.documents import api as documents_api
+from duely_invoicing.documents import repository as documents_repository
 from duely_invoicing import drafts_api, listing_api, tax_rates_api
 from duely_invoicing.models import Base
 from duely_invoicing.settings import Settings
@@ -29,6 +31,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings.service_name, settings, Base.metadata, MIGRATIONS_DIR,
                              key_lookup=local_key_lookup)
     consumers.register(runtime)
+    runtime.retention.add(documents_repository.superseded_documents_rule(
+        timedelta(days=settings.retention_superseded_documents_days)))
     app = runtime.create_app([api.router(runtime, settings), settings_api.router(runtime),
                               subscriptions_api.router(runtime), internal_api.router(runtime, settings),
                               documents_api.router(runtime), tax_rates_api.router(runtime),

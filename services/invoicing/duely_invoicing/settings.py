@@ -10,3 +10,5 @@ class Settings(ServiceSettings):
 
     service_name: str = "invoicing"
     http_port: int = 8001
+    # PDFs of superseded invoice versions (a newer version was rendered) are a cache: dropped after this.
+    retention_superseded_documents_days: float = 90

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import timedelta
+
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime.db import insert_ignore
+from duely_runtime.retention import RetentionRule
 from duely_invoicing.documents.models import InvoiceDocument
 
 
@@ -25,3 +28,14 @@ async def count_documents(session: AsyncSession, invoice_id: str, kind: str | No
     if kind:
         stmt = stmt.where(InvoiceDocument.kind == kind)
     return (await session.execute(stmt)).scalar_one()
+
+
+def superseded_documents_rule(window: timedelta) -> RetentionRule:
+    """Rendered PDFs of versions a newer rendering replaced; the newest of each invoice always stays."""
+    table = InvoiceDocument.__table__
+    newer = table.alias("newer")
+
+    def superseded():
+        return exists().where(newer.c.invoice_id == table.c.invoice_id, newer.c.kind == table.c.kind,
+                              newer.c.version > table.c.version)
+    return RetentionRule("superseded_documents", table, table.c.rendered_at, window, only=superseded)
