@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from duely_payments.models import Payment, PaymentAttempt
+from duely_runtime.text import CleanText
 
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Id = Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
 class RequestModel(BaseModel):
@@ -18,7 +19,7 @@ class RequestModel(BaseModel):
 
 class PayRequest(RequestModel):
     # Optional here so a missing or blank value gets one clear error from the use case.
-    payment_method: Annotated[str, StringConstraints(max_length=255)] | None = None
+    payment_method: Annotated[CleanText, StringConstraints(max_length=255)] | None = None
 
 
 class InternalPayRequest(PayRequest):
