@@ -21,7 +21,7 @@ class Settings(ServiceSettings):
     # A charge still `processing` this long after it started is presumed orphaned
     # (the process died mid-charge) and is completed by the recovery worker.
     stale_attempt_after_s: float = 10.0
-    recovery_interval_s: float = 2.0
+    recovery_interval_s: float = 2.0  # also how often pending refunds are retried (a new one starts at once)
 
     def check_production_secrets(self) -> None:
         super().check_production_secrets()
