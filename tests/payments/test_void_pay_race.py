@@ -10,10 +10,10 @@ import collections
 
 import httpx
 
-ROUNDS = 24
 # When the void is sent relative to the pay (negative: the pay waits): from before the charge
 # starts, through the gateway call, to after the outcome is recorded.
-OFFSETS_S = [-0.03, 0.0, 0.01, 0.02, 0.035, 0.05, 0.07, 0.1, 0.14, 0.2, 0.3, 0.45]
+OFFSETS_S = [-0.15, -0.03, 0.0, 0.01, 0.02, 0.035, 0.05, 0.07, 0.1, 0.14, 0.2, 0.3, 0.45]
+ROUNDS = 2 * len(OFFSETS_S)
 
 
 async def after(delay_s: float, request):
