@@ -63,3 +63,10 @@ def test_an_empty_clock_advance_is_not_a_valid_body():
     schema = build_dunning().openapi()["components"]["schemas"]["AdvanceTestClockIn"]
     assert all("required" in option for option in schema["oneOf"]), "{} matches no option"
     assert schema["properties"]["days"] == {"maximum": 3650, "minimum": 1, "title": "Days", "type": "integer"}
+
+
+def test_no_internal_route_is_published():
+    from duely_payments.main import build as build_payments
+    for build in (build_payments, build_invoicing, build_dunning):
+        paths = build().openapi()["paths"]
+        assert not [p for p in paths if p.startswith(("/internal", "/ops"))], paths.keys()

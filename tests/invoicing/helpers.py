@@ -50,10 +50,11 @@ async def issued_invoice(client: httpx.AsyncClient, **overrides) -> dict:
     return response.json()
 
 
-def payment_envelope(invoice: dict, organization_id: str, payment_id: str, amount: int) -> Envelope:
+def payment_envelope(invoice: dict, organization_id: str, payment_id: str, amount: int,
+                     attempt_id: str | None = None) -> Envelope:
     customer = invoice["customer"]
     event = PaymentSucceeded(
-        payment_id=payment_id, invoice_id=invoice["id"], attempt_number=1, amount=amount,
+        payment_id=payment_id, invoice_id=invoice["id"], attempt_number=1, attempt_id=attempt_id, amount=amount,
         currency=invoice["currency"], payment_method="pm_card_visa", succeeded_at=datetime.now(timezone.utc),
         invoice=InvoiceSummary(
             id=invoice["id"], number=invoice["number"], organization_name="Org", currency=invoice["currency"],

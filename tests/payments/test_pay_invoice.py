@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import datetime, timezone
 
 import httpx
 
 from tests.payments.conftest import envelope, issued_envelope, snapshot
-from duely_contracts.events import InvoicePastDue, InvoiceVoided
+from duely_contracts import Envelope
+from duely_contracts.events import InvoiceOverdueDetected, InvoicePastDue, InvoiceVoided
+from duely_runtime.auth import INTERNAL_HEADER
+from duely_runtime.settings import EMBEDDED_SECRET
 
 
 async def events_about(read_events, topic: str, invoice_id: str) -> list:
@@ -196,14 +201,22 @@ async def test_read_model_keeps_the_newest_version_and_a_replayed_issue_creates_
     assert row.customer["email"] == "jane@example.com" and row.organization_name == "Acme Payments Test"
 
 
-async def test_past_due_invoice_can_be_paid_and_decline_names_the_attempt(payments, org, publish, wait_for):
-    past_due = snapshot(org.id, status="past_due", version=4)
-    await publish(envelope("invoice.past_due", InvoicePastDue(invoice=past_due), past_due))
-    await wait_for(lambda: payments.invoice(past_due.id))
+async def test_past_due_invoice_can_be_paid_and_decline_names_the_attempt(payments, issue_invoice, org, publish,
+                                                                           wait_for):
+    # A real invoice, made past due by invoicing (dunning's overdue notice): invoicing must agree to the charge.
+    invoice = await issue_invoice(org)
+    overdue = InvoiceOverdueDetected(invoice_id=invoice["id"], due_date=invoice["due_date"],
+                                     detected_at=datetime.now(timezone.utc))
+    await publish(Envelope(type="dunning.invoice_overdue", organization_id=org.id, aggregate_id=invoice["id"],
+                           aggregate_version=1, correlation_id=str(uuid.uuid4()), data=overdue.model_dump(mode="json")))
+    await wait_for(lambda: _status_is(payments, invoice["id"], "past_due"))
     async with api(payments, org) as client:
-        response = await client.post(f"/v1/invoices/{past_due.id}/pay", json={"payment_method": "pm_card_chargeDeclined"})
-    assert response.status_code == 402
-    assert response.json()["error"]["payment_attempt"]["attempt_number"] == 1
+        response = await client.post(f"/v1/invoices/{invoice['id']}/pay",
+                                     json={"payment_method": "pm_card_chargeDeclined"})
+        assert response.status_code == 402
+        assert response.json()["error"]["payment_attempt"]["attempt_number"] == 1
+        paid = await client.post(f"/v1/invoices/{invoice['id']}/pay", json={"payment_method": "pm_card_visa"})
+        assert paid.status_code == 200 and paid.json()["attempt_number"] == 2
 
 
 async def _status_is(payments, invoice_id: str, status: str):
@@ -214,3 +227,26 @@ async def _status_is(payments, invoice_id: str, status: str):
 async def _at_least(awaitable, n: int):
     found = await awaitable
     return found if len(found) >= n else None
+
+
+async def test_control_characters_in_a_body_are_a_400_naming_the_field_and_write_nothing(
+        payments, issue_invoice, org, sandbox_gateway):
+    """Postgres cannot store NUL (it was a 500 at the INSERT); no id or payment method holds a control character."""
+    invoice = await issue_invoice(org)
+    async with api(payments, org) as client:
+        for value in ("pm_card_visa\x00", "pm_card\x1cvisa", "pm_card_visa\x85", "pm_card_visa\x7f"):
+            response = await client.post(f"/v1/invoices/{invoice['id']}/pay", json={"payment_method": value})
+            assert response.status_code == 400, response.text
+            error = response.json()["error"]
+            assert (error["type"], error["code"], error["param"]) == (
+                "invalid_request_error", "parameter_invalid", "payment_method")
+            assert "control characters" in error["message"]
+    url = f"/internal/invoices/{invoice['id']}/pay"
+    async with httpx.AsyncClient(base_url=payments.url, headers={INTERNAL_HEADER: EMBEDDED_SECRET}) as internal:
+        for body, param in (({"organization_id": f"{org.id}\x00", "payment_method": "pm_card_visa"}, "organization_id"),
+                            ({"organization_id": org.id, "payment_method": "pm_card_visa\x00"}, "payment_method")):
+            response = await internal.post(url, json=body)
+            assert response.status_code == 400, response.text
+            assert response.json()["error"]["param"] == param
+    assert await payments.attempts(invoice["id"]) == []
+    assert sandbox_gateway.intents_for(invoice["id"]) == []

@@ -166,6 +166,12 @@ async def test_a_gateway_outage_leaves_the_attempt_processing_until_the_gateway_
             assert response.json()["status"] == "processing"
             blocked = await client.post(f"/v1/invoices/{invoice['id']}/pay", json={"payment_method": "pm_card_visa"})
             assert blocked.status_code == 409 and blocked.json()["error"]["code"] == "payment_in_progress"
+        # The charge may yet take money: invoicing holds the invoice, so the merchant cannot void it meanwhile.
+        async with httpx.AsyncClient(base_url=invoicing.url, headers=org.headers) as merchant:
+            for action in ("void", "mark_uncollectible"):
+                refused = await merchant.post(f"/v1/invoices/{invoice['id']}/{action}")
+                assert refused.status_code == 409, refused.text
+                assert refused.json()["error"]["code"] == "invoice_payment_in_progress"
         with start_sandbox(int(down.url.rsplit(":", 1)[1]), tmp_path / "sandbox"):
             async def finished():
                 rows = await instance.attempts(invoice["id"])
@@ -173,4 +179,9 @@ async def test_a_gateway_outage_leaves_the_attempt_processing_until_the_gateway_
             attempt = await wait_for(finished, timeout=30)
             assert attempt.status == "succeeded" and attempt.gateway_checks >= 1
             assert [pi.status for pi in down.intents_for(invoice["id"])] == ["succeeded"]
+        async with httpx.AsyncClient(base_url=invoicing.url, headers=org.headers) as merchant:
+            async def paid():
+                body = (await merchant.get(f"/v1/invoices/{invoice['id']}")).json()
+                return body if body["status"] == "paid" else None
+            await wait_for(paid, timeout=30)
     await engine.dispose()

@@ -75,6 +75,8 @@ class PaymentSucceeded(Contract):
     payment_id: str
     invoice_id: str
     attempt_number: int
+    attempt_id: str | None = Field(None, description="The attempt that charged: it held the invoice's charge "
+                                                     "reservation, which this payment ends.")
     amount: int
     currency: str
     payment_method: str
@@ -94,6 +96,32 @@ class InvoicePaymentFailed(Contract):
     currency: str
     payment_method: str
     failed_at: datetime
+    invoice: InvoiceSummary
+
+
+class InvoicePaymentRejected(Contract):
+    """A payment landed on an invoice that could no longer take it; it is not counted, and payments refunds it."""
+
+    payment_id: str
+    invoice_id: str
+    amount: int
+    currency: str
+    reason: str = Field(description="invoice_void | invoice_uncollectible | invoice_already_paid")
+    invoice: InvoiceSnapshot
+
+
+class PaymentRefunded(Contract):
+    """Money of a payment went back to the customer through the gateway."""
+
+    refund_id: str
+    payment_id: str
+    invoice_id: str
+    amount: int
+    currency: str
+    reason: str = Field(description="Why: invoice_void, invoice_uncollectible or invoice_already_paid when the "
+                                    "payment landed on a closed invoice and was refunded automatically.")
+    gateway_reference: str | None = Field(None, description="The gateway's refund id.")
+    refunded_at: datetime
     invoice: InvoiceSummary
 
 

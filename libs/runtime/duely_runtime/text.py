@@ -1,14 +1,18 @@
 """Text that every page, PDF, XML document and database can hold.
 
 C0 control characters (but tab, line feed and carriage return), DEL and the C1 block are
-refused at the API: Postgres cannot store NUL, XML 1.0 cannot carry most C0 characters, and
-none of them means anything on an invoice. `printable` strips them from text that is already
-stored (written before the rule existed), so a document always renders.
+refused at the API: Postgres cannot store NUL (a 500 at the INSERT), XML 1.0 cannot carry most
+C0 characters (the PDF's Factur-X), and none of them belongs in a name, an id or a
+description. `printable` strips them from text that is already stored (written before the rule
+existed), so a document always renders.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -20,6 +24,15 @@ def control_character_problem(value: str) -> str | None:
     return f"text must not contain control characters (found U+{ord(match.group()):04X})"
 
 
+def refuse_control_characters(value: str) -> str:
+    if problem := control_character_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+CleanText = Annotated[str, AfterValidator(refuse_control_characters)]
+
+
 def printable(value: str) -> str:
     return _CONTROL.sub("", value)
 
@@ -27,7 +40,8 @@ def printable(value: str) -> str:
 # The same rule for the OpenAPI schema: what the server refuses, the schema says.
 NO_CONTROL_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 # Required text (min_length ≥ 1) is stripped first: it needs one character that is not a space.
-SOME_TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+SOME_TEXT_PATTERN = (r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+                     r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")
 
 
 def document_text_rules(schema: dict, _model=None) -> None:

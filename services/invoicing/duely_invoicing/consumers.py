@@ -11,6 +11,10 @@ def register(runtime: ServiceRuntime) -> None:
     async def record_payment(session, envelope, event):
         await service.apply_payment(session, runtime.outbox, envelope, event)
 
+    @runtime.consumers.on("payment.refunded")
+    async def record_refund(session, envelope, event):
+        await service.apply_refund(session, envelope, event)
+
     @runtime.consumers.on("dunning.invoice_overdue")
     async def mark_past_due(session, envelope, event):
         await service.mark_past_due(session, runtime.outbox, envelope, event)

@@ -1,11 +1,13 @@
 """Endpoints for Duely's own services only (shared secret header), kept out of the OpenAPI document.
 
 Other services verify API keys here, the CLI/devstack creates organizations,
-and a service whose read model lags can fetch an invoice snapshot while a
-person is waiting.
+a service whose read model lags can fetch an invoice snapshot while a
+person is waiting, and payments reserves an invoice for the charge it makes.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +17,7 @@ from duely_runtime.auth import require_internal
 from duely_runtime.errors import ApiError
 from duely_runtime.idempotency import redact
 from duely_runtime.service import ServiceRuntime
-from duely_invoicing import repository, schemas, service, views
+from duely_invoicing import charge_reservations_service, repository, schemas, service, views
 from duely_invoicing.settings import Settings
 
 
@@ -48,5 +50,24 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
     async def invoice_snapshot(invoice_id: str, organization_id: str = Query(...),
                                session: AsyncSession = Session):
         return await service.invoice_snapshot(session, organization_id, invoice_id)
+
+    # Payments holds the invoice while it charges it (void and write-off answer 409 meanwhile).
+    @api.post("/invoices/{invoice_id}/charge_reservation", response_model=schemas.ChargeReservationOut)
+    async def reserve_charge(invoice_id: str, body: schemas.ChargeReservationRequest,
+                             session: AsyncSession = Session):
+        invoice = await charge_reservations_service.reserve_charge(
+            session, body.organization_id, invoice_id, body.attempt_id, now=service.utcnow(),
+            ttl=timedelta(seconds=settings.charge_reservation_ttl_s))
+        organization = await repository.get_organization(session, body.organization_id)
+        return schemas.ChargeReservationOut(invoice_id=invoice.id, attempt_id=body.attempt_id,
+                                            expires_at=views.utc(invoice.charge_reserved_until),
+                                            invoice=views.invoice_snapshot(invoice, organization))
+
+    @api.post("/invoices/{invoice_id}/charge_reservation/release", response_model=schemas.ChargeReleaseOut)
+    async def release_charge(invoice_id: str, body: schemas.ChargeReservationRequest,
+                             session: AsyncSession = Session):
+        released = await charge_reservations_service.release_charge(session, body.organization_id, invoice_id,
+                                                                    body.attempt_id)
+        return schemas.ChargeReleaseOut(invoice_id=invoice_id, attempt_id=body.attempt_id, released=released)
 
     return api

@@ -121,6 +121,10 @@ class Invoice(Base):
     total_discount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     reporting_currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
     reporting: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # fixed at approval (domain/fx.py)
+    # The charge reservation (migration 0003_charge_reservations, domain/charge_reservation.py): the payment
+    # attempt that may charge the invoice now, and until when. Not part of the invoice's version or events.
+    charge_reserved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    charge_reserved_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     lines: Mapped[list["InvoiceLine"]] = relationship(order_by="InvoiceLine.position", lazy="selectin",
                                                       cascade="all, delete-orphan")
@@ -150,7 +154,12 @@ class InvoiceLine(Base):
 
 
 class InvoicePayment(Base):
-    """One row per payment applied; the unique payment_id makes a replayed payment a no-op."""
+    """One row per payment received; the unique payment_id makes a replayed payment a no-op.
+
+    Only `applied` payments count in the invoice's amount_paid. A payment that landed on a
+    closed invoice is `rejected` (never counted; payments refunds it) and `refunded` once
+    payments says the money went back.
+    """
 
     __tablename__ = "invoice_payments"
 
@@ -163,6 +172,10 @@ class InvoicePayment(Base):
     currency: Mapped[str] = mapped_column(String(3))
     succeeded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Migration 0003_charge_reservations.
+    status: Mapped[str] = mapped_column(String(20), default="applied", server_default="applied")
+    refund_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class InvoiceSettings(Base):

@@ -41,7 +41,8 @@ def invoice_extras(invoice: Invoice, public_base_url: str | None = None) -> dict
         "reporting_currency": invoice.reporting_currency,
         "reporting": ReportingOut(**reporting) if reporting else None,
         "payments": [PaymentOut(payment_id=p.payment_id, amount=p.amount, currency=p.currency,
-                                succeeded_at=_utc(p.succeeded_at)) for p in invoice.payments],
+                                succeeded_at=_utc(p.succeeded_at))
+                     for p in invoice.payments if p.status == "applied"],  # rejected ones are refunded
         "pdf_url": f"{public_base_url.rstrip('/')}/v1/invoices/{invoice.id}/pdf" if public_base_url else None,
     }
 

@@ -98,5 +98,11 @@ async def record_payment(session: AsyncSession, values: dict) -> bool:
     return await insert_ignore(session, InvoicePayment.__table__, values)
 
 
+async def get_invoice_payment(session: AsyncSession, organization_id: str, payment_id: str) -> InvoicePayment | None:
+    stmt = select(InvoicePayment).where(InvoicePayment.organization_id == organization_id,
+                                        InvoicePayment.payment_id == payment_id)
+    return (await session.scalars(_locking(stmt, session))).first()
+
+
 async def count_rows(session: AsyncSession, model) -> int:
     return (await session.execute(select(func.count()).select_from(model))).scalar_one()

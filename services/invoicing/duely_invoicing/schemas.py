@@ -18,6 +18,7 @@ from pydantic import (
     field_validator,
 )
 
+from duely_contracts.models import InvoiceSnapshot
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import limits, money, terms
 from duely_invoicing.pricing_schemas import (
@@ -115,6 +116,13 @@ class CreateOrganization(RequestModel):
 
 class VerifyKey(RequestModel):
     key_hash: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class ChargeReservationRequest(RequestModel):
+    """Internal: payments reserving (or releasing) an invoice for one payment attempt."""
+
+    organization_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    attempt_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 # --- responses ---------------------------------------------------------------------
@@ -255,3 +263,18 @@ class ApiKeyList(BaseModel):
 class PrincipalOut(BaseModel):
     organization_id: str
     api_key_id: str
+
+
+class ChargeReservationOut(BaseModel):
+    object: Literal["charge_reservation"] = "charge_reservation"
+    invoice_id: str
+    attempt_id: str
+    expires_at: datetime
+    invoice: InvoiceSnapshot  # what the attempt charges: the invoice as it is under the reservation
+
+
+class ChargeReleaseOut(BaseModel):
+    object: Literal["charge_reservation"] = "charge_reservation"
+    invoice_id: str
+    attempt_id: str
+    released: bool  # False when the attempt held nothing (already ended, expired or never granted)

@@ -20,6 +20,7 @@ from duely_runtime.links import hosted_invoice_url
 from duely_runtime.outbox import Outbox
 from duely_runtime.settings import ServiceSettings
 from duely_invoicing import fx_service, pricing_service, repository, schemas, settings_service, views
+from duely_invoicing.charge_reservations_service import end_reservation, refuse_to_close_while_reserved
 from duely_invoicing.domain import limits, status, terms
 from duely_invoicing.ids import new_id
 from duely_invoicing.models import ApiKey, Customer, Invoice, Organization
@@ -167,7 +168,9 @@ async def void_invoice(session: AsyncSession, outbox: Outbox, organization_id: s
         reason = "it has payments" if invoice.amount_paid else f"it is {invoice.status}"
         raise conflict("invoice_not_voidable",
                        f"Only issued or past-due invoices without payments can be voided; {reason}.")
-    _transition(invoice, status.VOID, utcnow())
+    now = utcnow()
+    refuse_to_close_while_reserved(invoice, now)
+    _transition(invoice, status.VOID, now)
     await _emit(session, outbox, "invoice.voided", invoice, lambda snap: ev.InvoiceVoided(invoice=snap))
     return invoice
 
@@ -178,7 +181,9 @@ async def mark_uncollectible(session: AsyncSession, outbox: Outbox, organization
     if not status.can_mark_uncollectible(invoice.status):
         raise conflict("invoice_not_open",
                        f"Only issued or past-due invoices can be marked uncollectible; this one is {invoice.status}.")
-    _transition(invoice, status.UNCOLLECTIBLE, utcnow())
+    now = utcnow()
+    refuse_to_close_while_reserved(invoice, now)
+    _transition(invoice, status.UNCOLLECTIBLE, now)
     await _emit(session, outbox, "invoice.marked_uncollectible", invoice,
                 lambda snap: ev.InvoiceMarkedUncollectible(invoice=snap))
     return invoice
@@ -188,7 +193,11 @@ async def mark_uncollectible(session: AsyncSession, outbox: Outbox, organization
 
 async def apply_payment(session: AsyncSession, outbox: Outbox, envelope: Envelope,
                         event: ev.PaymentSucceeded) -> None:
-    """Record a payment once (unique payment id); a payment that clears the balance makes the invoice paid."""
+    """Record a payment once (unique payment id); a payment that clears the balance makes the invoice paid.
+
+    A payment on a closed invoice (void, uncollectible, already paid) is recorded as rejected, never
+    counted in amount_paid, and announced (`invoice.payment_rejected`) so that payments refunds it.
+    """
     invoice = await repository.get_invoice(session, envelope.organization_id, event.invoice_id, for_update=True)
     if invoice is None:
         raise PermanentError(f"payment {event.payment_id} for unknown invoice {event.invoice_id}")
@@ -197,20 +206,25 @@ async def apply_payment(session: AsyncSession, outbox: Outbox, envelope: Envelop
     if event.currency.lower() != invoice.currency:
         raise PermanentError(f"payment {event.payment_id} in {event.currency}, invoice in {invoice.currency}")
     now = utcnow()
+    rejection = status.payment_rejection(invoice.status)
     first_time = await repository.record_payment(session, {
         "payment_id": event.payment_id, "invoice_id": invoice.id, "organization_id": invoice.organization_id,
         "amount": event.amount, "currency": invoice.currency, "succeeded_at": event.succeeded_at,
-        "recorded_at": now})
+        "recorded_at": now, "status": "rejected" if rejection else "applied"})
     if not first_time:
         log.info("payment already applied", extra={"payment_id": event.payment_id, "invoice_id": invoice.id})
         return
+    end_reservation(invoice, event.attempt_id)  # the attempt's outcome is known: void may go ahead
+    if rejection:
+        log.warning("payment on a closed invoice: rejected, to be refunded",
+                    extra={"invoice_id": invoice.id, "status": invoice.status, "payment_id": event.payment_id})
+        _transition(invoice, invoice.status, now)
+        await _emit(session, outbox, "invoice.payment_rejected", invoice, lambda snap: ev.InvoicePaymentRejected(
+            payment_id=event.payment_id, invoice_id=invoice.id, amount=event.amount, currency=invoice.currency,
+            reason=rejection, invoice=snap))
+        return
     invoice.amount_paid += event.amount
     invoice.amount_due = max(invoice.total - invoice.amount_paid, 0)
-    if not status.can_accept_payment(invoice.status):
-        # e.g. a void invoice: the money is on record (for a refund) but the status stays.
-        log.warning("payment on a closed invoice", extra={"invoice_id": invoice.id, "status": invoice.status})
-        _transition(invoice, invoice.status, now)
-        return
     if invoice.amount_due > 0:
         _transition(invoice, invoice.status, now)  # partial payment: a new version, same status
         return
@@ -218,6 +232,17 @@ async def apply_payment(session: AsyncSession, outbox: Outbox, envelope: Envelop
     _transition(invoice, status.PAID, now)
     await _emit(session, outbox, "invoice.paid", invoice,
                 lambda snap: ev.InvoicePaid(invoice=snap, payment_id=event.payment_id, paid_at=event.succeeded_at))
+
+
+async def apply_refund(session: AsyncSession, envelope: Envelope, event: ev.PaymentRefunded) -> None:
+    """Mark a rejected payment refunded. It was never counted, so amount_paid and amount_due stay as they are."""
+    payment = await repository.get_invoice_payment(session, envelope.organization_id, event.payment_id)
+    if payment is None:
+        raise PermanentError(f"refund {event.refund_id} of unknown payment {event.payment_id}")
+    if payment.status == "applied":
+        # Nothing refunds a counted payment yet (the refunds API will, with its own rule for the totals).
+        raise PermanentError(f"refund {event.refund_id} of payment {event.payment_id}, which counts in the invoice")
+    payment.status, payment.refund_id, payment.refunded_at = "refunded", event.refund_id, event.refunded_at
 
 
 async def mark_past_due(session: AsyncSession, outbox: Outbox, envelope: Envelope,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from duely_runtime.settings import ServiceSettings
@@ -12,3 +13,7 @@ class Settings(ServiceSettings):
     http_port: int = 8001
     # PDFs of superseded invoice versions (a newer version was rendered) are a cache: dropped after this.
     retention_superseded_documents_days: float = 90
+    # How long a charge reservation holds off void and write-off at most (domain/charge_reservation.py).
+    # Longer than a charge normally takes (seconds), short enough that a payments process that died
+    # mid-charge blocks void for two minutes at most; a charge landing later is refunded.
+    charge_reservation_ttl_s: float = Field(120.0, gt=0, le=3600)

@@ -77,8 +77,7 @@ def router(runtime, charging: Charging) -> APIRouter:
             raise not_found("payment", payment_id)
         return PaymentOut.of(payment)
 
-    @api.post("/internal/invoices/{invoice_id}/pay", tags=["internal"], response_model=PaymentAttemptOut,
-              responses={202: PAY_RESPONSES[202], 503: PAY_RESPONSES[503]},
+    @api.post("/internal/invoices/{invoice_id}/pay", response_model=PaymentAttemptOut, include_in_schema=False,
               dependencies=[Depends(require_internal(runtime.settings.internal_secret))])
     async def pay_invoice_internal(invoice_id: str, body: InternalPayRequest):
         """For our own services (the portal's pay button): failures are a 200 with status failed."""

@@ -10,6 +10,8 @@ from duely_payments.domain.charging import (
     FAILED, AttemptFacts, ChargePending, ChargeResult, attempt_idempotency_key, payment_intent_params,
     result_from_payment_intent,
 )
+from duely_payments.domain import refunding
+from duely_payments.domain.refunding import RefundFacts, RefundPending, RefundResult, refund_params, result_from_refund
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,28 @@ class CardGateway:
             log.warning("gateway gave no final answer", extra={"attempt_id": attempt.id, "error": repr(exc)})
             raise ChargePending(repr(exc)) from exc
         return result_from_payment_intent(intent)
+
+    async def refund(self, refund: RefundFacts) -> RefundResult:
+        """Refund the payment's PaymentIntent with the refund's key; a repeat replays the first refund.
+
+        Raises RefundPending when there is no final answer yet (the refund stays pending).
+        """
+        if not refund.payment_intent:
+            return RefundResult(refunding.FAILED, None, "The payment has no gateway reference to refund.")
+        try:
+            if refund.gateway_reference:  # created before and still pending: ask how it went
+                answer = await self.client.v1.refunds.retrieve_async(refund.gateway_reference)
+            else:
+                answer = await self.client.v1.refunds.create_async(
+                    params=refund_params(refund), options={"idempotency_key": refund.idempotency_key})
+        except stripe.InvalidRequestError as exc:
+            # Refused for good (e.g. the charge was already refunded in the dashboard, or is disputed).
+            return RefundResult(refunding.FAILED, None,
+                                f"The gateway refused the refund: {exc.user_message or 'invalid request'}.")
+        except stripe.StripeError as exc:
+            log.warning("gateway gave no final answer on a refund", extra={"refund_id": refund.id, "error": repr(exc)})
+            raise RefundPending(repr(exc), refund.gateway_reference) from exc
+        return result_from_refund(answer)
 
 
 def _intent_id(intent) -> str | None:

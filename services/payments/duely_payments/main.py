@@ -6,6 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from duely_payments import api, consumers
+from duely_payments.refunds_service import refund_worker
 from duely_payments.gateway import CardGateway
 from duely_payments.invoicing_client import InvoicingClient
 from duely_payments.models import Base
@@ -24,8 +25,9 @@ def build(settings: Settings | None = None) -> FastAPI:
         gateway=CardGateway(settings.stripe_api_key, settings.stripe_api_base),
         invoicing=InvoicingClient(settings.invoicing_url, settings.internal_secret),
         stale_attempt_after=timedelta(seconds=settings.stale_attempt_after_s))
-    consumers.register(runtime)
+    consumers.register(runtime, charging)
     runtime.add_worker(recovery_worker(charging, settings.recovery_interval_s))
+    runtime.add_worker(refund_worker(charging, settings.recovery_interval_s))
     app = runtime.create_app(routers=[api.router(runtime, charging)], title="Duely payments")
     app.state.charging = charging
     return app

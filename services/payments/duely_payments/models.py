@@ -1,4 +1,4 @@
-"""Payments' own tables: the invoices read model, payment attempts and payments."""
+"""Payments' own tables: the invoices read model, payment attempts, payments and refunds."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ class Invoice(Base):
     hosted_invoice_url: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer)
+    # Events payments published about this invoice: their aggregate_version (invoice_payments).
+    payment_events: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -93,6 +95,40 @@ class Payment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_payments_org_created", "organization_id", "created_at"),)
+
+
+class Refund(Base):
+    """Money given back for a payment. Written `pending` before the gateway call, completed after it.
+
+    `gateway_idempotency_key` is derived from the payment (domain/refunding.py), so asking the
+    gateway again (a retry, a crash, a replayed event) never refunds twice. Today only automatic
+    refunds exist (reason: the payment landed on a closed invoice); the public refunds API will
+    add its own reasons and keys.
+    """
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        # The refund worker's scan: cost follows the number of refunds still to finish.
+        Index("ix_refunds_due", "status", "next_check_at"),
+        Index("ix_refunds_org_created", "organization_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    invoice_id: Mapped[str] = mapped_column(String(64), index=True)
+    payment_id: Mapped[str] = mapped_column(String(64), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(40))  # invoice_void | invoice_uncollectible | invoice_already_paid
+    status: Mapped[str] = mapped_column(String(20))  # pending | succeeded | failed
+    gateway_idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    gateway_reference: Mapped[str | None] = mapped_column(String(255))  # the gateway's refund id
+    failure_message: Mapped[str | None] = mapped_column(Text)
+    correlation_id: Mapped[str | None] = mapped_column(String(64))
+    gateway_checks: Mapped[int] = mapped_column(Integer, default=0)
+    next_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 add_runtime_tables(Base.metadata)

@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts.models import InvoiceSnapshot
 from duely_payments.domain.charging import PROCESSING, SUCCEEDED
-from duely_payments.models import Invoice, Payment, PaymentAttempt
+from duely_payments.domain.refunding import PENDING as REFUND_PENDING
+from duely_payments.models import Invoice, Payment, PaymentAttempt, Refund
+from duely_runtime.db import insert_ignore
 
 
 def _insert(session: AsyncSession):
@@ -54,6 +56,14 @@ async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: s
     if for_update:
         query = query.with_for_update()  # serializes two charges of one invoice (SQLite: BEGIN IMMEDIATE)
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def next_payment_event_version(session: AsyncSession, invoice_id: str) -> int:
+    """Count one more payments event about this invoice; the row lock orders concurrent writers."""
+    result = await session.execute(update(Invoice).where(Invoice.id == invoice_id)
+                                   .values(payment_events=Invoice.payment_events + 1)
+                                   .returning(Invoice.payment_events))
+    return result.scalar_one()
 
 
 async def get_invoice_by_id(session: AsyncSession, invoice_id: str) -> Invoice | None:
@@ -142,4 +152,48 @@ async def list_payments(session: AsyncSession, organization_id: str, *, invoice_
             (Payment.created_at < starting_after.created_at)
             | ((Payment.created_at == starting_after.created_at) & (Payment.id < starting_after.id)))
     query = query.order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit)
+    return list((await session.execute(query)).scalars())
+
+
+# -- refunds ----------------------------------------------------------------------
+
+async def add_refund_once(session: AsyncSession, refund: Refund) -> bool:
+    """Insert unless a refund with the same gateway key exists; True when this one was written."""
+    values = {c.key: getattr(refund, c.key) for c in Refund.__table__.columns}
+    return await insert_ignore(session, Refund.__table__, values)
+
+
+async def get_refund(session: AsyncSession, refund_id: str, *, for_update: bool = False) -> Refund | None:
+    query = select(Refund).where(Refund.id == refund_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def claim_due_refunds(session: AsyncSession, now: datetime, lease: timedelta,
+                            limit: int = 20) -> list[tuple[Refund, str | None]]:
+    """Pending refunds whose gateway call is due, with their payment's PaymentIntent, leased for `lease`."""
+    query = (select(Refund, Payment.gateway_reference).join(Payment, Payment.id == Refund.payment_id)
+             .where(Refund.status == REFUND_PENDING, Refund.next_check_at <= now)
+             .order_by(Refund.next_check_at).limit(limit)
+             .with_for_update(of=Refund, skip_locked=True))
+    rows = list((await session.execute(query)).all())
+    for refund, _ in rows:
+        refund.next_check_at = now + lease
+        refund.gateway_checks += 1
+    await session.flush()
+    return [(refund, payment_intent) for refund, payment_intent in rows]
+
+
+async def postpone_refund(session: AsyncSession, refund_id: str, when: datetime,
+                          gateway_reference: str | None) -> None:
+    values = {"next_check_at": when}
+    if gateway_reference:
+        values["gateway_reference"] = gateway_reference  # created but pending: ask about this one next time
+    await session.execute(update(Refund).where(Refund.id == refund_id, Refund.status == REFUND_PENDING)
+                          .values(**values))
+
+
+async def list_refunds(session: AsyncSession, invoice_id: str) -> list[Refund]:
+    query = select(Refund).where(Refund.invoice_id == invoice_id).order_by(Refund.created_at)
     return list((await session.execute(query)).scalars())

@@ -8,17 +8,18 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from duely_payments.models import Payment, PaymentAttempt
+from duely_runtime.text import CleanText, document_text_rules
 
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Id = Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
 class RequestModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=document_text_rules)
 
 
 class PayRequest(RequestModel):
     # Optional here so a missing or blank value gets one clear error from the use case.
-    payment_method: Annotated[str, StringConstraints(max_length=255)] | None = None
+    payment_method: Annotated[CleanText, StringConstraints(max_length=255)] | None = None
 
 
 class InternalPayRequest(PayRequest):

@@ -1,16 +1,22 @@
 """Use cases: charge an invoice, record a charge's outcome, finish charges a crash left open.
 
-Charging spans two transactions on purpose: the attempt is committed before the
-gateway call (so a crash leaves a trace to finish), and the outcome after it.
-The gateway call carries the attempt's idempotency key, so finishing an
-attempt again (after a crash, or twice concurrently) can never charge twice.
+Before anything else, invoicing reserves the invoice for the attempt: while the
+reservation holds, the invoice cannot be voided or written off, so a charge never
+races a close. Charging then spans two transactions on purpose: the attempt is
+committed before the gateway call (so a crash leaves a trace to finish), and the
+outcome after it. The gateway call carries the attempt's idempotency key, so
+finishing an attempt again (after a crash, or twice concurrently) can never charge
+twice. A failed attempt releases the reservation at once; a succeeded one leaves it
+to invoicing, which ends it when it applies the payment (so nobody voids the invoice
+in between). Should a charge still land on a closed invoice (it outlived its
+reservation), invoicing rejects the payment and refunds_service.py gives it back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +35,7 @@ from duely_payments.invoicing_client import InvoicingClient
 from duely_payments.models import Invoice, Payment, PaymentAttempt
 from duely_runtime import context
 from duely_runtime.db import Database
-from duely_runtime.errors import conflict, invalid, not_found
+from duely_runtime.errors import ApiError, conflict, invalid, not_found
 from duely_runtime.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -41,13 +47,14 @@ def utcnow() -> datetime:
 
 @dataclass
 class Charging:
-    """What charging needs: our database and outbox, the card gateway, invoicing for lookups."""
+    """What charging and refunding need: our database and outbox, the card gateway, invoicing."""
 
     db: Database
     outbox: Outbox
     gateway: CardGateway
     invoicing: InvoicingClient
     stale_attempt_after: timedelta = timedelta(seconds=10)
+    refunds_due: asyncio.Event = field(default_factory=asyncio.Event)  # set when a refund was requested
 
 
 @dataclass(frozen=True)
@@ -63,48 +70,74 @@ async def charge_invoice(charging: Charging, *, organization_id: str, invoice_id
     payment_method = (payment_method or "").strip()
     if not payment_method:
         raise invalid("payment_method", "payment_method is required, e.g. 'pm_card_visa'.", code="parameter_missing")
-    async with charging.db.transaction() as session:
-        known = await repo.get_invoice(session, organization_id, invoice_id) is not None
-    snapshot = None if known else await charging.invoicing.fetch_invoice(organization_id, invoice_id)
+    await refuse_from_what_we_know(charging, organization_id, invoice_id)
+    attempt_id = new_id("payatt")
+    # 404 for another organization's invoice, 409 when it is not payable or another charge holds it.
+    reservation = await charging.invoicing.reserve_charge(organization_id, invoice_id, attempt_id)
     try:
         async with charging.db.transaction() as session:  # transaction 1: the attempt exists
-            attempt = await begin_attempt(session, organization_id=organization_id, invoice_id=invoice_id,
-                                          payment_method=payment_method, snapshot=snapshot, now=utcnow(),
+            attempt = await begin_attempt(session, attempt_id=attempt_id, organization_id=organization_id,
+                                          invoice_id=invoice_id, payment_method=payment_method,
+                                          snapshot=reservation.invoice, now=utcnow(),
                                           check_after=charging.stale_attempt_after)
-    except IntegrityError:  # a concurrent request won the race for this invoice
-        raise conflict("payment_in_progress", "A payment for this invoice is already being processed.")
+    except (ApiError, IntegrityError) as exc:
+        await charging.invoicing.release_charge(organization_id, invoice_id, attempt_id)  # no charge follows
+        if isinstance(exc, IntegrityError):  # a concurrent request won the race for this invoice
+            raise conflict("payment_in_progress", "A payment for this invoice is already being processed.")
+        raise
     try:
         result = await charging.gateway.charge(facts_of(attempt))
     except ChargePending:
+        # The reservation stays until it expires; the recovery worker finishes the attempt.
         log.warning("charge left processing; the recovery worker will finish it", extra={"attempt_id": attempt.id})
         return ChargeOutcome(attempt)
     async with charging.db.transaction() as session:  # transaction 2: the outcome and its event
         attempt = await record_outcome(session, charging.outbox, attempt.id, result, utcnow())
+    await end_reservation_after(charging, attempt)
     return ChargeOutcome(attempt, None if result.succeeded else result.failure_type)
 
 
-async def begin_attempt(session: AsyncSession, *, organization_id: str, invoice_id: str, payment_method: str,
-                        snapshot: InvoiceSnapshot | None, now: datetime, check_after: timedelta) -> PaymentAttempt:
-    if snapshot is not None:
-        await repo.apply_invoice_snapshot(session, snapshot, snapshot.version, now)
+async def refuse_from_what_we_know(charging: Charging, organization_id: str, invoice_id: str) -> None:
+    """An invoice our read model already knows to be paid, closed or being charged needs no reservation."""
+    async with charging.db.transaction() as session:
+        known = await repo.get_invoice(session, organization_id, invoice_id)
+        if known is not None:
+            await refuse_unless_chargeable(session, known)
+
+
+async def begin_attempt(session: AsyncSession, *, attempt_id: str, organization_id: str, invoice_id: str,
+                        payment_method: str, snapshot: InvoiceSnapshot, now: datetime,
+                        check_after: timedelta) -> PaymentAttempt:
+    await repo.apply_invoice_snapshot(session, snapshot, snapshot.version, now)  # invoicing's word, under the hold
     invoice = await repo.get_invoice(session, organization_id, invoice_id, for_update=True)
     if invoice is None:
         raise not_found("invoice", invoice_id)
-    if await repo.attempt_with_status(session, invoice_id, PROCESSING) is not None:
-        raise conflict("payment_in_progress", "A payment for this invoice is already being processed.")
-    reason = not_payable_reason(invoice.status, invoice.amount_due,
-                                already_paid=await repo.has_succeeded_attempt(session, invoice_id))
-    if reason:
-        raise conflict("invoice_not_payable", reason)
+    await refuse_unless_chargeable(session, invoice)
     number = await repo.last_attempt_number(session, invoice_id) + 1
     attempt = PaymentAttempt(
-        id=new_id("payatt"), organization_id=organization_id, invoice_id=invoice_id, attempt_number=number,
+        id=attempt_id, organization_id=organization_id, invoice_id=invoice_id, attempt_number=number,
         status=PROCESSING, amount=invoice.amount_due, currency=invoice.currency, payment_method=payment_method,
         gateway_idempotency_key=attempt_idempotency_key(invoice_id, number),
         correlation_id=context.current_correlation_id(), gateway_checks=0,
         next_check_at=now + check_after, created_at=now)
     await repo.add_attempt(session, attempt)
     return attempt
+
+
+async def refuse_unless_chargeable(session: AsyncSession, invoice: Invoice) -> None:
+    if await repo.attempt_with_status(session, invoice.id, PROCESSING) is not None:
+        raise conflict("payment_in_progress", "A payment for this invoice is already being processed.")
+    reason = not_payable_reason(invoice.status, invoice.amount_due,
+                                already_paid=await repo.has_succeeded_attempt(session, invoice.id))
+    if reason:
+        raise conflict("invoice_not_payable", reason)
+
+
+async def end_reservation_after(charging: Charging, attempt: PaymentAttempt | None) -> None:
+    """A failed attempt frees the invoice now. A succeeded one does not: invoicing ends the hold when it
+    applies the payment, so that nobody voids the invoice between our charge and its bookkeeping."""
+    if attempt is not None and attempt.status == FAILED:
+        await charging.invoicing.release_charge(attempt.organization_id, attempt.invoice_id, attempt.id)
 
 
 def facts_of(attempt: PaymentAttempt) -> AttemptFacts:
@@ -134,9 +167,10 @@ async def record_outcome(session: AsyncSession, outbox: Outbox, attempt_id: str,
         attempt.status, attempt.payment_id = SUCCEEDED, payment.id
         await outbox.emit(session, "payment.succeeded", PaymentSucceeded(
             payment_id=payment.id, invoice_id=attempt.invoice_id, attempt_number=attempt.attempt_number,
+            attempt_id=attempt.id,
             amount=attempt.amount, currency=attempt.currency, payment_method=attempt.payment_method,
             gateway_reference=result.gateway_reference, succeeded_at=now, invoice=invoice_summary(invoice),
-        ), **_event_keys(attempt))
+        ), **await event_keys(session, attempt.organization_id, attempt.invoice_id))
     else:
         attempt.status = FAILED
         attempt.failure_code, attempt.failure_message = result.failure_code, result.failure_message
@@ -145,15 +179,16 @@ async def record_outcome(session: AsyncSession, outbox: Outbox, attempt_id: str,
             failure_code=result.failure_code or "card_declined", failure_message=result.failure_message or "",
             amount=attempt.amount, currency=attempt.currency, payment_method=attempt.payment_method,
             failed_at=now, invoice=invoice_summary(invoice),
-        ), **_event_keys(attempt))
+        ), **await event_keys(session, attempt.organization_id, attempt.invoice_id))
     await session.flush()
     return attempt
 
 
-def _event_keys(attempt: PaymentAttempt) -> dict:
-    # Keyed by invoice so one invoice's payment events stay ordered; attempts number its versions.
-    return {"organization_id": attempt.organization_id, "aggregate_id": attempt.invoice_id,
-            "aggregate_version": attempt.attempt_number}
+async def event_keys(session: AsyncSession, organization_id: str, invoice_id: str) -> dict:
+    """Keyed by invoice so one invoice's payment events stay ordered; numbered 1, 2, 3... per invoice
+    (aggregate type invoice_payments), under the invoice row's lock, so versions follow commit order."""
+    return {"organization_id": organization_id, "aggregate_id": invoice_id,
+            "aggregate_version": await repo.next_payment_event_version(session, invoice_id)}
 
 
 def invoice_summary(invoice: Invoice) -> InvoiceSummary:
@@ -181,7 +216,8 @@ async def finish_stuck_attempts(charging: Charging) -> int:
                     await repo.postpone_check(session, facts.id, utcnow() + delay)
                 continue
             async with charging.db.transaction() as session:
-                await record_outcome(session, charging.outbox, facts.id, result, utcnow())
+                attempt = await record_outcome(session, charging.outbox, facts.id, result, utcnow())
+            await end_reservation_after(charging, attempt)
             log.info("finished a stuck payment attempt", extra={"attempt_id": facts.id, "status": result.status})
     return len(claimed)
 

@@ -23,7 +23,7 @@ class Settings(ServiceSettings):
     # A charge still `processing` this long after it started is presumed orphaned
     # (the process died mid-charge) and is completed by the recovery worker.
     stale_attempt_after_s: float = 10.0
-    recovery_interval_s: float = 2.0
+    recovery_interval_s: float = 2.0  # also how often pending refunds are retried (a new one starts at once)
 
     # Production refuses test keys and any API base but Stripe's own, unless this says otherwise
     # (a staging installation that runs against Stripe's test mode or the sandbox on purpose).

@@ -2,7 +2,9 @@
 
 draft → issued → paid; issued → past_due (once, when the due date passes
 unpaid); issued/past_due → void (only before any payment) or uncollectible;
-a payment completing an issued, past_due or uncollectible invoice makes it paid.
+a payment completing an issued or past_due invoice makes it paid. A payment
+that lands on any other invoice (void, uncollectible, already paid) is not
+counted: it is rejected, and payments refunds it.
 """
 
 from __future__ import annotations
@@ -29,4 +31,15 @@ def can_become_past_due(status: str, amount_due: int) -> bool:
 
 
 def can_accept_payment(status: str) -> bool:
-    return status in (ISSUED, PAST_DUE, UNCOLLECTIBLE)
+    return status in OPEN
+
+
+def payment_rejection(status: str) -> str | None:
+    """Why a payment arriving now is not counted (it is refunded), or None when the invoice takes it.
+
+    Payments only charges open invoices, under a charge reservation that void and write-off
+    respect; a payment still landing elsewhere raced a close (or outlived its reservation).
+    """
+    if can_accept_payment(status):
+        return None
+    return {PAID: "invoice_already_paid"}.get(status, f"invoice_{status}")

@@ -97,15 +97,15 @@ def object_id(value: Any) -> str | None:
 
 def result_from_payment_intent(intent: Any) -> ChargeResult:
     """Interpret a PaymentIntent returned by a create-and-confirm call."""
-    status = _get(intent, "status")
-    reference = _get(intent, "id")
+    status = gateway_field(intent, "status")
+    reference = gateway_field(intent, "id")
     if status == "succeeded":
-        return ChargeResult(SUCCEEDED, reference, object_id(_get(intent, "latest_charge")))
+        return ChargeResult(SUCCEEDED, reference, object_id(gateway_field(intent, "latest_charge")))
     if status in ("requires_payment_method", "canceled"):
-        error = _get(intent, "last_payment_error") or {}
-        return ChargeResult(FAILED, reference, object_id(_get(intent, "latest_charge")),
-                            _get(error, "code") or "card_declined",
-                            _get(error, "message") or "The payment was declined.")
+        error = gateway_field(intent, "last_payment_error") or {}
+        return ChargeResult(FAILED, reference, object_id(gateway_field(intent, "latest_charge")),
+                            gateway_field(error, "code") or "card_declined",
+                            gateway_field(error, "message") or "The payment was declined.")
     if status in ("requires_action", "requires_confirmation"):
         # Off-session: nobody is there to authenticate, so this attempt has failed.
         return ChargeResult(FAILED, reference, None, "authentication_required",
@@ -118,7 +118,8 @@ def recovery_delay(checks_so_far: int, base_s: float = 10.0, cap_s: float = 300.
     return timedelta(seconds=min(cap_s, base_s * 2 ** max(0, checks_so_far)))
 
 
-def _get(obj: Any, key: str) -> Any:
+def gateway_field(obj: Any, key: str) -> Any:
+    """A field of a gateway object, whether the SDK gave an object, a dict or localstripe an expanded value."""
     if obj is None:
         return None
     if isinstance(obj, dict):
