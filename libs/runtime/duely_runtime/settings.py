@@ -6,8 +6,10 @@ via validation aliases, so one environment configures the whole platform.
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from duely_runtime.outbound import parse_networks
 
 EMBEDDED_SECRET = "embedded-dev-secret-not-for-production"
 
@@ -39,6 +41,15 @@ class ServiceSettings(BaseSettings):
     # After a restart of the in-memory broker, republish recent outbox rows (inboxes dedupe).
     outbox_replay_window_s: int = Field(86400, validation_alias=shared("OUTBOX_REPLAY_WINDOW_S"))
     log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"))
+    # Networks that outbound calls to tenant URLs (webhooks, logos) may reach although they are private
+    # (comma-separated CIDRs; `make run` sets 127.0.0.0/8). The platform's own addresses stay refused.
+    outbound_allow_networks: str = Field("", validation_alias=shared("OUTBOUND_ALLOW_NETWORKS"))
+
+    @field_validator("outbound_allow_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        parse_networks(value)  # a typo fails at start, not at the first webhook
+        return value
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir}/{self.service_name}.db"
