@@ -29,7 +29,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings.service_name, settings, Base.metadata, MIGRATIONS_DIR,
                              key_lookup=local_key_lookup)
     consumers.register(runtime)
-    app = runtime.create_app([api.router(runtime, settings), settings_api.router(runtime),
+    app = runtime.create_app([api.router(runtime, settings), settings_api.router(runtime, settings),
                               subscriptions_api.router(runtime), internal_api.router(runtime, settings),
                               documents_api.router(runtime), tax_rates_api.router(runtime),
                               drafts_api.router(runtime, settings), listing_api.router(runtime, settings)],

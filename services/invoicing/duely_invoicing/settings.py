@@ -10,3 +10,6 @@ class Settings(ServiceSettings):
 
     service_name: str = "invoicing"
     http_port: int = 8001
+    # The logo named in the invoice settings is fetched once, when they are saved (outbound guard rules).
+    logo_max_bytes: int = 512 * 1024
+    logo_fetch_deadline_s: float = 10.0
