@@ -72,6 +72,9 @@ class Platform:
             "DUELY_PAYMENTS_STRIPE_API_BASE": f"http://127.0.0.1:{c.stripe_port}",
             "DUELY_GATEWAY_HTTP_PORT": str(c.port("gateway")),
         })
+        # Outbound calls to tenant URLs may reach this machine (the README's local webhook receiver);
+        # the platform's own ports stay refused. A value the user set wins.
+        env.setdefault("DUELY_OUTBOUND_ALLOW_NETWORKS", "127.0.0.0/8")
         for service in SERVICES:
             env[f"DUELY_{service.upper()}_URL"] = c.url(service)
             env[f"DUELY_{service.upper()}_HTTP_PORT"] = str(c.port(service))
