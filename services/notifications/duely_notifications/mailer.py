@@ -41,10 +41,14 @@ class RelaySession:
             s = self.settings
             smtp = aiosmtplib.SMTP(hostname=s.smtp_host, port=s.smtp_port, timeout=s.smtp_timeout,
                                    start_tls=s.smtp_starttls)
-            await smtp.connect()
-            if s.smtp_username:
-                await smtp.login(s.smtp_username, s.smtp_password or "")
             self._smtp = smtp
+            try:
+                await smtp.connect()
+                if s.smtp_username:
+                    await smtp.login(s.smtp_username, s.smtp_password or "")
+            except BaseException:
+                self.drop()
+                raise
         return self._smtp
 
     def drop(self) -> None:
