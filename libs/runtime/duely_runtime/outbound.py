@@ -140,11 +140,9 @@ def platform_endpoints(settings: object, environ: Mapping[str, str] = os.environ
             found.extend(_bootstrap(value))
         elif name.endswith("http_port") and value.isdigit():
             found.append(("127.0.0.1", int(value)))
-    for host_key, port_key in (("smtp_host", "smtp_port"), ("SMTP_HOST", "SMTP_PORT"), ("http_host", "http_port")):
-        source = values if host_key.islower() else environ
-        host, port = source.get(host_key), source.get(port_key)
-        if host and str(port or "").isdigit():
-            found.append((str(host), int(port)))
+    pairs = ((values.get("smtp_host"), values.get("smtp_port")), (environ.get("SMTP_HOST"), environ.get("SMTP_PORT")),
+             (values.get("http_host"), values.get("http_port")))  # the relay, and this service itself
+    found += [(str(host), int(port)) for host, port in pairs if host and str(port or "").isdigit()]
     return tuple(dict.fromkeys(found))
 
 
@@ -326,17 +324,21 @@ class OutboundClient:
                       headers: Mapping[str, str] | None = None, content: bytes | None = None,
                       max_redirects: int = 0) -> OutboundResponse:
         """One call, all of it (lookup, connect, send, response, body) within `deadline_s`; at most
-        `max_bytes` of body are read (0: none). Raises OutboundRefused or OutboundFailed."""
+        `max_bytes` of body are read (0: none). Up to `max_redirects` redirects are followed, each
+        through the guard; past that, the redirect itself is the answer. Raises OutboundRefused or
+        OutboundFailed."""
         headers = {"accept-encoding": "identity", **(headers or {})}  # raw bytes only: no decompression bomb
         try:
             async with asyncio.timeout(deadline_s):
-                for hop in range(max_redirects + 1):
+                redirects_left = max_redirects
+                while True:
                     self.guard.parse(url)
                     response = await self._client.send(
                         self._client.build_request(method, url, headers=headers, content=content), stream=True)
                     try:
                         location = response.headers.get("location")
-                        if response.is_redirect and location and hop < max_redirects:
+                        if response.is_redirect and location and redirects_left > 0:
+                            redirects_left -= 1
                             url = str(response.url.join(location))
                             continue
                         body = await _read_capped(response, max_bytes)
@@ -344,7 +346,6 @@ class OutboundClient:
                         await response.aclose()
                     return OutboundResponse(str(response.url), response.status_code,
                                             response.headers.get("content-type"), body)
-                raise OutboundFailed(f"more than {max_redirects} redirects")
         except TimeoutError:
             raise OutboundFailed(f"no complete response within {deadline_s:g} s") from None
         except (httpx.ConnectError, httpx.ConnectTimeout):

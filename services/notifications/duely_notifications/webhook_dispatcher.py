@@ -124,8 +124,8 @@ class WebhookDispatcher:
             for row in rows:
                 self._start(row)
             started += len(rows)
-            if len(candidates) < free:
-                break  # nothing more is due (candidates left out by a cap are retried next round)
+            if len(candidates) < free or not rows:
+                break  # nothing more is due now (rows left out by a cap wait for a slot of their tenant)
         return started
 
     def _within_caps(self, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
