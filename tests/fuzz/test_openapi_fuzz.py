@@ -171,7 +171,8 @@ async def test_notifications_openapi_has_no_server_errors(serve, settings_env, d
     # No SMTP server listens on this port: mail stays queued, fuzzed reminders reach nobody.
     settings = settings_env(Settings, await database_url("notifications"), service_name=unique("notifications"),
                             invoicing_url=invoicing.url, smtp_host="127.0.0.1", smtp_port=free_port(38000, 38999),
-                            email_backoff_s=[3600], webhook_backoff_s=[3600], webhook_timeout_s=1.0)
+                            email_backoff_s=[3600], webhook_backoff_s=[3600], webhook_timeout_s=1.0,
+                            outbound_allow_networks="127.0.0.0/8")  # as `make run`: the seeded endpoint below
     async with serve(build(settings)) as url:
         await wait_ready(url, wait_for)
         _, api_key = await invoicing.create_org(f"Fuzz Notifications {uuid.uuid4().hex[:6]}")

@@ -25,12 +25,12 @@ EUR_INVOICE = {
 }
 
 
-async def _german_org_with_customer(client) -> dict:
+async def _german_org_with_customer(client, logo_url: str) -> dict:
     settings = await client.patch("/v1/settings/invoicing", json={
         "company_name": "Muster GmbH", "tax_id": "DE123456789", "locale": "de_DE", "accent_color": "#0a7d4f",
         "address": {"lines": ["Hauptstraße 1"], "city": "Berlin", "postal_code": "10115", "country": "DE"},
         "footer": "Muster GmbH · HRB 12345", "accepted_payment_methods": ["card", "wire_transfer"],
-        "logo_url": "http://127.0.0.1:9/unreachable-logo.png",  # no logo server: the PDF renders without it
+        "logo_url": logo_url,  # fetched now, once; the PDF draws the stored bytes
         "bank_details": {"account_name": "Muster GmbH", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"}})
     assert settings.status_code == 200, settings.text
     customer = await client.post("/v1/customers", json={
@@ -47,10 +47,10 @@ async def _documents(svc, invoice_id: str) -> list[InvoiceDocument]:
             InvoiceDocument.invoice_id == invoice_id).order_by(InvoiceDocument.version))).all())
 
 
-async def test_issued_invoice_pdf_is_rendered_once_per_version_and_carries_its_factur_x(svc, org):
+async def test_issued_invoice_pdf_is_rendered_once_per_version_and_carries_its_factur_x(svc, org, logo_server):
     _, api_key = org
     async with svc.client(api_key) as client:
-        customer = await _german_org_with_customer(client)
+        customer = await _german_org_with_customer(client, f"{logo_server.url}/muster.png")
         draft = (await client.post("/v1/invoices", json={"customer_id": customer["id"], **EUR_INVOICE})).json()
         invoice = (await client.post(f"/v1/invoices/{draft['id']}/approve")).json()
         number = invoice["number"]
@@ -69,6 +69,7 @@ async def test_issued_invoice_pdf_is_rendered_once_per_version_and_carries_its_f
         assert "USt-IdNr.: DE123456789" in text and "USt-IdNr.: FR40303265045" in text
         assert "IBAN DE89370400440532013000" in text and "Online bezahlen" in text
         assert link_uris(first.content) == [invoice["hosted_invoice_url"]]  # the pay-online link
+        assert b"/Subtype /Image" in first.content  # the logo stored when the settings were saved
 
         filename, xml = get_facturx_xml_from_pdf(first.content, check_xsd=False)
         assert filename == "factur-x.xml" and xml_check_xsd(xml, flavor="factur-x", level="en16931")

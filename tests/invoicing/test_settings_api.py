@@ -12,7 +12,7 @@ from tests.invoicing.helpers import create_customer, invoice_body
 LINES = [{"description": "Support plan", "quantity": 1, "unit_amount": 50000}]
 
 
-async def test_organization_settings_defaults_then_patch_and_reset(svc, org):
+async def test_organization_settings_defaults_then_patch_and_reset(svc, org, logo_server):
     _, api_key = org
     async with svc.client(api_key) as client:
         first = (await client.get("/v1/settings/invoicing")).json()
@@ -28,7 +28,7 @@ async def test_organization_settings_defaults_then_patch_and_reset(svc, org):
         patch = {
             "company_name": "Acme Trading GmbH",
             "address": {"lines": ["Hauptstraße 1"], "city": "Berlin", "postal_code": "10115", "country": "de"},
-            "tax_id": "DE123456789", "logo_url": "https://acme.example/logo.png", "accent_color": "#0a7cff",
+            "tax_id": "DE123456789", "logo_url": f"{logo_server.url}/acme.png", "accent_color": "#0a7cff",
             "footer": "Acme Trading GmbH · Amtsgericht Berlin HRB 1234", "invoice_prefix": "ACME",
             "number_format": "{PREFIX}-{YY}{MM}-{NNN}", "payment_terms": "net_14", "currency": "EUR",
             "locale": "de-DE", "attach_pdf": False, "extra_cc_emails": ["books@acme.example"],

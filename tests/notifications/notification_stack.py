@@ -1,11 +1,16 @@
-"""Test helpers for the notifications suite: the SMTP catcher subprocess and its port range."""
+"""Test helpers for the notifications suite: the SMTP catcher subprocess, an in-process relay, the port range."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import tempfile
+from email.parser import BytesHeaderParser
+from email.policy import default
 from pathlib import Path
+
+from aiosmtpd.smtp import SMTP
 
 from duely_devstack.maildir import read_messages
 from duely_devstack.net import free_port, wait_for_port
@@ -40,3 +45,33 @@ class SmtpCatcher:
         for name, value in header_filters.items():
             found = [m for m in found if value in str(m.get(name.replace("_", "-"), ""))]
         return found
+
+
+class RecordingRelay:
+    """A real SMTP server (aiosmtpd) inside the test process on 127.0.0.1 that keeps what it receives.
+
+    `smtputf8=False` behaves like the many relays that can't take non-ASCII addresses;
+    `data_delay_s` makes it slow to accept each message (a loaded or distant relay).
+    """
+
+    def __init__(self, *, smtputf8: bool = True, data_delay_s: float = 0.0) -> None:
+        self.smtputf8 = smtputf8
+        self.data_delay_s = data_delay_s
+        self.received: list[tuple[str, list[str], str | None]] = []  # (MAIL FROM, RCPT TOs, Message-ID)
+        self.port = 0
+        self._server = None
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        await asyncio.sleep(self.data_delay_s)
+        headers = BytesHeaderParser(policy=default).parsebytes(envelope.original_content or envelope.content)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), headers.get("Message-ID")))
+        return "250 Message accepted for delivery"
+
+    async def start(self) -> "RecordingRelay":
+        self._server = await asyncio.get_running_loop().create_server(
+            lambda: SMTP(self, hostname="test-relay", enable_SMTPUTF8=self.smtputf8), "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        self._server.close()

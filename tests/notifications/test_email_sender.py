@@ -1,6 +1,7 @@
 """The sender worker against a real SMTP catcher and Postgres: retries while the relay is
-down, gives up after the last backoff step, and a resend after a crash between "sent"
-and "marked sent" is the same message (same Message-ID, stored once)."""
+down, gives up after the last backoff step, a resend after a crash between "sent"
+and "marked sent" is the same message (same Message-ID, stored once), and a message
+the relay can't take fails alone, not the rest of its batch."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from duely_notifications.models import Message, runtime_tables
 from duely_notifications.service import Notifications
 from duely_notifications.settings import Settings
 
-from tests.notifications.notification_stack import PORTS, SmtpCatcher
+from tests.notifications.notification_stack import PORTS, RecordingRelay, SmtpCatcher
 from tests.notifications.notification_events import snapshot
 
 
@@ -59,13 +60,13 @@ def make_sender(db: Database, smtp_port: int, clock: Clock) -> tuple[Notificatio
     return notifications, EmailSender(db, Outbox(runtime_tables), notifications, Mailer(settings))
 
 
-async def queue_invoice_email(db: Database, notifications: Notifications) -> str:
+async def queue_invoice_email(db: Database, notifications: Notifications, email: str = "ada@example.test") -> str:
     invoice = snapshot("org_sender", number=f"INV-S-{uuid.uuid4().hex[:6]}")
     async with db.transaction() as session:
         await notifications.queue_email(
             session, organization_id="org_sender", idempotency_key=f"invoice_issued:{invoice.id}",
             template="invoice_issued", context=snapshot_context(invoice), invoice_id=invoice.id,
-            customer=CustomerRef(id="cus_1", name="Ada", email="ada@example.test", cc_emails=[]))
+            customer=CustomerRef.model_construct(id="cus_1", name="Ada", email=email, cc_emails=[]))
     return invoice.number
 
 
@@ -135,3 +136,26 @@ async def test_resend_after_crash_between_send_and_mark_is_the_same_message(db, 
         assert len(stored) == 1 and stored[0]["Message-ID"] == row.message_id_header
     finally:
         catcher.stop()
+
+
+async def test_a_message_the_relay_cannot_take_fails_alone(db):
+    """A relay without SMTPUTF8 can't take a non-ASCII local part, and a header can't carry a line
+    break: those two messages fail (at once: retrying can't help), the others of the batch go out."""
+    relay = await RecordingRelay(smtputf8=False).start()
+    try:
+        notifications, sender = make_sender(db, relay.port, Clock())
+        for email in ("first@example.test", "jörg@example.test", "second@example.test",
+                      "evil@example.test\r\nBcc: victim@example.test", "third@example.test"):
+            await queue_invoice_email(db, notifications, email)
+        assert await sender.send_due_batch() == 5
+    finally:
+        relay.stop()
+    async with db.transaction() as session:
+        rows = {m.to[0]: m for m in (await session.scalars(select(Message))).all()}
+    assert sorted(rcpts[0] for _, rcpts, _ in relay.received) == [
+        "first@example.test", "second@example.test", "third@example.test"]
+    assert all(rows[f"{n}@example.test"].status == "sent" for n in ("first", "second", "third"))
+    unicode_row, injected_row = rows["jörg@example.test"], rows["evil@example.test\r\nBcc: victim@example.test"]
+    assert (unicode_row.status, unicode_row.attempts) == ("failed", 1) and "SMTPUTF8" in unicode_row.last_error
+    assert (injected_row.status, injected_row.attempts) == ("failed", 1)
+    assert "can't be encoded" in injected_row.last_error

@@ -67,13 +67,17 @@ async def test_invoice_receipt_and_failure_emails_are_sent_once(notifications, i
     receipt = by_subject[f"Receipt for invoice {number} from Acme Cloud"]
     assert "$1,623.75" in _plain(receipt) and "March 5, 2026" in _plain(receipt)
 
-    # The delivery log: one row per email, each sent at the first attempt.
+    # The delivery log: one row per email, each sent at the first attempt. The relay has a message
+    # before the sender records it as sent: wait for the record, not only for the Maildir.
     async with notifications.client(api_key) as client:
-        response = await client.get("/v1/messages", params={"invoice_id": invoice.id})
-    assert response.status_code == 200, response.text
-    rows = response.json()["data"]
+        async def recorded():
+            response = await client.get("/v1/messages", params={"invoice_id": invoice.id})
+            assert response.status_code == 200, response.text
+            rows = response.json()["data"]
+            return rows if len(rows) == 3 and all(r["status"] != "pending" for r in rows) else None
+        rows = await wait_for(recorded, timeout=30)
     assert sorted(r["template"] for r in rows) == ["invoice_issued", "payment_failed", "payment_receipt"]
-    assert all(r["status"] == "sent" and r["attempts"] == 1 for r in rows)
+    assert all(r["status"] == "sent" and r["attempts"] == 1 for r in rows), rows
     assert all(r["to"] == [email] and r["cc"] == ["finance@example.test", "cfo@example.test"] for r in rows)
 
     delivered = [e for e in await read_events("email.delivered") if e.data.get("invoice_id") == invoice.id]

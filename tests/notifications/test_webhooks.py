@@ -1,13 +1,19 @@
 """Webhook endpoints and signed deliveries, verified by a local Standard Webhooks receiver
-that refuses every event's first attempt (so each delivery must be retried)."""
+that refuses every event's first attempt (so each delivery must be retried); the outbound
+guard on endpoint URLs; the deliveries log; a slow endpoint next to a prompt one."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import uuid
+from datetime import datetime, timezone
 
 from duely_contracts.events import InvoiceVoided
+from duely_notifications import repository as repo
+from duely_notifications.models import WebhookEndpoint
+from duely_notifications.service import new_webhook_secret
+from tests.loopback_http import drip, http_server, respond
 from tests.notifications.notification_events import envelope, invoice_issued, invoice_paid, payment_failed, snapshot
 
 
@@ -151,3 +157,126 @@ async def test_webhook_endpoint_crud_and_bad_input(notifications, invoicing):
     async with notifications.client("sk_live_forged") as forged:
         response = await forged.post("/v1/webhook_endpoints", json={"url": "https://e.com", "events": ["*"]})
     assert response.status_code == 401
+
+
+async def test_webhook_urls_reaching_internal_or_platform_addresses_are_refused(notifications, invoicing):
+    """The suite allows 127.0.0.0/8 (as `make run` does): other private ranges stay refused, and the
+    platform's own services are refused in every spelling even inside the allowed range."""
+    _, api_key = await invoicing.create_org("Probe Inc")
+    invoicing_port = invoicing.url.rsplit(":", 1)[1]
+    broker_port = notifications.settings.kafka_bootstrap_servers.rsplit(":", 1)[1]
+    smtp_port = notifications.settings.smtp_port
+    refused = ["http://169.254.169.254/latest/meta-data/", "http://[::1]/", "http://10.0.0.1/",
+               "http://[::ffff:169.254.169.254]/", "http://0.0.0.0:9000/",
+               f"http://127.0.0.1:{invoicing_port}/internal/auth/verify", f"http://0x7f000001:{invoicing_port}/",
+               f"http://2130706433:{invoicing_port}/", f"http://[::ffff:127.0.0.1]:{invoicing_port}/",
+               f"http://localhost:{broker_port}/", f"http://127.0.0.1:{smtp_port}/"]
+    async with notifications.client(api_key) as client:
+        for url in refused:
+            response = await client.post("/v1/webhook_endpoints", json={"url": url, "events": ["*"]})
+            assert response.status_code == 400, (url, response.text)
+            error = response.json()["error"]
+            assert (error["param"], error["code"]) == ("url", "url_not_allowed"), (url, error)
+            assert "may not reach" in error["message"]
+        assert (await client.get("/v1/webhook_endpoints")).json()["data"] == []  # nothing written
+        allowed = await client.post("/v1/webhook_endpoints", json={"url": "http://127.0.0.1:9000/hooks",
+                                                                   "events": ["*"]})
+    assert allowed.status_code == 201, allowed.text  # the README's local receiver
+
+
+async def test_a_stored_endpoint_to_a_platform_service_is_refused_at_delivery(notifications, invoicing, publish,
+                                                                             wait_for):
+    """An endpoint saved before the guard existed (or a name that later resolves inward) is checked again
+    before every delivery: nothing is sent, and the log says why."""
+    org_id, api_key = await invoicing.create_org("Legacy Inc")
+    now = datetime.now(timezone.utc)
+    async with notifications.app.state.runtime.db.transaction() as session:
+        await repo.insert_endpoint(session, WebhookEndpoint(
+            id=f"we_{uuid.uuid4().hex[:20]}", organization_id=org_id, url=f"{invoicing.url}/internal/auth/verify",
+            events=["*"], description="saved before the guard", secret=new_webhook_secret(), created_at=now,
+            deleted_at=None))
+    await publish(invoice_issued(snapshot(org_id)))
+    async with notifications.client(api_key) as client:
+        endpoint_id = (await client.get("/v1/webhook_endpoints")).json()["data"][0]["id"]
+
+        async def finished():
+            rows = (await client.get(f"/v1/webhook_endpoints/{endpoint_id}/deliveries")).json()["data"]
+            return rows if rows and rows[0]["status"] == "failed" else None
+        rows = await wait_for(finished, timeout=30)
+    assert rows[0]["last_status_code"] is None
+    assert rows[0]["last_error"] == ("refused: the url 127.0.0.1 is one of this platform's own services, "
+                                     "which outbound calls may not reach")
+
+
+async def test_the_delivery_log_keeps_the_status_not_the_response_body(notifications, invoicing, publish, wait_for):
+    org_id, api_key = await invoicing.create_org("Leaky Inc")
+    leaky = respond("500 Internal Server Error", b'{"db_password": "hunter2", "trace": "at /srv/app.py:12"}',
+                    "content-type: application/json\r\n")
+    async with http_server(leaky) as (_, port), notifications.client(api_key) as client:
+        endpoint = await _create_endpoint(client, f"http://127.0.0.1:{port}/hooks", ["invoice.issued"])
+        await publish(invoice_issued(snapshot(org_id)))
+
+        async def attempted():
+            rows = (await client.get(f"/v1/webhook_endpoints/{endpoint['id']}/deliveries")).json()["data"]
+            return rows if rows and rows[0]["attempts"] >= 1 and rows[0]["last_error"] else None
+        rows = await wait_for(attempted, timeout=30)
+    assert rows[0]["last_status_code"] == 500
+    assert rows[0]["last_error"] == "HTTP 500 Internal Server Error"
+    assert "hunter2" not in str(rows)
+
+
+async def test_control_characters_in_endpoint_fields_are_refused_by_name(notifications, invoicing):
+    _, api_key = await invoicing.create_org("Control Inc")
+    async with notifications.client(api_key) as client:
+        for body, param in [
+            ({"url": "https://example.com/h\u0000", "events": ["*"]}, "url"),
+            ({"url": "https://example.com/h", "events": ["*"], "description": "a\u0000b"}, "description"),
+            ({"url": "https://example.com/h", "events": ["*"], "description": "Q4\u001creport"}, "description"),
+            ({"url": "https://example.com/h", "events": ["*"], "description": "next\u0085line"}, "description"),
+            ({"url": "https://example.com/h", "events": ["invoice.paid\u0000"]}, "events[0]"),
+        ]:
+            response = await client.post("/v1/webhook_endpoints", json=body)
+            assert response.status_code == 400, (body, response.text)
+            assert response.json()["error"]["param"] == param
+            assert "control characters" in response.json()["error"]["message"]
+        assert (await client.get("/v1/webhook_endpoints")).json()["data"] == []
+        fine = await client.post("/v1/webhook_endpoints", json={
+            "url": "https://example.com/h", "events": ["*"], "description": "line one\n\tline two"})
+    assert fine.status_code == 201 and fine.json()["description"] == "line one\n\tline two"
+
+
+async def test_a_dripping_endpoint_does_not_hold_back_another_organizations_webhook(
+        notifications, invoicing, publish, wait_for):
+    """Organization A's endpoint sends its answer a byte a second; B's webhook, published while A's
+    deliveries are stuck in it, still arrives at once; A's are cut at the deadline and retried."""
+    org_a, key_a = await invoicing.create_org("Slow Inc")
+    org_b, key_b = await invoicing.create_org("Prompt Inc")
+    async with http_server(drip(1.0, head_too=True)) as (dripper, slow_port), \
+            http_server(respond("204 No Content")) as (prompt, fast_port):
+        async with notifications.client(key_a) as client:
+            slow = await _create_endpoint(client, f"http://127.0.0.1:{slow_port}/hooks", ["invoice.issued"])
+        async with notifications.client(key_b) as client:
+            await _create_endpoint(client, f"http://127.0.0.1:{fast_port}/hooks", ["invoice.issued"])
+        for _ in range(6):
+            await publish(invoice_issued(snapshot(org_a)))
+
+        async def stuck():
+            return dripper.requests
+        await wait_for(stuck, timeout=30)
+        await asyncio.sleep(0.5)  # let A's other deliveries reach the dripper too
+        published = asyncio.get_running_loop().time()
+        await publish(invoice_issued(snapshot(org_b)))
+
+        async def arrived():
+            return prompt.requests  # only B's endpoint points there
+        await wait_for(arrived, timeout=notifications.settings.webhook_timeout_s)
+        waited = asyncio.get_running_loop().time() - published
+        assert waited < 6, waited  # well before A's deliveries are cut off (10 s)
+
+        async with notifications.client(key_a) as client:
+            async def cut_off():
+                rows = (await client.get(f"/v1/webhook_endpoints/{slow['id']}/deliveries")).json()["data"]
+                return [r for r in rows if r["last_error"]] or None
+            rows = await wait_for(cut_off, timeout=20)
+    assert rows[0]["last_error"] == f"no complete response within {notifications.settings.webhook_timeout_s:g} s"
+    assert rows[0]["last_status_code"] is None

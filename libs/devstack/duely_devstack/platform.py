@@ -94,6 +94,9 @@ class Platform:
             "SMTP_PORT": str(c.smtp_port),
             "DUELY_PAYMENTS_STRIPE_API_BASE": f"http://127.0.0.1:{c.stripe_port}",
             "DUELY_GATEWAY_HTTP_PORT": str(c.port("gateway")),
+            # Outbound calls to tenant URLs may reach this machine (the README's local webhook
+            # receiver); the platform's own ports stay refused.
+            "DUELY_OUTBOUND_ALLOW_NETWORKS": "127.0.0.0/8",
         }
         for service in SERVICES:
             launcher[f"DUELY_{service.upper()}_URL"] = c.url(service)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from duely_runtime.edge import DEFAULT_MAX_BODY_BYTES
+from duely_runtime.outbound import parse_networks
 
 EMBEDDED_SECRET = "embedded-dev-secret-not-for-production"
 MIN_SECRET_BYTES = 32
@@ -52,6 +53,15 @@ class ServiceSettings(BaseSettings):
     retention_dead_letters_days: float = Field(30, gt=0, validation_alias=shared("RETENTION_DEAD_LETTERS_DAYS"))
     # One request-body limit for the gateway and every service (413 above it).
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1, validation_alias=shared("MAX_BODY_BYTES"))
+    # Networks that outbound calls to tenant URLs (webhooks, logos) may reach although they are private
+    # (comma-separated CIDRs; `make run` sets 127.0.0.0/8). The platform's own addresses stay refused.
+    outbound_allow_networks: str = Field("", validation_alias=shared("OUTBOUND_ALLOW_NETWORKS"))
+
+    @field_validator("outbound_allow_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        parse_networks(value)  # a typo fails at start, not at the first webhook
+        return value
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir}/{self.service_name}.db"

@@ -12,13 +12,15 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # all but tab, LF and CR
+_SINGLE_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def control_character_problem(value: str) -> str | None:
-    match = _CONTROL.search(value)
+def control_character_problem(value: str, *, multiline: bool = True) -> str | None:
+    """Why `value` is refused, or None when it is clean (multi-line text may hold tab, LF, CR)."""
+    match = (_CONTROL if multiline else _SINGLE_LINE_CONTROL).search(value)
     if match is None:
         return None
     return f"text must not contain control characters (found U+{ord(match.group()):04X})"
@@ -30,7 +32,18 @@ def refuse_control_characters(value: str) -> str:
     return value
 
 
+def refuse_line_breaks_and_control_characters(value: str) -> str:
+    if problem := control_character_problem(value, multiline=False):
+        raise ValueError(problem)
+    return value
+
+
 CleanText = Annotated[str, AfterValidator(refuse_control_characters)]
+# As pydantic types for request models outside RequestModel classes: the schema says the rule too.
+Text = Annotated[str, AfterValidator(refuse_control_characters),
+                 Field(json_schema_extra={"pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"})]
+SingleLineText = Annotated[str, AfterValidator(refuse_line_breaks_and_control_characters),
+                           Field(json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f-\x9f]*$"})]
 
 
 def printable(value: str) -> str:

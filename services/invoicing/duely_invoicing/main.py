@@ -33,7 +33,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     consumers.register(runtime)
     runtime.retention.add(documents_repository.superseded_documents_rule(
         timedelta(days=settings.retention_superseded_documents_days)))
-    app = runtime.create_app([api.router(runtime, settings), settings_api.router(runtime),
+    app = runtime.create_app([api.router(runtime, settings), settings_api.router(runtime, settings),
                               subscriptions_api.router(runtime), internal_api.router(runtime, settings),
                               documents_api.router(runtime), tax_rates_api.router(runtime),
                               drafts_api.router(runtime, settings), listing_api.router(runtime, settings),

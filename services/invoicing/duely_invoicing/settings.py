@@ -17,3 +17,6 @@ class Settings(ServiceSettings):
     # Longer than a charge normally takes (seconds), short enough that a payments process that died
     # mid-charge blocks void for two minutes at most; a charge landing later is refunded.
     charge_reservation_ttl_s: float = Field(120.0, gt=0, le=3600)
+    # The logo named in the invoice settings is fetched once, when they are saved (outbound guard rules).
+    logo_max_bytes: int = 512 * 1024
+    logo_fetch_deadline_s: float = 10.0

@@ -7,15 +7,19 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime.auth import Principal
+from duely_runtime.outbound import OutboundGuard
 from duely_runtime.service import ServiceRuntime
 from duely_invoicing import schemas, service, settings_schemas as ss, settings_service, settings_views, views
 from duely_invoicing.api import ERRORS
+from duely_invoicing.logos.fetch import fetch_logo
+from duely_invoicing.settings import Settings
 
 
-def router(runtime: ServiceRuntime) -> APIRouter:
+def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
     api = APIRouter(prefix="/v1", responses=ERRORS)
     Session = Depends(runtime.session, scope="function")  # commit before responding, as in api.py
     Caller = Depends(runtime.authenticate)
+    guard = OutboundGuard.from_settings(settings)
 
     async def settings_body(session: AsyncSession, organization_id: str, row, organization) -> ss.InvoiceSettingsOut:
         effective = settings_service.effective_settings(row, organization)
@@ -32,8 +36,14 @@ def router(runtime: ServiceRuntime) -> APIRouter:
     async def update_invoice_settings(body: ss.InvoiceSettingsPatch, session: AsyncSession = Session,
                                       principal: Principal = Caller):
         """Partial update: absent fields are unchanged, `null` resets a field to its built-in default.
-        Objects (address, bank_details) are replaced whole."""
-        row, organization = await settings_service.update_settings(session, principal.organization_id, body)
+        Objects (address, bank_details) are replaced whole. A `logo_url` is fetched now, once (an image
+        of at most `DUELY_INVOICING_LOGO_MAX_BYTES`), and PDFs are drawn from the stored bytes."""
+        logo = None
+        if body.logo_url is not None:  # before any SQL: no row is locked while the network answers
+            logo = await fetch_logo(guard, body.logo_url, max_bytes=settings.logo_max_bytes,
+                                    deadline_s=settings.logo_fetch_deadline_s)
+        row, organization = await settings_service.update_settings(session, principal.organization_id, body,
+                                                                   logo=logo)
         return await settings_body(session, principal.organization_id, row, organization)
 
     @api.get("/settings/invoicing/resolved", response_model=ss.ResolvedSettingsOut, tags=["settings"])

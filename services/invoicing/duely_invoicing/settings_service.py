@@ -19,6 +19,8 @@ from duely_runtime.errors import ApiError, invalid, not_found
 from duely_runtime.outbox import Outbox
 from duely_invoicing import repository, settings_repository, settings_schemas as ss, views
 from duely_invoicing.domain import numbering
+from duely_invoicing.logos import repository as logos_repository
+from duely_invoicing.logos.fetch import LogoImage
 from duely_invoicing.domain import settings_resolution as res
 from duely_invoicing.models import Customer, Invoice, InvoiceSettings, NumberSequence, Organization, Subscription
 
@@ -90,8 +92,9 @@ async def get_settings(session: AsyncSession, organization_id: str) -> tuple[Inv
     return await settings_repository.get_or_create_settings(session, organization_id, utcnow()), organization
 
 
-async def update_settings(session: AsyncSession, organization_id: str,
-                          patch: ss.InvoiceSettingsPatch) -> tuple[InvoiceSettings, Organization]:
+async def update_settings(session: AsyncSession, organization_id: str, patch: ss.InvoiceSettingsPatch,
+                          logo: LogoImage | None = None) -> tuple[InvoiceSettings, Organization]:
+    """`logo`: the image fetched for patch.logo_url (the caller fetches it before the transaction)."""
     changes = ss.set_fields(patch)
     organization = await repository.get_organization(session, organization_id)
     row = await settings_repository.get_or_create_settings(session, organization_id, utcnow(), for_update=True)
@@ -109,6 +112,8 @@ async def update_settings(session: AsyncSession, organization_id: str,
         raise invalid(param, problem)
     if not changes:
         return row, organization
+    if logo is not None:
+        await logos_repository.store_logo(session, organization_id, logo, utcnow())
     for name, value in changes.items():
         setattr(row, name, value)
     row.version += 1

@@ -1,15 +1,20 @@
 """The sender worker: sends pending emails over SMTP, marks them sent, retries with backoff.
 
-Rows are claimed with a lease, sent, then marked in a second transaction. A crash
-between the two resends after the lease with the same Message-ID, which the
-relay (our catcher) and mail clients recognise as the same message.
+Rows are claimed with a lease, sent, then marked in a second transaction; the
+lease is renewed while the batch is still being sent (claims.py), so only a
+crash between sending and marking makes a row due again, and the resend has the
+same Message-ID, which the relay (our catcher) and mail clients recognise.
+
+A message the relay cannot take (an address it can't encode, a refused
+recipient, a message that can't be serialized) fails alone: the batch goes on
+with the next one, over a new connection if the relay dropped the old one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.errors
 import logging
-from datetime import timedelta
 from typing import Any
 
 import aiosmtplib
@@ -20,11 +25,42 @@ from duely_runtime.db import Database
 from duely_runtime.outbox import Outbox
 
 from duely_notifications import repository as repo
+from duely_notifications.claims import ClaimKeeper
 from duely_notifications.domain.retry import next_retry_at
 from duely_notifications.mailer import Mailer
+from duely_notifications.models import Message
 from duely_notifications.service import Notifications
 
 log = logging.getLogger(__name__)
+
+# The relay refused or can't carry this one message; the connection is still good.
+MESSAGE_ERRORS = (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused, aiosmtplib.SMTPNotSupported,
+                  ValueError, UnicodeError, email.errors.MessageError)
+# The connection is gone, timed out mid-message, or never came: nothing more goes over it.
+CONNECTION_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
+
+
+def connection_reason(exc: BaseException) -> str:
+    detail = str(exc)
+    return f"relay connection failed: {type(exc).__name__}" + (f": {detail}" if detail else "")
+
+
+class SendFailure:
+    def __init__(self, reason: str, permanent: bool) -> None:
+        self.reason = reason
+        self.permanent = permanent  # retrying the same bytes to the same relay can't help
+
+
+def message_failure(exc: Exception) -> SendFailure:
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return SendFailure(f"SMTP {exc.code}: {exc.message}", permanent=exc.code >= 500)
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = [r.code for r in exc.recipients]
+        refused = ", ".join(f"{r.recipient} ({r.code})" for r in exc.recipients)
+        return SendFailure(f"recipients refused: {refused}", permanent=all(code >= 500 for code in codes))
+    if isinstance(exc, aiosmtplib.SMTPNotSupported):
+        return SendFailure(f"the relay can't take this message: {exc}", permanent=True)
+    return SendFailure(f"the message can't be encoded for SMTP: {type(exc).__name__}: {exc}", permanent=True)
 
 
 class EmailSender:
@@ -34,59 +70,75 @@ class EmailSender:
         self.notifications = notifications
         self.settings = notifications.settings
         self.mailer = mailer
+        self.claims = ClaimKeeper(db, Message.__table__, self.settings.claim_lease_s, notifications.clock)
 
     async def run(self) -> None:
         wakeup = self.notifications.email_wakeup
-        while True:
-            wakeup.clear()
-            if await self.send_due_batch() >= self.settings.email_batch_size:
-                continue
-            try:
-                await asyncio.wait_for(wakeup.wait(), self.settings.worker_poll_interval_s)
-            except asyncio.TimeoutError:
-                pass
+        keeper = asyncio.create_task(self.claims.run(), name="email-claims")
+        try:
+            while True:
+                wakeup.clear()
+                if await self.send_due_batch() >= self.settings.email_batch_size:
+                    continue
+                try:
+                    await asyncio.wait_for(wakeup.wait(), self.settings.worker_poll_interval_s)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
 
     async def send_due_batch(self) -> int:
-        now = self.notifications.clock()
-        lease_until = now + timedelta(seconds=self.settings.claim_lease_s)
         async with self.db.transaction() as session:
-            rows = await repo.claim_due_messages(session, now, lease_until, self.settings.email_batch_size)
+            rows = await repo.claim_due_messages(session, self.notifications.clock(), self.claims.lease_until(),
+                                                 self.settings.email_batch_size)
+            for row in rows:  # held before the commit: renewal covers the rows from the start
+                self.claims.hold(row["id"], row["claim_token"])
         if not rows:
             return 0
-        errors = await self._send(rows)
-        async with self.db.transaction() as session:
+        try:
+            failures = await self._send(rows)
+            async with self.db.transaction() as session:
+                for row in rows:
+                    failure = failures.get(row["id"])
+                    if failure is None:
+                        await self._mark_sent(session, row)
+                    else:
+                        await self._schedule_retry(session, row, failure)
+        finally:
             for row in rows:
-                error = errors.get(row["id"])
-                if error is None:
-                    await self._mark_sent(session, row)
-                else:
-                    await self._schedule_retry(session, row, error)
+                self.claims.release(row["id"])
         return len(rows)
 
-    async def _send(self, rows: list[dict[str, Any]]) -> dict[str, str]:
-        """Send each row; returns {message id: error} for the ones that failed."""
-        errors: dict[str, str] = {}
-        pending = list(rows)
-        try:
-            async with self.mailer.connection() as smtp:
-                while pending:
-                    row = pending[0]
-                    try:
+    async def _send(self, rows: list[dict[str, Any]]) -> dict[str, SendFailure]:
+        """Send each row; returns {message id: failure} for the ones that were not sent."""
+        failures: dict[str, SendFailure] = {}
+        deadline_s = self.settings.smtp_timeout  # for each message as a whole, not for each command
+        async with self.mailer.session() as relay:
+            for index, row in enumerate(rows):
+                try:
+                    async with asyncio.timeout(deadline_s):
+                        smtp = await relay.connected()
+                except CONNECTION_ERRORS as exc:  # the relay is unreachable: the rest waits for its retry
+                    for pending in rows[index:]:
+                        failures[pending["id"]] = SendFailure(connection_reason(exc), permanent=False)
+                    break
+                try:
+                    async with asyncio.timeout(deadline_s):
                         await self.mailer.send(smtp, row)
-                    except aiosmtplib.SMTPResponseException as exc:  # this message refused; the connection lives
-                        errors[row["id"]] = f"SMTP {exc.code}: {exc.message}"
-                    except aiosmtplib.SMTPRecipientsRefused as exc:
-                        errors[row["id"]] = f"recipients refused: {exc.recipients}"
-                    pending.pop(0)
-        except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
-            for row in pending:  # the connection failed: everything not yet sent is retried
-                errors[row["id"]] = f"{type(exc).__name__}: {exc}"
-        return errors
+                except MESSAGE_ERRORS as exc:
+                    failures[row["id"]] = message_failure(exc)
+                    if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code == 421:
+                        relay.drop()  # "closing the channel": the next message reconnects
+                except CONNECTION_ERRORS as exc:
+                    failures[row["id"]] = SendFailure(connection_reason(exc), permanent=False)
+                    relay.drop()
+        return failures
 
     async def _mark_sent(self, session: AsyncSession, row: dict[str, Any]) -> None:
         sent_at = self.notifications.clock()
-        if not await repo.mark_message_sent(session, row["id"], sent_at):
-            return  # another worker got there first; its events are already emitted
+        if not await repo.mark_message_sent(session, row["id"], row["claim_token"], sent_at):
+            return  # another worker's claim finished it; its events are already emitted
         recipients = list(row["to"]) + list(row["cc"])
         await self.outbox.emit(session, "email.delivered", EmailDelivered(
             message_id=row["id"], template=row["template"], recipients=recipients,
@@ -100,8 +152,9 @@ class EmailSender:
                 organization_id=row["organization_id"], aggregate_id=row["invoice_id"],
                 aggregate_version=invoice.version if invoice else 0)
 
-    async def _schedule_retry(self, session: AsyncSession, row: dict[str, Any], error: str) -> None:
-        retry_at = next_retry_at(row["attempts"], self.settings.email_backoff_s, self.notifications.clock())
+    async def _schedule_retry(self, session: AsyncSession, row: dict[str, Any], failure: SendFailure) -> None:
+        retry_at = None if failure.permanent else next_retry_at(
+            row["attempts"], self.settings.email_backoff_s, self.notifications.clock())
         log.warning("email not sent", extra={"message_id": row["id"], "attempts": row["attempts"],
-                                             "error": error, "gave_up": retry_at is None})
-        await repo.mark_message_failed_attempt(session, row["id"], error, retry_at)
+                                             "error": failure.reason, "gave_up": retry_at is None})
+        await repo.mark_message_failed_attempt(session, row["id"], row["claim_token"], failure.reason, retry_at)

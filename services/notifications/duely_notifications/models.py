@@ -59,6 +59,8 @@ class Message(Base):
     message_id_header: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The token of the claim working on it (see claims.py); only that claim may record the outcome.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
 
     # The sender claims due rows: cost follows the work due, not the table size.
     __table_args__ = (Index("ix_messages_due", "status", "next_attempt_at"),)
@@ -92,9 +94,12 @@ class WebhookDelivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_status_code: Mapped[int | None] = mapped_column(Integer)
+    # Our own short reason ("HTTP 500 Internal Server Error", "no complete response within 10 s"),
+    # never the response body: what an endpoint answers is not stored or shown back.
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claim_token: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_event"),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,39 +77,62 @@ async def claim_due_messages(session: AsyncSession, now: datetime, lease_until: 
                              limit: int) -> list[dict[str, Any]]:
     """Due pending emails, hidden from other workers until `lease_until` (SKIP LOCKED on Postgres).
 
-    Returns plain rows with `attempts` already counting this attempt.
+    Returns plain rows with `attempts` already counting this attempt and the `claim_token` they carry.
     """
-    return await _claim(session, Message.__table__, now, lease_until, limit)
+    rows = await _due(session, Message.__table__, now, limit)
+    return await lease(session, Message.__table__, rows, lease_until)
 
 
-async def _claim(session: AsyncSession, table, now: datetime, lease_until: datetime,
-                 limit: int) -> list[dict[str, Any]]:
-    rows = (await session.execute(
-        select(table).where(table.c.status == "pending", table.c.next_attempt_at <= now)
-        .order_by(table.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))).mappings().all()
+async def _due(session: AsyncSession, table, now: datetime, limit: int, *,
+               exclude: dict[str, Iterable[str]] | None = None) -> list[dict[str, Any]]:
+    """Due pending rows, oldest first, locked for this transaction (skipping rows other workers hold);
+    `exclude` maps a column to values whose rows are left for later."""
+    query = select(table).where(table.c.status == "pending", table.c.next_attempt_at <= now)
+    for column, values in (exclude or {}).items():
+        if values:
+            query = query.where(table.c[column].not_in(list(values)))
+    query = query.order_by(table.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
+    return [dict(row) for row in (await session.execute(query)).mappings().all()]
+
+
+async def lease(session: AsyncSession, table, rows: list[dict[str, Any]], lease_until: datetime
+                ) -> list[dict[str, Any]]:
+    """Claim `rows` (locked by _due in this transaction) under one new token until `lease_until`."""
     if not rows:
         return []
+    token = uuid.uuid4().hex
     await session.execute(update(table).where(table.c.id.in_([r["id"] for r in rows]))
-                          .values(next_attempt_at=lease_until, attempts=table.c.attempts + 1))
-    return [{**row, "attempts": row["attempts"] + 1} for row in rows]
+                          .values(next_attempt_at=lease_until, attempts=table.c.attempts + 1, claim_token=token))
+    return [{**row, "attempts": row["attempts"] + 1, "claim_token": token} for row in rows]
 
 
-async def mark_message_sent(session: AsyncSession, message_id: str, sent_at: datetime) -> bool:
-    """False when another worker already marked it (a lease expired mid-send)."""
-    result = await session.execute(update(Message).where(Message.id == message_id, Message.status == "pending")
-                                   .values(status="sent", sent_at=sent_at, last_error=None))
+async def renew_claims(session: AsyncSession, table, ids: list[str], token: str, lease_until: datetime) -> int:
+    """Extend the lease of rows still claimed under `token` (not finished, not taken over)."""
+    result = await session.execute(
+        update(table).where(table.c.id.in_(ids), table.c.claim_token == token, table.c.status == "pending")
+        .values(next_attempt_at=lease_until))
+    return result.rowcount
+
+
+async def mark_message_sent(session: AsyncSession, message_id: str, token: str, sent_at: datetime) -> bool:
+    """False when this claim no longer holds the row (another worker took it over and finished it)."""
+    result = await session.execute(
+        update(Message).where(Message.id == message_id, Message.status == "pending", Message.claim_token == token)
+        .values(status="sent", sent_at=sent_at, last_error=None, claim_token=None))
     return result.rowcount == 1
 
 
-async def mark_message_failed_attempt(session: AsyncSession, message_id: str, error: str,
-                                      retry_at: datetime | None) -> None:
-    values: dict[str, Any] = {"last_error": error[:4000]}
+async def mark_message_failed_attempt(session: AsyncSession, message_id: str, token: str, error: str,
+                                      retry_at: datetime | None) -> bool:
+    values: dict[str, Any] = {"last_error": error[:4000], "claim_token": None}
     if retry_at is None:
         values["status"] = "failed"
     else:
         values["next_attempt_at"] = retry_at
-    await session.execute(update(Message).where(Message.id == message_id, Message.status == "pending")
-                          .values(**values))
+    result = await session.execute(
+        update(Message).where(Message.id == message_id, Message.status == "pending", Message.claim_token == token)
+        .values(**values))
+    return result.rowcount == 1
 
 
 # -- webhook endpoints --------------------------------------------------------
@@ -144,7 +168,7 @@ async def delete_endpoint(session: AsyncSession, endpoint_id: str, now: datetime
     await session.execute(update(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id).values(deleted_at=now))
     await session.execute(
         update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending")
-        .values(status="failed", last_error="endpoint deleted", completed_at=now))
+        .values(status="failed", last_error="endpoint deleted", completed_at=now, claim_token=None))
 
 
 # -- webhook deliveries -------------------------------------------------------
@@ -160,19 +184,22 @@ async def list_deliveries(session: AsyncSession, endpoint_id: str, limit: int) -
         .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id).limit(limit))).all()
 
 
-async def claim_due_deliveries(session: AsyncSession, now: datetime, lease_until: datetime,
-                               limit: int) -> list[dict[str, Any]]:
-    return await _claim(session, WebhookDelivery.__table__, now, lease_until, limit)
+async def due_deliveries(session: AsyncSession, now: datetime, limit: int, *, busy_organizations: Iterable[str] = (),
+                         busy_endpoints: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Due deliveries, oldest first, locked for this transaction, leaving out tenants already at their cap."""
+    return await _due(session, WebhookDelivery.__table__, now, limit,
+                      exclude={"organization_id": busy_organizations, "endpoint_id": busy_endpoints})
 
 
-async def record_delivery_attempt(session: AsyncSession, delivery_id: str, *, status: str,
+async def record_delivery_attempt(session: AsyncSession, delivery_id: str, token: str, *, status: str,
                                   status_code: int | None, error: str | None, next_attempt_at: datetime | None,
                                   completed_at: datetime | None) -> bool:
-    values: dict[str, Any] = {"status": status, "last_status_code": status_code,
-                              "last_error": error[:4000] if error else None, "completed_at": completed_at}
+    values: dict[str, Any] = {"status": status, "last_status_code": status_code, "claim_token": None,
+                              "last_error": error[:500] if error else None, "completed_at": completed_at}
     if next_attempt_at is not None:
         values["next_attempt_at"] = next_attempt_at
     result = await session.execute(
-        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending")
+        update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
+                                      WebhookDelivery.claim_token == token)
         .values(**values))
     return result.rowcount == 1

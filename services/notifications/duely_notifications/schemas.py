@@ -7,15 +7,20 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from duely_runtime.text import SingleLineText, Text
+
 from duely_notifications.models import Message, WebhookDelivery, WebhookEndpoint
 
 
 class WebhookEndpointCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(max_length=2048)
-    events: list[str]
-    description: str | None = Field(default=None, max_length=5000)
+    url: SingleLineText = Field(max_length=2048, description=(
+        "http(s) URL that receives the events. It may not point at loopback, private, link-local or "
+        "multicast addresses, nor at Duely's own services (unless DUELY_OUTBOUND_ALLOW_NETWORKS allows "
+        "the range); checked here and again before every delivery."))
+    events: list[SingleLineText]
+    description: Text | None = Field(default=None, max_length=5000)
 
 
 class ReminderRequest(BaseModel):
@@ -63,7 +68,9 @@ class WebhookDeliveryOut(BaseModel):
     attempts: int
     next_attempt_at: datetime | None
     last_status_code: int | None
-    last_error: str | None
+    last_error: str | None = Field(description="Why the last attempt failed, in our words (status code and its "
+                                               "standard phrase, a deadline, a refused address); never the "
+                                               "endpoint's response body.")
     created_at: datetime
     completed_at: datetime | None
 

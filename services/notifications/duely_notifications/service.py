@@ -18,6 +18,7 @@ from duely_contracts.events import (
 )
 from duely_contracts.models import CustomerRef, InvoiceSnapshot
 from duely_runtime.errors import conflict, invalid, not_found
+from duely_runtime.outbound import OutboundGuard, OutboundRefused
 
 from duely_notifications import repository as repo
 from duely_notifications.domain import email_context, keys
@@ -46,10 +47,11 @@ def wake_after_commit(session: AsyncSession, event: asyncio.Event) -> None:
 
 class Notifications:
     def __init__(self, settings: Settings, renderer: EmailRenderer | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, guard: OutboundGuard | None = None) -> None:
         self.settings = settings
         self.renderer = renderer or EmailRenderer()
         self.clock = clock
+        self.guard = guard or OutboundGuard.from_settings(settings)
         self.email_wakeup = asyncio.Event()
         self.webhook_wakeup = asyncio.Event()
 
@@ -165,6 +167,10 @@ class Notifications:
             raise invalid("url", problem)
         if problem := events_problem(events):
             raise invalid(*problem)
+        try:
+            await self.guard.check_url(url.strip())  # checked again before every delivery
+        except OutboundRefused as refused:
+            raise invalid("url", f"url {refused}.", code="url_not_allowed") from None
         endpoint = WebhookEndpoint(
             id=new_id("we"), organization_id=organization_id, url=url.strip(), events=normalized_events(events),
             description=description, secret=new_webhook_secret(), created_at=self.clock(), deleted_at=None)

@@ -29,6 +29,7 @@ class Settings(ServiceSettings):
     smtp_password: str | None = Field(None, validation_alias=smtp("PASSWORD"))
     smtp_from: str = Field("Duely Billing <billing@duely.local>", validation_alias=smtp("FROM"))
     smtp_starttls: bool = Field(False, validation_alias=smtp("STARTTLS"))
+    # Seconds for connecting to the relay, and for each message as a whole (not per SMTP command).
     smtp_timeout: float = Field(30.0, validation_alias=smtp("TIMEOUT"))
 
     # Domain of the Message-ID headers we mint (derived from idempotency keys).
@@ -39,12 +40,15 @@ class Settings(ServiceSettings):
     email_batch_size: int = 50
 
     webhook_backoff_s: list[float] = [5, 30, 120, 600, 3600, 21600]
+    # One deadline for a whole delivery (connect, send, response headers); a slow or dripping
+    # endpoint is cut off then and retried later. Nothing of the response body is read.
     webhook_timeout_s: float = 10.0
-    webhook_batch_size: int = 100
-    webhook_concurrency: int = 32
+    webhook_concurrency: int = 32               # deliveries in flight, all organizations together
+    webhook_organization_concurrency: int = 8   # at most this many of them for one organization...
+    webhook_endpoint_concurrency: int = 4       # ...and for one endpoint
 
-    # A claimed row is invisible to other workers this long; a crash mid-send
-    # makes it due again after the lease. Short on purpose: an overlapping resend
-    # is harmless (same Message-ID / webhook-id, and only one worker marks it).
+    # A claimed row is invisible to other workers this long, and the worker renews the lease every
+    # third of it while the send still runs; only a worker that died lets its rows fall due again
+    # (an overlapping resend is harmless: same Message-ID / webhook-id, and only one claim records).
     claim_lease_s: float = 30.0
     worker_poll_interval_s: float = 0.5

@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,7 +19,7 @@ from pathlib import Path
 import jinja2
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from weasyprint.urls import URLFetcher
 
 from duely_invoicing.documents import facturx
 from duely_invoicing.documents.content import DocumentInput
@@ -62,61 +60,16 @@ def stylesheet() -> CSS:
         return _stylesheet
 
 
-class LogoFetcher(URLFetcher):
-    """Fetches logos (http(s) and data: only), remembers them, and never fails a render.
-
-    A logo that can't be fetched (no network, 404, timeout) is logged and left
-    out by WeasyPrint; the invoice renders without it. Fetched logos are kept in
-    a small in-memory cache so a batch of invoices fetches each logo once, and a
-    failure is remembered for a while so an unreachable host doesn't cost every
-    render its timeout.
-    """
-
-    MAX_BYTES = 2 * 1024 * 1024
-    CACHE_SIZE = 64
-    RETRY_FAILED_AFTER_S = 300.0
-    _cache: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
-    _failed: dict[str, float] = {}
-    _cache_lock = threading.Lock()
+class NoNetworkFetcher(URLFetcher):
+    """Resolves data: URIs only. The logo arrives as one (stored when the settings were saved, see
+    duely_invoicing.logos), so a render never fetches anything; any other URL a document might name
+    is refused and left out by WeasyPrint."""
 
     def __init__(self) -> None:
-        super().__init__(timeout=3, allowed_protocols={"http", "https", "data"})
-
-    def fetch(self, url, headers=None):
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        with self._cache_lock:
-            hit = self._cache.get(url)
-            failed_at = self._failed.get(url)
-        if hit is None:
-            if failed_at is not None and time.monotonic() - failed_at < self.RETRY_FAILED_AFTER_S:
-                raise ValueError(f"logo recently unreachable, not retried yet: {url}")
-            try:
-                hit = self._download(url, headers)
-            except Exception:
-                with self._cache_lock:
-                    self._failed[url] = time.monotonic()
-                raise
-            with self._cache_lock:
-                self._failed.pop(url, None)
-                self._cache[url] = hit
-                while len(self._cache) > self.CACHE_SIZE:
-                    self._cache.popitem(last=False)
-        body, content_type = hit
-        return URLFetcherResponse(url, body, {"Content-Type": content_type})
-
-    def _download(self, url: str, headers) -> tuple[bytes, str]:
-        response = super().fetch(url, headers)
-        try:
-            body = response.read(self.MAX_BYTES + 1)
-        finally:
-            response.close()
-        if len(body) > self.MAX_BYTES:
-            raise ValueError(f"logo larger than {self.MAX_BYTES} bytes: {url}")
-        return body, response.content_type
+        super().__init__(allowed_protocols={"data"})
 
 
-_fetcher = LogoFetcher()  # used by the render thread only (an OpenerDirector keeps per-request state)
+_fetcher = NoNetworkFetcher()  # used by the render thread only
 
 
 def render_html(doc: DocumentInput) -> str:

@@ -9,6 +9,7 @@ both answer with the stored bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from duely_invoicing import repository as invoicing_repository
 from duely_invoicing import service as invoicing_service
 from duely_invoicing import views
 from duely_invoicing.documents import content, facturx, renderer, repository
+from duely_invoicing.logos import repository as logos_repository
 
 PDF = "pdf"
 
@@ -53,7 +55,10 @@ async def invoice_pdf(db: Database, organization_id: str, invoice_id: str) -> St
         if cached is not None:
             return StoredDocument(cached.content, cached.sha256, cached.version, name, cached.rendered_at)
         _, snapshot = await _current(session, organization_id, invoice_id)
-    doc = content.from_snapshot(snapshot)
+        logo = await logos_repository.find_logo(session, organization_id, snapshot.issuer.logo_url
+                                                if snapshot.issuer else None)
+    # The logo is drawn from the bytes stored when it was saved; a URL without them is left out.
+    doc = dataclasses.replace(content.from_snapshot(snapshot), logo_url=logo.data_uri() if logo else None)
 
     pdf = await renderer.render_invoice_async(doc)
 

@@ -1,0 +1,25 @@
+"""Stored logos (migration 0002_logos): the bytes fetched for each logo URL an organization saved."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from duely_invoicing.models import Base
+
+
+class OrganizationLogo(Base):
+    """One row per (organization, logo URL): invoices keep the logo URL they were issued with, so an
+    older invoice still finds its own logo after the organization changed it."""
+
+    __tablename__ = "organization_logos"
+
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    url_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    content_type: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

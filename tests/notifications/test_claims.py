@@ -1,0 +1,104 @@
+"""A claim never lapses while its send is still running.
+
+Two workers share one database, as two notifications replicas do, with a lease (1 s) much shorter
+than one send (a relay that takes 3 s to accept a message, an endpoint that drips a byte a second
+until the 4 s deadline). The worker that claimed a row keeps renewing its lease, so the other one
+never picks it up: one send, one attempt. (Before: the lease lapsed mid-send, the second worker sent
+the same email or webhook again, and the log counted two attempts: the `attempts == 1` flake.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from duely_contracts.models import CustomerRef
+from duely_runtime.db import Database
+from duely_runtime.migrations import upgrade_to_head_async
+from duely_runtime.outbox import Outbox
+from duely_notifications import repository as repo
+from duely_notifications.domain.email_context import snapshot_context
+from duely_notifications.email_sender import EmailSender
+from duely_notifications.mailer import Mailer
+from duely_notifications.main import MIGRATIONS_DIR
+from duely_notifications.models import Message, WebhookDelivery, WebhookEndpoint, runtime_tables
+from duely_notifications.service import Notifications
+from duely_notifications.settings import Settings
+from duely_notifications.webhook_dispatcher import WebhookDispatcher
+
+from tests.loopback_http import drip, http_server
+from tests.notifications.notification_events import snapshot
+from tests.notifications.notification_stack import RecordingRelay
+
+SHORT_LEASE = dict(claim_lease_s=1.0, worker_poll_interval_s=0.1, outbound_allow_networks="127.0.0.0/8")
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+async def db(request, database_url, tmp_path):
+    url = (await database_url("notifications_claims") if request.param == "postgres"
+           else f"sqlite+aiosqlite:///{tmp_path}/notifications.db")
+    await upgrade_to_head_async(MIGRATIONS_DIR, url)
+    database = Database(url)
+    yield database
+    await database.dispose()
+
+
+async def run_for(seconds: float, *workers) -> None:
+    tasks = [asyncio.create_task(worker()) for worker in workers]
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_a_slow_email_is_sent_once_by_one_of_two_workers(db):
+    relay = await RecordingRelay(data_delay_s=3.0).start()
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=relay.port, smtp_timeout=10, email_backoff_s=[60],
+                        **SHORT_LEASE)
+    senders = []
+    for _ in range(2):
+        notifications = Notifications(settings)
+        senders.append(EmailSender(db, Outbox(runtime_tables), notifications, Mailer(settings)))
+    invoice = snapshot("org_claims", number=f"INV-C-{uuid.uuid4().hex[:6]}")
+    async with db.transaction() as session:
+        await senders[0].notifications.queue_email(
+            session, organization_id="org_claims", idempotency_key=f"invoice_issued:{invoice.id}",
+            template="invoice_issued", context=snapshot_context(invoice), invoice_id=invoice.id,
+            customer=CustomerRef(id="cus_1", name="Ada", email="ada@example.test", cc_emails=[]))
+    try:
+        await run_for(4.5, senders[0].run, senders[1].run)
+    finally:
+        relay.stop()
+    async with db.transaction() as session:
+        message = (await session.scalars(select(Message))).one()
+    assert len(relay.received) == 1
+    assert (message.status, message.attempts) == ("sent", 1)
+
+
+async def test_a_dripping_webhook_is_posted_once_by_one_of_two_workers(db):
+    settings = Settings(webhook_timeout_s=4.0, webhook_backoff_s=[60], **SHORT_LEASE)
+    dispatchers = [WebhookDispatcher(db, Outbox(runtime_tables), Notifications(settings)) for _ in range(2)]
+    async with http_server(drip(1.0, head_too=True)) as (server, port):
+        now = datetime.now(timezone.utc)
+        async with db.transaction() as session:
+            await repo.insert_endpoint(session, WebhookEndpoint(
+                id="we_drip", organization_id="org_claims", url=f"http://127.0.0.1:{port}/hooks",
+                events=["*"], description=None, secret="whsec_" + "A" * 32, created_at=now, deleted_at=None))
+            await repo.insert_delivery(session, {
+                "id": "wd_drip", "endpoint_id": "we_drip", "organization_id": "org_claims",
+                "event_id": str(uuid.uuid4()), "event_type": "invoice.paid", "payload": "{}", "status": "pending",
+                "attempts": 0, "next_attempt_at": now, "last_status_code": None, "last_error": None,
+                "created_at": now, "completed_at": None})
+        await run_for(5.0, dispatchers[0].run, dispatchers[1].run)
+        connections = len(server.requests)
+    async with db.transaction() as session:
+        delivery = (await session.scalars(select(WebhookDelivery))).one()
+    assert connections == 1
+    assert (delivery.status, delivery.attempts) == ("pending", 1)  # retried in a minute, not now
+    assert delivery.last_error == "no complete response within 4 s"
