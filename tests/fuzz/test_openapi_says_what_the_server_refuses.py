@@ -70,3 +70,10 @@ def test_no_internal_route_is_published():
     for build in (build_payments, build_invoicing, build_dunning):
         paths = build().openapi()["paths"]
         assert not [p for p in paths if p.startswith(("/internal", "/ops"))], paths.keys()
+
+
+def test_webhook_events_are_the_product_events_or_star_and_never_empty():
+    from duely_notifications.main import build as build_notifications
+    events = build_notifications().openapi()["components"]["schemas"]["WebhookEndpointCreate"]["properties"]["events"]
+    assert all(option["minItems"] == 1 for option in events["anyOf"])
+    assert "invoice.paid" in events["anyOf"][1]["items"]["enum"]

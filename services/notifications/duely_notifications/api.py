@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime.auth import Principal
 from duely_runtime.errors import not_found
+from duely_runtime.idempotency import redact
 from duely_runtime.service import ServiceRuntime
 
 from duely_notifications import repository as repo
@@ -23,7 +24,9 @@ def router(runtime: ServiceRuntime, notifications: Notifications) -> APIRouter:
     session_dep = Depends(runtime.session, scope="function")
     principal_dep = Depends(runtime.authenticate)
 
-    @api.post("/webhook_endpoints", status_code=201, response_model=WebhookEndpointCreated)
+    # The signing secret is shown once: an Idempotency-Key replay returns the endpoint without it.
+    @api.post("/webhook_endpoints", status_code=201, response_model=WebhookEndpointCreated,
+              dependencies=[Depends(redact("secret"))])
     async def create_webhook_endpoint(body: WebhookEndpointCreate, principal: Principal = principal_dep,
                                       session: AsyncSession = session_dep):
         endpoint = await notifications.create_endpoint(session, principal.organization_id, body.url, body.events,

@@ -145,12 +145,16 @@ class EmailSender:
             invoice_id=row["invoice_id"], delivered_at=sent_at),
             organization_id=row["organization_id"], aggregate_id=row["id"], aggregate_version=1)
         if row["template"] == "invoice_reminder" and row["invoice_id"]:
+            # Numbered 1, 2, 3... per invoice: notifications' own invoice_reminders aggregate.
+            version = await repo.next_reminder_version(session, row["invoice_id"])
+            if version is None:  # a reminder is only queued for an invoice we know
+                log.warning("reminder sent for an unknown invoice; no event", extra={"message_id": row["id"]})
+                return
             invoice = await repo.get_invoice(session, row["organization_id"], row["invoice_id"])
             await self.outbox.emit(session, "invoice.reminder_sent", InvoiceReminderSent(
                 invoice_id=row["invoice_id"], invoice_number=invoice.number if invoice else None,
                 template=row["template"], recipients=recipients, message_id=row["id"], sent_at=sent_at),
-                organization_id=row["organization_id"], aggregate_id=row["invoice_id"],
-                aggregate_version=invoice.version if invoice else 0)
+                organization_id=row["organization_id"], aggregate_id=row["invoice_id"], aggregate_version=version)
 
     async def _schedule_retry(self, session: AsyncSession, row: dict[str, Any], failure: SendFailure) -> None:
         retry_at = None if failure.permanent else next_retry_at(

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from duely_runtime.service import ServiceRuntime
 
 from duely_notifications import api, consumers
+from duely_notifications import repository as repo
 from duely_notifications.email_sender import EmailSender
 from duely_notifications.mailer import Mailer
 from duely_notifications.models import Base
@@ -24,6 +25,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings.service_name, settings, Base.metadata, MIGRATIONS_DIR)
     notifications = Notifications(settings)
     consumers.register(runtime, notifications)
+    for rule in repo.retention_rules(settings):
+        runtime.retention.add(rule)
 
     sender = EmailSender(runtime.db, runtime.outbox, notifications, Mailer(settings))
     dispatcher = WebhookDispatcher(runtime.db, runtime.outbox, notifications)

@@ -35,6 +35,8 @@ class Invoice(Base):
     status: Mapped[str] = mapped_column(String(32))
     snapshot: Mapped[dict] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer)
+    # invoice.reminder_sent events published for it: their aggregate_version (invoice_reminders).
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Message(Base):
@@ -62,8 +64,9 @@ class Message(Base):
     # The token of the claim working on it (see claims.py); only that claim may record the outcome.
     claim_token: Mapped[str | None] = mapped_column(String(32))
 
-    # The sender claims due rows: cost follows the work due, not the table size.
-    __table_args__ = (Index("ix_messages_due", "status", "next_attempt_at"),)
+    # The sender claims due rows: cost follows the work due, not the table size; retention goes by age.
+    __table_args__ = (Index("ix_messages_due", "status", "next_attempt_at"),
+                      Index("ix_messages_created_at", "created_at"))
 
 
 class WebhookEndpoint(Base):
@@ -104,6 +107,7 @@ class WebhookDelivery(Base):
     __table_args__ = (
         UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_event"),
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_created_at", "created_at"),
     )
 
 

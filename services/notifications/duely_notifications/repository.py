@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime.db import insert_ignore
+from duely_runtime.retention import RetentionRule
 
 from duely_notifications.models import Invoice, Message, Organization, WebhookDelivery, WebhookEndpoint
 
@@ -37,6 +38,26 @@ async def upsert_invoice(session: AsyncSession, snapshot: dict[str, Any], versio
     values = {"organization_id": snapshot["organization_id"], "number": snapshot.get("number"),
               "status": snapshot["status"], "snapshot": snapshot}
     return await _upsert_versioned(session, Invoice, snapshot["id"], values, version)
+
+
+async def next_reminder_version(session: AsyncSession, invoice_id: str) -> int | None:
+    """Count one more reminder_sent for this invoice (row lock: versions follow commit order)."""
+    result = await session.execute(update(Invoice).where(Invoice.id == invoice_id)
+                                   .values(reminders_sent=Invoice.reminders_sent + 1)
+                                   .returning(Invoice.reminders_sent))
+    return result.scalar_one_or_none()
+
+
+def retention_rules(settings) -> list[RetentionRule]:
+    """Emails once sent or given up on, webhook deliveries once finished; pending ones always stay."""
+    messages, deliveries = Message.__table__, WebhookDelivery.__table__
+    return [
+        RetentionRule("messages", messages, messages.c.created_at, timedelta(days=settings.retention_messages_days),
+                      only=lambda: messages.c.status != "pending"),
+        RetentionRule("webhook_deliveries", deliveries, deliveries.c.created_at,
+                      timedelta(days=settings.retention_webhook_deliveries_days),
+                      only=lambda: deliveries.c.status != "pending"),
+    ]
 
 
 async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: str) -> Invoice | None:

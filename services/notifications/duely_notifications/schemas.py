@@ -7,9 +7,22 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from duely_contracts.registry import WEBHOOK_EVENT_TYPES
 from duely_runtime.text import SingleLineText, Text
 
+from duely_notifications.domain.webhooks import ALL_EVENTS
+
 from duely_notifications.models import Message, WebhookDelivery, WebhookEndpoint
+
+
+def _events_schema(schema: dict) -> None:
+    """What events_problem accepts: the product's webhook events, or '*' alone; at least one."""
+    schema.pop("items", None)
+    schema.pop("type", None)
+    schema["anyOf"] = [
+        {"type": "array", "items": {"const": ALL_EVENTS}, "minItems": 1, "maxItems": 1},
+        {"type": "array", "items": {"enum": list(WEBHOOK_EVENT_TYPES)}, "minItems": 1},
+    ]
 
 
 class WebhookEndpointCreate(BaseModel):
@@ -19,7 +32,7 @@ class WebhookEndpointCreate(BaseModel):
         "http(s) URL that receives the events. It may not point at loopback, private, link-local or "
         "multicast addresses, nor at Duely's own services (unless DUELY_OUTBOUND_ALLOW_NETWORKS allows "
         "the range); checked here and again before every delivery."))
-    events: list[SingleLineText]
+    events: list[SingleLineText] = Field(json_schema_extra=_events_schema)
     description: Text | None = Field(default=None, max_length=5000)
 
 

@@ -52,3 +52,7 @@ class Settings(ServiceSettings):
     # (an overlapping resend is harmless: same Message-ID / webhook-id, and only one claim records).
     claim_lease_s: float = 30.0
     worker_poll_interval_s: float = 0.5
+
+    # Retention (README: "Retention"): sent or failed emails, finished webhook deliveries.
+    retention_messages_days: float = Field(90, gt=0)
+    retention_webhook_deliveries_days: float = Field(30, gt=0)
