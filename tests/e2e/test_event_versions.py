@@ -51,6 +51,10 @@ async def test_no_event_of_a_journey_is_dropped_by_a_newest_version_consumer(api
     email = f"versions+{uuid.uuid4().hex[:8]}@example.com"
     draft = await create_invoice(api, email=email)
     invoice = (await api.post(f"/v1/invoices/{draft['id']}/approve")).json()
+
+    async def notifications_know_it():
+        return (await api.get("/v1/messages", params={"invoice_id": invoice["id"]})).json()["data"]
+    await wait_for(notifications_know_it)
     for _ in range(2):  # two reminders: notifications numbers them
         assert (await api.post(f"/v1/invoices/{invoice['id']}/remind")).status_code == 202
     declined = await api.post(f"/v1/invoices/{invoice['id']}/pay", json={"payment_method": "pm_card_chargeDeclined"})
