@@ -14,7 +14,8 @@ PRODUCT_WEBHOOK_EVENTS = {"invoice.issued", "invoice.viewed", "invoice.paid", "i
 
 
 def test_the_six_webhook_events_of_the_product_are_registered():
-    assert set(WEBHOOK_EVENT_TYPES) == PRODUCT_WEBHOOK_EVENTS
+    # ...and payment.refunded, so a merchant hears of money that went back (a charge on a closed invoice).
+    assert set(WEBHOOK_EVENT_TYPES) == PRODUCT_WEBHOOK_EVENTS | {"payment.refunded"}
 
 
 def test_topic_is_the_event_type():

@@ -71,3 +71,20 @@ def test_tests_keep_their_own_ports_whatever_the_environment(clean_env, tmp_path
     clean_env.setenv("SMTP_PORT", "2525")
     env = Platform(PlatformConfig(var_dir=tmp_path, smtp_port=41025)).env()
     assert env["SMTP_PORT"] == "41025"
+
+
+def test_a_prefixed_spelling_of_the_users_relay_wins_too(clean_env, tmp_path):
+    import os
+    clean_env.setenv("DUELY_NOTIFICATIONS_SMTP_HOST", "relay.example.com")
+    clean_env.setenv("DUELY_STRIPE_API_BASE", "https://api.stripe.com")
+    config = PlatformConfig.from_environment(os.environ, tmp_path)
+    env = Platform(config).env()
+    assert not config.start_smtp and not config.start_sandbox
+    assert "SMTP_HOST" not in env and "DUELY_PAYMENTS_STRIPE_API_BASE" not in env  # would win over theirs
+
+    from duely_notifications.settings import Settings as NotificationsSettings
+    from duely_payments.settings import Settings as PaymentsSettings
+    for name, value in env.items():
+        clean_env.setenv(name, value)
+    assert NotificationsSettings().smtp_host == "relay.example.com"
+    assert PaymentsSettings().stripe_api_base == "https://api.stripe.com"

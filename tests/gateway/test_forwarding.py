@@ -90,7 +90,7 @@ async def test_method_query_body_and_headers_are_forwarded(gateway):
             "/v1/invoices/in_1/pay?expand[]=payment&x=a%20b", content=b'{"payment_method":"pm_card_visa"}',
             headers={"Authorization": "Bearer sk_test", "Idempotency-Key": "k-1", "Content-Type": "application/json",
                      "X-Correlation-Id": "corr-1", "Connection": "keep-alive, X-Secret-Hop", "X-Secret-Hop": "no",
-                     "Proxy-Authorization": "no", "TE": "trailers"})
+                     "Proxy-Authorization": "no", "TE": "trailers", "X-Duely-Internal-Secret": "guess"})
     assert response.status_code == 201
     echoed = response.json()
     assert echoed["method"] == "POST" and echoed["path"] == "/v1/invoices/in_1/pay"
@@ -102,7 +102,7 @@ async def test_method_query_body_and_headers_are_forwarded(gateway):
     assert sent["content-type"] == "application/json"
     assert sent["x-correlation-id"] == "corr-1"
     assert sent["x-forwarded-for"] == "127.0.0.1"
-    for hop in ("x-secret-hop", "proxy-authorization", "te"):
+    for hop in ("x-secret-hop", "proxy-authorization", "te", "x-duely-internal-secret"):
         assert hop not in sent
     assert sent["host"] != gateway.removeprefix("http://")  # the upstream's own host
     # The upstream's answer comes back as it was: status, headers (each cookie), body.

@@ -1,9 +1,9 @@
 """The status machine, whole: every (status, action) pair, and payments through the real consumer.
 
 draft → issued → paid; issued → past_due once; void only before any payment;
-uncollectible from issued or past_due; a payment completing an open invoice
-makes it paid, a payment landing on a closed one (void, uncollectible, paid)
-is rejected, never counted, and announced for a refund; everything else is a 409.
+uncollectible from issued or past_due; a payment completing an open or written-off
+invoice makes it paid, a payment landing on a void or paid one is rejected, never
+counted, and announced for a refund; everything else is a 409.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ LEGAL = {
     st.DRAFT: (True, False, False, False, False, False),
     st.ISSUED: (False, True, False, True, True, True),
     st.PAST_DUE: (False, True, False, True, False, True),
-    st.UNCOLLECTIBLE: (False, False, False, False, False, False),
+    st.UNCOLLECTIBLE: (False, False, False, False, False, True),  # a written-off invoice may still be paid
     st.PAID: (False, False, False, False, False, False),
     st.VOID: (False, False, False, False, False, False),
 }
@@ -96,7 +96,7 @@ async def _rejected(read_events, wait_for, invoice_id: str, expected: int = 1) -
     return await wait_for(found, timeout=30)
 
 
-@pytest.mark.parametrize("close", ["void", "mark_uncollectible"])
+@pytest.mark.parametrize("close", ["void"])
 async def test_a_payment_on_a_closed_invoice_is_rejected_not_counted_and_announced_for_a_refund(
         svc, org, publish, read_events, wait_for, close):
     organization_id, api_key = org
@@ -106,7 +106,7 @@ async def test_a_payment_on_a_closed_invoice_is_rejected_not_counted_and_announc
         payment = payment_envelope(invoice, organization_id, f"pay_late_{invoice['id']}", invoice["total"])
         await publish(payment)
         [event] = await _rejected(read_events, wait_for, invoice["id"])
-        reason = {"void": "invoice_void", "mark_uncollectible": "invoice_uncollectible"}[close]
+        reason = {"void": "invoice_void"}[close]
         assert (event.data["payment_id"], event.data["amount"], event.data["reason"]) == (
             f"pay_late_{invoice['id']}", invoice["total"], reason)
         assert event.data["invoice"]["status"] == closed["status"] and event.data["invoice"]["amount_paid"] == 0
@@ -122,6 +122,16 @@ async def test_a_payment_on_a_closed_invoice_is_rejected_not_counted_and_announc
         assert (await client.get(f"/v1/invoices/{invoice['id']}")).json()["status"] == closed["status"]
         assert await svc.count(InvoicePayment, InvoicePayment.invoice_id == invoice["id"],
                                InvoicePayment.status == "rejected") == 1
+
+
+async def test_a_payment_on_a_written_off_invoice_makes_it_paid(svc, org, publish, wait_for):
+    organization_id, api_key = org
+    async with svc.client(api_key) as client:
+        invoice = await issued_invoice(client)
+        assert (await client.post(f"/v1/invoices/{invoice['id']}/mark_uncollectible")).status_code == 200
+        await publish(payment_envelope(invoice, organization_id, f"pay_late_{invoice['id']}", invoice["total"]))
+        paid = await _until(client, wait_for, invoice["id"], lambda b: b["status"] == "paid")
+        assert (paid["amount_paid"], paid["amount_due"]) == (invoice["total"], 0)
 
 
 async def test_a_second_payment_on_a_paid_invoice_is_rejected_then_marked_refunded(

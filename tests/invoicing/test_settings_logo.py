@@ -68,3 +68,18 @@ async def test_a_logo_that_cannot_be_fetched_is_a_400_naming_logo_url(svc, org, 
             assert (error["param"], error["code"]) == ("logo_url", code), (url, error)
             assert reason in error["message"], (url, error["message"])
         assert (await client.get("/v1/settings/invoicing")).json() == before  # nothing saved
+
+
+async def test_an_organization_keeps_its_newest_logos_only(svc, org, logo_server):
+    from duely_invoicing.logos.repository import KEPT_PER_ORGANIZATION
+    organization_id, api_key = org
+    async with svc.client(api_key) as client:
+        for n in range(KEPT_PER_ORGANIZATION + 3):  # a tenant cycling logo URLs cannot fill the database
+            saved = await client.patch("/v1/settings/invoicing",
+                                       json={"logo_url": f"{logo_server.url}/cycle-{organization_id}-{n}.png"})
+            assert saved.status_code == 200, saved.text
+    async with svc.runtime.db.transaction() as session:
+        urls = set((await session.scalars(select(OrganizationLogo.url).where(
+            OrganizationLogo.organization_id == organization_id))).all())
+    assert len(urls) == KEPT_PER_ORGANIZATION
+    assert f"{logo_server.url}/cycle-{organization_id}-{KEPT_PER_ORGANIZATION + 2}.png" in urls  # the current one

@@ -253,17 +253,21 @@ async def test_a_dripping_endpoint_does_not_hold_back_another_organizations_webh
     org_b, key_b = await invoicing.create_org("Prompt Inc")
     async with http_server(drip(1.0, head_too=True)) as (dripper, slow_port), \
             http_server(respond("204 No Content")) as (prompt, fast_port):
-        async with notifications.client(key_a) as client:
-            slow = await _create_endpoint(client, f"http://127.0.0.1:{slow_port}/hooks", ["invoice.issued"])
+        async with notifications.client(key_a) as client:  # 3 endpoints × 6 events: over A's cap of 8 in flight
+            slow, *_ = [await _create_endpoint(client, f"http://127.0.0.1:{slow_port}/hooks/{n}", ["invoice.issued"])
+                        for n in range(3)]
         async with notifications.client(key_b) as client:
             await _create_endpoint(client, f"http://127.0.0.1:{fast_port}/hooks", ["invoice.issued"])
         for _ in range(6):
             await publish(invoice_issued(snapshot(org_a)))
 
-        async def stuck():
-            return dripper.requests
+        cap = notifications.settings.webhook_organization_concurrency
+
+        async def stuck():  # A fills its whole share (more than one endpoint's cap of 4)...
+            return len(dripper.requests) >= cap
         await wait_for(stuck, timeout=30)
-        await asyncio.sleep(0.5)  # let A's other deliveries reach the dripper too
+        await asyncio.sleep(0.5)
+        assert len(dripper.requests) == cap  # ...and no more: the rest of A's deliveries wait their turn
         published = asyncio.get_running_loop().time()
         await publish(invoice_issued(snapshot(org_b)))
 

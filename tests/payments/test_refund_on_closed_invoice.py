@@ -84,7 +84,15 @@ async def test_a_charge_landing_on_a_void_invoice_is_refunded_once_and_announced
         assert (after["status"], after["amount_paid"], after["payments"]) == ("void", 0, [])
 
         # Asked again (the same event under a new id, as after a broker restart): nothing new.
-        await publish(Envelope(**{**rejected.model_dump(), "id": str(uuid.uuid4())}))
+        duplicate = Envelope(**{**rejected.model_dump(), "id": str(uuid.uuid4())})
+        await publish(duplicate)
+        runtime = payments.app.state.runtime
+
+        async def duplicate_handled():  # payments has consumed it (and, rightly, done nothing new)
+            inbox = runtime.tables.inbox
+            async with runtime.db.transaction() as session:
+                return (await session.execute(select(inbox.c.event_id).where(inbox.c.event_id == duplicate.id))).first()
+        await wait_for(duplicate_handled)
         # And the create call itself repeated with the refund's key replays the same refund.
         repeat = dataclasses.replace(refund_facts(refund, intent.id), gateway_reference=None)
         again = await payments.app.state.charging.gateway.refund(repeat)

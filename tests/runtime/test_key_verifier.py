@@ -56,3 +56,24 @@ async def test_an_unreachable_key_owner_is_a_503_not_a_500():
         assert exc.status == 503 and exc.code == "auth_unavailable"
     else:
         raise AssertionError("expected a 503")
+
+
+async def test_a_cancelled_lookup_does_not_leave_the_others_waiting_forever(invoicing):
+    _, key = await invoicing.create_org("Cancelled Lookup")
+    real = remote_lookup(invoicing.url, INTERNAL_SECRET)
+
+    async def slow(key_hash):
+        await asyncio.sleep(0.5)
+        return await real(key_hash)
+    verifier = KeyVerifier(slow)
+    first = asyncio.create_task(verifier.verify(key))
+    await asyncio.sleep(0.05)
+    second = asyncio.create_task(verifier.verify(key))  # waits on the first one's lookup
+    await asyncio.sleep(0.05)
+    first.cancel()  # e.g. its client went away
+    from duely_runtime.errors import ApiError
+    try:
+        await asyncio.wait_for(second, timeout=3)
+    except ApiError as exc:
+        assert exc.status == 503  # told to retry, not left hanging
+    assert await verifier.verify(key) is not None  # and the next request looks it up afresh

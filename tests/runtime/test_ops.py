@@ -30,9 +30,11 @@ async def test_production_ops_needs_the_internal_secret(database_url, broker, se
             replay = await client.post("/ops/dead_letters/1/replay")
             parked = await client.get("/ops/outbox/parked")
             operator = await client.get("/ops/dead_letters", headers={INTERNAL_HEADER: SECRET})
+            not_ascii = await client.get("/ops/dead_letters", headers=[(INTERNAL_HEADER.encode(), "é".encode())])
     assert anonymous.status_code == 403 and anonymous.json()["error"]["code"] == "forbidden"
     assert replay.status_code == 403 and parked.status_code == 403
     assert operator.status_code == 200 and operator.json()["object"] == "list"
+    assert not_ascii.status_code == 403, "any header value is compared, none crashes the check"
 
 
 async def test_embedded_ops_answers_direct_local_callers_only(database_url, broker, serve):
@@ -41,11 +43,13 @@ async def test_embedded_ops_answers_direct_local_callers_only(database_url, brok
         async with httpx.AsyncClient(base_url=url) as client:
             local = await client.get("/ops/dead_letters")
             proxied = await client.get("/ops/dead_letters", headers={"X-Forwarded-For": "203.0.113.9"})
+            rebound = await client.get("/ops/dead_letters", headers={"Host": "rebind.attacker.example:8003"})
             cross_site = await client.post("/ops/dead_letters/1/replay", headers={"Origin": "http://evil.example"})
             same_site = await client.post("/ops/dead_letters/1/replay",
                                           headers={"Origin": url, "Accept": "application/json"})
     assert local.status_code == 200
     assert proxied.status_code == 403, "a request relayed by a proxy is not a local operator"
+    assert rebound.status_code == 403, "a page whose name was re-pointed at 127.0.0.1 (DNS rebinding)"
     assert cross_site.status_code == 403, "a form on another site cannot make a local browser replay"
     assert same_site.status_code == 404 and same_site.json()["error"]["code"] == "resource_missing"
 

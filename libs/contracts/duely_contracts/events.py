@@ -106,7 +106,7 @@ class InvoicePaymentRejected(Contract):
     invoice_id: str
     amount: int
     currency: str
-    reason: str = Field(description="invoice_void | invoice_uncollectible | invoice_already_paid")
+    reason: str = Field(description="invoice_void | invoice_already_paid")
     invoice: InvoiceSnapshot
 
 

@@ -49,7 +49,7 @@ _SPECS = [
     EventSpec("invoice.payment_failed", ev.InvoicePaymentFailed, "payments", "invoice_payments",
               "Payment attempt failed.", webhook=True),
     EventSpec("payment.refunded", ev.PaymentRefunded, "payments", "invoice_payments",
-              "A payment was refunded through the gateway."),
+              "A payment was refunded through the gateway.", webhook=True),
     EventSpec("payment_method.expiring", ev.PaymentMethodExpiring, "payments", "payment_method",
               "A saved card expires soon."),
     EventSpec("invoice.viewed", ev.InvoiceViewed, "portal", "invoice_view", "Customer viewed invoice.",

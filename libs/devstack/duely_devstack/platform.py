@@ -103,6 +103,13 @@ class Platform:
             launcher[f"DUELY_{service.upper()}_HTTP_PORT"] = str(c.port(service))
             if service in c.database_urls:
                 launcher[f"DUELY_{service.upper()}_DATABASE_URL"] = c.database_urls[service]
+        # The embedded parts the user replaced are not pointed at: not under any spelling.
+        if not c.start_smtp:
+            launcher.pop("SMTP_HOST"), launcher.pop("SMTP_PORT")
+        if not c.start_sandbox:
+            launcher.pop("DUELY_PAYMENTS_STRIPE_API_BASE")
+        if not c.start_broker:
+            launcher.pop("DUELY_KAFKA_BOOTSTRAP_SERVERS")
         for name, value in launcher.items():
             if not (c.user_env_wins and name in os.environ):
                 env[name] = value

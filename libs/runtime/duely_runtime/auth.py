@@ -78,8 +78,9 @@ class KeyVerifier:
         self._in_flight[key_hash] = future
         try:
             principal = await self.lookup(key_hash)
-        except Exception as exc:
-            future.set_exception(exc)
+        except BaseException as exc:  # cancelled too: the requests waiting on this lookup must not hang
+            future.set_exception(exc if isinstance(exc, Exception) else
+                                 ApiError(503, "auth_unavailable", "API keys cannot be checked right now; retry."))
             future.exception()  # retrieved: no "never retrieved" warning when nobody else waited
             raise
         finally:
@@ -130,9 +131,14 @@ def _auth_unavailable() -> ApiError:
     return ApiError(503, "auth_unavailable", "API keys cannot be checked right now; retry shortly.")
 
 
+def is_internal_secret(given: str, secret: str) -> bool:
+    # Bytes: compare_digest refuses non-ASCII str, and a header may hold anything.
+    return secrets.compare_digest(given.encode("utf-8", "surrogateescape"), secret.encode())
+
+
 def require_internal(secret: str):
     """Dependency guarding /internal routes: only our own services know the secret."""
     async def check(request: Request) -> None:
-        if not secrets.compare_digest(request.headers.get(INTERNAL_HEADER, ""), secret):
+        if not is_internal_secret(request.headers.get(INTERNAL_HEADER, ""), secret):
             raise ApiError(403, "forbidden", "Internal endpoint.")
     return check

@@ -28,7 +28,8 @@ def verify_invoice_token(secret: str, token: str) -> tuple[str, str] | None:
     if len(parts) != 3:
         return None
     organization_id, invoice_id, mac = parts
-    if not hmac.compare_digest(mac, _mac(secret, f"invoice:{organization_id}.{invoice_id}")):
+    expected = _mac(secret, f"invoice:{organization_id}.{invoice_id}")
+    if not hmac.compare_digest(mac.encode("utf-8", "surrogateescape"), expected.encode()):
         return None
     return organization_id, invoice_id
 

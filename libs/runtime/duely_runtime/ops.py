@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import secrets
 from datetime import datetime
 from html import escape
 from urllib.parse import urlsplit
@@ -21,7 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import select, text
 
-from duely_runtime.auth import INTERNAL_HEADER
+from duely_runtime.auth import INTERNAL_HEADER, is_internal_secret
 from duely_runtime.errors import ApiError, not_found
 
 log = logging.getLogger(__name__)
@@ -39,16 +38,24 @@ def _is_loopback(host: str | None) -> bool:
 def ops_guard(settings):
     """Dependency: the internal secret, or (embedded mode only) a direct loopback caller."""
     async def check(request: Request) -> None:
-        if secrets.compare_digest(request.headers.get(INTERNAL_HEADER, ""), settings.internal_secret):
+        if is_internal_secret(request.headers.get(INTERNAL_HEADER, ""), settings.internal_secret):
             return
         direct_local = (_is_loopback(request.client.host if request.client else None)
-                        and not any(h in request.headers for h in FORWARDING_HEADERS))
+                        and not any(h in request.headers for h in FORWARDING_HEADERS)
+                        and _names_this_machine(request.headers.get("host", "")))
         if settings.mode == "embedded" and direct_local:
             if request.method == "POST" and not _same_origin(request):
                 raise ApiError(403, "forbidden", "Cross-site requests to /ops are refused.")
             return
         raise ApiError(403, "forbidden", "Ops endpoint: send the internal secret header.")
     return check
+
+
+def _names_this_machine(host_header: str) -> bool:
+    """The browser asked for localhost itself, not for a name that an attacker re-pointed at
+    127.0.0.1 (DNS rebinding would otherwise let a web page read /ops)."""
+    host = urlsplit(f"//{host_header}").hostname or ""
+    return host == "localhost" or _is_loopback(host)
 
 
 def _same_origin(request: Request) -> bool:

@@ -226,7 +226,10 @@ class OutboundGuard:
         for host, platform_port in self.platform:
             if platform_port != port:
                 continue
-            for address in await self._platform_lookup(host):
+            addresses = await self._platform_lookup(host)
+            if addresses is None:  # can't tell where that platform host is: refuse rather than guess
+                return True
+            for address in addresses:
                 if embedded_ipv4(address) == embedded_ipv4(ip):
                     return True
                 if local is None:
@@ -235,14 +238,15 @@ class OutboundGuard:
                     return True
         return False
 
-    async def _platform_lookup(self, host: str) -> list[IPAddress]:
+    async def _platform_lookup(self, host: str) -> list[IPAddress] | None:
+        """The platform host's addresses; None when it can't be resolved now (not cached: asked again)."""
         cached = self._platform_addresses.get(host)
         if cached and cached[0] > time.monotonic():
             return cached[1]
         try:
             addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in await system_resolver(host, 0)]
         except (OSError, UnicodeError):
-            addresses = []
+            return None
         self._platform_addresses[host] = (time.monotonic() + PLATFORM_LOOKUP_TTL_S, addresses)
         return addresses
 

@@ -129,8 +129,13 @@ class OutboxRelay:
         if not rows:
             return 0
         errors = await self._send(rows)
-        published = [r.seq for r in rows if r.seq not in errors]
-        parked = {seq: exc for seq, exc in errors.items() if isinstance(exc, UNPUBLISHABLE)}
+        await self._retry_alone(rows, errors)
+        # Completed in order: rows after the first transient failure are sent again (after it) next time.
+        first_transient = min((seq for seq, exc in errors.items() if not isinstance(exc, UNPUBLISHABLE)),
+                              default=None)
+        settled = [r for r in rows if first_transient is None or r.seq < first_transient]
+        published = [r.seq for r in settled if r.seq not in errors]
+        parked = {r.seq: errors[r.seq] for r in settled if r.seq in errors}
         now = datetime.now(timezone.utc)
         async with self.db.transaction() as session:
             if published:
@@ -146,10 +151,24 @@ class OutboxRelay:
                 log.error("outbox row parked: the broker cannot take it", extra={
                     "event_id": row.event_id, "topic": row.topic, "bytes": len(row.payload.encode()),
                     "error": _describe(parked[row.seq])})
-        transient = [exc for seq, exc in errors.items() if seq not in parked]
-        if transient:  # reconnect and try these again; what went out is already marked
-            raise transient[0]
+        if first_transient is not None:  # reconnect and try the rest again; what went out is already marked
+            raise errors[first_transient]
         return len(rows)
+
+    async def _retry_alone(self, rows, errors: dict[int, Exception]) -> None:
+        """The broker may refuse a whole batch for one bad message: send each refused row on its own,
+        so only a row that fails alone is parked, never a healthy neighbour."""
+        assert self.producer is not None
+        for r in rows:
+            if isinstance(errors.get(r.seq), UNPUBLISHABLE):
+                try:
+                    await self.producer.send_and_wait(r.topic, r.payload.encode(), key=r.key.encode())
+                except UNPUBLISHABLE as exc:
+                    errors[r.seq] = exc
+                except Exception as exc:  # the broker went away meanwhile: transient, retried later
+                    errors[r.seq] = exc
+                else:
+                    del errors[r.seq]
 
     async def replay_recent(self, window_s: int) -> None:
         """Republish recent, already-published rows: the embedded broker forgets on restart."""

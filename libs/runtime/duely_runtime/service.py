@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable
 
@@ -24,7 +23,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime import edge, http, idempotency, logs, ops
-from duely_runtime.auth import INTERNAL_HEADER, KeyVerifier, Lookup, bearer_token, remote_lookup
+from duely_runtime.auth import INTERNAL_HEADER, KeyVerifier, Lookup, bearer_token, is_internal_secret, remote_lookup
 from duely_runtime.consumers import EventConsumers
 from duely_runtime.db import Database
 from duely_runtime.migrations import upgrade_to_head_async
@@ -147,7 +146,7 @@ class ServiceRuntime:
         None (no verified caller) means the key is ignored and nothing is stored: an
         unauthenticated request must not be able to write rows.
         """
-        if secrets.compare_digest(request.headers.get(INTERNAL_HEADER, ""), self.settings.internal_secret):
+        if is_internal_secret(request.headers.get(INTERNAL_HEADER, ""), self.settings.internal_secret):
             return "internal"
         token = bearer_token(request.headers.get("authorization", ""))
         if token is None:

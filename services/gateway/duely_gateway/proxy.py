@@ -13,6 +13,7 @@ from prometheus_client import Counter, Histogram
 from starlette.background import BackgroundTask
 
 from duely_runtime import context
+from duely_runtime.auth import INTERNAL_HEADER
 from duely_runtime.errors import error_body
 from duely_gateway import retrying
 from duely_gateway.routes import service_for
@@ -28,6 +29,8 @@ CORRELATION_HEADER = "x-correlation-id"
 # Recomputed or replaced by the gateway rather than copied.
 REWRITTEN = frozenset({"host", "content-length", CORRELATION_HEADER,
                        "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"})
+# Only our own services talk with the internal secret; from outside it is never passed on.
+NEVER_FORWARDED = frozenset({INTERNAL_HEADER.lower()})
 # The gateway's own server writes these on every response: the upstream's copies would repeat them.
 OWN_RESPONSE_HEADERS = frozenset({"date", "server"})
 
@@ -55,7 +58,7 @@ def _connection_listed(headers) -> set[str]:
 
 
 def request_headers(request: Request, correlation_id: str) -> list[tuple[str, str]]:
-    drop = HOP_BY_HOP | REWRITTEN | _connection_listed(request.headers)
+    drop = HOP_BY_HOP | REWRITTEN | NEVER_FORWARDED | _connection_listed(request.headers)
     headers = [(k, v) for k, v in request.headers.items() if k.lower() not in drop]
     client = request.client.host if request.client else ""
     prior = request.headers.get("x-forwarded-for")

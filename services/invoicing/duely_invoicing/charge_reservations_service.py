@@ -14,21 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime.errors import conflict, not_found
 from duely_invoicing import repository
-from duely_invoicing.domain.charge_reservation import closing_refusal, is_held, reservation_refusal
+from duely_invoicing.domain.charge_reservation import closing_refusal, reservation_refusal
 from duely_invoicing.models import Invoice
 
 
 async def reserve_charge(session: AsyncSession, organization_id: str, invoice_id: str, attempt_id: str, *,
                          now: datetime, ttl: timedelta) -> Invoice:
-    """Hold the invoice for `attempt_id` until `now + ttl` (the same hold when it already has it)."""
+    """Hold the invoice for `attempt_id` until `now + ttl` (renewed when it already has it)."""
     invoice = await _locked_invoice(session, organization_id, invoice_id)
     refusal = reservation_refusal(invoice.status, invoice.amount_due, invoice.charge_reserved_by,
                                   invoice.charge_reserved_until, attempt_id, now)
     if refusal:
         raise conflict(refusal.code, refusal.message)
-    already_held = invoice.charge_reserved_by == attempt_id and is_held(attempt_id, invoice.charge_reserved_until, now)
-    if not already_held:
-        invoice.charge_reserved_by, invoice.charge_reserved_until = attempt_id, now + ttl
+    # Granted, or renewed when the attempt already holds it (payments renews while the gateway is slow).
+    invoice.charge_reserved_by, invoice.charge_reserved_until = attempt_id, now + ttl
     return invoice
 
 

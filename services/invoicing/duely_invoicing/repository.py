@@ -17,7 +17,11 @@ def _locking(stmt, session: AsyncSession):
 
 # --- organizations and keys ----------------------------------------------------
 
-async def get_organization(session: AsyncSession, organization_id: str) -> Organization | None:
+async def get_organization(session: AsyncSession, organization_id: str, *,
+                           for_update: bool = False) -> Organization | None:
+    if for_update:
+        return (await session.scalars(_locking(select(Organization).where(Organization.id == organization_id),
+                                               session))).first()
     return await session.get(Organization, organization_id)
 
 

@@ -251,8 +251,8 @@ class ApiKeyOut(BaseModel):
 
 
 class ApiKeyCreated(ApiKeyOut):
-    key: str = Field(description="The secret key, shown once in this response only (never stored, never replayed "
-                                 "for a repeated Idempotency-Key).")
+    key: str | None = Field(None, description="The secret key, shown once in this response only; absent from the "
+                                              "replay of a repeated Idempotency-Key (it is never stored).")
 
 
 class ApiKeyList(BaseModel):

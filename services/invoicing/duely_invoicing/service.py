@@ -61,6 +61,8 @@ async def create_api_key(session: AsyncSession, organization_id: str) -> tuple[A
 
 async def revoke_api_key(session: AsyncSession, organization_id: str, api_key_id: str) -> ApiKey:
     """Revoke a key (every service refuses it within a second); never the organization's last one."""
+    # The organization's row lock serializes revocations: two at once cannot both leave "one more" key.
+    await repository.get_organization(session, organization_id, for_update=True)
     key = await repository.get_api_key(session, organization_id, api_key_id, for_update=True)
     if key is None or key.revoked_at is not None:
         raise not_found("API key", api_key_id)

@@ -47,6 +47,10 @@ def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
         await notifications.queue_payment_failed(session, envelope, event)
         await notifications.fan_out(session, envelope)
 
+    @on("payment.refunded")
+    async def payment_refunded(session, envelope: Envelope, event) -> None:
+        await notifications.fan_out(session, envelope)
+
     @on("payment_method.expiring")
     async def payment_method_expiring(session, envelope: Envelope, event: PaymentMethodExpiring) -> None:
         await notifications.queue_payment_method_expiring(session, envelope, event)

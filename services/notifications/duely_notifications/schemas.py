@@ -58,7 +58,8 @@ class WebhookEndpointOut(BaseModel):
 
 
 class WebhookEndpointCreated(WebhookEndpointOut):
-    secret: str = Field(description="Shown once, at creation: verify signatures with it.")
+    secret: str | None = Field(None, description="Shown once, at creation: verify signatures with it. Absent from "
+                                                 "the replay of a repeated Idempotency-Key (it is never stored).")
 
     @classmethod
     def of(cls, endpoint: WebhookEndpoint) -> "WebhookEndpointCreated":

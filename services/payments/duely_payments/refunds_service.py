@@ -16,6 +16,7 @@ import contextlib
 import logging
 from datetime import datetime
 
+from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts import Envelope
@@ -33,6 +34,9 @@ from duely_runtime.consumers import PermanentError
 from duely_runtime.outbox import Outbox
 
 log = logging.getLogger(__name__)
+
+REFUNDS_FAILED = Counter("duely_payments_refunds_failed_total",
+                         "Automatic refunds the gateway refused for good: money to give back by hand")
 
 
 # -- asked for by invoicing (Kafka, in the event's inbox transaction) ---------------
@@ -91,6 +95,7 @@ async def record_refund_outcome(session: AsyncSession, outbox: Outbox, refund_id
         # Money we should not keep and could not give back: a person has to look (the gateway's dashboard).
         log.error("automatic refund failed", extra={"refund_id": refund.id, "payment_id": refund.payment_id,
                                                      "error": result.failure_message})
+        REFUNDS_FAILED.inc()
         return refund
     refund.status = SUCCEEDED
     invoice = await repo.get_invoice_by_id(session, refund.invoice_id)

@@ -15,6 +15,7 @@ reservation), invoicing rejects the payment and refunds_service.py gives it back
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -39,6 +40,9 @@ from duely_runtime.errors import ApiError, conflict, invalid, not_found
 from duely_runtime.outbox import Outbox
 
 log = logging.getLogger(__name__)
+
+# How often at most the recovery worker checks a stuck attempt and renews its invoice's hold.
+RESERVATION_RENEWAL = timedelta(seconds=60)
 
 
 def utcnow() -> datetime:
@@ -80,15 +84,16 @@ async def charge_invoice(charging: Charging, *, organization_id: str, invoice_id
                                           invoice_id=invoice_id, payment_method=payment_method,
                                           snapshot=reservation.invoice, now=utcnow(),
                                           check_after=charging.stale_attempt_after)
-    except (ApiError, IntegrityError) as exc:
-        await charging.invoicing.release_charge(organization_id, invoice_id, attempt_id)  # no charge follows
+    except BaseException as exc:  # no attempt, so no charge follows: free the invoice at once, whatever failed
+        with contextlib.suppress(Exception):
+            await charging.invoicing.release_charge(organization_id, invoice_id, attempt_id)
         if isinstance(exc, IntegrityError):  # a concurrent request won the race for this invoice
-            raise conflict("payment_in_progress", "A payment for this invoice is already being processed.")
+            raise conflict("payment_in_progress", "A payment for this invoice is already being processed.") from None
         raise
     try:
         result = await charging.gateway.charge(facts_of(attempt))
     except ChargePending:
-        # The reservation stays until it expires; the recovery worker finishes the attempt.
+        # The reservation stays; the recovery worker renews it while it finishes the attempt.
         log.warning("charge left processing; the recovery worker will finish it", extra={"attempt_id": attempt.id})
         return ChargeOutcome(attempt)
     async with charging.db.transaction() as session:  # transaction 2: the outcome and its event
@@ -208,11 +213,15 @@ async def finish_stuck_attempts(charging: Charging) -> int:
                    for a in await repo.claim_stuck_attempts(session, now, lease=charging.stale_attempt_after)]
     for facts, correlation_id, checks in claimed:
         with context.bound(correlation_id, facts.id):
+            await keep_reservation(charging, facts)
             try:
                 result = await charging.gateway.charge(facts)
             except ChargePending:
                 async with charging.db.transaction() as session:
-                    delay = recovery_delay(checks, base_s=charging.stale_attempt_after.total_seconds())
+                    # Checked (and the reservation renewed) at least every RESERVATION_RENEWAL, well
+                    # inside invoicing's hold of DUELY_INVOICING_CHARGE_RESERVATION_TTL_S (120 s).
+                    delay = recovery_delay(checks, base_s=charging.stale_attempt_after.total_seconds(),
+                                           cap_s=RESERVATION_RENEWAL.total_seconds())
                     await repo.postpone_check(session, facts.id, utcnow() + delay)
                 continue
             async with charging.db.transaction() as session:
@@ -220,6 +229,16 @@ async def finish_stuck_attempts(charging: Charging) -> int:
             await end_reservation_after(charging, attempt)
             log.info("finished a stuck payment attempt", extra={"attempt_id": facts.id, "status": result.status})
     return len(claimed)
+
+
+async def keep_reservation(charging: Charging, facts: AttemptFacts) -> None:
+    """Renew the invoice's hold for an attempt still waiting on the gateway, so void keeps waiting too.
+    When it can't be renewed (the invoice was closed after the hold lapsed), the charge is still
+    finished: money that lands on a closed invoice is refunded."""
+    try:
+        await charging.invoicing.reserve_charge(facts.organization_id, facts.invoice_id, facts.id)
+    except ApiError as exc:
+        log.warning("charge reservation not renewed", extra={"attempt_id": facts.id, "code": exc.code})
 
 
 def recovery_worker(charging: Charging, interval_s: float):

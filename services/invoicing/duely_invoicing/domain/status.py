@@ -2,9 +2,10 @@
 
 draft → issued → paid; issued → past_due (once, when the due date passes
 unpaid); issued/past_due → void (only before any payment) or uncollectible;
-a payment completing an issued or past_due invoice makes it paid. A payment
-that lands on any other invoice (void, uncollectible, already paid) is not
-counted: it is rejected, and payments refunds it.
+a payment completing an issued, past_due or uncollectible invoice makes it paid
+(a written-off invoice may still be paid, as Stripe allows). A payment that lands
+on a void or already paid invoice is not counted: it is rejected, and payments
+refunds it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def can_become_past_due(status: str, amount_due: int) -> bool:
 
 
 def can_accept_payment(status: str) -> bool:
-    return status in OPEN
+    return status in (ISSUED, PAST_DUE, UNCOLLECTIBLE)
 
 
 def payment_rejection(status: str) -> str | None:
