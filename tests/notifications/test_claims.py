@@ -30,6 +30,7 @@ from duely_notifications.service import Notifications
 from duely_notifications.settings import Settings
 from duely_notifications.webhook_dispatcher import WebhookDispatcher
 
+from tests.conftest import wait_for
 from tests.loopback_http import drip, http_server
 from tests.notifications.notification_events import snapshot
 from tests.notifications.notification_stack import RecordingRelay
@@ -47,10 +48,13 @@ async def db(request, database_url, tmp_path):
     await database.dispose()
 
 
-async def run_for(seconds: float, *workers) -> None:
+async def run_until(done, *workers, timeout: float = 30.0, then_s: float = 1.5) -> None:
+    """Run the workers until `done()` holds (and a little longer, for a second send to show), whatever
+    the machine's load; fail after `timeout`."""
     tasks = [asyncio.create_task(worker()) for worker in workers]
     try:
-        await asyncio.sleep(seconds)
+        await wait_for(done, timeout=timeout)
+        await asyncio.sleep(then_s)
     finally:
         for task in tasks:
             task.cancel()
@@ -71,8 +75,11 @@ async def test_a_slow_email_is_sent_once_by_one_of_two_workers(db):
             session, organization_id="org_claims", idempotency_key=f"invoice_issued:{invoice.id}",
             template="invoice_issued", context=snapshot_context(invoice), invoice_id=invoice.id,
             customer=CustomerRef(id="cus_1", name="Ada", email="ada@example.test", cc_emails=[]))
+    async def sent():
+        async with db.transaction() as session:
+            return (await session.scalars(select(Message))).one().status == "sent"
     try:
-        await run_for(4.5, senders[0].run, senders[1].run)
+        await run_until(sent, senders[0].run, senders[1].run)
     finally:
         relay.stop()
     async with db.transaction() as session:
@@ -95,7 +102,10 @@ async def test_a_dripping_webhook_is_posted_once_by_one_of_two_workers(db):
                 "event_id": str(uuid.uuid4()), "event_type": "invoice.paid", "payload": "{}", "status": "pending",
                 "attempts": 0, "next_attempt_at": now, "last_status_code": None, "last_error": None,
                 "created_at": now, "completed_at": None})
-        await run_for(5.0, dispatchers[0].run, dispatchers[1].run)
+        async def cut_off():
+            async with db.transaction() as session:
+                return (await session.scalars(select(WebhookDelivery))).one().last_error is not None
+        await run_until(cut_off, dispatchers[0].run, dispatchers[1].run)
         connections = len(server.requests)
     async with db.transaction() as session:
         delivery = (await session.scalars(select(WebhookDelivery))).one()
