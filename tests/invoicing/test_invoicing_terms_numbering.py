@@ -45,5 +45,5 @@ def test_status_machine():
     assert status.can_mark_uncollectible("past_due") and not status.can_mark_uncollectible("void")
     assert status.can_become_past_due("issued", 1) and not status.can_become_past_due("issued", 0)
     assert not status.can_become_past_due("past_due", 1)
-    assert status.can_accept_payment("past_due") and not status.can_accept_payment("void")
-    assert not status.can_accept_payment("uncollectible")  # written off: a late payment is refunded
+    assert status.can_accept_payment("uncollectible") and not status.can_accept_payment("void")
+    assert status.can_accept_payment("past_due")
