@@ -8,7 +8,7 @@ COPY constraints.txt ./
 COPY libs ./libs
 COPY services ./services
 RUN pip install --no-cache-dir -c constraints.txt \
-      ./libs/contracts ./libs/runtime ./libs/devstack ./services/invoicing ./services/payments \
+      ./libs/contracts ./libs/runtime ./libs/presentation ./libs/devstack ./services/invoicing ./services/payments \
       ./services/dunning ./services/notifications ./services/portal ./services/gateway
 ENV PYTHONUNBUFFERED=1 DUELY_MODE=production DUELY_VAR_DIR=/var/lib/duely
 USER nobody

@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-PACKAGES := libs/contracts libs/runtime libs/devstack services/invoicing services/payments \
+PACKAGES := libs/contracts libs/runtime libs/presentation libs/devstack services/invoicing services/payments \
             services/dunning services/notifications services/portal services/gateway
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 # WeasyPrint needs pango (and harfbuzz-subset for speed); the browser tests need chromium;

@@ -11,8 +11,8 @@ import pytest
 from facturx import get_facturx_xml_from_pdf, xml_check_xsd
 
 from duely_invoicing.documents import bench, facturx, renderer
-from duely_invoicing.documents.content import from_snapshot
-from duely_invoicing.documents.i18n import Formatter
+from duely_presentation.content import from_snapshot
+from duely_presentation.i18n import Formatter
 
 from tests.invoicing.documents_helpers import (
     af_relationships, attachments, link_uris, pdf_text, snapshot, squeezed, xml_value, xmp,

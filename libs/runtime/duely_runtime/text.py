@@ -9,18 +9,16 @@ existed), so a document always renders.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # all but tab, LF and CR
-_SINGLE_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+from duely_contracts.text import CONTROL, SINGLE_LINE_CONTROL, printable  # noqa: F401  (printable: re-exported)
 
 
 def control_character_problem(value: str, *, multiline: bool = True) -> str | None:
     """Why `value` is refused, or None when it is clean (multi-line text may hold tab, LF, CR)."""
-    match = (_CONTROL if multiline else _SINGLE_LINE_CONTROL).search(value)
+    match = (CONTROL if multiline else SINGLE_LINE_CONTROL).search(value)
     if match is None:
         return None
     return f"text must not contain control characters (found U+{ord(match.group()):04X})"
@@ -44,10 +42,6 @@ Text = Annotated[str, AfterValidator(refuse_control_characters),
                  Field(json_schema_extra={"pattern": r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"})]
 SingleLineText = Annotated[str, AfterValidator(refuse_line_breaks_and_control_characters),
                            Field(json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f-\x9f]*$"})]
-
-
-def printable(value: str) -> str:
-    return _CONTROL.sub("", value)
 
 
 # The same rule for the OpenAPI schema: what the server refuses, the schema says.

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from duely_invoicing.documents import renderer
-from duely_invoicing.documents.content import (
+from duely_presentation.content import (
     Address, BankDetails, DocumentInput, Line, Party, Rate, TaxEntry,
 )
 

@@ -41,7 +41,7 @@ from drafthorse.models.party import TaxRegistration
 from drafthorse.models.payment import PaymentMeans, PaymentTerms
 from drafthorse.models.tradelines import LineItem
 
-from duely_invoicing.documents.content import DocumentInput, Line, Party
+from duely_presentation.content import DocumentInput, Line, Party
 from duely_invoicing.domain.money import to_major
 from duely_invoicing.domain.terms import net_days
 

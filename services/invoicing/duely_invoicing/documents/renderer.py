@@ -22,8 +22,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from duely_invoicing.documents import facturx
-from duely_invoicing.documents.content import DocumentInput
-from duely_invoicing.documents.view import build_view
+from duely_presentation.content import DocumentInput
+from duely_presentation.view import build_view
 
 log = logging.getLogger(__name__)
 

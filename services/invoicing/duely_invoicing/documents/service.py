@@ -20,7 +20,8 @@ from duely_runtime.errors import conflict
 from duely_invoicing import repository as invoicing_repository
 from duely_invoicing import service as invoicing_service
 from duely_invoicing import views
-from duely_invoicing.documents import content, facturx, renderer, repository
+from duely_invoicing.documents import facturx, renderer, repository
+from duely_presentation import content
 from duely_invoicing.logos import repository as logos_repository
 
 PDF = "pdf"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from duely_invoicing.documents.content import Address, DocumentInput, Party
-from duely_invoicing.documents.i18n import Formatter
+from duely_presentation.content import Address, DocumentInput, Party
+from duely_presentation.i18n import Formatter
 
 STAMPS = {"paid", "void", "uncollectible", "past_due"}
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from duely_runtime.text import printable
+from duely_contracts.text import printable
 
 DEFAULT_ACCENT = "#2f5bea"
 DEFAULT_LOCALE = "en"

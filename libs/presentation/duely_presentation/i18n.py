@@ -17,7 +17,7 @@ from babel.numbers import format_decimal, format_percent
 
 from duely_contracts.currency import format_amount
 
-from duely_invoicing.domain.terms import net_days
+from duely_contracts.terms import net_days
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
