@@ -42,7 +42,7 @@ def test_issued_invoice_shows_number_parties_lines_taxes_totals_and_how_to_pay(i
     assert "VAT 19% €1,050.00 €199.50" in text
     assert "VAT reduced 7% €184.56 €12.92" in text
     assert "Subtotal €1,234.56" in text and "Total €1,446.98" in text and "AMOUNT DUE €1,446.98" in text
-    assert "Pay online https://pay.example/i/in_test1" in text
+    assert "Pay online →" in text and "https://pay.example" not in text  # a link, not a URL wrapped over lines
     assert link_uris(issued_pdf) == ["https://pay.example/i/in_test1"]
     assert "IBAN DE89370400440532013000" in text and "BIC COBADEFFXXX" in text and "Reference INV-2026-00042" in text
     assert "Thank you for your business." in text
@@ -223,3 +223,32 @@ def test_allocate_splits_exactly_in_proportion():
 
 def test_bench_reports_a_median():
     assert 0 < bench.median_render_ms(n=3) < 5000
+
+
+def _word_boxes(pdf: bytes) -> tuple[float, list[tuple[str, float]]]:
+    """(page width, [(word, right edge)]) read back with pdftotext -bbox."""
+    import re
+    import subprocess
+    html = subprocess.run(["pdftotext", "-bbox", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode("utf-8")
+    width = float(re.search(r'<page width="([\d.]+)"', html).group(1))
+    words = [(w, float(x)) for x, w in re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" '
+                                                  r'yMax="[\d.]+">([^<]*)</word>', html)]
+    return width, words
+
+
+@pytest.mark.parametrize("description", ["W" * 1000, ("Implementation work " * 50)[:1000]])
+def test_the_longest_description_wraps_and_the_amounts_stay_on_the_page(description):
+    doc = from_snapshot(snapshot(lines=[{"id": "il_1", "description": description, "quantity": "1",
+                                         "unit_amount": 123456, "amount": 123456, "tax_rates": []}],
+                                 tax_breakdown=[], subtotal=123456, tax=0, total=123456, amount_due=123456))
+    pdf = renderer.render_invoice(doc)
+    width, words = _word_boxes(pdf)
+    assert words and all(right <= width for _, right in words), "nothing is drawn past the page's edge"
+    assert "€1,234.56" in [w for w, _ in words]
+
+
+def test_a_paid_invoice_does_not_say_how_to_pay():
+    text = squeezed(pdf_text(renderer.render_invoice(from_snapshot(snapshot(status="paid", amount_paid=144698,
+                                                                             amount_due=0)))))
+    assert "PAID" in text.upper() and "How to pay".upper() not in text.upper() and "Pay online" not in text

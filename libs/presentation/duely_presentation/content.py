@@ -131,6 +131,8 @@ class DocumentInput:
     accent_color: str = DEFAULT_ACCENT
     footer: str | None = None
     bank: BankDetails = field(default_factory=BankDetails)
+    accepted_payment_methods: tuple[str, ...] = ()  # card, us_bank_account, sepa_debit, wire_transfer, check
+    buyer_locale: str | None = None
 
     @property
     def is_draft(self) -> bool:
@@ -299,4 +301,6 @@ def from_snapshot(snapshot: Any) -> DocumentInput:
         logo_url=_text(pick(issuer, "logo_url", "logo")), accent_color=_accent(pick(issuer, "accent_color",
                                                                                      "accent_colour", "brand_color")),
         footer=_text(pick(issuer, "footer", "footer_text")), bank=bank_from(pick(issuer, "bank_details", "bank")),
+        accepted_payment_methods=tuple(str(m) for m in (pick(issuer, "accepted_payment_methods", default=[]) or [])),
+        buyer_locale=_text(pick(customer, "locale")),
     )

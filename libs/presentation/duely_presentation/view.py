@@ -8,6 +8,7 @@ from duely_presentation.content import Address, DocumentInput, Party
 from duely_presentation.i18n import Formatter
 
 STAMPS = {"paid", "void", "uncollectible", "past_due"}
+PAYABLE = {"issued", "past_due"}
 
 
 @dataclass
@@ -39,6 +40,7 @@ class TotalRow:
 @dataclass
 class InvoiceView:
     lang: str
+    locale: str  # Babel locale, e.g. fr_FR
     labels: dict[str, str]
     title: str
     is_draft: bool
@@ -59,6 +61,14 @@ class InvoiceView:
     logo_url: str | None
     accent: str
     show_tax_column: bool = True
+    status: str = "issued"
+    status_label: str = ""
+    due_text: str | None = None  # "Due December 29, 2026", or "Paid in full" once nothing is due
+    is_payable: bool = False
+    total: str = ""
+    amount_paid: str | None = None
+    payment_methods: list[str] | None = None  # the accepted methods, in the customer's language
+    currency: str = ""
 
 
 def address_lines(address: Address, f: Formatter) -> list[str]:
@@ -138,9 +148,19 @@ def build_view(doc: DocumentInput) -> InvoiceView:
         bank_rows.append((L["reference"], doc.number))
 
     stamp = L[doc.status] if doc.status in STAMPS else None
+    status_label = L["draft_status"] if doc.is_draft else L.get(doc.status, doc.status.replace("_", " ").capitalize())
+    if doc.amount_due <= 0 and doc.status == "paid":
+        due_text = L["paid_in_full"]
+    elif doc.due_date and doc.status in ("issued", "past_due"):
+        due_text = L["due_on"].format(date=f.date(doc.due_date))
+    else:
+        due_text = None
     title = f"{L['invoice']} ({L['draft']})" if doc.is_draft else f"{L['invoice']} {doc.number}"
     return InvoiceView(
-        lang=f.html_lang, labels=L, title=title, is_draft=doc.is_draft, stamp=stamp,
+        lang=f.html_lang, locale=str(f.locale), labels=L, status=doc.status, status_label=status_label,
+        due_text=due_text, is_payable=doc.status in PAYABLE and doc.amount_due > 0 and not doc.is_draft,
+        total=f.money(doc.total), amount_paid=f.money(doc.amount_paid) if doc.amount_paid else None,
+        payment_methods=[L.get(f"method_{m}", m) for m in doc.accepted_payment_methods], currency=doc.currency, title=title, is_draft=doc.is_draft, stamp=stamp,
         number=None if doc.is_draft else doc.number, meta=meta, seller=party_view(doc.seller, f),
         buyer=party_view(doc.buyer, f), lines=lines, tax_rows=tax_rows, totals=totals,
         amount_due=f.money(doc.amount_due), pay_url=None if doc.is_draft else doc.pay_url, bank_rows=bank_rows,

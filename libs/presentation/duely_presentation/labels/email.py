@@ -1,0 +1,3 @@
+"""Labels of the emails (subjects, greetings, calls to action)."""
+
+LABELS: dict[str, dict[str, str]] = {"en": {}, "de": {}, "fr": {}}
