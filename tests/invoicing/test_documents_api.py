@@ -151,3 +151,20 @@ async def test_another_organizations_invoice_is_not_found(svc, org):
     async with svc.client() as anonymous:
         assert (await anonymous.get(f"/v1/invoices/{invoice['id']}/pdf")).status_code == 401
     assert await _documents(svc, invoice["id"]) == []  # nothing rendered for the stranger
+
+
+async def test_our_services_fetch_the_current_pdf_for_the_hosted_page_and_emails(svc, org, logo_server):
+    from duely_runtime.auth import INTERNAL_HEADER
+    organization_id, api_key = org
+    async with svc.client(api_key) as client:
+        customer = await _german_org_with_customer(client, f"{logo_server.url}/muster.png")
+        draft = (await client.post("/v1/invoices", json={"customer_id": customer["id"], **EUR_INVOICE})).json()
+        invoice = (await client.post(f"/v1/invoices/{draft['id']}/approve")).json()
+        url = f"/internal/invoices/{invoice['id']}/pdf"
+        internal = {INTERNAL_HEADER: svc.settings.internal_secret}
+        pdf = await client.get(url, params={"organization_id": organization_id}, headers=internal)
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        assert pdf.headers["x-invoice-version"] == str(invoice["version"])
+        assert invoice["number"] in pdf.headers["content-disposition"]
+        assert (await client.get(url, params={"organization_id": "org_other"}, headers=internal)).status_code == 404
+        assert (await client.get(url, params={"organization_id": organization_id})).status_code == 403

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts.models import InvoiceSnapshot
@@ -18,6 +18,7 @@ from duely_runtime.errors import ApiError
 from duely_runtime.idempotency import redact
 from duely_runtime.service import ServiceRuntime
 from duely_invoicing import charge_reservations_service, repository, schemas, service, views
+from duely_invoicing.documents import service as documents_service
 from duely_invoicing.settings import Settings
 
 
@@ -45,6 +46,15 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
                                                  test_mode=organization.test_mode,
                                                  created_at=views.utc(organization.created_at)),
             api_key=api_key)
+
+    @api.get("/invoices/{invoice_id}/pdf", response_class=Response)
+    async def invoice_pdf(invoice_id: str, organization_id: str = Query(...)):
+        """The invoice's current PDF, for the hosted page's download link and email attachments.
+        `X-Invoice-Version` says which version it shows (a paid invoice's PDF is its receipt)."""
+        document = await documents_service.invoice_pdf(runtime.db, organization_id, invoice_id)
+        return Response(document.content, media_type="application/pdf", headers={
+            "Content-Disposition": f'inline; filename="{document.filename}"', "ETag": f'"{document.sha256}"',
+            "X-Invoice-Version": str(document.version)})
 
     @api.get("/invoices/{invoice_id}", response_model=InvoiceSnapshot)
     async def invoice_snapshot(invoice_id: str, organization_id: str = Query(...),
