@@ -1,6 +1,8 @@
 # Duely: `make run` starts everything on the embedded defaults; `make test` runs the suite.
 # Both install what is missing first (a virtualenv in .venv, and Debian packages via apt-get).
 
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -13,14 +15,19 @@ PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+# pip's and setuptools' notices (editable-install deprecations, this machine's missing local index
+# folders) are dropped; errors still show, and pipefail keeps pip's exit status.
+QUIET_PIP := { grep -v -E '^WARNING: Location|BuildBackendWarning|^ *!!|^ *\*+ *$$|with strategy, WheelFile|name as your package|Please be careful with folders|^ *$$' || true; }
+
 .PHONY: install system-packages run test bench contracts postgres clean
 
 install: system-packages $(VENV)/.installed
 
 $(VENV)/.installed: $(PYPROJECTS) requirements-dev.txt constraints.txt
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -c constraints.txt -r requirements-dev.txt $(foreach p,$(PACKAGES),-e $(p))
+	@echo "Installing Python packages into $(VENV)..."
+	@$(PIP) install -q --upgrade pip 2>&1 | $(QUIET_PIP)
+	@$(PIP) install -q -c constraints.txt -r requirements-dev.txt $(foreach p,$(PACKAGES),-e $(p)) 2>&1 | $(QUIET_PIP)
 	@touch $@
 
 system-packages:
