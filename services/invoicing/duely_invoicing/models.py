@@ -115,6 +115,9 @@ class Invoice(Base):
     issuer: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # company details for the PDF
     billing_details: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # customer's address, tax id...
     resolved_settings: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # {name: {value, source}}
+    # What the invoice says of its parties, frozen at approval (parties_at_approval.py, migration
+    # 0004_parties_at_approval): {organization_name, customer: {its columns}, logo_sha256}. Null on drafts.
+    parties_at_approval: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     # Discounts and reporting currency (migration 0002_pricing, domain/pricing.py).
     discounts: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")  # invoice-wide

@@ -19,7 +19,9 @@ from duely_runtime.errors import ApiError, conflict, not_found
 from duely_runtime.links import hosted_invoice_url
 from duely_runtime.outbox import Outbox
 from duely_runtime.settings import ServiceSettings
-from duely_invoicing import fx_service, pricing_service, repository, schemas, settings_service, views
+from duely_invoicing import (
+    fx_service, parties_at_approval, pricing_service, repository, schemas, settings_service, views,
+)
 from duely_invoicing.charge_reservations_service import end_reservation, refuse_to_close_while_reserved
 from duely_invoicing.domain import limits, status, terms
 from duely_invoicing.ids import new_id
@@ -147,7 +149,8 @@ async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: s
 
 async def approve_invoice(session: AsyncSession, outbox: Outbox, settings: ServiceSettings, organization_id: str,
                           invoice_id: str, *, now: datetime | None = None) -> Invoice:
-    """Issue a draft: number (gapless, taken in this transaction), due date, hosted link, `invoice.issued`."""
+    """Issue a draft: number (gapless, taken in this transaction), due date, hosted link, its parties frozen,
+    `invoice.issued`."""
     invoice = await get_invoice(session, organization_id, invoice_id, for_update=True)
     if not status.can_approve(invoice.status):
         raise conflict("invoice_not_draft", f"Only draft invoices can be approved; this one is {invoice.status}.")
@@ -158,6 +161,7 @@ async def approve_invoice(session: AsyncSession, outbox: Outbox, settings: Servi
     invoice.due_date = terms.due_date(now.date(), invoice.payment_terms)
     invoice.hosted_invoice_url = hosted_invoice_url(settings.public_base_url, settings.hosted_link_secret,
                                                     organization_id, invoice.id)
+    await parties_at_approval.freeze(session, invoice)  # later edits of the customer or settings: later invoices
     _transition(invoice, status.ISSUED, now)
     await ensure_publishable(session, invoice)  # a draft written before the limits existed
     await _emit(session, outbox, "invoice.issued", invoice, lambda snap: ev.InvoiceIssued(invoice=snap))

@@ -9,7 +9,7 @@ from duely_contracts.models import CustomerRef, InvoiceSnapshot
 from duely_contracts.models import InvoiceLine as LineContract
 from duely_contracts.models import TaxBreakdownEntry as BreakdownContract
 from duely_contracts.models import TaxRateApplied
-from duely_invoicing import pricing_views, schemas, settings_views
+from duely_invoicing import parties_at_approval, pricing_views, schemas, settings_views
 from duely_invoicing.models import Customer, Invoice, Organization
 
 
@@ -37,7 +37,7 @@ def customer_ref(customer: Customer) -> CustomerRef:
 def invoice_out(invoice: Invoice, public_base_url: str | None = None) -> schemas.InvoiceOut:
     return schemas.InvoiceOut(
         id=invoice.id, number=invoice.number, status=invoice.status, currency=invoice.currency,
-        customer_id=invoice.customer_id, customer=customer_out(invoice.customer),
+        customer_id=invoice.customer_id, customer=customer_out(parties_at_approval.customer(invoice)),
         subtotal=invoice.subtotal, tax=invoice.tax, total=invoice.total, amount_paid=invoice.amount_paid,
         amount_due=invoice.amount_due, due_date=invoice.due_date, issued_at=utc(invoice.issued_at),
         paid_at=utc(invoice.paid_at), payment_terms=invoice.payment_terms, memo=invoice.memo,
@@ -55,9 +55,10 @@ def invoice_out(invoice: Invoice, public_base_url: str | None = None) -> schemas
 
 def invoice_snapshot(invoice: Invoice, organization: Organization) -> InvoiceSnapshot:
     return InvoiceSnapshot(
-        id=invoice.id, organization_id=invoice.organization_id, organization_name=organization.name,
+        id=invoice.id, organization_id=invoice.organization_id,
+        organization_name=parties_at_approval.organization_name(invoice, organization),
         number=invoice.number, status=invoice.status, currency=invoice.currency,
-        customer=settings_views.invoice_customer_ref(invoice, customer_ref(invoice.customer)),
+        customer=settings_views.invoice_customer_ref(invoice, customer_ref(parties_at_approval.customer(invoice))),
         payment_terms=invoice.payment_terms, memo=invoice.memo,
         issued_at=utc(invoice.issued_at), due_date=invoice.due_date, subtotal=invoice.subtotal, tax=invoice.tax,
         total=invoice.total, amount_paid=invoice.amount_paid, amount_due=invoice.amount_due,

@@ -19,10 +19,9 @@ from duely_runtime.db import Database
 from duely_runtime.errors import conflict
 from duely_invoicing import repository as invoicing_repository
 from duely_invoicing import service as invoicing_service
-from duely_invoicing import views
+from duely_invoicing import parties_at_approval, views
 from duely_invoicing.documents import facturx, renderer, repository
 from duely_presentation import content
-from duely_invoicing.logos import repository as logos_repository
 
 PDF = "pdf"
 
@@ -56,9 +55,10 @@ async def invoice_pdf(db: Database, organization_id: str, invoice_id: str) -> St
         if cached is not None:
             return StoredDocument(cached.content, cached.sha256, cached.version, name, cached.rendered_at)
         _, snapshot = await _current(session, organization_id, invoice_id)
-        logo = await logos_repository.find_logo(session, organization_id, snapshot.issuer.logo_url
-                                                if snapshot.issuer else None)
-    # The logo is drawn from the bytes stored when it was saved; a URL without them is left out.
+        logo = await parties_at_approval.find_logo(session, invoice, snapshot.issuer.logo_url
+                                                   if snapshot.issuer else None)
+    # The logo is drawn from the bytes stored when it was saved (an issued invoice: the image it was issued
+    # with); a URL without them is left out.
     doc = dataclasses.replace(content.from_snapshot(snapshot), logo_url=logo.data_uri() if logo else None)
 
     pdf = await renderer.render_invoice_async(doc)

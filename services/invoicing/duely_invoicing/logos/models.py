@@ -11,8 +11,9 @@ from duely_invoicing.models import Base
 
 
 class OrganizationLogo(Base):
-    """One row per (organization, logo URL): invoices keep the logo URL they were issued with, so an
-    older invoice still finds its own logo after the organization changed it."""
+    """One row per (organization, logo URL, image): invoices keep the logo URL they were issued with and
+    the image's hash (parties_at_approval), so an older invoice still finds its own logo after the
+    organization changed it, even when a new image was saved under the same URL."""
 
     __tablename__ = "organization_logos"
 
@@ -21,5 +22,5 @@ class OrganizationLogo(Base):
     url: Mapped[str] = mapped_column(Text)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     content_type: Mapped[str] = mapped_column(String(40))
-    sha256: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)  # of the content (0004_parties_at_approval)
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
