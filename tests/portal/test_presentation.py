@@ -43,3 +43,11 @@ def test_failure_messages():
     assert p.failure_message("card_declined") == "Your card was declined."
     assert p.failure_message("weird_code") == "Your payment did not go through (weird code)."
     assert p.failure_message(None) == "Your payment did not go through."
+
+
+def test_every_page_label_is_translated():
+    from duely_presentation.labels import page
+    english = set(page.LABELS["en"])
+    assert all(key.startswith("page_") for key in english)  # no collision with document or email labels
+    for language in ("de", "fr"):
+        assert set(page.LABELS[language]) == english, language
