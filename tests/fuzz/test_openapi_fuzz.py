@@ -201,8 +201,15 @@ PORTAL_SCHEMA = {
             "operationId": "hosted_invoice",
             "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}},
                            {"name": "payment", "in": "query", "schema": {"type": "string"}},
-                           {"name": "code", "in": "query", "schema": {"type": "string"}}],
+                           {"name": "code", "in": "query", "schema": {"type": "string"}},
+                           {"name": "wait", "in": "query", "schema": {"type": "string"}}],
             "responses": {"200": {"description": "The page"}, "404": {"description": "Unknown link"}}}},
+        "/i/{token}/pdf": {"get": {
+            "operationId": "hosted_invoice_pdf",
+            "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "The PDF (the receipt once paid)",
+                                  "content": {"application/pdf": {}}},
+                          "404": {"description": "Unknown link"}}}},
         "/i/{token}/pay": {"post": {
             "operationId": "pay_hosted_invoice",
             "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],

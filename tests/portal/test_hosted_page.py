@@ -11,7 +11,7 @@ import httpx
 from duely_contracts.events import (
     InvoicePaid, InvoicePastDue, InvoicePaymentFailed, InvoiceVoided, PaymentSucceeded,
 )
-from duely_contracts.models import InvoiceSummary
+from duely_contracts.models import InvoiceSummary, Issuer
 from duely_portal import repository
 from duely_runtime.links import invoice_token
 
@@ -20,6 +20,10 @@ from tests.portal.helpers import envelope_for, issued, make_snapshot
 
 def token_for(portal, snapshot) -> str:
     return invoice_token(portal.state.runtime.settings.hosted_link_secret, snapshot.organization_id, snapshot.id)
+
+
+async def cells(page, selector: str) -> list[list[str]]:
+    return [[c.strip() for c in (await row.inner_text()).split("\t")] for row in await page.query_selector_all(selector)]
 
 
 async def stored_version(portal, snapshot) -> int | None:
@@ -45,27 +49,25 @@ async def test_hosted_page_shows_the_invoice_and_the_first_open_publishes_one_vi
         assert response.status == 200
         assert response.headers["cache-control"] == "no-store"
         assert response.headers["referrer-policy"] == "no-referrer"
+        assert await page.get_attribute("html", "lang") == "en"  # the snapshot names no locale
         assert await page.inner_text("#company") == "Acme Analytics, Inc."
         assert await page.inner_text("#invoice-number") == "ACME-0042"
         assert await page.inner_text("#status") == "Open"
         assert await page.inner_text("#amount-due") == "$278.74"
-        assert await page.inner_text("#total") == "$278.74"
-        rows = [[c.strip() for c in (await row.inner_text()).split("\t")]
-                for row in await page.query_selector_all("#lines tr.line")]
-        assert rows[0][0].startswith("Pro plan seats (November)")
-        assert rows[0][1:] == ["3", "$25.00", "$75.00"]
-        assert rows[1][0].startswith("Onboarding workshop")
-        assert "SF City Tax 1.5%" in rows[1][0]
-        assert rows[1][1:] == ["1.5", "$120.00", "$180.00"]
-        taxes = [[c.strip() for c in (await row.inner_text()).split("\t")]
-                 for row in await page.query_selector_all("#tax-breakdown tr.tax")]
+        assert await page.inner_text("#due-text") == "Due December 27, 2026"
+        rows = await cells(page, "#lines tr.line")
+        assert rows == [["Pro plan seats (November)", "3", "$25.00", "8.25%", "$75.00"],
+                        ["Onboarding workshop", "1.5", "$120.00", "8.25%, 1.5%", "$180.00"]]
+        taxes = await cells(page, "#tax-breakdown tr.tax")
         assert taxes == [["CA Sales Tax", "8.25%", "$255.00", "$21.04"],
                          ["SF City Tax", "1.5%", "$180.00", "$2.70"]]
-        totals = await page.inner_text("#totals")
-        for expected in ("Subtotal\t$255.00", "Tax\t$23.74", "Amount paid\t$0.00", "Amount due\t$278.74"):
-            assert expected in totals
-        assert await page.inner_text("#terms") == "Net 30"
-        assert await page.inner_text("#due-date") == "December 27, 2026"
+        assert await cells(page, "#totals tr") == [
+            ["Subtotal", "$255.00"], ["CA Sales Tax 8.25%", "$21.04"], ["SF City Tax 1.5%", "$2.70"],
+            ["Total", "$278.74"], ["Amount due", "$278.74"]]
+        assert await cells(page, "#meta > div") == [
+            ["Invoice number\nACME-0042"], ["Issue date\nNovember 27, 2026"], ["Due date\nDecember 27, 2026"],
+            ["Payment terms\nNet 30 days"]]
+        assert (await page.inner_text("#buyer")).splitlines() == ["BILL TO", "Globex Corporation", "ap@globex.example"]
         assert await page.inner_text("#memo") == "Thank you for your business <3"  # escaped, shown as text
         assert await page.inner_text("#pay-button") == "Pay $278.74"
         options = await page.eval_on_selector_all("#payment-method option", "els => els.map(e => [e.value, e.text])")
@@ -206,8 +208,30 @@ async def test_paying_redirects_to_the_outcome(portal, publish, upstream_stub, b
         async with page.expect_navigation():
             await page.click("#pay-button")
         assert page.url == f"{url}?payment=succeeded"
-        assert "Payment received" in await page.inner_text("#payment-outcome")
+        # The charge succeeded but no invoice.paid has reached the read model: the page says so, and
+        # nothing else (no "Payment received" beside an "Open" badge, no "Due ..." for a paid invoice).
+        assert await page.inner_text("#status") == "Processing"
+        assert "confirming it" in await page.inner_text("#processing-notice")
+        assert await page.query_selector("#payment-outcome") is None
         assert await page.query_selector("#pay-form") is None
+        assert "Due December 27, 2026" not in await page.inner_text("body")  # the meta keeps "Due date"
+        refresh = await page.get_attribute("meta[http-equiv=refresh]", "content")
+        assert refresh == f"2;url=/i/{token}?payment=succeeded&wait=1"
+
+        # invoice.paid arrives: the page, reloading itself, now tells the whole story.
+        paid = snapshot.model_copy(update={"status": "paid", "amount_paid": snapshot.total, "amount_due": 0,
+                                           "version": 2})
+        await publish(envelope_for("invoice.paid", InvoicePaid(invoice=paid, payment_id="py_1",
+                                                               paid_at=datetime.now(timezone.utc)), paid))
+        await page.wait_for_selector("#status.paid", timeout=20_000)
+        assert await page.inner_text("#status") == "Paid"
+        assert "Payment received" in await page.inner_text("#payment-outcome")
+        assert await page.inner_text("#due-text") == "Paid in full"
+        assert await page.inner_text("#amount-due") == "$0.00"
+        assert ["Amount paid", "-$278.74"] in await cells(page, "#totals tr")
+        assert "Due December 27, 2026" not in await page.inner_text("body")  # the meta keeps "Due date"
+        assert await page.query_selector("meta[http-equiv=refresh]") is None
+        assert await page.inner_text("#download-pdf") == "Download receipt"
     finally:
         await page.close()
 
@@ -219,6 +243,13 @@ async def test_paying_redirects_to_the_outcome(portal, publish, upstream_stub, b
     keys = [c["idempotency_key"] for c in calls]
     assert all(k.startswith(f"portal-pay-{snapshot.id}-") for k in keys) and keys[0] != keys[1]
 
+
+
+async def test_a_double_submitted_form_is_one_attempt(portal, publish, upstream_stub, wait_for):
+    snapshot = make_snapshot(version=1)
+    await publish(issued(snapshot))
+    await wait_for(lambda: stored_version(portal, snapshot))
+    token = token_for(portal, snapshot)
     # The same rendered form submitted twice carries the same key, so payments charges once.
     async with httpx.AsyncClient(base_url=portal.state.url) as client:
         form = {"payment_method": "pm_card_visa", "attempt_key": "k" * 22}
@@ -241,3 +272,38 @@ async def test_ops_endpoints_come_from_the_runtime(portal):
         ready = await client.get("/readyz")
         assert ready.status_code == 200, ready.text
         assert "duely_events_consumed_total" in (await client.get("/metrics")).text
+
+
+async def test_payment_instructions_follow_the_accepted_methods(portal, publish, upstream_stub, browser, wait_for):
+    """No card accepted: no pay button (and a forged form charges nothing); a bank transfer with the
+    invoice number as its reference; a check mailed to the seller's address."""
+    snapshot = make_snapshot(version=1).model_copy(update={"issuer": Issuer.model_validate({
+        "company_name": "Acme Analytics, Inc.", "accepted_payment_methods": ["wire_transfer", "check"],
+        "address": {"lines": ["1 Market St", "Suite 400"], "city": "San Francisco", "region": "CA",
+                    "postal_code": "94105", "country": "US"},
+        "bank_details": {"account_name": "Acme Analytics, Inc.", "account_number": "000123456789",
+                         "routing_number": "110000000", "bank_name": "Bank of Examples"}})})
+    await publish(issued(snapshot))
+    await wait_for(lambda: stored_version(portal, snapshot))
+    token = token_for(portal, snapshot)
+    page = await browser.new_page()
+    try:
+        await page.goto(f"{portal.state.url}/i/{token}")
+        assert await page.query_selector("#pay-form") is None
+        assert await cells(page, "#bank-transfer table tr") == [
+            ["Account holder", "Acme Analytics, Inc."], ["Bank", "Bank of Examples"],
+            ["Account number", "000123456789"], ["Routing number", "110000000"], ["Reference", "ACME-0042"]]
+        check = [line for line in (await page.inner_text("#check")).splitlines() if line]
+        assert check == ["Check",
+                         "Make your check for $278.74 payable to Acme Analytics, Inc. and write the invoice number "
+                         "ACME-0042 on it.",
+                         "Mail it to:", "Acme Analytics, Inc.", "1 Market St", "Suite 400", "San Francisco, CA 94105",
+                         "United States"]
+        assert await page.inner_text("#accepted-methods") == "Accepted payment methods: Bank transfer, Check"
+    finally:
+        await page.close()
+    before = len(upstream_stub.pay_calls)
+    async with httpx.AsyncClient(base_url=portal.state.url) as client:
+        forged = await client.post(f"/i/{token}/pay", data={"payment_method": "pm_card_visa", "attempt_key": "k" * 22})
+    assert forged.headers["location"] == f"/i/{token}?payment=failed&code=card_not_accepted"
+    assert len(upstream_stub.pay_calls) == before, "nothing reaches payments"

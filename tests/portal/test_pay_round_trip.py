@@ -14,7 +14,9 @@ import pytest
 from duely_devstack.net import free_port, wait_for_port_sync
 from duely_portal import repository
 
+from tests.invoicing.documents_helpers import pdf_text, plain, squeezed
 from tests.portal.conftest import portal_settings
+from tests.portal.invoices import DESKTOP, PHONE, SCREENSHOTS, readme_eur_invoice, token_of
 
 PORT_RANGE = (36000, 36999)  # the portal suite's range for subprocesses
 
@@ -109,8 +111,11 @@ async def test_decline_then_pay_from_the_hosted_page(real_portal, gateway, invoi
         async with page.expect_navigation():
             await page.click("#pay-button")
         assert page.url == f"{url}?payment=succeeded"
-        assert "Payment received" in await page.inner_text("#payment-outcome")
         assert await page.query_selector("#pay-form") is None
+        # Processing until invoice.paid reaches the read model (the page reloads itself), then paid.
+        assert await page.inner_text("#status") in ("Processing", "Paid")
+        await page.wait_for_selector("#status.paid", timeout=20_000)
+        assert "Payment received" in await page.inner_text("#payment-outcome")
 
         # Payments' events reach the portal's history: one failure, then the success.
         async def history():
@@ -127,3 +132,53 @@ async def test_decline_then_pay_from_the_hosted_page(real_portal, gateway, invoi
         assert "Card that declines" in payments_text and "Visa •••• 4242" in payments_text
     finally:
         await page.close()
+
+
+async def test_paying_the_readme_invoice_ends_on_a_paid_page_and_its_receipt(
+        real_portal, gateway, invoicing, browser):
+    """Acme GmbH's French invoice paid by card from its page: never "Payment received" beside "À payer";
+    the page reloads itself until the read model knows, then it is paid through and through, and its
+    download is the receipt, which says the same."""
+    invoice = await readme_eur_invoice(invoicing)
+    url = f"{gateway}/i/{token_of(invoice)}"
+    page = await browser.new_page(viewport=DESKTOP)
+    try:
+        await page.goto(url)
+        assert plain(await page.inner_text("#amount-due")) == "1 272,29 €"
+        await page.select_option("#payment-method", "pm_card_visa")
+        async with page.expect_navigation():
+            await page.click("#pay-button")
+        status = await page.inner_text("#status")
+        if status != "Payée":
+            assert status == "En cours"
+            assert await page.query_selector("#payment-outcome") is None  # no "Paiement reçu" yet
+            assert "Échéance le" not in await page.inner_text("body")
+        await page.wait_for_selector("#status.paid", timeout=20_000)
+
+        assert await page.inner_text("#status") == "Payée"
+        assert await page.inner_text("#payment-outcome") == "Paiement reçu. Merci ! Votre reçu vous est envoyé par e-mail."
+        assert plain(await page.inner_text("#amount-due")) == "0,00 €"
+        assert await page.inner_text("#due-text") == "Payée intégralement"
+        assert "Échéance le" not in await page.inner_text("body")
+        assert await page.query_selector("#pay-form") is None and await page.query_selector("#bank-transfer") is None
+        totals = [[plain(c) for c in (await row.inner_text()).split("\t")]
+                  for row in await page.query_selector_all("#totals tr")]
+        assert totals[-3:] == [["Total", "1 272,29 €"], ["Déjà payé", "-1 272,29 €"], ["Montant dû", "0,00 €"]]
+        assert await page.inner_text("#download-pdf") == "Télécharger le reçu"
+
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOTS / "paid-desktop.png"), full_page=True)
+        await page.set_viewport_size(PHONE)
+        await page.screenshot(path=str(SCREENSHOTS / "paid-phone.png"), full_page=True)
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        await page.close()
+
+    async with httpx.AsyncClient() as client:  # the receipt, through the gateway like the link
+        receipt = await client.get(f"{url}/pdf")
+    assert receipt.status_code == 200 and receipt.headers["content-type"] == "application/pdf"
+    text = squeezed(pdf_text(receipt.content))
+    for label, value in totals[:-1]:
+        assert squeezed(f"{label} {value}").replace(" %", "%") in text, (label, value)
+    assert "montant dû 0,00 €" in text.lower()
+    assert "payée" in text.lower() and "Virement bancaire" not in text  # stamped paid, and no how-to-pay

@@ -1,8 +1,6 @@
-"""Pure presentation logic of the hosted page: money, quantities, terms, statuses."""
+"""Pure presentation logic of the hosted page: money in the history, payable statuses, card choices."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import pytest
 
@@ -26,44 +24,12 @@ def test_format_money_follows_the_locale():
     assert p.format_money(123456, "eur", "de_DE") == "1.234,56\xa0€"
 
 
-@pytest.mark.parametrize("quantity, expected", [
-    ("2", "2"), ("2.000", "2"), ("1.5", "1.5"), ("1.50", "1.5"), ("0.125", "0.125"), ("100", "100"),
-    ("1E+2", "100"), ("not a number", "not a number"),
-])
-def test_format_quantity(quantity, expected):
-    assert p.format_quantity(quantity) == expected
-
-
-@pytest.mark.parametrize("percentage, expected", [("8.25", "8.25%"), ("20.00", "20%"), ("0", "0%")])
-def test_format_percentage(percentage, expected):
-    assert p.format_percentage(percentage) == expected
-
-
-@pytest.mark.parametrize("terms, expected", [
-    ("net_30", "Net 30"), ("net_15", "Net 15"), ("net_0", "Net 0"), ("NET_45", "Net 45"),
-    ("due_on_receipt", "Due on receipt"), ("end_of_month", "End of month"), ("", "—"),
-])
-def test_describe_terms(terms, expected):
-    assert p.describe_terms(terms) == expected
-
-
-def test_format_date():
-    assert p.format_date(date(2026, 12, 27)) == "December 27, 2026"
-    assert p.format_date(None) == "—"
-
-
 @pytest.mark.parametrize("status, amount_due, payable", [
     ("issued", 100, True), ("past_due", 100, True), ("issued", 0, False), ("paid", 0, False),
     ("paid", 100, False), ("void", 100, False), ("uncollectible", 100, False), ("draft", 100, False),
 ])
 def test_is_payable(status, amount_due, payable):
     assert p.is_payable(status, amount_due) is payable
-
-
-def test_status_labels():
-    assert p.status_label("issued") == "Open"
-    assert p.status_label("past_due") == "Past due"
-    assert p.status_label("something_new") == "Something new"
 
 
 def test_payment_method_choices_are_the_sandbox_test_ids():
@@ -77,3 +43,11 @@ def test_failure_messages():
     assert p.failure_message("card_declined") == "Your card was declined."
     assert p.failure_message("weird_code") == "Your payment did not go through (weird code)."
     assert p.failure_message(None) == "Your payment did not go through."
+
+
+def test_every_page_label_is_translated():
+    from duely_presentation.labels import page
+    english = set(page.LABELS["en"])
+    assert all(key.startswith("page_") for key in english)  # no collision with document or email labels
+    for language in ("de", "fr"):
+        assert set(page.LABELS[language]) == english, language

@@ -7,15 +7,18 @@ so the page's form and redirects use absolute paths, never this service's port.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.background import BackgroundTask
 
 from duely_runtime.links import verify_invoice_token
 from duely_runtime.service import ServiceRuntime
 from duely_portal import pages, service
 from duely_portal.clients import UpstreamUnavailable, Upstreams
+from duely_portal.domain.page_state import parse_wait
 from duely_portal.service import HostedInvoice
 
 log = logging.getLogger(__name__)
@@ -23,6 +26,8 @@ MAX_FORM_BYTES = 4096
 # The token in the URL is the only key to the page: keep it out of Referer headers and
 # caches, and keep the pay button out of other sites' frames.
 PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
+# The pages also name it inline; this answers browsers (and people) that ask the path anyway.
+FAVICON = (Path(__file__).parent / "templates" / "favicon.svg").read_bytes()
 
 
 def router(runtime: ServiceRuntime, upstreams: Upstreams) -> APIRouter:
@@ -30,14 +35,13 @@ def router(runtime: ServiceRuntime, upstreams: Upstreams) -> APIRouter:
     settings = runtime.settings
 
     def not_found() -> HTMLResponse:
-        return HTMLResponse(pages.render_message(
-            "Invoice not found", "This link is not valid. Please use the link from your invoice email."), 404,
-            headers=PAGE_HEADERS)
+        return HTMLResponse(pages.render_message(settings.locale, "page_not_found_title", "page_not_found_message"),
+                            404, headers=PAGE_HEADERS)
 
     def unavailable() -> HTMLResponse:
-        return HTMLResponse(pages.render_message(
-            "Invoice temporarily unavailable", "We could not load this invoice just now. Please try again in a minute."),
-            503, headers={**PAGE_HEADERS, "Retry-After": "30"})
+        return HTMLResponse(pages.render_message(settings.locale, "page_unavailable_title",
+                                                 "page_unavailable_message"),
+                            503, headers={**PAGE_HEADERS, "Retry-After": "30"})
 
     async def open_invoice(organization_id: str, invoice_id: str) -> HostedInvoice | None:
         async with runtime.db.transaction() as session:
@@ -53,7 +57,8 @@ def router(runtime: ServiceRuntime, upstreams: Upstreams) -> APIRouter:
             return await service.find_hosted_invoice(session, organization_id, invoice_id)
 
     @routes.get("/i/{token}", response_class=HTMLResponse, include_in_schema=False)
-    async def hosted_invoice(token: str, payment: str | None = None, code: str | None = None):
+    async def hosted_invoice(token: str, payment: str | None = None, code: str | None = None,
+                             wait: str | None = None):
         ids = verify_invoice_token(settings.hosted_link_secret, token)
         if ids is None:
             return not_found()
@@ -68,8 +73,33 @@ def router(runtime: ServiceRuntime, upstreams: Upstreams) -> APIRouter:
             return not_found()
         async with runtime.db.transaction() as session:
             await service.record_view(session, runtime.outbox, invoice)
-        html = pages.render_invoice(invoice, token, locale=settings.locale, payment=payment, code=code)
+        html = pages.render_invoice(invoice, token, payment=payment, code=code, waited=parse_wait(wait))
         return HTMLResponse(html, headers=PAGE_HEADERS)
+
+    @routes.get("/i/{token}/pdf", include_in_schema=False)
+    async def invoice_pdf(token: str):
+        """The invoice's PDF from invoicing, streamed through; once paid, it is the receipt."""
+        ids = verify_invoice_token(settings.hosted_link_secret, token)
+        if ids is None:
+            return not_found()
+        try:
+            if await open_invoice(*ids) is None:  # no PDF of a draft or of an invoice we can't show
+                return not_found()
+            download = await upstreams.invoice_pdf(*ids)
+        except UpstreamUnavailable as exc:
+            log.warning("invoice PDF unavailable", extra={"invoice_id": ids[1], "error": str(exc)})
+            return unavailable()
+        if download is None:
+            return not_found()
+        headers = {**PAGE_HEADERS, "Content-Disposition": f'attachment; filename="{download.filename}"'}
+        if download.content_length:
+            headers["Content-Length"] = download.content_length
+        return StreamingResponse(download.chunks, media_type="application/pdf", headers=headers,
+                                 background=BackgroundTask(download.close))
+
+    @routes.get("/favicon.ico", include_in_schema=False)
+    async def favicon():
+        return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
     @routes.post("/i/{token}/pay", include_in_schema=False)
     async def pay(token: str, request: Request):

@@ -7,6 +7,8 @@ the read model lagging behind a freshly emailed link, and charging a card now.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
@@ -26,6 +28,19 @@ class UpstreamUnavailable(Exception):
 class PaymentOutcome:
     status: str  # succeeded | failed | processing (the card gateway has not answered yet)
     failure_code: str | None = None
+
+
+@dataclass(frozen=True)
+class PdfDownload:
+    """Invoicing's PDF, still streaming: read `chunks`, then `close()` (the response's background task)."""
+
+    filename: str
+    content_length: str | None
+    chunks: AsyncIterator[bytes]
+    close: Callable[[], Awaitable[None]]
+
+
+_FILENAME = re.compile(r'filename="([A-Za-z0-9._-]{1,100}\.pdf)"')
 
 
 class Upstreams:
@@ -51,6 +66,32 @@ class Upstreams:
         body = response.json()
         # The snapshot itself, or wrapped as {"invoice": snapshot} like the events carry it.
         return InvoiceSnapshot.model_validate(body["invoice"] if isinstance(body.get("invoice"), dict) else body)
+
+    async def invoice_pdf(self, organization_id: str, invoice_id: str) -> PdfDownload | None:
+        """Invoicing's current PDF of the invoice (once paid, its receipt), or None when it does not know it."""
+        client = self._client(self.settings.invoicing_url)
+        try:
+            response = await client.send(client.build_request(
+                "GET", f"/internal/invoices/{invoice_id}/pdf", params={"organization_id": organization_id}),
+                stream=True)
+        except httpx.HTTPError as exc:
+            await client.aclose()
+            raise UpstreamUnavailable(f"invoicing: {exc!r}") from exc
+
+        async def close() -> None:
+            await response.aclose()
+            await client.aclose()
+
+        media_type = response.headers.get("content-type", "").split(";")[0].strip()
+        if response.status_code != 200 or media_type != "application/pdf":
+            await close()
+            if response.status_code == 404:
+                return None
+            raise UpstreamUnavailable(f"invoicing answered {response.status_code} for the PDF")
+        named = _FILENAME.search(response.headers.get("content-disposition", ""))
+        # aiter_bytes undoes any Content-Encoding, so the length holds only for an unencoded body.
+        length = None if response.headers.get("content-encoding") else response.headers.get("content-length")
+        return PdfDownload(named.group(1) if named else f"{invoice_id}.pdf", length, response.aiter_bytes(), close)
 
     async def pay_invoice(self, organization_id: str, invoice_id: str, payment_method: str,
                           idempotency_key: str) -> PaymentOutcome:

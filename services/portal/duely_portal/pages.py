@@ -1,4 +1,10 @@
-"""Rendering hosted pages: Jinja2 templates (autoescaped) fed with display-ready values."""
+"""Rendering hosted pages: Jinja2 templates (autoescaped) fed with display-ready values.
+
+The invoice itself comes from `duely_presentation`'s InvoiceView, the same one the PDF and the
+emails render, so no number or word differs between them; this module adds only what belongs to
+the page: the pay form, payment instructions per accepted method, the state after paying, the
+payment history and the download link.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,11 @@ from pathlib import Path
 from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from duely_presentation.content import from_snapshot
+from duely_presentation.i18n import Formatter
+from duely_presentation.view import InvoiceView, build_view
 from duely_portal.domain import presentation as p
+from duely_portal.domain.page_state import PageState, accepted_methods, page_state
 from duely_portal.service import HostedInvoice
 
 TEMPLATES = Environment(
@@ -20,80 +30,65 @@ TEMPLATES = Environment(
 METHOD_LABELS = dict(p.PAYMENT_METHOD_CHOICES)
 
 
-def render_invoice(invoice: HostedInvoice, token: str, *, locale: str, payment: str | None,
-                   code: str | None) -> str:
-    s = invoice.snapshot
-
-    def money(amount: int, currency: str = s.currency) -> str:
-        return p.format_money(amount, currency, locale)
-
-    just_paid = payment == "succeeded"
-    # After a charge that succeeded or is still processing, no second button: the read
-    # model may not have heard of the payment yet.
-    payable = p.is_payable(s.status, s.amount_due) and payment not in ("succeeded", "processing")
+def render_invoice(invoice: HostedInvoice, token: str, *, payment: str | None, code: str | None,
+                   waited: int = 0) -> str:
+    doc = from_snapshot(invoice.snapshot)
+    v = build_view(doc)
+    state = page_state(doc.status, doc.amount_due, payment, code, waited)
+    methods = accepted_methods(doc.accepted_payment_methods)
     context = {
-        "token": token,
-        "company": s.organization_name,
-        "number": s.number or "Invoice",
-        "status": s.status,
-        "status_label": p.status_label(s.status),
-        "customer": s.customer,
-        "amount_due": money(s.amount_due),
-        "total": money(s.total),
-        "subtotal": money(s.subtotal),
-        "tax": money(s.tax),
-        "amount_paid": money(s.amount_paid),
-        "currency": s.currency.upper(),
-        "terms": p.describe_terms(s.payment_terms),
-        "due_date": p.format_date(s.due_date, locale),
-        "issued_on": p.format_date(s.issued_at.date() if s.issued_at else None, locale),
-        "memo": s.memo,
-        "lines": [{
-            "description": line.description,
-            "quantity": p.format_quantity(line.quantity),
-            "unit_price": money(line.unit_amount),
-            "amount": money(line.amount),
-            "taxes": ", ".join(f"{t.display_name} {p.format_percentage(t.percentage)}" for t in line.tax_rates),
-        } for line in s.lines],
-        "tax_breakdown": [{
-            "name": entry.display_name,
-            "percentage": p.format_percentage(entry.percentage),
-            "inclusive": entry.inclusive,
-            "taxable": money(entry.taxable_amount),
-            "tax": money(entry.tax_amount),
-        } for entry in s.tax_breakdown],
-        "payments": [{
-            "when": _when(entry.occurred_at, locale),
-            "method": METHOD_LABELS.get(entry.payment_method, entry.payment_method),
-            "amount": money(entry.amount, entry.currency),
-            "succeeded": entry.outcome == "succeeded",
-            "detail": entry.failure_message or p.failure_message(entry.failure_code),
-        } for entry in invoice.payments],
-        "payable": payable,
-        "paid": s.status == "paid" or just_paid,
-        "processing": payment == "processing",
-        "closed_notice": {"void": "This invoice has been voided; nothing is owed.",
-                          "uncollectible": "This invoice is closed."}.get(s.status),
+        "v": v, "L": v.labels, "lang": v.lang, "token": token, "state": state,
+        "status_label": v.labels["page_processing_status"] if state.kind == "processing" else v.status_label,
+        "due_text": v.labels["page_processing_due"] if state.kind == "processing" else v.due_text,
+        "notice": _notice(state, v),
+        "refresh_url": f"/i/{token}?payment=succeeded&wait={state.next_wait}" if state.refresh_after else None,
+        "pay_label": v.labels["page_pay_button"].format(amount=v.amount_due),
+        "card": state.is_payable and "card" in methods,
+        "wire": state.is_payable and "wire_transfer" in methods and bool(v.bank_rows or v.bank_text),
+        "check": _check(v) if state.is_payable and "check" in methods else None,
         "payment_methods": p.PAYMENT_METHOD_CHOICES,
         "attempt_key": secrets.token_urlsafe(16),  # one per rendered form: a double submit is one attempt
-        "outcome": _outcome(payment, code),
+        "download_label": v.labels["page_download_receipt" if doc.status == "paid" else "page_download_pdf"],
+        "payments": _payment_history(invoice, v),
     }
     return TEMPLATES.get_template("invoice.html").render(**context)
 
 
-def render_message(title: str, message: str) -> str:
-    return TEMPLATES.get_template("message.html").render(title=title, message=message)
+def render_message(locale: str, title_key: str, message_key: str) -> str:
+    """A page with no invoice on it (not found, unavailable), in the portal's configured language."""
+    f = Formatter(locale, "usd")
+    return TEMPLATES.get_template("message.html").render(
+        lang=f.html_lang, L=f.labels, title=f.label(title_key), message=f.label(message_key))
+
+
+def _notice(state: PageState, v: InvoiceView) -> dict | None:
+    L = v.labels
+    if state.just_paid:
+        return {"kind": "ok", "id": "payment-outcome", "text": L["page_payment_received"]}
+    if state.failure_code:
+        return {"kind": "bad", "id": "payment-outcome",
+                "text": L.get(f"page_failure_{state.failure_code}") or L["page_failure"]}
+    if state.kind == "processing":
+        return {"kind": "info", "id": "processing-notice",
+                "text": L["page_processing_notice" if state.refresh_after else "page_processing_slow"]}
+    return None
+
+
+def _check(v: InvoiceView) -> dict:
+    """Checks go to the seller's own address, payable to the seller, with the invoice number on them."""
+    intro = v.labels["page_check_intro"].format(amount=v.amount_due, payee=v.seller.name, number=v.number)
+    return {"intro": intro, "address": [v.seller.name, *v.seller.lines] if v.seller.lines else []}
+
+
+def _payment_history(invoice: HostedInvoice, v: InvoiceView) -> list[dict]:
+    return [{
+        "when": _when(entry.occurred_at, v.locale),
+        "method": METHOD_LABELS.get(entry.payment_method, entry.payment_method),
+        "amount": p.format_money(entry.amount, entry.currency, v.locale),
+        "succeeded": entry.outcome == "succeeded",
+        "detail": entry.failure_message or p.failure_message(entry.failure_code),
+    } for entry in invoice.payments]
 
 
 def _when(value: datetime, locale: str) -> str:
     return format_datetime(value, format="medium", tzinfo=value.tzinfo, locale=locale)
-
-
-def _outcome(payment: str | None, code: str | None) -> dict | None:
-    if payment == "succeeded":
-        return {"ok": True, "message": "Payment received. Thank you! A receipt is on its way by email."}
-    if payment == "processing":
-        return {"ok": True, "message": "Your payment is processing. Refresh this page in a minute to see the result."}
-    if payment == "failed":
-        return {"ok": False, "message": p.failure_message(code), "code": code}
-    return None

@@ -13,6 +13,7 @@ from duely_contracts.models import InvoiceSnapshot
 from duely_runtime.outbox import Outbox
 from duely_portal import repository
 from duely_portal.clients import PaymentOutcome, Upstreams
+from duely_portal.domain.page_state import accepted_methods
 from duely_portal.domain.presentation import is_known_payment_method, is_payable
 from duely_portal.models import PaymentHistoryEntry
 
@@ -98,6 +99,8 @@ async def pay_hosted_invoice(upstreams: Upstreams, invoice: HostedInvoice, payme
         return PaymentOutcome("failed", "payment_method_invalid")
     if not is_payable(snapshot.status, snapshot.amount_due):
         return PaymentOutcome("failed", "invoice_not_payable")
+    if "card" not in accepted_methods(snapshot.issuer.accepted_payment_methods if snapshot.issuer else None):
+        return PaymentOutcome("failed", "card_not_accepted")  # the page shows no form; a forged post gets this
     if not _ATTEMPT_KEY.match(attempt_key):
         return PaymentOutcome("failed", "form_invalid")
     return await upstreams.pay_invoice(snapshot.organization_id, snapshot.id, payment_method,

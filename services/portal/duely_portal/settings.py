@@ -10,5 +10,7 @@ class Settings(ServiceSettings):
 
     service_name: str = "portal"
     http_port: int = 8005
-    locale: str = "en_US"  # how amounts and dates are written on hosted pages
+    # The language of pages that show no invoice (not found, unavailable). An invoice's page is
+    # written in the invoice's own locale, as its PDF and emails are.
+    locale: str = "en_US"
     upstream_timeout_s: float = 30.0  # a card charge can take a while; a person is waiting

@@ -3,7 +3,7 @@
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "draft_status": "Draft", "issued": "Open", "due_on": "Due {date}", "paid_in_full": "Paid in full",
-        "method_card": "Card", "method_us_bank_account": "ACH bank debit", "method_sepa_debit": "SEPA Direct Debit",
+        "method_card": "Card", "method_us_bank_account": "ACH bank debit", "method_ach_debit": "ACH bank debit", "method_sepa_debit": "SEPA Direct Debit",
         "method_wire_transfer": "Bank transfer", "method_check": "Check", "accepted_methods": "Accepted payment methods",
         "invoice": "Invoice", "draft": "Draft", "draft_notice": "Draft: not a valid invoice until issued",
         "number": "Invoice number", "issue_date": "Issue date", "due_date": "Due date",
@@ -21,7 +21,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "de": {
         "draft_status": "Entwurf", "issued": "Offen", "due_on": "Fällig am {date}", "paid_in_full": "Vollständig bezahlt",
-        "method_card": "Karte", "method_us_bank_account": "ACH-Lastschrift", "method_sepa_debit": "SEPA-Lastschrift",
+        "method_card": "Karte", "method_us_bank_account": "ACH-Lastschrift", "method_ach_debit": "ACH-Lastschrift", "method_sepa_debit": "SEPA-Lastschrift",
         "method_wire_transfer": "Überweisung", "method_check": "Scheck", "accepted_methods": "Zahlungsarten",
         "invoice": "Rechnung", "draft": "Entwurf", "draft_notice": "Entwurf: erst nach Ausstellung gültig",
         "number": "Rechnungsnummer", "issue_date": "Rechnungsdatum", "due_date": "Fällig am",
@@ -40,7 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "fr": {
         "draft_status": "Brouillon", "issued": "À payer", "due_on": "Échéance le {date}", "paid_in_full": "Payée intégralement",
-        "method_card": "Carte", "method_us_bank_account": "Prélèvement ACH", "method_sepa_debit": "Prélèvement SEPA",
+        "method_card": "Carte", "method_us_bank_account": "Prélèvement ACH", "method_ach_debit": "Prélèvement ACH", "method_sepa_debit": "Prélèvement SEPA",
         "method_wire_transfer": "Virement bancaire", "method_check": "Chèque", "accepted_methods": "Moyens de paiement acceptés",
         "invoice": "Facture", "draft": "Brouillon", "draft_notice": "Brouillon : sans valeur avant émission",
         "number": "Numéro de facture", "issue_date": "Date d’émission", "due_date": "Date d’échéance",

@@ -1,28 +1,14 @@
-"""How invoice facts are written for a person: money, quantities, terms, statuses.
+"""The hosted page's own vocabulary: payable statuses, the sandbox's card choices, payment failures.
 
-Money arrives as integer minor units plus an ISO 4217 code; it becomes a
-Decimal of major units only here, at the edge, and is formatted by babel.
+The invoice itself is written by `duely_presentation` (the same view as the PDF and the emails);
+money in the payment history is formatted by babel through `format_money`.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
-
-from babel.dates import format_date as babel_format_date
 from duely_contracts.currency import format_amount
 
 PAYABLE_STATUSES = frozenset({"issued", "past_due"})
-CLOSED_STATUSES = frozenset({"paid", "void", "uncollectible"})
-
-STATUS_LABELS = {
-    "draft": "Draft",
-    "issued": "Open",
-    "past_due": "Past due",
-    "paid": "Paid",
-    "void": "Void",
-    "uncollectible": "Uncollectible",
-}
 
 # The embedded sandbox gateway has no card form: the customer picks a test payment method.
 PAYMENT_METHOD_CHOICES: tuple[tuple[str, str], ...] = (
@@ -45,40 +31,6 @@ FAILURE_MESSAGES = {
 def format_money(amount: int, currency: str, locale: str = "en_US") -> str:
     """12345, 'usd' → '$123.45'; 5000, 'jpy' → '¥5,000'."""
     return format_amount(amount, currency, locale)
-
-
-def format_quantity(quantity: str) -> str:
-    """Decimal strings without noise: '2.000' → '2', '1.50' → '1.5'."""
-    try:
-        value = Decimal(quantity)
-    except InvalidOperation:
-        return quantity
-    if value == value.to_integral_value():
-        return f"{value.quantize(Decimal(1)):f}"
-    return f"{value.normalize():f}"
-
-
-def format_percentage(percentage: str) -> str:
-    """'8.25' → '8.25%', '20.00' → '20%'."""
-    return format_quantity(percentage) + "%"
-
-
-def format_date(value: date | None, locale: str = "en_US") -> str:
-    return babel_format_date(value, format="long", locale=locale) if value else "—"
-
-
-def describe_terms(payment_terms: str) -> str:
-    """'net_30' → 'Net 30', 'due_on_receipt' → 'Due on receipt', anything else → readable words."""
-    terms = (payment_terms or "").strip().lower()
-    if terms.startswith("net_") and terms[4:].isdigit():
-        return f"Net {int(terms[4:])}"
-    if terms in ("due_on_receipt", "on_receipt"):
-        return "Due on receipt"
-    return terms.replace("_", " ").capitalize() or "—"
-
-
-def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
 
 
 def is_payable(status: str, amount_due: int) -> bool:
