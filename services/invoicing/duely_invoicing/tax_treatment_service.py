@@ -42,10 +42,10 @@ def refuse_unmet(invoice: Invoice, *, status: int = 400) -> None:
 
 def zero_tax_breakdown(invoice: Invoice) -> list[dict]:
     """The one tax-breakdown entry of a zero-tax treatment: its category at 0 % over the discounted lines."""
-    treatment = applied(invoice)
-    taxable = sum(line.amount - (line.discount_amount or 0) for line in invoice.lines)
     if not invoice.lines:
         return []
+    treatment = applied(invoice)
+    taxable = sum(line.amount - (line.discount_amount or 0) for line in invoice.lines)
     return [{"display_name": treatment.label("en"), "percentage": "0", "inclusive": False,
              "taxable_amount": taxable, "tax_amount": 0, "category": treatment.category,
              "exemption_reason": treatment.exemption_reason or treatment.label("en"),
