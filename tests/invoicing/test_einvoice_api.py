@@ -331,3 +331,19 @@ async def test_an_invoice_without_what_en16931_requires_has_no_e_invoice(svc, or
     assert "settings.tax_id" not in error["message"] and "VAT identifier" in error["message"]
     assert "buyer's postal address" in error["message"]
     assert pdf.status_code == 200 and attachments(pdf.content) == {}
+
+
+async def test_a_line_added_to_a_zero_tax_draft_gets_no_tax(svc, org):
+    _, api_key = org
+    async with svc.client(api_key) as client:
+        customer = await _seller_and_customer(client, Case(README_SETTINGS, US_BUYER, {}, ""))
+        draft = (await client.post("/v1/invoices", json={"customer_id": customer["id"], "tax_treatment": "export",
+                                                         "lines": [{"description": "Consulting", "quantity": 1,
+                                                                    "unit_amount": 10000}]})).json()
+        edited = await client.post(f"/v1/invoices/{draft['id']}/lines", json=vat19(
+            description="Rush fee", quantity=1, unit_amount=5000))
+    assert edited.status_code == 200, edited.text
+    body = edited.json()
+    assert (body["tax"], body["total"]) == (0, 15000)
+    assert [line["tax_rates"] for line in body["lines"]] == [[], []]
+    assert [(e["category"], e["taxable_amount"], e["tax_amount"]) for e in body["tax_breakdown"]] == [("G", 15000, 0)]
