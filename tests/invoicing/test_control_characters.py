@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from duely_invoicing.models import InvoiceLine
 
+from tests.invoicing.einvoice_validation import assert_valid_einvoice
 from tests.invoicing.helpers import create_customer, invoice_body
 from tests.invoicing.test_invoicing_bad_input import assert_error
 
@@ -39,7 +40,13 @@ async def test_tabs_and_newlines_are_still_welcome(svc, org):
 async def test_documents_render_whatever_is_already_stored(svc, org):
     _, api_key = org
     async with svc.client(api_key) as client:
+        # What EN 16931 requires of the parties (their countries, the seller's VAT id): else no XML at all.
+        assert (await client.patch("/v1/settings/invoicing", json={
+            "tax_id": "DE123456789", "address": {"lines": ["Hauptstr. 1"], "city": "Berlin",
+                                                 "country": "DE"}})).status_code == 200
         customer = await create_customer(client)
+        assert (await client.patch(f"/v1/customers/{customer['id']}", json={
+            "billing_address": {"lines": ["1 Main St"], "city": "Austin", "country": "US"}})).status_code == 200
         draft = (await client.post("/v1/invoices", json=invoice_body(customer["id"]))).json()
         async with svc.runtime.db.transaction() as session:  # written before the rule existed
             await session.execute(update(InvoiceLine).where(InvoiceLine.invoice_id == draft["id"])
@@ -51,3 +58,4 @@ async def test_documents_render_whatever_is_already_stored(svc, org):
     assert xml.status_code == 200, xml.text
     assert b"ConsultingQ4" in xml.content
     xml_check_xsd(xml.content, flavor="factur-x", level="en16931")
+    assert_valid_einvoice(xml.content)

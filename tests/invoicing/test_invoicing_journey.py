@@ -32,7 +32,8 @@ async def test_approve_publishes_a_full_snapshot_and_a_payment_makes_it_paid_onc
         assert [line["amount"] for line in draft["lines"]] == [5997, 15000]
         assert draft["lines"][1]["quantity"] == "1.5"
         assert draft["tax_breakdown"] == [{"display_name": "CA sales tax", "percentage": "8.25", "inclusive": False,
-                                           "taxable_amount": 20997, "tax_amount": 1732}]
+                                           "taxable_amount": 20997, "tax_amount": 1732, "category": None,
+                                           "exemption_reason": None, "exemption_reason_code": None}]
 
         approved = (await client.post(f"/v1/invoices/{draft['id']}/approve")).json()
         assert approved["status"] == "issued"

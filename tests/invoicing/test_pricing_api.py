@@ -10,6 +10,9 @@ from duely_contracts.models import InvoiceSnapshot
 from tests.invoicing.helpers import create_customer
 from tests.invoicing.pricing_helpers import assert_error, assert_reconciles, create_tax_rate, line
 
+# A standard-rated breakdown entry has no zero-tax category or exemption reason.
+STANDARD = {"category": None, "exemption_reason": None, "exemption_reason_code": None}
+
 
 async def test_tax_rates_are_created_listed_updated_and_deactivated(svc, org):
     _, api_key = org
@@ -71,9 +74,9 @@ async def test_multi_rate_invoice_in_eur_with_discounts_periods_and_rate_copies(
         # taxable 4855 + 13042 = 17897: State 6.25% = 1118.5625 → 1119; City 2% of 4855 = 97.1 → 97
         assert invoice["tax_breakdown"] == [
             {"display_name": "State", "percentage": "6.25", "inclusive": False, "taxable_amount": 17897,
-             "tax_amount": 1119},
+             "tax_amount": 1119, **STANDARD},
             {"display_name": "City", "percentage": "2", "inclusive": False, "taxable_amount": 4855,
-             "tax_amount": 97}]
+             "tax_amount": 97, **STANDARD}]
         # 20997 − 3100 + 1216 = 19113
         assert (invoice["subtotal"], invoice["total_discount"], invoice["tax"], invoice["total"]) == (
             20997, 3100, 1216, 19113)

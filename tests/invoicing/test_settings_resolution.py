@@ -8,7 +8,7 @@ import pytest
 
 from duely_invoicing.domain.settings_resolution import (
     CUSTOMER, CUSTOMER_ONLY, DEFAULT, DEFAULTS, INVOICE, ORGANIZATION, ORGANIZATION_ONLY, OVERRIDABLE, SUBSCRIPTION,
-    Contact, CustomerSettings, OrganizationSettings, Overrides, resolve,
+    TAX_TREATMENT, Contact, CustomerSettings, OrganizationSettings, Overrides, resolve,
 )
 
 ORG = OrganizationSettings(organization_name="Acme GmbH")
@@ -109,7 +109,7 @@ def test_customer_only_fields(name, attr):
 
 def test_every_setting_is_reported():
     names = set(resolve(ORG, CUST).settings)
-    assert names == set(OVERRIDABLE) | set(ORGANIZATION_ONLY) | set(CUSTOMER_ONLY) | {"cc_emails"}
+    assert names == set(OVERRIDABLE) | set(ORGANIZATION_ONLY) | set(CUSTOMER_ONLY) | set(TAX_TREATMENT) | {"cc_emails"}
 
 
 # --- cc lists: merged, in a documented order, de-duplicated ------------------------------

@@ -79,6 +79,9 @@ class CustomerRef(Contract):
     billing_contact: Contact | None = None
     finance_contacts: list[Contact] = Field(default_factory=list)
     locale: str | None = None
+    tax_treatment: str | None = Field(None, description=(
+        "standard, reverse_charge, intra_community_supply, export or exempt; on an invoice snapshot, the "
+        "invoice's (see InvoiceSnapshot.tax_treatment)."))
 
 
 class TaxRateApplied(Contract):
@@ -131,6 +134,25 @@ class TaxBreakdownEntry(Contract):
     inclusive: bool
     taxable_amount: int
     tax_amount: int
+    category: str | None = Field(None, description="EN 16931 VAT category of a zero-tax treatment: AE, K, G, E.")
+    exemption_reason: str | None = None
+    exemption_reason_code: str | None = Field(None, description="CEF VATEX code, e.g. 'VATEX-EU-AE'.")
+
+
+class TaxTreatmentApplied(Contract):
+    """The invoice's VAT treatment. Anything but standard means no tax, and the invoice must show `notices`."""
+
+    type: str = Field(description="standard, reverse_charge, intra_community_supply, export or exempt.")
+    category: str | None = Field(None, description="EN 16931 VAT category: AE, K, G or E; null when standard.")
+    exemption_reason: str | None = Field(None, description="The merchant's reason (exempt).")
+    exemption_reason_code: str | None = Field(None, description="CEF VATEX code, e.g. 'VATEX-EU-AE'.")
+    notices: dict[str, str] = Field(default_factory=dict, description=(
+        "The legally required mention, by language ('en', 'de', 'fr'); show the one of the invoice's locale "
+        "(English when there is none). Empty when standard."))
+
+    def notice(self, locale: str | None) -> str | None:
+        language = (locale or "en").replace("-", "_").split("_")[0].lower()
+        return self.notices.get(language) or self.notices.get("en")
 
 
 class InvoiceSnapshot(Contract):
@@ -163,6 +185,7 @@ class InvoiceSnapshot(Contract):
     discounts: list[DiscountApplied] = Field(default_factory=list, description="Invoice-wide discounts.")
     total_discount: int = Field(0, description="total = subtotal − total_discount + exclusive tax.")
     reporting: ReportingTotal | None = None
+    tax_treatment: TaxTreatmentApplied | None = Field(None, description="Absent from events older than it.")
 
 
 class InvoiceSummary(Contract):

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from duely_contracts import tax_treatment as vat
 from duely_contracts.text import printable
 
 DEFAULT_ACCENT = "#2f5bea"
@@ -133,6 +134,9 @@ class DocumentInput:
     bank: BankDetails = field(default_factory=BankDetails)
     accepted_payment_methods: tuple[str, ...] = ()  # card, us_bank_account, sepa_debit, wire_transfer, check
     buyer_locale: str | None = None
+    # The VAT treatment and its legal mention in this document's language (None when standard).
+    tax_treatment: vat.Applied = field(default_factory=lambda: vat.applied(None))
+    tax_notice: str | None = None
 
     @property
     def is_draft(self) -> bool:
@@ -248,6 +252,21 @@ def _discounts(snapshot: Any) -> tuple[Discount, ...]:
     return tuple(found)
 
 
+def _treatment(snapshot: Any, locale: str) -> tuple[vat.Applied, str | None]:
+    """The snapshot's treatment, and its mention as the snapshot words it (fixed when it was issued),
+    in the document's language, else in English."""
+    value = pick(snapshot, "tax_treatment")
+    kind = _text(pick(value, "type"))
+    if kind not in vat.KINDS:
+        return vat.applied(None), None
+    applied = vat.Applied(kind, _text(pick(value, "exemption_reason")),
+                                    _text(pick(value, "exemption_reason_code")))
+    notices = pick(value, "notices", default={}) or {}
+    language = locale.replace("-", "_").split("_")[0].lower()
+    notice = _text(notices.get(language) or notices.get("en")) or applied.notice(locale)
+    return applied, notice
+
+
 def _printable_copy(snapshot: Any) -> Any:
     """The snapshot with control characters stripped from every text: the API refuses them now,
     but an invoice stored before that rule must still render (XML cannot carry most of them)."""
@@ -281,14 +300,15 @@ def from_snapshot(snapshot: Any) -> DocumentInput:
     )
     lines = tuple(_line(line) for line in pick(snapshot, "lines", default=[]))
     discounts = _discounts(snapshot)
+    locale = str(pick(snapshot, "locale", default=None) or pick(customer, "locale", default=DEFAULT_LOCALE))
+    treatment, notice = _treatment(snapshot, locale)
     total_discount = pick(snapshot, "total_discount")
     if total_discount is None:
         # Lines' discount_amount already include their share of the invoice-wide discounts.
         total_discount = sum(line.discount_amount for line in lines) or sum(d.amount for d in discounts)
     return DocumentInput(
         invoice_id=snapshot.id, version=int(snapshot.version), number=snapshot.number, status=snapshot.status,
-        currency=snapshot.currency.lower(),
-        locale=str(pick(snapshot, "locale", default=None) or pick(customer, "locale", default=DEFAULT_LOCALE)),
+        currency=snapshot.currency.lower(), locale=locale,
         issue_date=_date(pick(snapshot, "issued_at")), due_date=_date(pick(snapshot, "due_date")),
         payment_terms=str(pick(snapshot, "payment_terms", default="")), memo=_text(pick(snapshot, "memo")),
         seller=seller, buyer=buyer, lines=lines,
@@ -303,4 +323,5 @@ def from_snapshot(snapshot: Any) -> DocumentInput:
         footer=_text(pick(issuer, "footer", "footer_text")), bank=bank_from(pick(issuer, "bank_details", "bank")),
         accepted_payment_methods=tuple(str(m) for m in (pick(issuer, "accepted_payment_methods", default=[]) or [])),
         buyer_locale=_text(pick(customer, "locale")),
+        tax_treatment=treatment, tax_notice=notice,
     )

@@ -69,6 +69,7 @@ class InvoiceView:
     amount_paid: str | None = None
     payment_methods: list[str] | None = None  # the accepted methods, in the customer's language
     currency: str = ""
+    tax_notice: str | None = None  # the legal mention of a zero-tax treatment (reverse charge...)
 
 
 def address_lines(address: Address, f: Formatter) -> list[str]:
@@ -116,7 +117,10 @@ def build_view(doc: DocumentInput) -> InvoiceView:
         lines.append(LineView(line.description, f.quantity(line.quantity), f.money(line.unit_amount), taxes,
                               f.money(line.amount), period, discount))
 
-    tax_rows = [(entry.display_name,
+    def tax_name(entry) -> str:  # a zero-tax treatment's entry is named in the document's language
+        return doc.tax_treatment.label(doc.locale) if doc.tax_treatment.zero_rated else entry.display_name
+
+    tax_rows = [(tax_name(entry),
                  f.percent(entry.percentage) + (f" {L['included']}" if entry.inclusive else ""),
                  f.money(entry.taxable_amount), f.money(entry.tax_amount)) for entry in doc.tax_breakdown]
 
@@ -133,7 +137,7 @@ def build_view(doc: DocumentInput) -> InvoiceView:
                                f.money(-discount.amount)))
     for entry in doc.tax_breakdown:
         included = f" {L['included']}" if entry.inclusive else ""
-        totals.append(TotalRow(f"{entry.display_name} {f.percent(entry.percentage)}{included}",
+        totals.append(TotalRow(f"{tax_name(entry)} {f.percent(entry.percentage)}{included}",
                                f.money(entry.tax_amount)))
     totals.append(TotalRow(L["total"], f.money(doc.total), strong=True))
     if doc.amount_paid:
@@ -165,5 +169,5 @@ def build_view(doc: DocumentInput) -> InvoiceView:
         buyer=party_view(doc.buyer, f), lines=lines, tax_rows=tax_rows, totals=totals,
         amount_due=f.money(doc.amount_due), pay_url=None if doc.is_draft else doc.pay_url, bank_rows=bank_rows,
         bank_text=bank.text, memo=doc.memo, footer=doc.footer, logo_url=doc.logo_url, accent=doc.accent_color,
-        show_tax_column=any(line.rates for line in doc.lines),
+        show_tax_column=any(line.rates for line in doc.lines), tax_notice=doc.tax_notice,
     )

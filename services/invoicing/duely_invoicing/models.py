@@ -62,6 +62,11 @@ class Customer(Base):
     billing_contact: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # {name, email}
     finance_contacts: Mapped[list | None] = mapped_column(JSON, nullable=True)  # [{name, email}]
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The customer's VAT treatment (duely_contracts/tax_treatment.py; None = standard, or exempt when tax_exempt)
+    # and, for exempt, why. Migration 0004_tax_treatments.
+    tax_treatment: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    tax_exemption_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    tax_exemption_reason_code: Mapped[str | None] = mapped_column(String(30), nullable=True)
 
 
 class NumberSequence(Base):
@@ -128,6 +133,11 @@ class Invoice(Base):
     # attempt that may charge the invoice now, and until when. Not part of the invoice's version or events.
     charge_reserved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     charge_reserved_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The VAT treatment, fixed at creation because it shapes the amounts (migration 0004_tax_treatments);
+    # None on older invoices = standard.
+    tax_treatment: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    tax_exemption_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    tax_exemption_reason_code: Mapped[str | None] = mapped_column(String(30), nullable=True)
 
     lines: Mapped[list["InvoiceLine"]] = relationship(order_by="InvoiceLine.position", lazy="selectin",
                                                       cascade="all, delete-orphan")

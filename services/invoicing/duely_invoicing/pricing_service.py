@@ -3,7 +3,9 @@ re-pricing an invoice after any change, so stored totals always match domain/pri
 
 Lines keep a copy of each tax rate (id, display name, percentage, inclusive)
 taken when the line is written, so editing or deactivating a reusable rate
-never changes an invoice that already carries it.
+never changes an invoice that already carries it. Under a zero-tax VAT
+treatment (reverse charge, intra-Community supply, export, exempt) no rate
+applies: the lines carry none, and the breakdown is the treatment at 0 %.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime.errors import ApiError, invalid
-from duely_invoicing import pricing_repository, views
+from duely_invoicing import pricing_repository, tax_treatment_service, views
 from duely_invoicing.domain import money, pricing, tax
 from duely_invoicing.ids import new_id
 from duely_invoicing.models import Invoice, InvoiceLine
@@ -75,6 +77,10 @@ def reprice(invoice: Invoice, line_prefix: Callable[[int], str] = lambda i: f"li
     `line_prefix(i)` says how the request addressed line i (e.g. 'lines[2]', or '' for the line edited).
     """
     lines = list(invoice.lines)
+    zero_tax = tax_treatment_service.applied(invoice).zero_rated
+    if zero_tax:
+        for line in lines:  # the treatment decides the tax, not the rates a line was given
+            line.tax_rates = []
     specs = [pricing.LineSpec(Decimal(line.quantity), line.unit_amount,
                               tuple(_rate(r) for r in line.tax_rates),
                               tuple(_discount(d) for d in line.discounts or []))
@@ -102,7 +108,7 @@ def reprice(invoice: Invoice, line_prefix: Callable[[int], str] = lambda i: f"li
     invoice.subtotal, invoice.total_discount = priced.subtotal, priced.total_discount
     invoice.tax, invoice.total = priced.tax, priced.total
     invoice.amount_due = max(priced.total - (invoice.amount_paid or 0), 0)
-    invoice.tax_breakdown = [
+    invoice.tax_breakdown = tax_treatment_service.zero_tax_breakdown(invoice) if zero_tax else [
         {"display_name": e.display_name, "percentage": views.decimal_str(e.percentage), "inclusive": e.inclusive,
          "taxable_amount": e.taxable_amount, "tax_amount": e.tax_amount} for e in priced.tax_breakdown]
 

@@ -32,7 +32,14 @@ from duely_invoicing.pricing_schemas import (
     TaxRateId,
 )
 from duely_invoicing.request_model import RequestModel
-from duely_invoicing.settings_schemas import AddressOut, ContactOut, CustomerOverrides
+from duely_invoicing.settings_schemas import (
+    AddressOut,
+    ContactOut,
+    CustomerOverrides,
+    ExemptionReason,
+    ExemptionReasonCode,
+    TaxTreatment,
+)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Quantity = Annotated[Decimal, Field(gt=0, le=Decimal(10**9), decimal_places=6, allow_inf_nan=False,
@@ -90,6 +97,11 @@ class InvoiceCreate(RequestModel):
         "Invoice-wide discounts, taken off the lines after their own discounts and spread over them pro rata."))
     reporting_currency: Currency | None = Field(None, description=(
         "Also show the total in this currency, converted at approval with a stored rate (/v1/exchange_rates)."))
+    tax_treatment: TaxTreatment | None = Field(None, description=(
+        "Omitted: the customer's (standard unless set). Not standard: no tax on any line, the tax breakdown "
+        "shows the treatment at 0 % and the invoice its legal mention."))
+    tax_exemption_reason: ExemptionReason | None = None
+    tax_exemption_reason_code: ExemptionReasonCode | None = None
 
     @field_validator("currency")
     @classmethod
@@ -145,6 +157,10 @@ class CustomerOut(BaseModel):
     billing_address: AddressOut | None = None
     billing_contact: ContactOut | None = None
     finance_contacts: list[ContactOut] = Field(default_factory=list)
+    tax_treatment: str | None = Field(None, description="The customer's VAT treatment; null = standard (or "
+                                                        "exempt when tax_exempt is true).")
+    tax_exemption_reason: str | None = None
+    tax_exemption_reason_code: str | None = None
     version: int = 1
 
 
@@ -176,6 +192,18 @@ class TaxBreakdownOut(BaseModel):
     inclusive: bool
     taxable_amount: int
     tax_amount: int
+    category: str | None = Field(None, description="EN 16931 VAT category of a zero-tax treatment: AE, K, G or E.")
+    exemption_reason: str | None = None
+    exemption_reason_code: str | None = Field(None, description="CEF VATEX code, e.g. VATEX-EU-AE.")
+
+
+class TaxTreatmentOut(BaseModel):
+    type: str = Field(description="standard, reverse_charge, intra_community_supply, export or exempt.")
+    category: str | None = Field(None, description="EN 16931 VAT category (AE, K, G, E); null when standard.")
+    exemption_reason: str | None = None
+    exemption_reason_code: str | None = None
+    notices: dict[str, str] = Field(default_factory=dict, description=(
+        "The mention the law requires on the invoice, per language (en, de, fr); empty when standard."))
 
 
 class InvoiceOut(BaseModel):
@@ -213,6 +241,8 @@ class InvoiceOut(BaseModel):
                                                              "approval and never recomputed.")
     payments: list[PaymentOut] = Field(default_factory=list, description="Payments applied so far.")
     pdf_url: str | None = None
+    tax_treatment: TaxTreatmentOut | None = Field(None, description=(
+        "The VAT treatment, fixed at creation (invoice → customer → standard); not standard = zero tax."))
 
 
 class CustomerList(BaseModel):

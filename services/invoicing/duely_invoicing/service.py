@@ -20,7 +20,8 @@ from duely_runtime.links import hosted_invoice_url
 from duely_runtime.outbox import Outbox
 from duely_runtime.settings import ServiceSettings
 from duely_invoicing import (
-    fx_service, parties_at_approval, pricing_service, repository, schemas, settings_service, views,
+    fx_service, parties_at_approval, pricing_service, repository, schemas, settings_service, tax_treatment_service,
+    views,
 )
 from duely_invoicing.charge_reservations_service import end_reservation, refuse_to_close_while_reserved
 from duely_invoicing.domain import limits, status, terms
@@ -79,6 +80,7 @@ async def revoke_api_key(session: AsyncSession, organization_id: str, api_key_id
 
 async def create_customer(session: AsyncSession, outbox: Outbox, organization_id: str,
                           data: schemas.CustomerCreate) -> Customer:
+    tax_treatment_service.refuse_customer_without_vat_id(data.tax_treatment, data.tax_exempt, data.tax_id)
     customer = Customer(id=new_id("cus"), organization_id=organization_id, name=data.name, email=str(data.email),
                         cc_emails=[str(e) for e in data.cc_emails], version=1, created_at=utcnow(),
                         **settings_service.customer_columns(data))
@@ -120,6 +122,7 @@ async def create_invoice(session: AsyncSession, organization_id: str, data: sche
     )
     invoice.customer = customer
     settings_service.stamp(invoice, resolved, subscription)
+    tax_treatment_service.refuse_unmet(invoice)  # both VAT ids for a reverse charge, a reason for an exemption
     invoice.lines = lines
     invoice.payments = []  # a new invoice has none (and the view must not lazy-load them)
     pricing_service.reprice(invoice)  # discounts, taxes and totals (domain/pricing.py); a 400 naming the field
@@ -157,6 +160,9 @@ async def approve_invoice(session: AsyncSession, outbox: Outbox, settings: Servi
     now = now or utcnow()
     await fx_service.fix_reporting_total(session, invoice, now.date())  # 409 when no rate: before any number
     await settings_service.number_and_freeze(session, invoice, now)  # resolved number format, gapless per series
+    # The VAT ids were just retaken: one removed since the draft was made fails the approval (and its number
+    # goes back with the rolled-back transaction).
+    tax_treatment_service.refuse_unmet(invoice, status=409)
     invoice.issued_at = now
     invoice.due_date = terms.due_date(now.date(), invoice.payment_terms)
     invoice.hosted_invoice_url = hosted_invoice_url(settings.public_base_url, settings.hosted_link_secret,

@@ -26,6 +26,7 @@ from pydantic import (
 
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import money, numbering, terms
+from duely_contracts import tax_treatment as vat
 from duely_invoicing.domain.settings_resolution import PAYMENT_METHODS, SOURCES
 from duely_invoicing.request_model import RequestModel
 
@@ -109,6 +110,14 @@ LocaleCode = Annotated[str, Field(max_length=20), AfterValidator(_locale),
                        Field(description="A Babel locale: en_US, de_DE, fr...", json_schema_extra=schema_docs.locale)]
 Colour = Annotated[str, AfterValidator(_colour), Field(description="#RRGGBB", json_schema_extra=schema_docs.COLOUR)]
 PaymentMethod = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
+TaxTreatment = Annotated[Literal[vat.TREATMENTS], Field(  # type: ignore[valid-type]
+    description="standard (the lines' tax rates apply), or zero tax: reverse_charge (EN 16931 category AE), "
+                "intra_community_supply (K), export (G), exempt (E, with tax_exemption_reason).")]
+ExemptionReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Field(
+    description="Why the supply is exempt (the provision, e.g. 'Article 132(1)(c) of Directive 2006/112/EC'); "
+                "printed on the invoice. Required when tax_treatment is exempt.")]
+ExemptionReasonCode = Annotated[Literal[tuple(sorted(vat.EXEMPT_VATEX_CODES))], Field(  # type: ignore[valid-type]
+    description="Optional CEF VATEX code of the exemption (tax_treatment exempt), e.g. VATEX-EU-132-1C.")]
 CcList = Annotated[list[EmailStr], Field(max_length=20)]
 Source = Literal[SOURCES]  # type: ignore[valid-type]
 
@@ -245,6 +254,9 @@ class CustomerOverrides(RequestModel):
     billing_address: AddressIn | None = None
     billing_contact: ContactIn | None = None
     finance_contacts: Annotated[list[ContactIn], Field(max_length=10)] | None = None
+    tax_treatment: TaxTreatment | None = None
+    tax_exemption_reason: ExemptionReason | None = None
+    tax_exemption_reason_code: ExemptionReasonCode | None = None
 
 
 class CustomerPatch(CustomerOverrides):

@@ -17,7 +17,7 @@ from duely_contracts import events as ev
 from duely_contracts.models import InvoiceSettingOverrides
 from duely_runtime.errors import ApiError, invalid, not_found
 from duely_runtime.outbox import Outbox
-from duely_invoicing import repository, settings_repository, settings_schemas as ss, views
+from duely_invoicing import repository, settings_repository, settings_schemas as ss, tax_treatment_service, views
 from duely_invoicing.domain import numbering
 from duely_invoicing.logos import repository as logos_repository
 from duely_invoicing.logos.fetch import LogoImage
@@ -60,7 +60,9 @@ def customer_settings(customer: Customer) -> res.CustomerSettings:
                                 cc_emails=tuple(customer.cc_emails or ())),
         tax_exempt=customer.tax_exempt, tax_id=customer.tax_id, billing_address=customer.billing_address,
         billing_contact=_contact(customer.billing_contact),
-        finance_contacts=tuple(_contact(c) for c in customer.finance_contacts or ()))
+        finance_contacts=tuple(_contact(c) for c in customer.finance_contacts or ()),
+        tax_treatment=customer.tax_treatment, tax_exemption_reason=customer.tax_exemption_reason,
+        tax_exemption_reason_code=customer.tax_exemption_reason_code)
 
 
 def subscription_overrides(subscription: Subscription | None) -> res.Overrides | None:
@@ -172,6 +174,8 @@ async def update_customer(session: AsyncSession, outbox: Outbox, organization_id
     changed = {name: value for name, value in changes.items() if getattr(customer, name) != value}
     if not changed:
         return customer
+    after = {name: changed.get(name, getattr(customer, name)) for name in ("tax_treatment", "tax_exempt", "tax_id")}
+    tax_treatment_service.refuse_customer_without_vat_id(after["tax_treatment"], after["tax_exempt"], after["tax_id"])
     for name, value in changed.items():
         setattr(customer, name, value)
     customer.version += 1
@@ -227,7 +231,9 @@ def explicit_overrides(data) -> res.Overrides:
     """What a POST /v1/invoices body states itself (memo: omitted = inherit, null = no memo)."""
     memo_set = "memo" in data.model_fields_set
     return res.Overrides(payment_terms=data.payment_terms, currency=data.currency,
-                         memo=(data.memo or "") if memo_set else None)
+                         memo=(data.memo or "") if memo_set else None, tax_treatment=data.tax_treatment,
+                         tax_exemption_reason=data.tax_exemption_reason,
+                         tax_exemption_reason_code=data.tax_exemption_reason_code)
 
 
 async def resolve_for_new_invoice(session: AsyncSession, organization_id: str, customer: Customer,
@@ -275,7 +281,11 @@ def invoice_settings_view(invoice: Invoice, fallback: dict | None = None) -> dic
 
 def new_invoice_values(resolved: res.ResolvedSettings) -> dict[str, Any]:
     memo = resolved["memo"]
-    return {"currency": resolved["currency"], "payment_terms": resolved["payment_terms"], "memo": memo or None}
+    treatment = resolved["tax_treatment"]
+    exempt = treatment == "exempt"  # a reason belongs to an exemption only
+    return {"currency": resolved["currency"], "payment_terms": resolved["payment_terms"], "memo": memo or None,
+            "tax_treatment": treatment, "tax_exemption_reason": resolved["tax_exemption_reason"] if exempt else None,
+            "tax_exemption_reason_code": resolved["tax_exemption_reason_code"] if exempt else None}
 
 
 async def number_and_freeze(session: AsyncSession, invoice: Invoice, now: datetime) -> None:
@@ -292,6 +302,9 @@ async def number_and_freeze(session: AsyncSession, invoice: Invoice, now: dateti
         pinned = stored.get(name, {}).get("source") == res.INVOICE
         if pinned or (value or None) != (settings[name].value or None):
             settings[name] = res.Resolved(value, res.INVOICE)
+    for name in res.TAX_TREATMENT:  # fixed at creation: it priced the invoice
+        value = getattr(invoice, name) or res.DEFAULTS[name]
+        settings[name] = res.Resolved(value, stored.get(name, {}).get("source", res.DEFAULT))
     stamp(invoice, res.ResolvedSettings(settings, fresh.cc), subscription)
 
     fmt, prefix, reset = fresh["number_format"], fresh["invoice_prefix"], fresh["number_reset"]

@@ -10,7 +10,8 @@ from duely_invoicing import settings_schemas as ss
 from duely_invoicing.models import Customer, Invoice, InvoiceSettings, Subscription
 
 _CUSTOMER_EXTRAS = ("payment_terms", "currency", "locale", "attach_pdf", "memo", "tax_exempt", "tax_id",
-                    "billing_address", "billing_contact")
+                    "billing_address", "billing_contact", "tax_treatment", "tax_exemption_reason",
+                    "tax_exemption_reason_code")
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -34,7 +35,8 @@ def customer_ref_extras(customer: Customer) -> dict[str, Any]:
     """The billing facts a CustomerRef carries (events about the customer)."""
     return {"billing_address": customer.billing_address, "tax_id": customer.tax_id,
             "tax_exempt": customer.tax_exempt, "billing_contact": customer.billing_contact,
-            "finance_contacts": list(customer.finance_contacts or []), "locale": customer.locale}
+            "finance_contacts": list(customer.finance_contacts or []), "locale": customer.locale,
+            "tax_treatment": customer.tax_treatment}
 
 
 def invoice_customer_ref(invoice: Invoice, live: CustomerRef) -> CustomerRef:
@@ -45,7 +47,7 @@ def invoice_customer_ref(invoice: Invoice, live: CustomerRef) -> CustomerRef:
     facts = {name: details.get(name) for name in ("billing_address", "tax_id", "tax_exempt", "billing_contact")}
     return CustomerRef.model_validate({**live.model_dump(), **facts, "cc_emails": list(invoice.cc_emails),
                                        "finance_contacts": details.get("finance_contacts") or [],
-                                       "locale": invoice.locale})
+                                       "locale": invoice.locale, "tax_treatment": invoice.tax_treatment})
 
 
 def snapshot_extras(invoice: Invoice) -> dict[str, Any]:

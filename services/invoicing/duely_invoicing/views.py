@@ -9,7 +9,7 @@ from duely_contracts.models import CustomerRef, InvoiceSnapshot
 from duely_contracts.models import InvoiceLine as LineContract
 from duely_contracts.models import TaxBreakdownEntry as BreakdownContract
 from duely_contracts.models import TaxRateApplied
-from duely_invoicing import parties_at_approval, pricing_views, schemas, settings_views
+from duely_invoicing import parties_at_approval, pricing_views, schemas, settings_views, tax_treatment_service
 from duely_invoicing.models import Customer, Invoice, Organization
 
 
@@ -50,6 +50,7 @@ def invoice_out(invoice: Invoice, public_base_url: str | None = None) -> schemas
         hosted_invoice_url=invoice.hosted_invoice_url, version=invoice.version, created_at=utc(invoice.created_at),
         **settings_views.invoice_extras(invoice),
         **pricing_views.invoice_extras(invoice, public_base_url),
+        tax_treatment=schemas.TaxTreatmentOut(**tax_treatment_service.snapshot_field(invoice).model_dump()),
     )
 
 
@@ -71,4 +72,5 @@ def invoice_snapshot(invoice: Invoice, organization: Organization) -> InvoiceSna
         hosted_invoice_url=invoice.hosted_invoice_url, version=invoice.version,
         **settings_views.snapshot_extras(invoice),
         **pricing_views.snapshot_extras(invoice),
+        tax_treatment=tax_treatment_service.snapshot_field(invoice),
     )

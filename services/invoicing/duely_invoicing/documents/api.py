@@ -12,12 +12,15 @@ ERRORS = {
     401: {"description": "Missing or invalid API key"},
     404: {"description": "No such invoice in this organization"},
 }
-PDF_RESPONSE = {200: {"description": "The invoice as PDF/A-3b with its Factur-X XML embedded (issued invoices)",
+PDF_RESPONSE = {200: {"description": "The invoice as PDF/A-3b, with its Factur-X XML embedded when it is issued and "
+                                     "has what EN 16931 requires (see facturx.xml's 409)",
                       "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
                 304: {"description": "Not modified (If-None-Match matched the ETag)"}}
 XML_RESPONSE = {200: {"description": "EN 16931 Factur-X (CII, profile EN16931) XML of the invoice",
                       "content": {"application/xml": {"schema": {"type": "string"}}}},
-                409: {"description": "The invoice is a draft: no number, no e-invoice yet"}}
+                409: {"description": "The invoice is a draft (no number, no e-invoice yet: `invoice_not_issued`), "
+                                      "or lacks what EN 16931 requires (`einvoice_incomplete`, `param` names "
+                                      "the setting: settings.address, settings.tax_id, customer.billing_address)"}}
 
 
 def router(runtime: ServiceRuntime) -> APIRouter:

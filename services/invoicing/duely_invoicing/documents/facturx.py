@@ -1,16 +1,23 @@
 """EN 16931 (Factur-X / ZUGFeRD, profile EN16931, CII syntax) XML of an issued invoice.
 
 Built with drafthorse, whose serializer validates the result against the
-Factur-X EN16931 XSD. Drafts get no XML: EN 16931 requires an invoice number
-(BT-1), and a machine-readable "invoice" that is not one could be booked by
-the buyer's software.
+Factur-X EN16931 XSD; the tests also run the official EN 16931 Schematron
+(tests/invoicing/einvoice_validation.py). Drafts get no XML: EN 16931 requires
+an invoice number (BT-1), and a machine-readable "invoice" that is not one
+could be booked by the buyer's software. Nor does an invoice that lacks what
+EN 16931 requires of the parties (en16931.missing_facts): its XML would be
+invalid, so it is not made.
 
 Mapping our invoice onto EN 16931, which reasons in net amounts per VAT
 category and rate:
 
-- Each line has one VAT category/rate: 'S' with the sum of the line's rates
-  (EN 16931 allows one rate per line; stacked rates such as state + city are
-  summed), 'Z' for an explicit 0 % rate, 'E' (exempt) for a line without any.
+- Under the standard treatment each line has one VAT category/rate: 'S' with
+  the sum of the line's rates (EN 16931 allows one rate per line; stacked
+  rates such as state + city are summed), 'Z' for an explicit 0 % rate, 'E'
+  (exempt) for a line without any. Under another treatment (reverse charge,
+  intra-Community supply, export, exempt: duely_contracts/tax_treatment.py) every line
+  is in that treatment's category (AE, K, G, E) at 0 %, and the breakdown
+  carries its exemption reason (VATEX code and the legal mention).
 - Each line's share of the taxes is the snapshot's `tax_amount` when the
   lines carry one (pricing shares each rate's tax out exactly); otherwise each
   tax-breakdown entry is split here across its lines in proportion to their
@@ -23,8 +30,11 @@ category and rate:
   taxes the PDF shows.
 - Totals follow BR-CO-10..16: LineTotal = Σ line nets; TaxBasisTotal =
   LineTotal − AllowanceTotal; GrandTotal = TaxBasisTotal + TaxTotal;
-  DuePayable = GrandTotal − TotalPrepaid (+ RoundingAmount, which is zero
-  whenever the invoice's own totals reconcile; a non-zero one is logged).
+  DuePayable = GrandTotal − TotalPrepaid + RoundingAmount. RoundingAmount is
+  zero whenever the invoice's currency has at most two decimals (a non-zero
+  one is logged); with three (KWD…) amounts are rounded to hundredths, as
+  EN 16931 allows no more (en16931.Scale), and it absorbs the difference.
+- One payment means (CII-SR-467), chosen by en16931.payment_means.
 """
 
 from __future__ import annotations
@@ -41,8 +51,8 @@ from drafthorse.models.party import TaxRegistration
 from drafthorse.models.payment import PaymentMeans, PaymentTerms
 from drafthorse.models.tradelines import LineItem
 
+from duely_invoicing.documents import en16931
 from duely_presentation.content import DocumentInput, Line, Party
-from duely_invoicing.domain.money import to_major
 from duely_invoicing.domain.terms import net_days
 
 log = logging.getLogger(__name__)
@@ -53,10 +63,19 @@ FILENAME = "factur-x.xml"
 COMMERCIAL_INVOICE = "380"
 UNIT_ONE = "C62"  # UN/ECE Rec 20 "one": our quantities are plain counts or hours
 PRICE_PLACES = Decimal("0.0001")
+EXEMPT_WITHOUT_RATE = "Exempt from tax"  # a line without any rate, under the standard treatment
 
 
 class NotAnInvoice(ValueError):
     """A draft (no number yet) has no EN 16931 representation."""
+
+
+class IncompleteInvoice(ValueError):
+    """An issued invoice that lacks facts EN 16931 requires (the parties' countries, the seller's VAT id)."""
+
+    def __init__(self, missing: list[en16931.Missing]) -> None:
+        super().__init__("; ".join(m.message for m in missing))
+        self.missing = missing
 
 
 @dataclass(frozen=True)
@@ -116,8 +135,12 @@ def line_tax_shares(doc: DocumentInput) -> list[int]:
 
 def line_nets(doc: DocumentInput) -> list[LineNet]:
     bases = [line.amount - line.discount_amount for line in doc.lines]
+    treatment = doc.tax_treatment
     result = []
     for line, base, tax in zip(doc.lines, bases, line_tax_shares(doc)):
+        if treatment.zero_rated:  # the treatment, not the lines, decides: no tax on any line
+            result.append(LineNet(base, 0, treatment.category, Decimal(0)))
+            continue
         inclusive = any(r.inclusive for r in line.rates)
         percentage = sum((r.percentage for r in line.rates), Decimal(0))
         category = "E" if not line.rates else ("S" if percentage > 0 else "Z")
@@ -137,51 +160,70 @@ def tax_groups(doc: DocumentInput, nets: list[LineNet]) -> list[TaxGroup]:
             for (category, percentage), allowance in zip(keys, allowances)]
 
 
-def build_xml(doc: DocumentInput, *, validate: bool = True) -> bytes:
-    """The Factur-X EN16931 XML (UTF-8 bytes), validated against the XSD unless told otherwise."""
+def check_buildable(doc: DocumentInput) -> None:
+    """Raise NotAnInvoice for a draft, IncompleteInvoice when EN 16931's required facts are missing."""
     if doc.is_draft or not doc.issue_date:
         raise NotAnInvoice("a draft invoice has no number and no Factur-X XML")
-    currency = doc.currency.upper()
+    if missing := en16931.missing_facts(doc):
+        raise IncompleteInvoice(missing)
 
-    def major(amount: int) -> Decimal:
-        return to_major(amount, currency)
+
+def can_build(doc: DocumentInput) -> bool:
+    try:
+        check_buildable(doc)
+    except (NotAnInvoice, IncompleteInvoice):
+        return False
+    return True
+
+
+def build_xml(doc: DocumentInput, *, validate: bool = True) -> bytes:
+    """The Factur-X EN16931 XML (UTF-8 bytes), validated against the XSD unless told otherwise."""
+    check_buildable(doc)
+    currency = doc.currency.upper()
+    scale = en16931.scale_for(currency)
+
+    def amount(units: int) -> Decimal:  # the XML's units (en16931.Scale) → the XML's decimal
+        return scale.decimal(units)
 
     xml = Document()
     xml.context.guideline_parameter.id = GUIDELINE_EN16931
     xml.header.id = doc.number
     xml.header.type_code = COMMERCIAL_INVOICE
     xml.header.issue_date_time = doc.issue_date
-    if doc.memo:
-        note = IncludedNote()
-        note.content = doc.memo
-        xml.header.notes.add(note)
+    for text in (doc.memo, doc.tax_notice, _rounding_note(doc, scale)):
+        if text:
+            note = IncludedNote()
+            note.content = text
+            xml.header.notes.add(note)
 
-    _party(xml.trade.agreement.seller, doc.seller)
-    _party(xml.trade.agreement.buyer, doc.buyer)
+    _party(xml.trade.agreement.seller, doc.seller, seller=True)
+    _party(xml.trade.agreement.buyer, doc.buyer, seller=False)
 
     nets = line_nets(doc)
-    for position, (line, net) in enumerate(zip(doc.lines, nets), start=1):
-        xml.trade.items.add(_line_item(position, line, net, major))
+    # Line nets and allowances in the XML's units; the line's own gross converted on its own, so that
+    # gross − allowance = net holds in the XML too.
+    xml_nets = [scale.units(n.net) for n in nets]
+    for position, (line, net, xml_net) in enumerate(zip(doc.lines, nets, xml_nets), start=1):
+        xml.trade.items.add(_line_item(position, line, net, xml_net, scale, amount))
 
     settlement = xml.trade.settlement
     settlement.payment_reference = doc.number
     settlement.currency_code = currency
+    _period_and_delivery(xml, doc)
     _payment_means(settlement, doc)
 
     groups = tax_groups(doc, nets)
+    xml_groups = []
     for group in groups:
-        tax = ApplicableTradeTax()
-        tax.calculated_amount = major(group.tax)
-        tax.type_code = "VAT"
-        if group.category == "E":
-            tax.exemption_reason = "Exempt from tax"
-        tax.basis_amount = major(group.basis)
-        tax.category_code = group.category
-        tax.rate_applicable_percent = group.percentage.quantize(Decimal("0.01"))
-        settlement.trade_tax.add(tax)
-    for group in groups:
+        line_net = sum(x for x, n in zip(xml_nets, nets)
+                       if (n.category, n.percentage.normalize()) == (group.category, group.percentage))
+        xml_groups.append(TaxGroup(group.category, group.percentage, line_net, scale.units(group.allowance),
+                                   scale.units(group.tax)))
+    for group in xml_groups:
+        settlement.trade_tax.add(_header_tax(doc, group, amount))
+    for group in xml_groups:
         if group.allowance:
-            settlement.allowance_charge.add(_allowance(group, major))
+            settlement.allowance_charge.add(_allowance(group, amount))
 
     terms = PaymentTerms()
     terms.description = _terms_text(doc.payment_terms)
@@ -189,32 +231,41 @@ def build_xml(doc: DocumentInput, *, validate: bool = True) -> bytes:
         terms.due = doc.due_date
     settlement.terms.add(terms)
 
-    line_total = sum(n.net for n in nets)
-    allowance_total = sum(g.allowance for g in groups)
-    tax_total = sum(g.tax for g in groups)
+    line_total = sum(xml_nets)
+    allowance_total = sum(g.allowance for g in xml_groups)
+    tax_total = sum(g.tax for g in xml_groups)
     grand_total = line_total - allowance_total + tax_total
-    rounding = doc.amount_due - (grand_total - doc.amount_paid)
-    if rounding:
+    prepaid, due = scale.units(doc.amount_paid), scale.units(doc.amount_due)
+    rounding = due - (grand_total - prepaid)
+    if rounding and not scale.rounds:
         log.warning("factur-x totals do not reconcile with the invoice",
                     extra={"invoice_id": doc.invoice_id, "difference": rounding})
     summation = settlement.monetary_summation
-    summation.line_total = major(line_total)
-    summation.charge_total = major(0)
-    summation.allowance_total = major(allowance_total)
-    summation.tax_basis_total = major(line_total - allowance_total)
-    summation.tax_total = (major(tax_total), currency)
+    summation.line_total = amount(line_total)
+    summation.charge_total = amount(0)
+    summation.allowance_total = amount(allowance_total)
+    summation.tax_basis_total = amount(line_total - allowance_total)
+    summation.tax_total = (amount(tax_total), currency)
     if rounding:
-        summation.rounding_amount = major(rounding)
-    summation.grand_total = major(grand_total)
-    summation.prepaid_total = major(doc.amount_paid)
-    summation.due_amount = major(doc.amount_due)
+        summation.rounding_amount = amount(rounding)
+    summation.grand_total = amount(grand_total)
+    summation.prepaid_total = amount(prepaid)
+    summation.due_amount = amount(due)
     return xml.serialize(schema=SCHEMA if validate else None)
 
 
-def _party(target, party: Party) -> None:
+def _rounding_note(doc: DocumentInput, scale: en16931.Scale) -> str | None:
+    if not scale.rounds:
+        return None
+    due = Decimal(doc.amount_due).scaleb(-scale.exponent)
+    return (f"Amounts in this e-invoice are rounded to {en16931.MAX_DECIMALS} decimals, as EN 16931 requires; "
+            f"the amount due is {doc.currency.upper()} {due}.")
+
+
+def _party(target, party: Party, *, seller: bool) -> None:
     target.name = party.name
     address = party.address
-    country = address.country or _country_from_tax_id(party.tax_id)
+    country = en16931.country(party)
     if country:  # CountryID is mandatory inside an address: without a country, no address block
         target.address.line_one = address.line1
         target.address.line_two = address.line2
@@ -224,32 +275,28 @@ def _party(target, party: Party) -> None:
         target.address.country_subdivision = address.state
     if party.email:
         target.electronic_address.uri_ID = ("EM", party.email)
-    if party.tax_id:
-        target.tax_registrations.add(TaxRegistration(id=("VA", party.tax_id)))
+    if vat_id := en16931.vat_id(party):
+        target.tax_registrations.add(TaxRegistration(id=("VA", vat_id)))
+    elif seller and party.tax_id:  # a tax number without a country prefix: the seller's tax registration
+        target.tax_registrations.add(TaxRegistration(id=("FC", party.tax_id)))
 
 
-def _country_from_tax_id(tax_id: str | None) -> str | None:
-    # EU VAT numbers start with the country code (DE123456789); Greece uses EL.
-    if tax_id and len(tax_id) > 2 and tax_id[:2].isalpha() and tax_id[:2].isupper():
-        return "GR" if tax_id[:2] == "EL" else tax_id[:2]
-    return None
-
-
-def _line_item(position: int, line: Line, net: LineNet, major) -> LineItem:
+def _line_item(position: int, line: Line, net: LineNet, xml_net: int, scale: en16931.Scale, amount) -> LineItem:
     item = LineItem()
     item.document.line_id = str(position)
     item.product.name = line.description or "-"
     inclusive = any(r.inclusive for r in line.rates)
+    exact_net = Decimal(net.net).scaleb(-scale.exponent)
     if inclusive or not line.quantity:
         # The price that, times the quantity, gives the net line amount (tax taken out).
-        price = (major(net.net) / line.quantity) if line.quantity else major(net.net)
+        price = (exact_net / line.quantity) if line.quantity else exact_net
     else:
-        price = major(line.unit_amount)
+        price = Decimal(line.unit_amount).scaleb(-scale.exponent)  # unit prices may have any decimals
     item.agreement.net.amount = price.quantize(PRICE_PLACES, rounding=ROUND_HALF_UP)
     item.delivery.billed_quantity = (line.quantity, UNIT_ONE)
     item.settlement.trade_tax.type_code = "VAT"
-    if net.category == "E":
-        item.settlement.trade_tax.exemption_reason = "Exempt from tax"
+    if net.category == "E" and not line.rates and net.tax == 0 and net.percentage == 0:
+        item.settlement.trade_tax.exemption_reason = EXEMPT_WITHOUT_RATE
     item.settlement.trade_tax.category_code = net.category
     item.settlement.trade_tax.rate_applicable_percent = net.percentage.quantize(Decimal("0.01"))
     if line.period_start and line.period_end:
@@ -258,17 +305,50 @@ def _line_item(position: int, line: Line, net: LineNet, major) -> LineItem:
     if line.discount_amount and not inclusive:
         allowance = TradeAllowanceCharge()
         allowance.indicator = False
-        allowance.actual_amount = major(line.discount_amount)
+        allowance.actual_amount = amount(scale.units(line.amount) - xml_net)
         allowance.reason = "Discount"
         item.settlement.allowance_charge.add(allowance)
-    item.settlement.monetary_summation.total_amount = major(net.net)
+    item.settlement.monetary_summation.total_amount = amount(xml_net)
     return item
 
 
-def _allowance(group: TaxGroup, major) -> TradeAllowanceCharge:
+def _header_tax(doc: DocumentInput, group: TaxGroup, amount) -> ApplicableTradeTax:
+    tax = ApplicableTradeTax()
+    tax.calculated_amount = amount(group.tax)
+    tax.type_code = "VAT"
+    treatment = doc.tax_treatment
+    if treatment.zero_rated and group.category == treatment.category:
+        # BR-AE-10, BR-IC-10, BR-G-10, BR-E-10: the reason as text (the legal mention) and as a VATEX code.
+        tax.exemption_reason = doc.tax_notice or treatment.notice(doc.locale)
+    elif group.category == "E":
+        tax.exemption_reason = EXEMPT_WITHOUT_RATE
+    tax.basis_amount = amount(group.basis)
+    tax.category_code = group.category
+    if treatment.zero_rated and group.category == treatment.category and treatment.exemption_reason_code:
+        tax.exemption_reason_code = treatment.exemption_reason_code
+    tax.rate_applicable_percent = group.percentage.quantize(Decimal("0.01"))
+    return tax
+
+
+def _period_and_delivery(xml: Document, doc: DocumentInput) -> None:
+    """The billing period (BG-14) spanned by the lines' periods; for an intra-Community supply also the
+    deliver-to country (BR-IC-12) and, without a period, the date of supply (BR-IC-11), taken as the
+    issue date."""
+    starts = [line.period_start for line in doc.lines if line.period_start and line.period_end]
+    ends = [line.period_end for line in doc.lines if line.period_start and line.period_end]
+    if starts:
+        xml.trade.settlement.period.start = min(starts)
+        xml.trade.settlement.period.end = max(ends)
+    if doc.tax_treatment.category == "K":
+        xml.trade.delivery.ship_to.address.country_id = en16931.country(doc.buyer)
+        if not starts:
+            xml.trade.delivery.event.occurrence = doc.issue_date
+
+
+def _allowance(group: TaxGroup, amount) -> TradeAllowanceCharge:
     allowance = TradeAllowanceCharge()
     allowance.indicator = False
-    allowance.actual_amount = major(group.allowance)
+    allowance.actual_amount = amount(group.allowance)
     allowance.reason = "Discount"
     allowance.trade_tax.add(_category_tax(group))
     return allowance
@@ -290,28 +370,22 @@ def _terms_text(payment_terms: str) -> str:
 
 
 def _payment_means(settlement, doc: DocumentInput) -> None:
-    bank = doc.bank
-    if bank.iban:
-        means = PaymentMeans()
-        means.type_code = "58"  # SEPA credit transfer
-        means.payee_account.iban = bank.iban.replace(" ", "")
-        if bank.account_holder:
-            means.payee_account.account_name = bank.account_holder
-        if bank.bic:
-            means.payee_institution.bic = bank.bic
-        settlement.payment_means.add(means)
-    elif bank.account_number:
-        means = PaymentMeans()
-        means.type_code = "30"  # credit transfer
-        means.payee_account.proprietary_id = bank.account_number
-        if bank.account_holder:
-            means.payee_account.account_name = bank.account_holder
-        settlement.payment_means.add(means)
-    if doc.pay_url:
-        means = PaymentMeans()
-        means.type_code = "68"  # online payment service
-        means.information.add(f"Pay online: {doc.pay_url}")
-        settlement.payment_means.add(means)
+    chosen = en16931.payment_means(doc)
+    if chosen is None:
+        return
+    means = PaymentMeans()
+    means.type_code = chosen.code
+    if chosen.information:
+        means.information.add(chosen.information)
+    if chosen.iban:
+        means.payee_account.iban = chosen.iban
+    elif chosen.account_number:
+        means.payee_account.proprietary_id = chosen.account_number
+    if chosen.account_name and (chosen.iban or chosen.account_number):
+        means.payee_account.account_name = chosen.account_name
+    if chosen.bic:
+        means.payee_institution.bic = chosen.bic
+    settlement.payment_means.add(means)
 
 
 # XMP that declares the attachment as Factur-X (the PDF/A-3 extension schema for the fx: namespace).

@@ -103,12 +103,13 @@ def _list_associated_files_once(_document, pdf) -> None:
 
 
 def _render_invoice(doc: DocumentInput) -> bytes:
-    xml = None if doc.is_draft else facturx.build_xml(doc)
+    xml = facturx.build_xml(doc) if facturx.can_build(doc) else None
     return render_pdf(doc, xml)
 
 
 def render_invoice(doc: DocumentInput) -> bytes:
-    """The invoice PDF (blocking): issued invoices carry their Factur-X XML; drafts (no number) don't."""
+    """The invoice PDF (blocking): issued invoices carry their Factur-X XML; drafts (no number) don't, nor do
+    invoices that lack what EN 16931 requires (see en16931.missing_facts): they stay plain PDFs."""
     return _executor.submit(_render_invoice, doc).result()
 
 

@@ -79,4 +79,9 @@ async def invoice_facturx_xml(db: Database, organization_id: str, invoice_id: st
     if doc.is_draft:
         raise conflict("invoice_not_issued",
                        "A draft has no invoice number yet, so no Factur-X XML; approve it first.")
-    return facturx.build_xml(doc), filename(invoice.id, invoice.number, "xml")
+    try:
+        xml = facturx.build_xml(doc)
+    except facturx.IncompleteInvoice as exc:
+        raise conflict("einvoice_incomplete", f"This invoice can't be an EN 16931 e-invoice: {exc}",
+                       param=exc.missing[0].param) from None
+    return xml, filename(invoice.id, invoice.number, "xml")

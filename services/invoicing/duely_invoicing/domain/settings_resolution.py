@@ -11,6 +11,10 @@ Overridable at every level: payment_terms, currency, locale, attach_pdf, memo
 (the organization's is `default_memo`). Organization-only: company details,
 numbering, accepted payment methods, bank details, the cc policy. Customer-only:
 tax_exempt, tax id, billing address, billing contact, finance contacts.
+The VAT treatment (tax_treatment, tax_exemption_reason, tax_exemption_reason_code;
+see tax_treatment.py) is the customer's, overridable by the invoice itself:
+invoice → customer → default (`standard`); a customer's `tax_exempt: true`
+without an explicit treatment means `exempt`.
 
 cc addresses MERGE rather than replace: whoever is named anywhere gets a copy.
 The list is, in order: the customer's billing contact, the subscription's cc,
@@ -27,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from duely_invoicing.domain import numbering, terms
+from duely_contracts import tax_treatment as vat
 
 INVOICE, SUBSCRIPTION, CUSTOMER, ORGANIZATION, DEFAULT = "invoice", "subscription", "customer", "organization", \
     "default"
@@ -58,6 +63,9 @@ DEFAULTS: dict[str, Any] = {
     "billing_address": None,
     "billing_contact": None,
     "finance_contacts": (),
+    "tax_treatment": vat.STANDARD,
+    "tax_exemption_reason": None,
+    "tax_exemption_reason_code": None,
 }
 
 # Settings an invoice, a subscription and a customer can each override; organization field names differ only
@@ -77,6 +85,8 @@ CUSTOMER_ONLY = {
     "tax_exempt": "tax_exempt", "customer_tax_id": "tax_id", "billing_address": "billing_address",
     "billing_contact": "billing_contact", "finance_contacts": "finance_contacts",
 }
+# The customer's, overridable by the invoice only (not by a subscription).
+TAX_TREATMENT = ("tax_treatment", "tax_exemption_reason", "tax_exemption_reason_code")
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,10 @@ class Overrides:
     attach_pdf: bool | None = None
     memo: str | None = None
     cc_emails: tuple[str, ...] = ()
+    # Read at the invoice level only (TAX_TREATMENT).
+    tax_treatment: str | None = None
+    tax_exemption_reason: str | None = None
+    tax_exemption_reason_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +145,9 @@ class CustomerSettings:
     billing_address: dict | None = None
     billing_contact: Contact | None = None
     finance_contacts: tuple[Contact, ...] = ()
+    tax_treatment: str | None = None
+    tax_exemption_reason: str | None = None
+    tax_exemption_reason_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +196,11 @@ def resolve(organization: OrganizationSettings, customer: CustomerSettings,
     for name, attr in CUSTOMER_ONLY.items():
         value = getattr(customer, attr)
         settings[name] = _first_set([(CUSTOMER, value if value != () else None)], DEFAULTS[name])
+    customer_treatment = vat.from_customer(customer.tax_treatment, customer.tax_exempt)
+    for name in TAX_TREATMENT:
+        own = customer_treatment if name == "tax_treatment" else getattr(customer, name)
+        settings[name] = _first_set([(INVOICE, getattr(invoice, name) if invoice else None), (CUSTOMER, own)],
+                                    DEFAULTS[name])
 
     cc = _merge_cc(customer, subscription, invoice, settings)
     most_specific = next((s for s in SOURCES if any(e.source == s for e in cc)), DEFAULT)
