@@ -66,3 +66,13 @@ def test_an_accent_that_is_not_a_colour_never_reaches_the_css():
     s = s.model_copy(update={"issuer": s.issuer.model_copy(update={"accent_color": "red;}</style><script>"})})
     html = pages.render_invoice(HostedInvoice(s, 2, []), "tok", payment=None, code=None)
     assert "<script>" not in html.split("<body>")[0] and "red;}" not in html
+
+
+def test_a_zero_tax_treatment_shows_its_legal_mention_in_the_customers_language():
+    from duely_contracts.models import TaxTreatmentApplied
+    notices = {"en": "Reverse charge: VAT to be accounted for by the recipient (Article 196, Directive 2006/112/EC)",
+               "fr": "Autoliquidation : TVA due par le preneur (article 196 de la directive 2006/112/CE)"}
+    s = branded_snapshot(locale="fr_FR").model_copy(update={"tax_treatment": TaxTreatmentApplied(
+        type="reverse_charge", category="AE", exemption_reason_code="VATEX-EU-AE", notices=notices)})
+    html = pages.render_invoice(HostedInvoice(s, 2, []), "tok", payment=None, code=None)
+    assert 'id="tax-notice"' in html and "Autoliquidation" in html
