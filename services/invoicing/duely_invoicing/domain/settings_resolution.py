@@ -9,8 +9,8 @@ default (source "default").
 
 Overridable at every level: payment_terms, currency, locale, attach_pdf, memo
 (the organization's is `default_memo`). Organization-only: company details,
-numbering, accepted payment methods, bank details, the cc policy. Customer-only:
-tax_exempt, tax id, billing address, billing contact, finance contacts.
+numbering, accepted payment methods, bank details, the cc policy, the emails' sender name and
+reply-to. Customer-only: tax_exempt, tax id, billing address, billing contact, finance contacts.
 
 cc addresses MERGE rather than replace: whoever is named anywhere gets a copy.
 The list is, in order: the customer's billing contact, the subscription's cc,
@@ -58,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "billing_address": None,
     "billing_contact": None,
     "finance_contacts": (),
+    "email_from_name": None,  # the emails' From display name: unset = the company name
+    "email_reply_to": None,
 }
 
 # Settings an invoice, a subscription and a customer can each override; organization field names differ only
@@ -71,6 +73,7 @@ ORGANIZATION_ONLY = {
     "invoice_prefix": "invoice_prefix", "number_format": "number_format", "number_reset": "number_reset",
     "cc_finance_contacts": "cc_finance_contacts", "extra_cc_emails": "extra_cc_emails",
     "accepted_payment_methods": "accepted_payment_methods", "bank_details": "bank_details",
+    "email_from_name": "email_from_name", "email_reply_to": "email_reply_to",
 }
 # Customer-only facts: resolved name → CustomerSettings attribute.
 CUSTOMER_ONLY = {
@@ -120,6 +123,8 @@ class OrganizationSettings:
     accepted_payment_methods: tuple[str, ...] | None = None
     bank_details: dict | None = None
     default_memo: str | None = None
+    email_from_name: str | None = None
+    email_reply_to: str | None = None
 
 
 @dataclass(frozen=True)
