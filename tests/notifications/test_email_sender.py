@@ -17,7 +17,6 @@ from duely_runtime.db import Database
 from duely_runtime.migrations import upgrade_to_head_async
 from duely_runtime.outbox import Outbox
 from duely_notifications import repository as repo
-from duely_notifications.domain.email_context import snapshot_context
 from duely_notifications.email_sender import EmailSender
 from duely_notifications.mailer import Mailer
 from duely_notifications.main import MIGRATIONS_DIR
@@ -26,7 +25,7 @@ from duely_notifications.service import Notifications
 from duely_notifications.settings import Settings
 
 from tests.notifications.notification_stack import PORTS, RecordingRelay, SmtpCatcher
-from tests.notifications.notification_events import snapshot
+from tests.notifications.notification_events import queue_invoice_email as queue_email_of, snapshot
 
 
 class Clock:
@@ -61,12 +60,10 @@ def make_sender(db: Database, smtp_port: int, clock: Clock) -> tuple[Notificatio
 
 
 async def queue_invoice_email(db: Database, notifications: Notifications, email: str = "ada@example.test") -> str:
-    invoice = snapshot("org_sender", number=f"INV-S-{uuid.uuid4().hex[:6]}")
-    async with db.transaction() as session:
-        await notifications.queue_email(
-            session, organization_id="org_sender", idempotency_key=f"invoice_issued:{invoice.id}",
-            template="invoice_issued", context=snapshot_context(invoice), invoice_id=invoice.id,
-            customer=CustomerRef.model_construct(id="cus_1", name="Ada", email=email, cc_emails=[]))
+    invoice = snapshot("org_sender", number=f"INV-S-{uuid.uuid4().hex[:6]}", cc=())
+    # model_construct: the addresses a relay can't take (validated ones never get this far).
+    invoice.customer = CustomerRef.model_construct(id="cus_1", name="Ada", email=email, cc_emails=[])
+    await queue_email_of(db, notifications, invoice)
     return invoice.number
 
 
@@ -124,8 +121,10 @@ async def test_resend_after_crash_between_send_and_mark_is_the_same_message(db, 
         # What the worker does before "marked sent": claim, then hand the email to the relay...
         async with db.transaction() as session:
             claimed = await repo.claim_due_messages(session, clock(), clock() + timedelta(seconds=300), 10)
+        outgoing, failures = await sender.prepare(claimed)
+        assert failures == {}
         async with sender.mailer.connection() as smtp:
-            await sender.mailer.send(smtp, claimed[0])
+            await sender.mailer.send(smtp, outgoing[0])
         # ...then the process dies. After the lease, another worker sends it again.
         assert await sender.send_due_batch() == 0
         clock.advance(301)

@@ -69,6 +69,8 @@ class InvoiceView:
     amount_paid: str | None = None
     payment_methods: list[str] | None = None  # the accepted methods, in the customer's language
     currency: str = ""
+    # --- for the emails' per-method "how to pay" (notifications) ---------------------------------
+    method_codes: tuple[str, ...] = ()  # the accepted methods as codes: card, ach_debit, wire_transfer, check...
 
 
 def address_lines(address: Address, f: Formatter) -> list[str]:
@@ -165,5 +167,5 @@ def build_view(doc: DocumentInput) -> InvoiceView:
         buyer=party_view(doc.buyer, f), lines=lines, tax_rows=tax_rows, totals=totals,
         amount_due=f.money(doc.amount_due), pay_url=None if doc.is_draft else doc.pay_url, bank_rows=bank_rows,
         bank_text=bank.text, memo=doc.memo, footer=doc.footer, logo_url=doc.logo_url, accent=doc.accent_color,
-        show_tax_column=any(line.rates for line in doc.lines),
+        show_tax_column=any(line.rates for line in doc.lines), method_codes=doc.accepted_payment_methods,
     )
