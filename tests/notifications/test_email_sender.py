@@ -1,18 +1,23 @@
-"""The sender worker against a real SMTP catcher and Postgres: retries while the relay is
-down, gives up after the last backoff step, a resend after a crash between "sent"
-and "marked sent" is the same message (same Message-ID, stored once), and a message
-the relay can't take fails alone, not the rest of its batch."""
+"""The sender worker against a real SMTP catcher and Postgres (and SQLite): retries while the relay is
+down, gives up after the last backoff step, a resend after a crash between "sent" and "marked sent" is
+the same message (same Message-ID, stored once), a message the relay can't take fails alone, not the
+rest of its batch. At send time: the PDF fetched from the real invoicing service (waiting while it is
+unreachable, left out above the size limit), an email whose invoice is not known yet waits for it,
+an email made obsolete by the invoice is skipped, one invoice's emails go out in order."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 from sqlalchemy import select
 
-from duely_contracts.models import CustomerRef
+from duely_contracts.events import InvoicePaymentFailed
+from duely_contracts.models import CustomerRef, InvoiceSnapshot
 from duely_devstack.net import free_port
+from duely_runtime.auth import INTERNAL_HEADER
 from duely_runtime.db import Database
 from duely_runtime.migrations import upgrade_to_head_async
 from duely_runtime.outbox import Outbox
@@ -21,11 +26,17 @@ from duely_notifications.email_sender import EmailSender
 from duely_notifications.mailer import Mailer
 from duely_notifications.main import MIGRATIONS_DIR
 from duely_notifications.models import Message, runtime_tables
+from duely_notifications.schemas import EmailMessageOut
 from duely_notifications.service import Notifications
 from duely_notifications.settings import Settings
 
+from tests.conftest import INTERNAL_SECRET
+from tests.invoicing.documents_helpers import pdf_text
+from tests.invoicing.helpers import issued_invoice
+from tests.notifications.notification_events import (
+    invoice_paid, payment_failed, queue_invoice_email as queue_email_of, snapshot,
+)
 from tests.notifications.notification_stack import PORTS, RecordingRelay, SmtpCatcher
-from tests.notifications.notification_events import queue_invoice_email as queue_email_of, snapshot
 
 
 class Clock:
@@ -158,3 +169,124 @@ async def test_a_message_the_relay_cannot_take_fails_alone(db):
     assert (unicode_row.status, unicode_row.attempts) == ("failed", 1) and "SMTPUTF8" in unicode_row.last_error
     assert (injected_row.status, injected_row.attempts) == ("failed", 1)
     assert "can't be encoded" in injected_row.last_error
+
+
+# -- the PDF attachment, fetched from invoicing when the email is sent -------------------------
+
+async def issued_snapshot(invoicing) -> InvoiceSnapshot:
+    """A real issued invoice (attach_pdf resolves true by default), as invoicing's snapshot."""
+    organization_id, api_key = await invoicing.create_org("Attach Co")
+    async with httpx.AsyncClient(base_url=invoicing.url, headers={"Authorization": f"Bearer {api_key}"},
+                                 timeout=30) as api:
+        invoice = await issued_invoice(api)
+        body = (await api.get(f"/internal/invoices/{invoice['id']}", params={"organization_id": organization_id},
+                              headers={INTERNAL_HEADER: INTERNAL_SECRET})).json()
+    return InvoiceSnapshot.model_validate(body)
+
+
+async def test_the_email_waits_for_its_pdf_while_invoicing_is_unreachable_and_the_invoices_next_email_waits_too(
+        db, tmp_path, invoicing):
+    clock = Clock()
+    catcher = await SmtpCatcher(tmp_path / "mail").start()
+    try:
+        notifications, sender = make_sender(db, catcher.port, clock)
+        sender.composer.pdfs.invoicing_url = f"http://127.0.0.1:{free_port(*PORTS)}"  # nothing listens there
+        invoice = await issued_snapshot(invoicing)
+        assert invoice.attach_pdf is True
+        await queue_email_of(db, notifications, invoice)
+        failed = payment_failed(invoice)
+        async with db.transaction() as session:
+            await notifications.queue_payment_failed(session, failed, InvoicePaymentFailed.model_validate(failed.data))
+
+        assert await sender.send_due_batch() == 1  # the invoice email only: the failure email waits behind it
+        rows = await message_rows(db)
+        assert (rows["invoice_issued"].status, rows["invoice_issued"].attempts) == ("pending", 1)
+        assert "invoicing unreachable for the PDF" in rows["invoice_issued"].last_error
+        assert (rows["payment_failed"].status, rows["payment_failed"].attempts) == ("pending", 0)
+        assert catcher.messages() == []
+
+        sender.composer.pdfs.invoicing_url = invoicing.url  # invoicing is back
+        clock.advance(10)
+        assert await sender.send_due_batch() == 1
+        assert await sender.send_due_batch() == 1
+        rows = await message_rows(db)
+        assert all(row.status == "sent" for row in rows.values())
+        assert rows["invoice_issued"].attachments == [f"{invoice.number}.pdf"]
+        first, second = catcher.messages()
+        assert first["X-Duely-Template"] == "invoice_issued" and second["X-Duely-Template"] == "payment_failed"
+        [attachment] = list(first.iter_attachments())
+        assert attachment.get_filename() == f"{invoice.number}.pdf"
+        assert invoice.number in pdf_text(attachment.get_content())
+        assert not list(second.iter_attachments())  # a payment-failed email carries no PDF
+    finally:
+        catcher.stop()
+
+
+async def test_a_pdf_above_the_size_limit_is_left_out_and_the_email_links_the_invoice_page(db, tmp_path, invoicing):
+    catcher = await SmtpCatcher(tmp_path / "mail").start()
+    try:
+        notifications, sender = make_sender(db, catcher.port, Clock())
+        sender.composer.pdfs.invoicing_url = invoicing.url
+        sender.composer.pdfs.max_bytes = 2_000  # an invoice PDF is tens of kilobytes
+        invoice = await issued_snapshot(invoicing)
+        await queue_email_of(db, notifications, invoice)
+        assert await sender.send_due_batch() == 1
+        [message] = catcher.messages()
+        assert not list(message.iter_attachments())
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        assert "The PDF is too large to attach: download it from the invoice page." in text
+        assert invoice.hosted_invoice_url in text
+        row = (await message_rows(db))["invoice_issued"]
+        assert (row.status, row.attachments) == ("sent", [])
+    finally:
+        catcher.stop()
+
+
+async def test_an_email_for_an_invoice_not_known_yet_waits_for_it(db, tmp_path):
+    """invoice.payment_failed may be read before invoice.issued (two topics): the email waits for the
+    snapshot it is rendered from, then goes out."""
+    clock = Clock()
+    catcher = await SmtpCatcher(tmp_path / "mail").start()
+    try:
+        notifications, sender = make_sender(db, catcher.port, clock)
+        invoice = snapshot("org_sender", number=f"INV-W-{uuid.uuid4().hex[:6]}", cc=())
+        failed = payment_failed(invoice)
+        async with db.transaction() as session:
+            await notifications.queue_payment_failed(session, failed, InvoicePaymentFailed.model_validate(failed.data))
+        assert await sender.send_due_batch() == 1
+        row = (await message_rows(db))["payment_failed"]
+        assert (row.status, row.attempts) == ("pending", 1) and "is not known here yet" in row.last_error
+        await queue_email_of(db, notifications, invoice)  # invoice.issued arrives
+        clock.advance(10)
+        assert await sender.send_due_batch() == 1  # the invoice email first...
+        assert await sender.send_due_batch() == 1  # ...then the failure
+        assert [m["X-Duely-Template"] for m in catcher.messages()] == ["invoice_issued", "payment_failed"]
+    finally:
+        catcher.stop()
+
+
+async def test_a_payment_failed_email_is_skipped_once_the_invoice_is_paid(db, tmp_path):
+    catcher = await SmtpCatcher(tmp_path / "mail").start()
+    try:
+        notifications, sender = make_sender(db, catcher.port, Clock())
+        invoice = snapshot("org_sender", number=f"INV-P-{uuid.uuid4().hex[:6]}", cc=())
+        await queue_email_of(db, notifications, invoice)
+        assert await sender.send_due_batch() == 1
+        failed = payment_failed(invoice)
+        paid = snapshot("org_sender", invoice_id=invoice.id, number=invoice.number, status="paid", version=5, cc=())
+        async with db.transaction() as session:
+            await notifications.queue_payment_failed(session, failed, InvoicePaymentFailed.model_validate(failed.data))
+            await notifications.record_invoice(session, invoice_paid(paid, "pay_1"), paid)  # paid before it went out
+        assert await sender.send_due_batch() == 1
+        row = (await message_rows(db))["payment_failed"]
+        assert (row.status, row.skipped_reason, row.sent_at) == (
+            "skipped", "the invoice is paid now: nothing to ask for", None)
+        assert EmailMessageOut.of(row).model_dump()["skipped_reason"] == row.skipped_reason
+        assert [m["X-Duely-Template"] for m in catcher.messages()] == ["invoice_issued"]
+    finally:
+        catcher.stop()
+
+
+async def message_rows(db: Database) -> dict[str, Message]:
+    async with db.transaction() as session:
+        return {m.template: m for m in (await session.scalars(select(Message))).all()}

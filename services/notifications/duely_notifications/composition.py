@@ -48,6 +48,11 @@ class Wait:
 
 
 @dataclass(frozen=True)
+class Defer:
+    """Not now and not a failed attempt: the invoice's own email is still to go out first."""
+
+
+@dataclass(frozen=True)
 class Plan:
     row: dict[str, Any]
     snapshot: dict[str, Any] | None = None
@@ -66,7 +71,7 @@ class Outgoing:
     attachment: InvoicePdf | None = None
 
 
-async def plan(session: AsyncSession, row: dict[str, Any]) -> Plan | Skip | Wait:
+async def plan(session: AsyncSession, row: dict[str, Any]) -> Plan | Skip | Wait | Defer:
     if row.get("facts") is None:
         return Plan(row)  # rendered when it was queued
     organization_name = await repo.organization_name(session, row["organization_id"])
@@ -77,6 +82,11 @@ async def plan(session: AsyncSession, row: dict[str, Any]) -> Plan | Skip | Wait
         return Wait(f"invoice {row['invoice_id']} is not known here yet (its invoice.issued has not arrived)")
     if reason := obsolete_reason(row["template"], invoice.status, int(invoice.snapshot.get("amount_due") or 0)):
         return Skip(reason)
+    # The claim left it out while the invoice email was pending, but that one may have been queued
+    # (with the invoice) just after the claim read the table.
+    if row["template"] != "invoice_issued" and await repo.invoice_email_pending(session, row["invoice_id"],
+                                                                                row["id"]):
+        return Defer()
     payment = None
     if row["template"] == "payment_receipt" and row["facts"].get("payment_id"):
         found = await repo.get_payment(session, row["facts"]["payment_id"])

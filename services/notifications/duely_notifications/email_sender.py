@@ -27,7 +27,7 @@ from duely_runtime.outbox import Outbox
 
 from duely_notifications import repository as repo
 from duely_notifications.claims import ClaimKeeper
-from duely_notifications.composition import Composer, Outgoing, Plan, Skip, Wait, plan
+from duely_notifications.composition import Composer, Defer, Outgoing, Plan, Skip, Wait, plan
 from duely_notifications.domain.retry import next_retry_at
 from duely_notifications.invoice_pdfs import InvoicePdfs, PdfUnavailable
 from duely_notifications.mailer import Mailer
@@ -132,6 +132,8 @@ class EmailSender:
                     await repo.mark_message_skipped(session, row["id"], row["claim_token"], decision.reason)
                 elif isinstance(decision, Wait):
                     failures[row["id"]] = SendFailure(decision.reason, permanent=False)
+                elif isinstance(decision, Defer):
+                    await repo.release_message(session, row["id"], row["claim_token"], self.notifications.clock())
                 else:
                     plans.append(decision)
         outgoing: list[Outgoing] = []

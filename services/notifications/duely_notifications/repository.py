@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime.db import insert_ignore
@@ -109,17 +109,19 @@ async def claim_due_messages(session: AsyncSession, now: datetime, lease_until: 
                              limit: int) -> list[dict[str, Any]]:
     """Due pending emails, hidden from other workers until `lease_until` (SKIP LOCKED on Postgres).
 
-    One invoice's emails go out in the order they were queued: an email waits while an older one
-    of the same invoice is still pending (retrying, or waiting for its PDF), so the customer never
-    reads them out of order.
+    One invoice's emails go out in order: the invoice email first, then the others in the order they
+    were queued. An email waits while its invoice's invoice email, or an older email of the invoice, is
+    still pending (retrying, or waiting for its PDF), so the customer never reads them out of order,
+    whichever topic's event this service happened to read first.
 
     Returns plain rows with `attempts` already counting this attempt and the `claim_token` they carry.
     """
     table = Message.__table__
-    older = table.alias("older")
-    waits_for_older = exists().where(older.c.invoice_id == table.c.invoice_id, older.c.status == "pending",
-                                     older.c.created_at < table.c.created_at)
-    rows = await _due(session, table, now, limit, also=~waits_for_older)
+    before = table.alias("before")
+    waits = table.c.template != "invoice_issued", exists().where(
+        before.c.invoice_id == table.c.invoice_id, before.c.status == "pending", before.c.id != table.c.id,
+        or_(before.c.template == "invoice_issued", before.c.created_at < table.c.created_at))
+    rows = await _due(session, table, now, limit, also=~and_(*waits))
     return await lease(session, table, rows, lease_until)
 
 
@@ -164,6 +166,21 @@ async def mark_message_sent(session: AsyncSession, message_id: str, token: str, 
         update(Message).where(Message.id == message_id, Message.status == "pending", Message.claim_token == token)
         .values(status="sent", sent_at=sent_at, last_error=None, claim_token=None, subject=subject[:998],
                 text_body=text_body, html_body=html_body, attachments=attachments))
+    return result.rowcount == 1
+
+
+async def invoice_email_pending(session: AsyncSession, invoice_id: str, other_than: str) -> bool:
+    """Is the invoice's own email (invoice_issued) still to go out? Its other emails wait for it."""
+    return bool(await session.scalar(select(exists().where(
+        Message.invoice_id == invoice_id, Message.template == "invoice_issued", Message.status == "pending",
+        Message.id != other_than))))
+
+
+async def release_message(session: AsyncSession, message_id: str, token: str, due_at: datetime) -> bool:
+    """Give a claimed email back untouched (this claim doesn't count as an attempt)."""
+    result = await session.execute(
+        update(Message).where(Message.id == message_id, Message.status == "pending", Message.claim_token == token)
+        .values(next_attempt_at=due_at, attempts=Message.attempts - 1, claim_token=None))
     return result.rowcount == 1
 
 
