@@ -14,7 +14,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from duely_contracts.events import InvoicePaymentFailed
+from duely_contracts import Envelope
+from duely_contracts.events import InvoicePaymentFailed, PaymentMethodExpiring
 from duely_contracts.models import CustomerRef, InvoiceSnapshot
 from duely_devstack.net import free_port
 from duely_runtime.auth import INTERNAL_HEADER
@@ -290,3 +291,37 @@ async def test_a_payment_failed_email_is_skipped_once_the_invoice_is_paid(db, tm
 async def message_rows(db: Database) -> dict[str, Message]:
     async with db.transaction() as session:
         return {m.template: m for m in (await session.scalars(select(Message))).all()}
+
+
+async def test_an_email_without_an_invoice_and_one_queued_before_the_upgrade_go_out(db, tmp_path):
+    """An expiring card is about no invoice: rendered from its facts, in the customer's language. A row
+    queued by the previous version (rendered then, no facts) is sent as it was stored."""
+    catcher = await SmtpCatcher(tmp_path / "mail").start()
+    try:
+        notifications, sender = make_sender(db, catcher.port, Clock())
+        customer = CustomerRef(id="cus_1", name="Ada", email="ada@example.test", locale="de_DE")
+        envelope = Envelope(type="payment_method.expiring", organization_id="org_sender", aggregate_id="pm_1",
+                            aggregate_version=1, correlation_id=str(uuid.uuid4()), data={})
+        async with db.transaction() as session:
+            await repo.upsert_organization(session, "org_sender", "Acme GmbH", 1)
+            await notifications.queue_payment_method_expiring(session, envelope, PaymentMethodExpiring(
+                payment_method_id="pm_1", customer=customer, brand="visa", last4="4242", exp_month=4, exp_year=2027))
+            now = notifications.clock()
+            await repo.insert_message(session, {
+                "id": "msg_legacy", "organization_id": "org_sender", "idempotency_key": "legacy:1",
+                "template": "invoice_issued", "to": ["ada@example.test"], "cc": [], "facts": None,
+                "subject": "Stored subject", "text_body": "Stored text\n", "html_body": "<p>Stored</p>",
+                "invoice_id": None, "status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": None,
+                "message_id_header": "<legacy-1@duely.local>", "created_at": now, "sent_at": None})
+        assert await sender.send_due_batch() == 2
+        by_subject = {m["Subject"]: m for m in catcher.messages()}
+        expiring = by_subject["Ihre Karte Visa mit den Endziffern 4242 läuft bald ab"]
+        assert expiring["From"] == "Acme GmbH <billing@duely.local>"
+        assert "die Acme GmbH für Ihre automatischen Zahlungen verwendet" in \
+            expiring.get_body(preferencelist=("plain",)).get_content()
+        legacy = by_subject["Stored subject"]
+        assert legacy["From"] == "Duely Billing <billing@duely.local>"
+        assert legacy.get_body(preferencelist=("plain",)).get_content().strip() == "Stored text"
+        assert all(row.status == "sent" for row in (await message_rows(db)).values())
+    finally:
+        catcher.stop()
