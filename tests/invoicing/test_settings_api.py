@@ -24,6 +24,7 @@ async def test_organization_settings_defaults_then_patch_and_reset(svc, org, log
         assert first["attach_pdf"] is True and first["cc_finance_contacts"] is True
         assert first["accepted_payment_methods"] == ["card"] and first["number_reset"] == "never"
         assert "company_name" in first["defaults"] and first["version"] == 1
+        assert first["email_from_name"] is None and first["email_reply_to"] is None
 
         patch = {
             "company_name": "Acme Trading GmbH",
@@ -35,7 +36,8 @@ async def test_organization_settings_defaults_then_patch_and_reset(svc, org, log
             "accepted_payment_methods": ["card", "sepa_debit", "wire_transfer"],
             "bank_details": {"account_name": "Acme Trading GmbH", "iban": "DE89 3704 0044 0532 0130 00",
                              "bic": "cobadeffxxx", "bank_name": "Commerzbank"},
-            "default_memo": "Thank you!",
+            "default_memo": "Thank you!", "email_from_name": "  Acme Billing ",
+            "email_reply_to": "billing@acme.example",
         }
         response = await client.patch("/v1/settings/invoicing", json=patch)
         assert response.status_code == 200, response.text
@@ -43,6 +45,7 @@ async def test_organization_settings_defaults_then_patch_and_reset(svc, org, log
         assert body["accent_color"] == "#0A7CFF" and body["locale"] == "de_DE" and body["currency"] == "eur"
         assert body["address"]["country"] == "DE" and body["bank_details"]["iban"] == "DE89370400440532013000"
         assert body["bank_details"]["bic"] == "COBADEFFXXX"
+        assert body["email_from_name"] == "Acme Billing" and body["email_reply_to"] == "billing@acme.example"
         today = date.today()
         assert body["next_number_example"] == f"ACME-{today:%y%m}-001"
         assert body["version"] == 2 and sorted(body["defaults"]) == ["cc_finance_contacts", "number_reset"]
@@ -53,6 +56,9 @@ async def test_organization_settings_defaults_then_patch_and_reset(svc, org, log
         assert again["footer"] is None and again["locale"] == "fr" and again["company_name"] == "Acme Trading GmbH"
         reset = (await client.patch("/v1/settings/invoicing", json={"company_name": None})).json()
         assert reset["company_name"] == org_name and "company_name" in reset["defaults"]
+        unset = (await client.patch("/v1/settings/invoicing", json={"email_reply_to": None})).json()
+        assert unset["email_reply_to"] is None and "email_reply_to" in unset["defaults"]
+        assert unset["email_from_name"] == "Acme Billing"
 
 
 async def test_customer_overrides_round_trip_and_customer_updated_event(svc, org, read_events):
@@ -139,7 +145,8 @@ async def test_invoice_resolves_subscription_customer_organization(svc, org):
             "company_name": "Acme Trading GmbH", "currency": "eur", "locale": "de_DE", "payment_terms": "net_45",
             "default_memo": "Danke!", "extra_cc_emails": ["books@acme.example"], "tax_id": "DE123456789",
             "accepted_payment_methods": ["card", "wire_transfer"], "accent_color": "#112233",
-            "bank_details": {"iban": "DE89370400440532013000", "bic": "COBADEFFXXX"}})
+            "bank_details": {"iban": "DE89370400440532013000", "bic": "COBADEFFXXX"},
+            "email_from_name": "Acme Billing", "email_reply_to": "billing@acme.example"})
         customer = (await client.post("/v1/customers", json={
             "name": "Buyer SARL", "email": "buyer@example.com", "cc_emails": ["ops@buyer.example"],
             "payment_terms": "net_15", "locale": "fr_FR", "attach_pdf": False, "tax_id": "FR40303265045",
@@ -170,6 +177,8 @@ async def test_invoice_resolves_subscription_customer_organization(svc, org):
         assert sources["memo"] == ("Danke!", "organization")
         assert sources["company_name"] == ("Acme Trading GmbH", "organization")
         assert sources["logo_url"] == (None, "default")
+        assert sources["email_from_name"] == ("Acme Billing", "organization")
+        assert sources["email_reply_to"] == ("billing@acme.example", "organization")
         assert sources["cc_emails"] == (expected_cc, "subscription")
         assert [(c["email"], c["source"], c["reason"]) for c in shown["cc"]] == [
             ("team@buyer.example", "subscription", "cc"), ("OPS@buyer.example", "subscription", "cc"),
@@ -199,6 +208,7 @@ async def test_invoice_resolves_subscription_customer_organization(svc, org):
     assert issuer["company_name"] == "Acme Trading GmbH" and issuer["tax_id"] == "DE123456789"
     assert issuer["accent_color"] == "#112233" and issuer["accepted_payment_methods"] == ["card", "wire_transfer"]
     assert issuer["bank_details"]["iban"] == "DE89370400440532013000"
+    assert issuer["email_from_name"] == "Acme Billing" and issuer["email_reply_to"] == "billing@acme.example"
 
 
 async def test_currency_is_required_only_when_nothing_resolves_one(svc, org):

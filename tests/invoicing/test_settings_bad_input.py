@@ -35,6 +35,11 @@ from tests.invoicing.helpers import create_customer, invoice_body
     ({"footer": "nul\u0000byte"}, "footer"),
     ({"address": {"lines": ["ok", "nul\u0000"]}}, "address.lines"),
     ({"locale": "root"}, "locale"),
+    ({"email_reply_to": "not-an-address"}, "email_reply_to"),
+    ({"email_reply_to": "billing@acme.example\r\nBcc: all@victim.example"}, "email_reply_to"),
+    ({"email_from_name": "Acme\r\nBcc: all@victim.example"}, "email_from_name"),
+    ({"email_from_name": "   "}, "email_from_name"),
+    ({"email_from_name": "x" * 101}, "email_from_name"),
 ])
 async def test_bad_organization_settings(svc, org, patch, param):
     organization_id, api_key = org

@@ -78,6 +78,7 @@ ORG_VALUES = {
     "number_reset": "yearly", "cc_finance_contacts": False, "extra_cc_emails": ("books@acme.example",),
     "accepted_payment_methods": ("card", "wire_transfer"),
     "bank_details": {"iban": "DE89370400440532013000", "bic": "COBADEFFXXX"},
+    "email_from_name": "Acme Billing", "email_reply_to": "billing@acme.example",
 }
 
 

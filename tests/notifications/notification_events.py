@@ -77,3 +77,11 @@ def payment_failed(invoice: InvoiceSnapshot, attempt_number: int = 1) -> Envelop
         invoice=summary(invoice))
     return envelope("invoice.payment_failed", event, organization_id=invoice.organization_id,
                     aggregate_id=invoice.id, version=invoice.version)
+
+
+async def queue_invoice_email(db, notifications, invoice: InvoiceSnapshot) -> None:
+    """What the invoice.issued consumer does (the read model, then the email), without a broker."""
+    issued = invoice_issued(invoice)
+    async with db.transaction() as session:
+        await notifications.record_invoice(session, issued, invoice)
+        await notifications.queue_invoice_issued(session, issued, invoice)

@@ -16,12 +16,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from duely_contracts.models import CustomerRef
 from duely_runtime.db import Database
 from duely_runtime.migrations import upgrade_to_head_async
 from duely_runtime.outbox import Outbox
 from duely_notifications import repository as repo
-from duely_notifications.domain.email_context import snapshot_context
 from duely_notifications.email_sender import EmailSender
 from duely_notifications.mailer import Mailer
 from duely_notifications.main import MIGRATIONS_DIR
@@ -32,7 +30,7 @@ from duely_notifications.webhook_dispatcher import WebhookDispatcher
 
 from tests.conftest import wait_for
 from tests.loopback_http import drip, http_server
-from tests.notifications.notification_events import snapshot
+from tests.notifications.notification_events import queue_invoice_email, snapshot
 from tests.notifications.notification_stack import RecordingRelay
 
 SHORT_LEASE = dict(claim_lease_s=1.0, worker_poll_interval_s=0.1, outbound_allow_networks="127.0.0.0/8")
@@ -69,12 +67,8 @@ async def test_a_slow_email_is_sent_once_by_one_of_two_workers(db):
     for _ in range(2):
         notifications = Notifications(settings)
         senders.append(EmailSender(db, Outbox(runtime_tables), notifications, Mailer(settings)))
-    invoice = snapshot("org_claims", number=f"INV-C-{uuid.uuid4().hex[:6]}")
-    async with db.transaction() as session:
-        await senders[0].notifications.queue_email(
-            session, organization_id="org_claims", idempotency_key=f"invoice_issued:{invoice.id}",
-            template="invoice_issued", context=snapshot_context(invoice), invoice_id=invoice.id,
-            customer=CustomerRef(id="cus_1", name="Ada", email="ada@example.test", cc_emails=[]))
+    invoice = snapshot("org_claims", number=f"INV-C-{uuid.uuid4().hex[:6]}", cc=())
+    await queue_invoice_email(db, senders[0].notifications, invoice)
     async def sent():
         async with db.transaction() as session:
             return (await session.scalars(select(Message))).one().status == "sent"

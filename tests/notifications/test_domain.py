@@ -1,58 +1,19 @@
-"""Pure notification logic: money and date formatting, keys, retry schedule, webhook rules."""
+"""Pure notification logic: relevance at send time, the sender, keys, retry schedule, webhook rules."""
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from duely_contracts.registry import WEBHOOK_EVENT_TYPES
-from duely_notifications.domain import keys
-from duely_notifications.domain.email_context import payment_method_label, reminder_context
-from duely_notifications.domain.formatting import (
-    format_day, format_money, format_percentage, format_quantity, format_terms,
-)
+from duely_notifications.domain import keys, sender
+from duely_notifications.domain.relevance import obsolete_reason
 from duely_notifications.domain.retry import max_attempts, next_retry_at
 from duely_notifications.domain.webhooks import (
     events_problem, is_success, normalized_events, subscribes, url_problem, webhook_body,
 )
-from tests.notifications.notification_events import snapshot
-
-
-@pytest.mark.parametrize("minor, currency, expected", [
-    (162375, "usd", "$1,623.75"),
-    (5, "usd", "$0.05"),
-    (0, "eur", "€0.00"),
-    (1234, "jpy", "¥1,234"),          # zero-decimal currency
-    (1234, "kwd", "KWD1.234"),         # three-decimal currency
-    (-2500, "usd", "-$25.00"),
-    (10**12 + 1, "usd", "$10,000,000,000.01"),
-])
-def test_format_money_uses_currency_precision(minor, currency, expected):
-    assert format_money(minor, currency).replace("\xa0", "") == expected
-
-
-def test_format_money_locale():
-    assert format_money(162375, "eur", "de_DE").replace("\xa0", " ") == "1.623,75 €"
-
-
-@pytest.mark.parametrize("quantity, expected", [
-    ("1", "1"), ("2.000", "2"), ("1.5", "1.5"), ("0.125", "0.125"), ("1000", "1,000"), ("1234.5678", "1,234.5678"),
-])
-def test_format_quantity(quantity, expected):
-    assert format_quantity(quantity) == expected
-
-
-def test_format_day_and_terms_and_percentage():
-    assert format_day(date(2026, 3, 3)) == "March 3, 2026"
-    assert format_day(datetime(2026, 3, 3, 23, 0, tzinfo=timezone.utc)) == "March 3, 2026"
-    assert format_day(None) is None
-    assert format_terms("net_30") == "Net 30"
-    assert format_terms("due_on_receipt") == "Due on receipt"
-    assert format_terms(None) is None
-    assert format_percentage("8.250") == "8.25%"
-    assert format_percentage("20") == "20%"
 
 
 def test_idempotency_keys_follow_their_cause():
@@ -120,22 +81,37 @@ def test_webhook_body_shape():
                     "organization_id": "org_1", "data": {"invoice": {"id": "in_1"}}}
 
 
-def test_payment_method_labels():
-    assert payment_method_label("pm_card_visa") == "Visa card"
-    assert payment_method_label("pm_card_chargeDeclined") == "Card"
-    assert payment_method_label("sepa_debit") == "SEPA Direct Debit"
-    assert payment_method_label("pm_1Nabc") == "Saved payment method"
-    assert payment_method_label("bank_transfer") == "Bank transfer"
+@pytest.mark.parametrize("template, status, amount_due, obsolete", [
+    ("payment_failed", "issued", 100, False), ("payment_failed", "past_due", 100, False),
+    ("payment_failed", "paid", 0, True), ("payment_failed", "void", 100, True),
+    ("payment_failed", "uncollectible", 100, True), ("payment_failed", "issued", 0, True),
+    ("invoice_reminder", "issued", 100, False), ("invoice_reminder", "paid", 0, True),
+    ("invoice_reminder", "void", 100, True), ("invoice_issued", "paid", 0, False),
+    ("invoice_issued", "void", 100, True), ("payment_receipt", "paid", 0, False),
+    ("payment_refunded", "void", 100, False),
+])
+def test_relevance_at_send_time(template, status, amount_due, obsolete):
+    reason = obsolete_reason(template, status, amount_due)
+    assert (reason is not None) is obsolete, reason
+    if obsolete and status == "paid":
+        assert reason == "the invoice is paid now: nothing to ask for"
 
 
-def test_reminder_context_counts_days_overdue():
-    invoice = snapshot("org_1")  # due 2026-03-31
-    before = reminder_context(invoice, "gentle", datetime(2026, 3, 20, tzinfo=timezone.utc))
-    after = reminder_context(invoice, "firm", datetime(2026, 4, 7, tzinfo=timezone.utc))
-    assert (before["overdue"], before["days_overdue"]) == (False, 0)
-    assert (after["overdue"], after["days_overdue"]) == (True, 7)
-    with pytest.raises(ValueError):
-        reminder_context(invoice, "rude", datetime(2026, 4, 7, tzinfo=timezone.utc))
+def test_sender_is_the_organizations_name_on_the_platforms_address():
+    issuer = {"company_name": "Acme GmbH", "email_from_name": None, "email_reply_to": "billing@acme.example"}
+    name = sender.display_name(issuer, "Demo Company")
+    assert name == "Acme GmbH"
+    address = sender.from_address("Duely Billing <billing@duely.local>", name)
+    assert str(address) == "Acme GmbH <billing@duely.local>"
+    assert sender.display_name({**issuer, "email_from_name": "Acme Billing"}, "x") == "Acme Billing"
+    assert sender.display_name(None, "Demo Company") == "Demo Company"
+    assert str(sender.from_address("billing@duely.local", None)) == "billing@duely.local"
+    # A name stored before the one-line rule can't break the header.
+    assert str(sender.from_address("billing@duely.local", "Evil\r\nBcc: x@y.z")) == \
+        '"Evil Bcc: x@y.z" <billing@duely.local>'
+    assert sender.reply_to(issuer) == "billing@acme.example"
+    assert sender.reply_to({"email_reply_to": "a@b.c\r\nBcc: x@y.z"}) is None
+    assert sender.reply_to({}) is None
 
 
 def test_smtp_settings_are_read_without_the_duely_prefix(monkeypatch):

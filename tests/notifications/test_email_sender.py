@@ -1,32 +1,43 @@
-"""The sender worker against a real SMTP catcher and Postgres: retries while the relay is
-down, gives up after the last backoff step, a resend after a crash between "sent"
-and "marked sent" is the same message (same Message-ID, stored once), and a message
-the relay can't take fails alone, not the rest of its batch."""
+"""The sender worker against a real SMTP catcher and Postgres (and SQLite): retries while the relay is
+down, gives up after the last backoff step, a resend after a crash between "sent" and "marked sent" is
+the same message (same Message-ID, stored once), a message the relay can't take fails alone, not the
+rest of its batch. At send time: the PDF fetched from the real invoicing service (waiting while it is
+unreachable, left out above the size limit), an email whose invoice is not known yet waits for it,
+an email made obsolete by the invoice is skipped, one invoice's emails go out in order."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 from sqlalchemy import select
 
-from duely_contracts.models import CustomerRef
+from duely_contracts import Envelope
+from duely_contracts.events import InvoicePaymentFailed, PaymentMethodExpiring
+from duely_contracts.models import CustomerRef, InvoiceSnapshot
 from duely_devstack.net import free_port
+from duely_runtime.auth import INTERNAL_HEADER
 from duely_runtime.db import Database
 from duely_runtime.migrations import upgrade_to_head_async
 from duely_runtime.outbox import Outbox
 from duely_notifications import repository as repo
-from duely_notifications.domain.email_context import snapshot_context
 from duely_notifications.email_sender import EmailSender
 from duely_notifications.mailer import Mailer
 from duely_notifications.main import MIGRATIONS_DIR
 from duely_notifications.models import Message, runtime_tables
+from duely_notifications.schemas import EmailMessageOut
 from duely_notifications.service import Notifications
 from duely_notifications.settings import Settings
 
+from tests.conftest import INTERNAL_SECRET
+from tests.invoicing.documents_helpers import pdf_text
+from tests.invoicing.helpers import issued_invoice
+from tests.notifications.notification_events import (
+    invoice_paid, payment_failed, queue_invoice_email as queue_email_of, snapshot,
+)
 from tests.notifications.notification_stack import PORTS, RecordingRelay, SmtpCatcher
-from tests.notifications.notification_events import snapshot
 
 
 class Clock:
@@ -61,12 +72,10 @@ def make_sender(db: Database, smtp_port: int, clock: Clock) -> tuple[Notificatio
 
 
 async def queue_invoice_email(db: Database, notifications: Notifications, email: str = "ada@example.test") -> str:
-    invoice = snapshot("org_sender", number=f"INV-S-{uuid.uuid4().hex[:6]}")
-    async with db.transaction() as session:
-        await notifications.queue_email(
-            session, organization_id="org_sender", idempotency_key=f"invoice_issued:{invoice.id}",
-            template="invoice_issued", context=snapshot_context(invoice), invoice_id=invoice.id,
-            customer=CustomerRef.model_construct(id="cus_1", name="Ada", email=email, cc_emails=[]))
+    invoice = snapshot("org_sender", number=f"INV-S-{uuid.uuid4().hex[:6]}", cc=())
+    # model_construct: the addresses a relay can't take (validated ones never get this far).
+    invoice.customer = CustomerRef.model_construct(id="cus_1", name="Ada", email=email, cc_emails=[])
+    await queue_email_of(db, notifications, invoice)
     return invoice.number
 
 
@@ -124,8 +133,10 @@ async def test_resend_after_crash_between_send_and_mark_is_the_same_message(db, 
         # What the worker does before "marked sent": claim, then hand the email to the relay...
         async with db.transaction() as session:
             claimed = await repo.claim_due_messages(session, clock(), clock() + timedelta(seconds=300), 10)
+        outgoing, failures = await sender.prepare(claimed)
+        assert failures == {}
         async with sender.mailer.connection() as smtp:
-            await sender.mailer.send(smtp, claimed[0])
+            await sender.mailer.send(smtp, outgoing[0])
         # ...then the process dies. After the lease, another worker sends it again.
         assert await sender.send_due_batch() == 0
         clock.advance(301)
@@ -159,3 +170,158 @@ async def test_a_message_the_relay_cannot_take_fails_alone(db):
     assert (unicode_row.status, unicode_row.attempts) == ("failed", 1) and "SMTPUTF8" in unicode_row.last_error
     assert (injected_row.status, injected_row.attempts) == ("failed", 1)
     assert "can't be encoded" in injected_row.last_error
+
+
+# -- the PDF attachment, fetched from invoicing when the email is sent -------------------------
+
+async def issued_snapshot(invoicing) -> InvoiceSnapshot:
+    """A real issued invoice (attach_pdf resolves true by default), as invoicing's snapshot."""
+    organization_id, api_key = await invoicing.create_org("Attach Co")
+    async with httpx.AsyncClient(base_url=invoicing.url, headers={"Authorization": f"Bearer {api_key}"},
+                                 timeout=30) as api:
+        invoice = await issued_invoice(api)
+        body = (await api.get(f"/internal/invoices/{invoice['id']}", params={"organization_id": organization_id},
+                              headers={INTERNAL_HEADER: INTERNAL_SECRET})).json()
+    return InvoiceSnapshot.model_validate(body)
+
+
+async def test_the_email_waits_for_its_pdf_while_invoicing_is_unreachable_and_the_invoices_next_email_waits_too(
+        db, tmp_path, invoicing):
+    clock = Clock()
+    catcher = await SmtpCatcher(tmp_path / "mail").start()
+    try:
+        notifications, sender = make_sender(db, catcher.port, clock)
+        sender.composer.pdfs.invoicing_url = f"http://127.0.0.1:{free_port(*PORTS)}"  # nothing listens there
+        invoice = await issued_snapshot(invoicing)
+        assert invoice.attach_pdf is True
+        await queue_email_of(db, notifications, invoice)
+        failed = payment_failed(invoice)
+        async with db.transaction() as session:
+            await notifications.queue_payment_failed(session, failed, InvoicePaymentFailed.model_validate(failed.data))
+
+        assert await sender.send_due_batch() == 1  # the invoice email only: the failure email waits behind it
+        rows = await message_rows(db)
+        assert (rows["invoice_issued"].status, rows["invoice_issued"].attempts) == ("pending", 1)
+        assert "invoicing unreachable for the PDF" in rows["invoice_issued"].last_error
+        assert (rows["payment_failed"].status, rows["payment_failed"].attempts) == ("pending", 0)
+        assert catcher.messages() == []
+
+        sender.composer.pdfs.invoicing_url = invoicing.url  # invoicing is back
+        clock.advance(10)
+        assert await sender.send_due_batch() == 1
+        assert await sender.send_due_batch() == 1
+        rows = await message_rows(db)
+        assert all(row.status == "sent" for row in rows.values())
+        assert rows["invoice_issued"].attachments == [f"{invoice.number}.pdf"]
+        first, second = catcher.messages()
+        assert first["X-Duely-Template"] == "invoice_issued" and second["X-Duely-Template"] == "payment_failed"
+        [attachment] = list(first.iter_attachments())
+        assert attachment.get_filename() == f"{invoice.number}.pdf"
+        assert invoice.number in pdf_text(attachment.get_content())
+        assert not list(second.iter_attachments())  # a payment-failed email carries no PDF
+    finally:
+        catcher.stop()
+
+
+async def test_a_pdf_above_the_size_limit_is_left_out_and_the_email_links_the_invoice_page(db, tmp_path, invoicing):
+    catcher = await SmtpCatcher(tmp_path / "mail").start()
+    try:
+        notifications, sender = make_sender(db, catcher.port, Clock())
+        sender.composer.pdfs.invoicing_url = invoicing.url
+        sender.composer.pdfs.max_bytes = 2_000  # an invoice PDF is tens of kilobytes
+        invoice = await issued_snapshot(invoicing)
+        await queue_email_of(db, notifications, invoice)
+        assert await sender.send_due_batch() == 1
+        [message] = catcher.messages()
+        assert not list(message.iter_attachments())
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        assert "The PDF is too large to attach: download it from the invoice page." in text
+        assert invoice.hosted_invoice_url in text
+        row = (await message_rows(db))["invoice_issued"]
+        assert (row.status, row.attachments) == ("sent", [])
+    finally:
+        catcher.stop()
+
+
+async def test_an_email_for_an_invoice_not_known_yet_waits_for_it(db, tmp_path):
+    """invoice.payment_failed may be read before invoice.issued (two topics): the email waits for the
+    snapshot it is rendered from, then goes out."""
+    clock = Clock()
+    catcher = await SmtpCatcher(tmp_path / "mail").start()
+    try:
+        notifications, sender = make_sender(db, catcher.port, clock)
+        invoice = snapshot("org_sender", number=f"INV-W-{uuid.uuid4().hex[:6]}", cc=())
+        failed = payment_failed(invoice)
+        async with db.transaction() as session:
+            await notifications.queue_payment_failed(session, failed, InvoicePaymentFailed.model_validate(failed.data))
+        assert await sender.send_due_batch() == 1
+        row = (await message_rows(db))["payment_failed"]
+        assert (row.status, row.attempts) == ("pending", 1) and "is not known here yet" in row.last_error
+        await queue_email_of(db, notifications, invoice)  # invoice.issued arrives
+        clock.advance(10)
+        assert await sender.send_due_batch() == 1  # the invoice email first...
+        assert await sender.send_due_batch() == 1  # ...then the failure
+        assert [m["X-Duely-Template"] for m in catcher.messages()] == ["invoice_issued", "payment_failed"]
+    finally:
+        catcher.stop()
+
+
+async def test_a_payment_failed_email_is_skipped_once_the_invoice_is_paid(db, tmp_path):
+    catcher = await SmtpCatcher(tmp_path / "mail").start()
+    try:
+        notifications, sender = make_sender(db, catcher.port, Clock())
+        invoice = snapshot("org_sender", number=f"INV-P-{uuid.uuid4().hex[:6]}", cc=())
+        await queue_email_of(db, notifications, invoice)
+        assert await sender.send_due_batch() == 1
+        failed = payment_failed(invoice)
+        paid = snapshot("org_sender", invoice_id=invoice.id, number=invoice.number, status="paid", version=5, cc=())
+        async with db.transaction() as session:
+            await notifications.queue_payment_failed(session, failed, InvoicePaymentFailed.model_validate(failed.data))
+            await notifications.record_invoice(session, invoice_paid(paid, "pay_1"), paid)  # paid before it went out
+        assert await sender.send_due_batch() == 1
+        row = (await message_rows(db))["payment_failed"]
+        assert (row.status, row.skipped_reason, row.sent_at) == (
+            "skipped", "the invoice is paid now: nothing to ask for", None)
+        assert EmailMessageOut.of(row).model_dump()["skipped_reason"] == row.skipped_reason
+        assert [m["X-Duely-Template"] for m in catcher.messages()] == ["invoice_issued"]
+    finally:
+        catcher.stop()
+
+
+async def message_rows(db: Database) -> dict[str, Message]:
+    async with db.transaction() as session:
+        return {m.template: m for m in (await session.scalars(select(Message))).all()}
+
+
+async def test_an_email_without_an_invoice_and_one_queued_before_the_upgrade_go_out(db, tmp_path):
+    """An expiring card is about no invoice: rendered from its facts, in the customer's language. A row
+    queued by the previous version (rendered then, no facts) is sent as it was stored."""
+    catcher = await SmtpCatcher(tmp_path / "mail").start()
+    try:
+        notifications, sender = make_sender(db, catcher.port, Clock())
+        customer = CustomerRef(id="cus_1", name="Ada", email="ada@example.test", locale="de_DE")
+        envelope = Envelope(type="payment_method.expiring", organization_id="org_sender", aggregate_id="pm_1",
+                            aggregate_version=1, correlation_id=str(uuid.uuid4()), data={})
+        async with db.transaction() as session:
+            await repo.upsert_organization(session, "org_sender", "Acme GmbH", 1)
+            await notifications.queue_payment_method_expiring(session, envelope, PaymentMethodExpiring(
+                payment_method_id="pm_1", customer=customer, brand="visa", last4="4242", exp_month=4, exp_year=2027))
+            now = notifications.clock()
+            await repo.insert_message(session, {
+                "id": "msg_legacy", "organization_id": "org_sender", "idempotency_key": "legacy:1",
+                "template": "invoice_issued", "to": ["ada@example.test"], "cc": [], "facts": None,
+                "subject": "Stored subject", "text_body": "Stored text\n", "html_body": "<p>Stored</p>",
+                "invoice_id": None, "status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": None,
+                "message_id_header": "<legacy-1@duely.local>", "created_at": now, "sent_at": None})
+        assert await sender.send_due_batch() == 2
+        by_subject = {m["Subject"]: m for m in catcher.messages()}
+        expiring = by_subject["Ihre Karte Visa mit den Endziffern 4242 läuft bald ab"]
+        assert expiring["From"] == "Acme GmbH <billing@duely.local>"
+        assert "die Acme GmbH für Ihre automatischen Zahlungen verwendet" in \
+            expiring.get_body(preferencelist=("plain",)).get_content()
+        legacy = by_subject["Stored subject"]
+        assert legacy["From"] == "Duely Billing <billing@duely.local>"
+        assert legacy.get_body(preferencelist=("plain",)).get_content().strip() == "Stored text"
+        assert all(row.status == "sent" for row in (await message_rows(db)).values())
+    finally:
+        catcher.stop()

@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from tests.notifications.notification_events import invoice_issued, payment_failed, payment_succeeded, snapshot
+from tests.notifications.notification_events import (
+    invoice_issued, invoice_paid, payment_failed, payment_succeeded, snapshot,
+)
 
 
 def _plain(message) -> str:
@@ -26,32 +28,37 @@ async def test_invoice_receipt_and_failure_emails_are_sent_once(notifications, i
     email = f"ada+{uuid.uuid4().hex[:6]}@example.test"
     invoice = snapshot(org_id, number=number, customer_email=email, cc=("finance@example.test", "cfo@example.test"))
     payment_id = f"pay_{uuid.uuid4().hex[:12]}"
-
-    issued = invoice_issued(invoice)
-    failed = payment_failed(invoice, attempt_number=1)
-    succeeded = payment_succeeded(invoice, payment_id)
-    for envelope in (issued, failed, succeeded):
-        await publish(envelope)
-        await publish(envelope)  # a redelivery
-
+    paid = snapshot(org_id, invoice_id=invoice.id, number=number, customer_email=email, status="paid", version=4,
+                    cc=("finance@example.test", "cfo@example.test"))
     catcher = notifications.catcher
 
-    async def three_mails():
+    async def mails(count: int):
         found = catcher.messages(subject=number)
-        return found if len(found) >= 3 else None
-    mails = await wait_for(three_mails, timeout=30)
-    by_subject = {m["Subject"]: m for m in mails}
+        return found if len(found) >= count else None
+
+    for envelope in (invoice_issued(invoice), payment_failed(invoice, attempt_number=1)):
+        await publish(envelope)
+        await publish(envelope)  # a redelivery
+    await wait_for(lambda: mails(2), timeout=30)
+    # The payment that succeeded, then invoicing's word that it counted: only then the receipt.
+    for envelope in (payment_succeeded(paid, payment_id), invoice_paid(paid, payment_id)):
+        await publish(envelope)
+        await publish(envelope)
+    found = await wait_for(lambda: mails(3), timeout=30)
+    by_subject = {m["Subject"]: m for m in found}
     assert set(by_subject) == {
         f"Your invoice {number} from Acme Cloud is ready",
         f"Payment failed for invoice {number} from Acme Cloud",
         f"Receipt for invoice {number} from Acme Cloud",
     }
-    for message in mails:
+    for message in found:
         assert message["To"] == email
         assert message["Cc"] == "finance@example.test, cfo@example.test"
         assert message.get_all("Delivered-To") == [email, "finance@example.test", "cfo@example.test"]
-        assert message["From"] == "Duely Billing <billing@duely.local>"
+        assert message["From"] == "Acme Cloud <billing@duely.local>"  # the organization's name, our address
+        assert message["Reply-To"] is None                              # it set none
         assert message["Message-ID"].endswith("@duely.local>")
+        assert not list(message.iter_attachments())                     # attach_pdf not set on these
 
     issued_mail = by_subject[f"Your invoice {number} from Acme Cloud is ready"]
     for body in (_plain(issued_mail), _html(issued_mail)):
@@ -60,12 +67,14 @@ async def test_invoice_receipt_and_failure_emails_are_sent_once(notifications, i
         assert "March 31, 2026" in body      # the due date
         assert "Pro plan (March)" in body    # a line description
         assert "Review invoice" in body
+        assert "AutoPay" not in body
     assert f'href="{invoice.hosted_invoice_url}"' in _html(issued_mail)
 
     failed_mail = by_subject[f"Payment failed for invoice {number} from Acme Cloud"]
     assert "Your card was declined." in _plain(failed_mail) and "Pay now" in _html(failed_mail)
     receipt = by_subject[f"Receipt for invoice {number} from Acme Cloud"]
     assert "$1,623.75" in _plain(receipt) and "March 5, 2026" in _plain(receipt)
+    assert "Visa card" in _plain(receipt)  # how they paid, from payment.succeeded
 
     # The delivery log: one row per email, each sent at the first attempt. The relay has a message
     # before the sender records it as sent: wait for the record, not only for the Maildir.
@@ -79,12 +88,42 @@ async def test_invoice_receipt_and_failure_emails_are_sent_once(notifications, i
     assert sorted(r["template"] for r in rows) == ["invoice_issued", "payment_failed", "payment_receipt"]
     assert all(r["status"] == "sent" and r["attempts"] == 1 for r in rows), rows
     assert all(r["to"] == [email] and r["cc"] == ["finance@example.test", "cfo@example.test"] for r in rows)
+    assert {r["subject"] for r in rows} == set(by_subject)
+    assert [m["Subject"].split(" ")[0] for m in found] == ["Your", "Payment", "Receipt"]  # in their order
 
     delivered = [e for e in await read_events("email.delivered") if e.data.get("invoice_id") == invoice.id]
     assert sorted(e.data["template"] for e in delivered) == ["invoice_issued", "payment_failed", "payment_receipt"]
 
     await asyncio.sleep(1.0)  # give any duplicate a chance to show up
     assert len(catcher.messages(subject=number)) == 3
+
+
+async def test_a_payment_failed_email_for_an_invoice_paid_since_is_skipped(notifications, invoicing, publish,
+                                                                           wait_for):
+    """The tour's race: the declined attempt's event reaches notifications after the invoice was paid.
+    Its email would tell the customer to pay a paid invoice: it is not sent, and the log says why."""
+    org_id, api_key = await invoicing.create_org("Race Co")
+    number = f"INV-2026-{uuid.uuid4().hex[:5].upper()}"
+    invoice = snapshot(org_id, number=number)
+    paid = snapshot(org_id, invoice_id=invoice.id, number=number, status="paid", version=4)
+    await publish(invoice_issued(invoice))
+    await publish(invoice_paid(paid, "pay_race"))
+
+    async def receipt():
+        return notifications.catcher.messages(subject=f"Receipt for invoice {number}")
+    await wait_for(receipt, timeout=30)
+    await publish(payment_failed(invoice, attempt_number=1))  # queued after the invoice was paid
+
+    async with notifications.client(api_key) as client:
+        async def settled():
+            rows = (await client.get("/v1/messages", params={"invoice_id": invoice.id})).json()["data"]
+            failed = [r for r in rows if r["template"] == "payment_failed"]
+            return failed[0] if failed and failed[0]["status"] != "pending" else None
+        row = await wait_for(settled, timeout=30)
+    assert row["status"] == "skipped" and row["sent_at"] is None and row["subject"] is None
+    assert row["skipped_reason"] == "the invoice is paid now: nothing to ask for"
+    await asyncio.sleep(1.0)
+    assert not notifications.catcher.messages(subject=f"Payment failed for invoice {number}")
 
 
 async def test_messages_are_scoped_to_the_organization(notifications, invoicing):

@@ -54,6 +54,9 @@ class Issuer(Contract):
     bank_details: BankDetails | None = Field(None, description="Present when wire transfers are accepted.")
     accepted_payment_methods: list[str] = Field(
         default_factory=list, description="Subset of card, ach_debit, sepa_debit, wire_transfer, check.")
+    email_from_name: str | None = Field(None, description="Display name of the emails' From (the address stays the "
+                                                          "platform's); unset = company_name.")
+    email_reply_to: str | None = Field(None, description="Reply-To of the emails; unset = none.")
 
 
 class InvoiceSettingOverrides(Contract):

@@ -70,6 +70,7 @@ class InvoiceView:
     payment_methods: list[str] | None = None  # the accepted methods, in the customer's language
     currency: str = ""
     tax_notice: str | None = None  # the legal mention of a zero-tax treatment (reverse charge...)
+    method_codes: tuple[str, ...] = ()  # the accepted methods as codes: card, ach_debit, wire_transfer, check...
 
 
 def address_lines(address: Address, f: Formatter) -> list[str]:
@@ -170,4 +171,5 @@ def build_view(doc: DocumentInput) -> InvoiceView:
         amount_due=f.money(doc.amount_due), pay_url=None if doc.is_draft else doc.pay_url, bank_rows=bank_rows,
         bank_text=bank.text, memo=doc.memo, footer=doc.footer, logo_url=doc.logo_url, accent=doc.accent_color,
         show_tax_column=any(line.rates for line in doc.lines), tax_notice=doc.tax_notice,
+        method_codes=doc.accepted_payment_methods,
     )

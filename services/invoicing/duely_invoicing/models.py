@@ -216,6 +216,8 @@ class InvoiceSettings(Base):
     accepted_payment_methods: Mapped[list | None] = mapped_column(JSON, nullable=True)
     bank_details: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     default_memo: Mapped[str | None] = mapped_column(Text, nullable=True)
+    email_from_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    email_reply_to: Mapped[str | None] = mapped_column(String(254), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -29,6 +29,7 @@ from duely_invoicing.domain import money, numbering, terms
 from duely_contracts import tax_treatment as vat
 from duely_invoicing.domain.settings_resolution import PAYMENT_METHODS, SOURCES
 from duely_invoicing.request_model import RequestModel
+from duely_runtime.text import refuse_line_breaks_and_control_characters
 
 # --- validated scalar types ----------------------------------------------------------
 
@@ -109,6 +110,11 @@ Country = Annotated[str, AfterValidator(_country), Field(json_schema_extra=schem
 LocaleCode = Annotated[str, Field(max_length=20), AfterValidator(_locale),
                        Field(description="A Babel locale: en_US, de_DE, fr...", json_schema_extra=schema_docs.locale)]
 Colour = Annotated[str, AfterValidator(_colour), Field(description="#RRGGBB", json_schema_extra=schema_docs.COLOUR)]
+# One line (it becomes a mail header), not blank.
+SenderName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                       AfterValidator(refuse_line_breaks_and_control_characters),
+                       Field(json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f]"
+                                                           r"[^\x00-\x1f\x7f-\x9f]*$"})]
 PaymentMethod = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
 TaxTreatment = Annotated[Literal[vat.TREATMENTS], Field(  # type: ignore[valid-type]
     description="standard (the lines' tax rates apply), or zero tax: reverse_charge (EN 16931 category AE), "
@@ -210,6 +216,11 @@ class InvoiceSettingsPatch(RequestModel):
     accepted_payment_methods: Annotated[list[PaymentMethod], Field(min_length=1, max_length=5)] | None = None
     bank_details: BankDetailsIn | None = None
     default_memo: LongText | None = None
+    email_from_name: SenderName | None = Field(
+        None, description="Display name of the emails' From, e.g. 'Acme Billing'; the address stays the "
+                          "platform's SMTP_FROM. Unset: the company name.")
+    email_reply_to: EmailStr | None = Field(None, description="Where the customers' replies go (Reply-To). "
+                                                              "Unset: no Reply-To.")
 
 
 class InvoiceSettingsOut(BaseModel):
@@ -234,6 +245,8 @@ class InvoiceSettingsOut(BaseModel):
     accepted_payment_methods: list[str]
     bank_details: BankDetailsOut | None
     default_memo: str | None
+    email_from_name: str | None
+    email_reply_to: str | None
     defaults: list[str] = Field(description="Fields at their built-in default (never set, or reset with null).")
     version: int
     updated_at: datetime

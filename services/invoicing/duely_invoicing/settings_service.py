@@ -31,7 +31,8 @@ CUSTOMER_OVERRIDE_FIELDS = tuple(ss.CustomerOverrides.model_fields)
 # Taken again at approval (they shape delivery and the document, not the amounts).
 DELIVERY_AND_BRANDING = ("locale", "attach_pdf", "cc_emails", "company_name", "company_address",
                          "company_tax_id", "logo_url", "accent_color", "footer", "accepted_payment_methods",
-                         "bank_details", "tax_exempt", "customer_tax_id", "billing_address", "billing_contact")
+                         "bank_details", "tax_exempt", "customer_tax_id", "billing_address", "billing_contact",
+                         "email_from_name", "email_reply_to")
 
 
 def utcnow() -> datetime:
@@ -259,6 +260,7 @@ def stamp(invoice: Invoice, resolved: res.ResolvedSettings, subscription: Subscr
         "accent_color": resolved["accent_color"], "footer": resolved["footer"],
         "bank_details": resolved["bank_details"] if "wire_transfer" in methods else None,
         "accepted_payment_methods": methods,
+        "email_from_name": resolved["email_from_name"], "email_reply_to": resolved["email_reply_to"],
     }
     invoice.billing_details = {
         "billing_address": resolved["billing_address"], "tax_id": resolved["customer_tax_id"],

@@ -6,14 +6,15 @@ from __future__ import annotations
 from duely_contracts import Envelope
 from duely_contracts.events import (
     InvoiceIssued, InvoiceMarkedUncollectible, InvoicePaid, InvoicePastDue, InvoicePaymentFailed,
-    InvoiceReminderSent, InvoiceViewed, InvoiceVoided, OrganizationCreated, PaymentMethodExpiring, PaymentSucceeded,
+    InvoiceReminderSent, InvoiceViewed, InvoiceVoided, OrganizationCreated, PaymentMethodExpiring, PaymentRefunded,
+    PaymentSucceeded,
 )
 from duely_runtime.service import ServiceRuntime
 
 from duely_notifications.service import Notifications
 
 # Invoice lifecycle events whose only work here is the read model and the webhooks.
-SNAPSHOT_EVENTS = ("invoice.paid", "invoice.past_due", "invoice.voided", "invoice.marked_uncollectible")
+SNAPSHOT_EVENTS = ("invoice.past_due", "invoice.voided", "invoice.marked_uncollectible")
 
 
 def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
@@ -37,9 +38,16 @@ def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
     for event_type in SNAPSHOT_EVENTS:
         on(event_type)(invoice_changed)
 
+    @on("invoice.paid")
+    async def invoice_paid(session, envelope: Envelope, event: InvoicePaid) -> None:
+        # The receipt goes out now that invoicing counted the payment, so its PDF shows the invoice paid.
+        await notifications.record_invoice(session, envelope, event.invoice)
+        await notifications.queue_payment_receipt(session, envelope, event)
+        await notifications.fan_out(session, envelope)
+
     @on("payment.succeeded")
     async def payment_succeeded(session, envelope: Envelope, event: PaymentSucceeded) -> None:
-        await notifications.queue_payment_receipt(session, envelope, event)
+        await notifications.record_payment(session, envelope, event)  # the receipt waits for invoice.paid
         await notifications.fan_out(session, envelope)  # not a webhook event today; a no-op until it is
 
     @on("invoice.payment_failed")
@@ -48,7 +56,8 @@ def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
         await notifications.fan_out(session, envelope)
 
     @on("payment.refunded")
-    async def payment_refunded(session, envelope: Envelope, event) -> None:
+    async def payment_refunded(session, envelope: Envelope, event: PaymentRefunded) -> None:
+        await notifications.queue_payment_refunded(session, envelope, event)
         await notifications.fan_out(session, envelope)
 
     @on("payment_method.expiring")

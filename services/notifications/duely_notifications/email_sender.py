@@ -1,4 +1,5 @@
-"""The sender worker: sends pending emails over SMTP, marks them sent, retries with backoff.
+"""The sender worker: renders pending emails when they are due (composition.py), sends them over SMTP,
+marks them sent (or skipped, when the invoice made them obsolete), retries with backoff.
 
 Rows are claimed with a lease, sent, then marked in a second transaction; the
 lease is renewed while the batch is still being sent (claims.py), so only a
@@ -26,7 +27,9 @@ from duely_runtime.outbox import Outbox
 
 from duely_notifications import repository as repo
 from duely_notifications.claims import ClaimKeeper
+from duely_notifications.composition import Composer, Defer, Outgoing, Plan, Skip, Wait, plan
 from duely_notifications.domain.retry import next_retry_at
+from duely_notifications.invoice_pdfs import InvoicePdfs, PdfUnavailable
 from duely_notifications.mailer import Mailer
 from duely_notifications.models import Message
 from duely_notifications.service import Notifications
@@ -64,12 +67,17 @@ def message_failure(exc: Exception) -> SendFailure:
 
 
 class EmailSender:
-    def __init__(self, db: Database, outbox: Outbox, notifications: Notifications, mailer: Mailer) -> None:
+    def __init__(self, db: Database, outbox: Outbox, notifications: Notifications, mailer: Mailer,
+                 composer: Composer | None = None) -> None:
         self.db = db
         self.outbox = outbox
         self.notifications = notifications
         self.settings = notifications.settings
         self.mailer = mailer
+        self.composer = composer or Composer(self.settings, InvoicePdfs(
+            self.settings.invoicing_url, self.settings.internal_secret,
+            max_bytes=self.settings.email_attachment_max_bytes, timeout_s=self.settings.pdf_fetch_timeout_s),
+            notifications.renderer, notifications.clock)
         self.claims = ClaimKeeper(db, Message.__table__, self.settings.claim_lease_s, notifications.clock)
 
     async def run(self) -> None:
@@ -97,47 +105,82 @@ class EmailSender:
         if not rows:
             return 0
         try:
-            failures = await self._send(rows)
+            outgoing, failures = await self.prepare(rows)
+            failures.update(await self._send(outgoing))
             async with self.db.transaction() as session:
+                for email in outgoing:
+                    if email.row["id"] not in failures:
+                        await self._mark_sent(session, email)
                 for row in rows:
-                    failure = failures.get(row["id"])
-                    if failure is None:
-                        await self._mark_sent(session, row)
-                    else:
-                        await self._schedule_retry(session, row, failure)
+                    if row["id"] in failures:
+                        await self._schedule_retry(session, row, failures[row["id"]])
         finally:
             for row in rows:
                 self.claims.release(row["id"])
         return len(rows)
 
-    async def _send(self, rows: list[dict[str, Any]]) -> dict[str, SendFailure]:
-        """Send each row; returns {message id: failure} for the ones that were not sent."""
+    async def prepare(self, rows: list[dict[str, Any]]) -> tuple[list[Outgoing], dict[str, SendFailure]]:
+        """Claimed rows → the emails to send now. Obsolete ones are marked skipped here; the ones that
+        must wait (invoice not known yet, PDF not available) come back as failures to retry."""
         failures: dict[str, SendFailure] = {}
+        plans: list[Plan] = []
+        async with self.db.transaction() as session:  # the invoice's newest snapshot, read now
+            for row in rows:
+                decision = await plan(session, row)
+                if isinstance(decision, Skip):
+                    log.info("email skipped", extra={"message_id": row["id"], "reason": decision.reason})
+                    await repo.mark_message_skipped(session, row["id"], row["claim_token"], decision.reason)
+                elif isinstance(decision, Wait):
+                    failures[row["id"]] = SendFailure(decision.reason, permanent=False)
+                elif isinstance(decision, Defer):
+                    await repo.release_message(session, row["id"], row["claim_token"], self.notifications.clock())
+                else:
+                    plans.append(decision)
+        outgoing: list[Outgoing] = []
+        for planned in plans:
+            try:
+                outgoing.append(await self.composer.compose(planned))
+            except PdfUnavailable as unavailable:
+                failures[planned.row["id"]] = SendFailure(str(unavailable), permanent=False)
+            except Exception as exc:  # a bug or bad data in one email must not hold back the others
+                log.exception("email could not be rendered", extra={"message_id": planned.row["id"]})
+                failures[planned.row["id"]] = SendFailure(f"could not be rendered: {type(exc).__name__}: {exc}",
+                                                          permanent=True)
+        return outgoing, failures
+
+    async def _send(self, emails: list[Outgoing]) -> dict[str, SendFailure]:
+        """Send each email; returns {message id: failure} for the ones that were not sent."""
+        failures: dict[str, SendFailure] = {}
+        if not emails:
+            return failures
         deadline_s = self.settings.smtp_timeout  # for each message as a whole, not for each command
         async with self.mailer.session() as relay:
-            for index, row in enumerate(rows):
+            for index, email in enumerate(emails):
                 try:
                     async with asyncio.timeout(deadline_s):
                         smtp = await relay.connected()
                 except CONNECTION_ERRORS as exc:  # the relay is unreachable: the rest waits for its retry
-                    for pending in rows[index:]:
-                        failures[pending["id"]] = SendFailure(connection_reason(exc), permanent=False)
+                    for pending in emails[index:]:
+                        failures[pending.row["id"]] = SendFailure(connection_reason(exc), permanent=False)
                     break
                 try:
                     async with asyncio.timeout(deadline_s):
-                        await self.mailer.send(smtp, row)
+                        await self.mailer.send(smtp, email)
                 except MESSAGE_ERRORS as exc:
-                    failures[row["id"]] = message_failure(exc)
+                    failures[email.row["id"]] = message_failure(exc)
                     if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code == 421:
                         relay.drop()  # "closing the channel": the next message reconnects
                 except CONNECTION_ERRORS as exc:
-                    failures[row["id"]] = SendFailure(connection_reason(exc), permanent=False)
+                    failures[email.row["id"]] = SendFailure(connection_reason(exc), permanent=False)
                     relay.drop()
         return failures
 
-    async def _mark_sent(self, session: AsyncSession, row: dict[str, Any]) -> None:
+    async def _mark_sent(self, session: AsyncSession, email: Outgoing) -> None:
+        row = email.row
         sent_at = self.notifications.clock()
-        if not await repo.mark_message_sent(session, row["id"], row["claim_token"], sent_at):
+        attachments = [email.attachment.filename] if email.attachment else []
+        if not await repo.mark_message_sent(session, row["id"], row["claim_token"], sent_at, subject=email.subject,
+                                            text_body=email.text, html_body=email.html, attachments=attachments):
             return  # another worker's claim finished it; its events are already emitted
         recipients = list(row["to"]) + list(row["cc"])
         await self.outbox.emit(session, "email.delivered", EmailDelivered(

@@ -4,28 +4,36 @@ from __future__ import annotations
 
 import contextlib
 from email.message import EmailMessage
-from email.utils import formatdate
-from typing import Any, AsyncIterator
+from email.utils import formatdate, parseaddr
+from typing import AsyncIterator
 
 import aiosmtplib
 
+from duely_notifications.composition import Outgoing
 from duely_notifications.settings import Settings
 
 
-def build_email(row: dict[str, Any], sender: str) -> EmailMessage:
-    """A multipart/alternative message; the Message-ID was derived from the idempotency key."""
+def build_email(outgoing: Outgoing) -> EmailMessage:
+    """multipart/alternative (plain + HTML), inside multipart/mixed when the PDF is attached; the
+    Message-ID was derived from the idempotency key."""
+    row = outgoing.row
     msg = EmailMessage()
-    msg["From"] = sender
+    msg["From"] = outgoing.sender
     msg["To"] = ", ".join(row["to"])
     if row["cc"]:
         msg["Cc"] = ", ".join(row["cc"])
-    msg["Subject"] = row["subject"]
+    if outgoing.reply_to:
+        msg["Reply-To"] = outgoing.reply_to
+    msg["Subject"] = outgoing.subject
     msg["Message-ID"] = row["message_id_header"]
     msg["Date"] = formatdate(usegmt=True)
     msg["X-Duely-Message-Id"] = row["id"]
     msg["X-Duely-Template"] = row["template"]
-    msg.set_content(row["text_body"])
-    msg.add_alternative(row["html_body"], subtype="html")
+    msg.set_content(outgoing.text)
+    msg.add_alternative(outgoing.html, subtype="html")
+    if outgoing.attachment is not None:
+        msg.add_attachment(outgoing.attachment.content, maintype="application", subtype="pdf",
+                           filename=outgoing.attachment.filename)
     return msg
 
 
@@ -81,8 +89,10 @@ class Mailer:
         async with self.session() as relay:
             yield await relay.connected()
 
-    async def send(self, smtp: aiosmtplib.SMTP, row: dict[str, Any]) -> None:
+    async def send(self, smtp: aiosmtplib.SMTP, outgoing: Outgoing) -> None:
         """Raises aiosmtplib.SMTPException (or OSError) when the relay refuses it, ValueError/UnicodeError
-        when the message or an address can't be encoded for it."""
-        await smtp.send_message(build_email(row, self.settings.smtp_from),
+        when the message or an address can't be encoded for it. The envelope sender (MAIL FROM) is the
+        platform's SMTP_FROM address whatever name the From header shows."""
+        row = outgoing.row
+        await smtp.send_message(build_email(outgoing), sender=parseaddr(self.settings.smtp_from)[1],
                                 recipients=list(row["to"]) + list(row["cc"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from duely_runtime.tables import add_runtime_tables
@@ -39,8 +39,29 @@ class Invoice(Base):
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class Payment(Base):
+    """Read model from payment.succeeded: how a payment was made, for the receipt that invoice.paid sends."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    invoice_id: Mapped[str] = mapped_column(String(64), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    payment_method: Mapped[str] = mapped_column(String(255))
+    method_details: Mapped[dict | None] = mapped_column(JSON)  # brand, last4 when the event carries them
+    succeeded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class Message(Base):
-    """One email, written by a consumer and sent by the sender worker."""
+    """One email, queued by a consumer with the facts of its cause, rendered and sent by the sender worker.
+
+    It is rendered when it is sent, from the invoice's newest snapshot (so an invoice paid since is
+    not asked for again, and the body agrees with the PDF attached then); subject and bodies are
+    stored once it went out. Rows queued before that change carry their rendered bodies and no facts.
+    """
 
     __tablename__ = "messages"
 
@@ -50,11 +71,14 @@ class Message(Base):
     template: Mapped[str] = mapped_column(String(64))
     to: Mapped[list] = mapped_column(JSON)
     cc: Mapped[list] = mapped_column(JSON)
-    subject: Mapped[str] = mapped_column(String(998))
-    text_body: Mapped[str] = mapped_column(Text)
-    html_body: Mapped[str] = mapped_column(Text)
+    facts: Mapped[dict | None] = mapped_column(JSON)  # what the event said that the email shows
+    subject: Mapped[str | None] = mapped_column(String(998))
+    text_body: Mapped[str | None] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[list | None] = mapped_column(JSON)  # file names attached to what was sent
+    skipped_reason: Mapped[str | None] = mapped_column(Text)
     invoice_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed | skipped
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,8 +1,10 @@
-"""Renders an email's subject, plain text and HTML parts from Jinja2 files.
+"""Renders an email's subject, plain text and HTML from its context (domain/email_context.py).
 
-Each template `<name>` has three files under templates/: `<name>.subject.txt`,
-`<name>.txt` and `<name>.html`. Only the HTML part is autoescaped: a customer
-named `<b>` stays text in the HTML and is shown as typed in the plain part.
+Every email has the same shape (greeting, intro, facts, how to pay, the invoice, footer), so one
+pair of Jinja2 files renders them all: templates/email.txt and templates/email.html, with the
+invoice part in _invoice.txt / _invoice.html. The subject is one of the email labels, already
+filled in by the context. Only the HTML part is autoescaped: a customer named `<b>` stays text in
+the HTML and is shown as typed in the plain part.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-TEMPLATES = ("invoice_issued", "invoice_reminder", "payment_receipt", "payment_failed", "payment_method_expiring")
+TEMPLATES = ("invoice_issued", "invoice_reminder", "payment_receipt", "payment_failed", "payment_refunded",
+             "payment_method_expiring")
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,10 @@ class EmailRenderer:
     def render(self, template: str, context: dict[str, Any]) -> RenderedEmail:
         if template not in TEMPLATES:
             raise ValueError(f"unknown email template {template!r}")
-        subject = self.env.get_template(f"{template}.subject.txt").render(context)
         return RenderedEmail(
-            subject=" ".join(subject.split()),  # one line, whatever the template's whitespace
-            text=_tidy(self.env.get_template(f"{template}.txt").render(context)),
-            html=self.env.get_template(f"{template}.html").render(context),
+            subject=" ".join(str(context["subject"]).split()),  # one header line, whatever the names hold
+            text=_tidy(self.env.get_template("email.txt").render(context)),
+            html=self.env.get_template("email.html").render(context),
         )
 
 

@@ -6,13 +6,13 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime.db import insert_ignore
 from duely_runtime.retention import RetentionRule
 
-from duely_notifications.models import Invoice, Message, Organization, WebhookDelivery, WebhookEndpoint
+from duely_notifications.models import Invoice, Message, Organization, Payment, WebhookDelivery, WebhookEndpoint
 
 
 async def _upsert_versioned(session: AsyncSession, model, row_id: str, values: dict[str, Any], version: int) -> bool:
@@ -48,12 +48,23 @@ async def next_reminder_version(session: AsyncSession, invoice_id: str) -> int |
     return result.scalar_one_or_none()
 
 
+async def insert_payment(session: AsyncSession, values: dict[str, Any]) -> bool:
+    return await insert_ignore(session, Payment.__table__, values)
+
+
+async def get_payment(session: AsyncSession, payment_id: str) -> Payment | None:
+    return await session.get(Payment, payment_id)
+
+
 def retention_rules(settings) -> list[RetentionRule]:
-    """Emails once sent or given up on, webhook deliveries once finished; pending ones always stay."""
-    messages, deliveries = Message.__table__, WebhookDelivery.__table__
+    """Emails once sent, skipped or given up on, webhook deliveries once finished (pending ones always
+    stay); the payments read model (a receipt reads it within seconds) as long as emails."""
+    messages, deliveries, payments = Message.__table__, WebhookDelivery.__table__, Payment.__table__
     return [
         RetentionRule("messages", messages, messages.c.created_at, timedelta(days=settings.retention_messages_days),
                       only=lambda: messages.c.status != "pending"),
+        RetentionRule("payments", payments, payments.c.recorded_at,
+                      timedelta(days=settings.retention_messages_days)),
         RetentionRule("webhook_deliveries", deliveries, deliveries.c.created_at,
                       timedelta(days=settings.retention_webhook_deliveries_days),
                       only=lambda: deliveries.c.status != "pending"),
@@ -98,17 +109,29 @@ async def claim_due_messages(session: AsyncSession, now: datetime, lease_until: 
                              limit: int) -> list[dict[str, Any]]:
     """Due pending emails, hidden from other workers until `lease_until` (SKIP LOCKED on Postgres).
 
+    One invoice's emails go out in order: the invoice email first, then the others in the order they
+    were queued. An email waits while its invoice's invoice email, or an older email of the invoice, is
+    still pending (retrying, or waiting for its PDF), so the customer never reads them out of order,
+    whichever topic's event this service happened to read first.
+
     Returns plain rows with `attempts` already counting this attempt and the `claim_token` they carry.
     """
-    rows = await _due(session, Message.__table__, now, limit)
-    return await lease(session, Message.__table__, rows, lease_until)
+    table = Message.__table__
+    before = table.alias("before")
+    waits = table.c.template != "invoice_issued", exists().where(
+        before.c.invoice_id == table.c.invoice_id, before.c.status == "pending", before.c.id != table.c.id,
+        or_(before.c.template == "invoice_issued", before.c.created_at < table.c.created_at))
+    rows = await _due(session, table, now, limit, also=~and_(*waits))
+    return await lease(session, table, rows, lease_until)
 
 
 async def _due(session: AsyncSession, table, now: datetime, limit: int, *,
-               exclude: dict[str, Iterable[str]] | None = None) -> list[dict[str, Any]]:
+               exclude: dict[str, Iterable[str]] | None = None, also=None) -> list[dict[str, Any]]:
     """Due pending rows, oldest first, locked for this transaction (skipping rows other workers hold);
-    `exclude` maps a column to values whose rows are left for later."""
+    `exclude` maps a column to values whose rows are left for later; `also` is one more condition."""
     query = select(table).where(table.c.status == "pending", table.c.next_attempt_at <= now)
+    if also is not None:
+        query = query.where(also)
     for column, values in (exclude or {}).items():
         if values:
             query = query.where(table.c[column].not_in(list(values)))
@@ -135,11 +158,36 @@ async def renew_claims(session: AsyncSession, table, ids: list[str], token: str,
     return result.rowcount
 
 
-async def mark_message_sent(session: AsyncSession, message_id: str, token: str, sent_at: datetime) -> bool:
-    """False when this claim no longer holds the row (another worker took it over and finished it)."""
+async def mark_message_sent(session: AsyncSession, message_id: str, token: str, sent_at: datetime, *,
+                            subject: str, text_body: str, html_body: str, attachments: list[str]) -> bool:
+    """Record what went out. False when this claim no longer holds the row (another worker took it over
+    and finished it)."""
     result = await session.execute(
         update(Message).where(Message.id == message_id, Message.status == "pending", Message.claim_token == token)
-        .values(status="sent", sent_at=sent_at, last_error=None, claim_token=None))
+        .values(status="sent", sent_at=sent_at, last_error=None, claim_token=None, subject=subject[:998],
+                text_body=text_body, html_body=html_body, attachments=attachments))
+    return result.rowcount == 1
+
+
+async def invoice_email_pending(session: AsyncSession, invoice_id: str, other_than: str) -> bool:
+    """Is the invoice's own email (invoice_issued) still to go out? Its other emails wait for it."""
+    return bool(await session.scalar(select(exists().where(
+        Message.invoice_id == invoice_id, Message.template == "invoice_issued", Message.status == "pending",
+        Message.id != other_than))))
+
+
+async def release_message(session: AsyncSession, message_id: str, token: str, due_at: datetime) -> bool:
+    """Give a claimed email back untouched (this claim doesn't count as an attempt)."""
+    result = await session.execute(
+        update(Message).where(Message.id == message_id, Message.status == "pending", Message.claim_token == token)
+        .values(next_attempt_at=due_at, attempts=Message.attempts - 1, claim_token=None))
+    return result.rowcount == 1
+
+
+async def mark_message_skipped(session: AsyncSession, message_id: str, token: str, reason: str) -> bool:
+    result = await session.execute(
+        update(Message).where(Message.id == message_id, Message.status == "pending", Message.claim_token == token)
+        .values(status="skipped", skipped_reason=reason[:4000], last_error=None, claim_token=None))
     return result.rowcount == 1
 
 

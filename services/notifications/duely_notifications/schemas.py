@@ -103,9 +103,15 @@ class EmailMessageOut(BaseModel):
     template: str
     to: list[str]
     cc: list[str]
-    subject: str
+    subject: str | None = Field(description="Null until the email is sent: it is rendered then, from the "
+                                            "invoice's newest version, in the customer's language.")
     invoice_id: str | None
-    status: str
+    status: Literal["pending", "sent", "failed", "skipped"]
+    skipped_reason: str | None = Field(None, description="Why a `skipped` email was not sent: the invoice made it "
+                                                         "obsolete before it went out (e.g. paid since a payment "
+                                                         "failed).")
+    attachments: list[str] = Field(default_factory=list, description="Files attached to what was sent: the "
+                                                                     "invoice PDF when attach_pdf is on.")
     attempts: int
     last_error: str | None
     created_at: datetime
@@ -114,8 +120,8 @@ class EmailMessageOut(BaseModel):
     @classmethod
     def of(cls, m: Message) -> "EmailMessageOut":
         return cls(id=m.id, template=m.template, to=m.to, cc=m.cc, subject=m.subject, invoice_id=m.invoice_id,
-                   status=m.status, attempts=m.attempts, last_error=m.last_error, created_at=m.created_at,
-                   sent_at=m.sent_at)
+                   status=m.status, skipped_reason=m.skipped_reason, attachments=list(m.attachments or []),
+                   attempts=m.attempts, last_error=m.last_error, created_at=m.created_at, sent_at=m.sent_at)
 
 
 Item = TypeVar("Item")

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts import Envelope
 from duely_contracts.events import (
-    InvoicePaymentFailed, OrganizationCreated, PaymentMethodExpiring, PaymentSucceeded,
+    InvoicePaid, InvoicePaymentFailed, OrganizationCreated, PaymentMethodExpiring, PaymentRefunded, PaymentSucceeded,
 )
 from duely_contracts.models import CustomerRef, InvoiceSnapshot
 from duely_runtime.errors import conflict, invalid, not_found
@@ -22,11 +22,12 @@ from duely_runtime.outbound import OutboundGuard, OutboundRefused
 
 from duely_notifications import repository as repo
 from duely_notifications.domain import email_context, keys
+from duely_notifications.domain.payment_words import method_details
 from duely_notifications.domain.webhooks import (
     events_problem, normalized_events, subscribes, url_problem, webhook_body,
 )
 from duely_notifications.models import Message, WebhookEndpoint
-from duely_notifications.rendering import EmailRenderer
+from duely_notifications.rendering import TEMPLATES, EmailRenderer
 from duely_notifications.settings import Settings
 
 REMINDABLE_STATUSES = ("issued", "past_due")
@@ -65,18 +66,21 @@ class Notifications:
         return await repo.upsert_invoice(session, invoice.model_dump(mode="json"), envelope.aggregate_version)
 
     # -- emails -----------------------------------------------------------------
+    # Queued with the facts of their cause; rendered when sent (composition.py), from the invoice's
+    # newest snapshot, in the customer's language and the organization's brand.
 
     async def queue_email(self, session: AsyncSession, *, organization_id: str, idempotency_key: str,
-                          template: str, context: dict[str, Any], customer: CustomerRef,
+                          template: str, facts: dict[str, Any], customer: CustomerRef,
                           invoice_id: str | None) -> bool:
-        """Render and store one email for the sender; False when its key was already queued."""
-        rendered = self.renderer.render(template, context)
+        """Store one email for the sender; False when its key was already queued."""
+        if template not in TEMPLATES:
+            raise ValueError(f"unknown email template {template!r}")
         now = self.clock()
         cc = [address for address in dict.fromkeys(customer.cc_emails) if address != customer.email]
         inserted = await repo.insert_message(session, {
             "id": new_id("msg"), "organization_id": organization_id, "idempotency_key": idempotency_key,
-            "template": template, "to": [customer.email], "cc": cc, "subject": rendered.subject,
-            "text_body": rendered.text, "html_body": rendered.html, "invoice_id": invoice_id,
+            "template": template, "to": [customer.email], "cc": cc, "facts": facts, "subject": None,
+            "text_body": None, "html_body": None, "invoice_id": invoice_id,
             "status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": None,
             "message_id_header": keys.message_id_header(idempotency_key, self.settings.message_id_domain),
             "created_at": now, "sent_at": None,
@@ -88,22 +92,46 @@ class Notifications:
     async def queue_invoice_issued(self, session: AsyncSession, envelope: Envelope, invoice: InvoiceSnapshot) -> None:
         await self.queue_email(
             session, organization_id=envelope.organization_id, idempotency_key=keys.invoice_issued_key(invoice.id),
-            template="invoice_issued", context=email_context.snapshot_context(invoice, self.settings.email_locale),
-            customer=invoice.customer, invoice_id=invoice.id)
+            template="invoice_issued", facts={}, customer=invoice.customer, invoice_id=invoice.id)
 
-    async def queue_payment_receipt(self, session: AsyncSession, envelope: Envelope, event: PaymentSucceeded) -> None:
+    async def record_payment(self, session: AsyncSession, envelope: Envelope, event: PaymentSucceeded) -> None:
+        """How the customer paid, for the receipt that goes out once the invoice is paid (invoice.paid):
+        a payment that invoicing rejects (a void or already paid invoice) never gets one."""
+        await repo.insert_payment(session, {
+            "id": event.payment_id, "organization_id": envelope.organization_id, "invoice_id": event.invoice_id,
+            "amount": event.amount, "currency": event.currency, "payment_method": event.payment_method,
+            "method_details": method_details(envelope.data), "succeeded_at": event.succeeded_at,
+            "recorded_at": self.clock()})
+
+    async def queue_payment_receipt(self, session: AsyncSession, envelope: Envelope, event: InvoicePaid) -> None:
+        """One receipt per paid invoice, with the paid invoice's PDF. A partial payment sends none: only
+        invoice.paid says invoicing counted the money (see README)."""
+        invoice = event.invoice
+        key = keys.payment_receipt_key(event.payment_id or f"{invoice.id}:v{invoice.version}")
         await self.queue_email(
-            session, organization_id=envelope.organization_id,
-            idempotency_key=keys.payment_receipt_key(event.payment_id), template="payment_receipt",
-            context=email_context.receipt_context(event, self.settings.email_locale),
-            customer=event.invoice.customer, invoice_id=event.invoice_id)
+            session, organization_id=envelope.organization_id, idempotency_key=key, template="payment_receipt",
+            facts={"payment_id": event.payment_id, "paid_at": event.paid_at.isoformat()},
+            customer=invoice.customer, invoice_id=invoice.id)
 
     async def queue_payment_failed(self, session: AsyncSession, envelope: Envelope,
                                    event: InvoicePaymentFailed) -> None:
         await self.queue_email(
             session, organization_id=envelope.organization_id,
             idempotency_key=keys.payment_failed_key(event.invoice_id, event.attempt_number),
-            template="payment_failed", context=email_context.payment_failed_context(event, self.settings.email_locale),
+            template="payment_failed", facts={
+                "attempt_number": event.attempt_number, "failure_code": event.failure_code,
+                "payment_method": event.payment_method, "method_details": method_details(envelope.data),
+                "amount": event.amount, "currency": event.currency, "failed_at": event.failed_at.isoformat()},
+            customer=event.invoice.customer, invoice_id=event.invoice_id)
+
+    async def queue_payment_refunded(self, session: AsyncSession, envelope: Envelope, event: PaymentRefunded) -> None:
+        """A payment invoicing could not count (the invoice was void or paid already) was refunded: say so,
+        in place of the receipt it never got."""
+        await self.queue_email(
+            session, organization_id=envelope.organization_id,
+            idempotency_key=keys.payment_refunded_key(event.refund_id), template="payment_refunded", facts={
+                "refund_id": event.refund_id, "payment_id": event.payment_id, "amount": event.amount,
+                "currency": event.currency, "reason": event.reason, "refunded_at": event.refunded_at.isoformat()},
             customer=event.invoice.customer, invoice_id=event.invoice_id)
 
     async def queue_payment_method_expiring(self, session: AsyncSession, envelope: Envelope,
@@ -112,7 +140,9 @@ class Notifications:
         await self.queue_email(
             session, organization_id=envelope.organization_id,
             idempotency_key=keys.payment_method_expiring_key(event.payment_method_id, event.exp_month, event.exp_year),
-            template="payment_method_expiring", context=email_context.expiring_context(event, company),
+            template="payment_method_expiring", facts={
+                "brand": event.brand, "last4": event.last4, "exp_month": event.exp_month, "exp_year": event.exp_year,
+                "customer_name": event.customer.name, "locale": event.customer.locale, "company": company},
             customer=event.customer, invoice_id=None)
 
     async def request_reminder(self, session: AsyncSession, organization_id: str, invoice_id: str,
@@ -132,8 +162,7 @@ class Notifications:
         key = keys.invoice_reminder_key(invoice_id, n)
         await self.queue_email(
             session, organization_id=organization_id, idempotency_key=key, template="invoice_reminder",
-            context=email_context.reminder_context(snapshot, tone, self.clock(), self.settings.email_locale),
-            customer=snapshot.customer, invoice_id=invoice_id)
+            facts={"tone": tone}, customer=snapshot.customer, invoice_id=invoice_id)
         message = await repo.message_by_key(session, key)
         assert message is not None
         return message

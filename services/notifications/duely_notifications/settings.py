@@ -34,7 +34,12 @@ class Settings(ServiceSettings):
 
     # Domain of the Message-ID headers we mint (derived from idempotency keys).
     message_id_domain: str = "duely.local"
+    # Language of an email whose invoice names no locale (nor its customer).
     email_locale: str = "en_US"
+    # The invoice PDF is attached (when the invoice's attach_pdf is true) up to this size; above it the
+    # email carries the link to the invoice page only. Fetched from invoicing when the email is sent.
+    email_attachment_max_bytes: int = Field(5 * 1024 * 1024, ge=0)
+    pdf_fetch_timeout_s: float = Field(30.0, gt=0)
     # Seconds to wait before retry n (1-based); attempts stop after len + 1.
     email_backoff_s: list[float] = [5, 30, 120, 600, 3600]
     email_batch_size: int = 50

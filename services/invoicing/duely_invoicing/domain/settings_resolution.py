@@ -9,8 +9,8 @@ default (source "default").
 
 Overridable at every level: payment_terms, currency, locale, attach_pdf, memo
 (the organization's is `default_memo`). Organization-only: company details,
-numbering, accepted payment methods, bank details, the cc policy. Customer-only:
-tax_exempt, tax id, billing address, billing contact, finance contacts.
+numbering, accepted payment methods, bank details, the cc policy, the emails' sender name and
+reply-to. Customer-only: tax_exempt, tax id, billing address, billing contact, finance contacts.
 The VAT treatment (tax_treatment, tax_exemption_reason, tax_exemption_reason_code;
 see tax_treatment.py) is the customer's, overridable by the invoice itself:
 invoice → customer → default (`standard`); a customer's `tax_exempt: true`
@@ -66,6 +66,8 @@ DEFAULTS: dict[str, Any] = {
     "tax_treatment": vat.STANDARD,
     "tax_exemption_reason": None,
     "tax_exemption_reason_code": None,
+    "email_from_name": None,  # the emails' From display name: unset = the company name
+    "email_reply_to": None,
 }
 
 # Settings an invoice, a subscription and a customer can each override; organization field names differ only
@@ -79,6 +81,7 @@ ORGANIZATION_ONLY = {
     "invoice_prefix": "invoice_prefix", "number_format": "number_format", "number_reset": "number_reset",
     "cc_finance_contacts": "cc_finance_contacts", "extra_cc_emails": "extra_cc_emails",
     "accepted_payment_methods": "accepted_payment_methods", "bank_details": "bank_details",
+    "email_from_name": "email_from_name", "email_reply_to": "email_reply_to",
 }
 # Customer-only facts: resolved name → CustomerSettings attribute.
 CUSTOMER_ONLY = {
@@ -134,6 +137,8 @@ class OrganizationSettings:
     accepted_payment_methods: tuple[str, ...] | None = None
     bank_details: dict | None = None
     default_memo: str | None = None
+    email_from_name: str | None = None
+    email_reply_to: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""Pure notification logic (no I/O): formatting, keys, retry schedules, webhook rules."""
+"""Pure notification logic (no I/O): email contexts and wording, relevance, sender identity, keys, retry schedules, webhook rules."""

@@ -1,128 +1,170 @@
-"""Template variables for each email, built from the facts events carry.
+"""Template contexts for each email. Pure: no I/O.
 
-Every template gets the product's documented variables (customer_name,
-invoice_number, amount_due, due_date, invoice_url, pay_now_url, company_name)
-where they make sense, plus extras such as the line items and tax breakdown.
+The invoice part of every email is the `InvoiceView` the PDF and the hosted page render
+(duely_presentation): its lines with periods and discounts, totals rows, tax breakdown and amount
+due are the PDF's strings, so no number can differ. The email's own sentences come from the email
+labels in the customer's language; every amount and date in them is formatted by the same
+Formatter (Babel) for the invoice's locale.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Mapping
 
-from duely_contracts.events import InvoicePaymentFailed, PaymentMethodExpiring, PaymentSucceeded
-from duely_contracts.models import InvoiceSnapshot, InvoiceSummary
+from duely_presentation.content import DEFAULT_ACCENT, DocumentInput
+from duely_presentation.i18n import Formatter
+from duely_presentation.view import InvoiceView
 
-from duely_notifications.domain.formatting import (
-    format_day, format_money, format_percentage, format_quantity, format_terms,
-)
+from duely_notifications.domain.payment_words import describe_method, failure_sentence
 
 REMINDER_TONES = ("gentle", "firm", "final")
+ONLINE_METHODS = ("card", "ach_debit", "us_bank_account", "sepa_debit")  # paid on the hosted page
 
 
-def _invoice_number(invoice: InvoiceSnapshot | InvoiceSummary) -> str:
-    return invoice.number or invoice.id
+def https_only(url: str | None) -> str | None:
+    """A logo an email client may load: https only (a data: URI is refused or stripped by most clients,
+    http is mixed content, any other scheme has no business in an <img>)."""
+    return url if url and url.lower().startswith("https://") and not any(c.isspace() for c in url) else None
 
 
-def snapshot_context(invoice: InvoiceSnapshot, locale: str = "en_US") -> dict[str, Any]:
-    """Everything an email about one invoice may show."""
-    money = lambda minor: format_money(minor, invoice.currency, locale)  # noqa: E731
-    return {
-        "customer_name": invoice.customer.name,
-        "invoice_number": _invoice_number(invoice),
-        "company_name": invoice.organization_name,
-        "amount_due": money(invoice.amount_due),
-        "amount_paid": money(invoice.amount_paid),
-        "total": money(invoice.total),
-        "subtotal": money(invoice.subtotal),
-        "tax": money(invoice.tax),
-        "due_date": format_day(invoice.due_date, locale),
-        "payment_terms": format_terms(invoice.payment_terms),
-        "memo": invoice.memo,
-        "invoice_url": invoice.hosted_invoice_url,
-        "pay_now_url": invoice.hosted_invoice_url,  # the hosted page carries the pay form
-        "lines": [
-            {"description": line.description, "quantity": format_quantity(line.quantity, locale),
-             "unit_amount": money(line.unit_amount), "amount": money(line.amount)}
-            for line in invoice.lines
-        ],
-        "tax_breakdown": [
-            {"display_name": entry.display_name, "percentage": format_percentage(entry.percentage),
-             "inclusive": entry.inclusive, "amount": money(entry.tax_amount)}
-            for entry in invoice.tax_breakdown
-        ],
-    }
+def days_text(labels: Mapping[str, str], days: int) -> str:
+    return labels["email_days_one"] if days == 1 else labels["email_days_other"].format(n=days)
 
 
-def summary_context(invoice: InvoiceSummary, locale: str = "en_US") -> dict[str, Any]:
-    return {
-        "customer_name": invoice.customer.name,
-        "invoice_number": _invoice_number(invoice),
-        "company_name": invoice.organization_name,
-        "amount_due": format_money(invoice.amount_due, invoice.currency, locale),
-        "total": format_money(invoice.total, invoice.currency, locale),
-        "due_date": format_day(invoice.due_date, locale),
-        "invoice_url": invoice.hosted_invoice_url,
-        "pay_now_url": invoice.hosted_invoice_url,
-    }
+def joined(labels: Mapping[str, str], names: list[str]) -> str:
+    """['Card', 'SEPA Direct Debit', 'ACH'] → 'Card, SEPA Direct Debit or ACH'."""
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {labels['email_or']} {names[-1]}"
 
 
-CARD_BRANDS = {"visa": "Visa", "visa_debit": "Visa debit", "mastercard": "Mastercard", "amex": "American Express",
-               "discover": "Discover", "diners": "Diners Club", "jcb": "JCB", "unionpay": "UnionPay"}
-METHOD_KINDS = {"card": "Card", "ach_debit": "ACH bank debit", "us_bank_account": "ACH bank debit",
-                "sepa_debit": "SEPA Direct Debit", "wire_transfer": "Wire transfer", "check": "Check"}
+def how_to_pay(v: InvoiceView) -> list[dict[str, Any]]:
+    """One entry per way the invoice accepts, in the order online → bank transfer → check; none once
+    nothing is owed. An invoice from before accepted methods were carried is paid online."""
+    if not v.is_payable:
+        return []
+    L = v.labels
+    codes = list(dict.fromkeys(v.method_codes or ("card",)))
+    ways: list[dict[str, Any]] = []
+    online = list(dict.fromkeys(L.get(f"method_{code}", code) for code in codes if code in ONLINE_METHODS))
+    if online and v.pay_url:
+        ways.append({"kind": "online", "intro": L["email_pay_online_with"].format(methods=joined(L, online)),
+                     "url": v.pay_url, "button": L["email_pay_now"]})
+    if "wire_transfer" in codes and (v.bank_rows or v.bank_text):
+        ways.append({"kind": "transfer", "intro": L["email_pay_by_transfer"].format(reference=v.number),
+                     "rows": v.bank_rows, "text": v.bank_text})
+    if "check" in codes:
+        ways.append({"kind": "check", "intro": L["email_pay_by_check"].format(payee=v.seller.name),
+                     "lines": [v.seller.name, *v.seller.lines]})
+    return ways
 
 
-def payment_method_label(payment_method: str) -> str:
-    """'pm_card_visa' → 'Visa card', 'sepa_debit' → 'SEPA Direct Debit', 'pm_1Nx…' → 'Saved payment method'."""
-    if payment_method.startswith("pm_card_"):
-        brand = CARD_BRANDS.get(payment_method[len("pm_card_"):].lower())
-        return f"{brand} card" if brand else "Card"
-    if payment_method in METHOD_KINDS:
-        return METHOD_KINDS[payment_method]
-    if payment_method.startswith("pm_"):
-        return "Saved payment method"
-    return payment_method.replace("_", " ").capitalize()
+def _base(subject: str, labels: Mapping[str, str], lang: str, company: str, customer_name: str, *,
+          v: InvoiceView | None = None, accent: str = DEFAULT_ACCENT, logo_url: str | None = None,
+          footer: str | None = None) -> dict[str, Any]:
+    """What the layout needs, with every optional part present (the templates are strict)."""
+    return {"subject": subject, "L": labels, "lang": lang, "company": company, "accent": accent,
+            "logo_url": https_only(logo_url), "footer": footer, "v": v,
+            "greeting": labels["email_greeting"].format(name=customer_name),
+            "sent_by": labels["email_sent_by"].format(company=company), "intro": None, "paragraphs": [],
+            "rows": [], "how_to_pay": [], "pdf_note": None, "invoice_url": None, "button": None}
 
 
-def receipt_context(event: PaymentSucceeded, locale: str = "en_US") -> dict[str, Any]:
-    context = summary_context(event.invoice, locale)
-    context.update({
-        "amount_paid": format_money(event.amount, event.currency, locale),
-        "paid_on": format_day(event.succeeded_at, locale),
-        "payment_method": payment_method_label(event.payment_method),
-        "payment_id": event.payment_id,
-    })
+def invoice_base(v: InvoiceView, subject: str, pdf_note: str | None) -> dict[str, Any]:
+    context = _base(subject, v.labels, v.lang, v.seller.name, v.buyer.name, v=v, accent=v.accent,
+                    logo_url=v.logo_url, footer=v.footer)
+    context.update({"how_to_pay": how_to_pay(v), "pdf_note": pdf_note, "invoice_url": v.pay_url,
+                    "button": v.labels["email_review_invoice"] if v.pay_url else None})
     return context
 
 
-def payment_failed_context(event: InvoicePaymentFailed, locale: str = "en_US") -> dict[str, Any]:
-    context = summary_context(event.invoice, locale)
-    context.update({
-        "failure_reason": event.failure_message or event.failure_code,
-        "failure_code": event.failure_code,
-        "attempted_amount": format_money(event.amount, event.currency, locale),
-        "payment_method": payment_method_label(event.payment_method),
-        "attempt_number": event.attempt_number,
-        "failed_on": format_day(event.failed_at, locale),
-    })
+def _names(v: InvoiceView) -> dict[str, str]:
+    return {"number": v.number or "", "company": v.seller.name}
+
+
+def invoice_issued(v: InvoiceView, pdf_note: str | None = None) -> dict[str, Any]:
+    L = v.labels
+    context = invoice_base(v, L["email_invoice_subject"].format(**_names(v)), pdf_note)
+    paid = v.status == "paid" and not v.is_payable
+    context["intro"] = L["email_invoice_paid_intro" if paid else "email_invoice_intro"].format(**_names(v))
     return context
 
 
-def reminder_context(invoice: InvoiceSnapshot, tone: str, today: datetime, locale: str = "en_US") -> dict[str, Any]:
+def reminder(doc: DocumentInput, v: InvoiceView, tone: str, today: date,
+             pdf_note: str | None = None) -> dict[str, Any]:
     if tone not in REMINDER_TONES:
         raise ValueError(f"unknown reminder tone {tone!r}")
-    context = snapshot_context(invoice, locale)
-    days_overdue = (today.date() - invoice.due_date).days if invoice.due_date else 0
-    context.update({"tone": tone, "days_overdue": max(days_overdue, 0), "overdue": days_overdue > 0})
+    L, f = v.labels, Formatter(v.locale, v.currency)
+    overdue_days = max((today - doc.due_date).days, 0) if doc.due_date else 0
+    words = {**_names(v), "due": f.date(doc.due_date), "days": days_text(L, overdue_days)}
+    if tone == "final":
+        subject, sentence = L["email_reminder_subject_final"], L["email_reminder_final"]
+    else:
+        subject = (L["email_reminder_subject_overdue"] if overdue_days else
+                   L["email_reminder_subject_due"] if doc.due_date else L["email_reminder_subject_now"])
+        if tone == "firm":
+            sentence = L["email_reminder_firm_overdue"] if overdue_days else L["email_reminder_firm_due"]
+        else:
+            sentence = (L["email_reminder_gentle_overdue"] if overdue_days else
+                        L["email_reminder_gentle_due"] if doc.due_date else L["email_reminder_gentle_now"])
+    context = invoice_base(v, subject.format(**words), pdf_note)
+    context.update({"intro": sentence.format(**words), "paragraphs": [L["email_already_paid"]]})
     return context
 
 
-def expiring_context(event: PaymentMethodExpiring, company_name: str | None) -> dict[str, Any]:
-    return {
-        "customer_name": event.customer.name,
-        "company_name": company_name or "your supplier",
-        "brand": event.brand.title(),
-        "last4": event.last4,
-        "expires": f"{event.exp_month:02d}/{event.exp_year % 100:02d}",
-    }
+def _day(f: Formatter, value: Any) -> str:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return f.date(value.date() if isinstance(value, datetime) else value)
+
+
+def payment_failed(v: InvoiceView, facts: Mapping[str, Any]) -> dict[str, Any]:
+    L = v.labels
+    context = invoice_base(v, L["email_failed_subject"].format(**_names(v)), None)
+    method = describe_method(L, facts.get("payment_method"), facts.get("method_details"))
+    rows = [(L["email_reason"], failure_sentence(L, facts.get("failure_code")))]
+    if method:
+        rows.append((L["email_payment_method"], method))
+    context.update({"intro": L["email_failed_intro"].format(**_names(v)), "rows": rows,
+                    "paragraphs": [L["email_failed_next"]]})
+    return context
+
+
+def receipt(v: InvoiceView, facts: Mapping[str, Any], payment: Mapping[str, Any] | None,
+            pdf_note: str | None = None) -> dict[str, Any]:
+    """The invoice is paid in full: one receipt for it (see README: a partial payment sends none)."""
+    L, f = v.labels, Formatter(v.locale, v.currency)
+    context = invoice_base(v, L["email_receipt_subject"].format(**_names(v)), pdf_note)
+    rows = [(L["email_amount_paid"], v.amount_paid or v.total)]
+    if facts.get("paid_at"):
+        rows.append((L["email_paid_on"], _day(f, facts["paid_at"])))
+    method = describe_method(L, payment.get("payment_method"), payment.get("method_details")) if payment else None
+    if method:
+        rows.append((L["email_payment_method"], method))
+    rows.append((L["number"], v.number or ""))
+    context.update({"intro": L["email_receipt_intro"], "rows": rows})
+    return context
+
+
+def refund(v: InvoiceView, facts: Mapping[str, Any]) -> dict[str, Any]:
+    L = v.labels
+    money = Formatter(v.locale, str(facts.get("currency") or v.currency)).money
+    context = invoice_base(v, L["email_refund_subject"].format(**_names(v)), None)
+    why = L.get(f"refund_{facts.get('reason')}") or L["refund_generic"]
+    context.update({"intro": L["email_refund_intro"].format(amount=money(int(facts["amount"]))),
+                    "paragraphs": [why.format(**_names(v)), L["email_refund_timing"]],
+                    "how_to_pay": [], "button": None})
+    context["v"] = None  # a refund is about a payment, not a bill: no invoice table to misread as one
+    return context
+
+
+def expiring(facts: Mapping[str, Any], company: str, locale: str) -> dict[str, Any]:
+    f = Formatter(locale, "usd")
+    L = f.labels
+    words = {"brand": str(facts["brand"]).title(), "last4": facts["last4"], "company": company,
+             "expires": f"{int(facts['exp_month']):02d}/{int(facts['exp_year']) % 100:02d}"}
+    context = _base(L["email_expiring_subject"].format(**words), L, f.html_lang, company,
+                    str(facts.get("customer_name") or ""))
+    context.update({"intro": L["email_expiring_body"].format(**words), "paragraphs": [L["email_expiring_action"]]})
+    return context

@@ -22,6 +22,10 @@ def payment_failed_key(invoice_id: str, attempt_number: int) -> str:
     return f"payment_failed:{invoice_id}:{attempt_number}"
 
 
+def payment_refunded_key(refund_id: str) -> str:
+    return f"payment_refunded:{refund_id}"
+
+
 def invoice_reminder_key(invoice_id: str, n: int) -> str:
     return f"invoice_reminder:{invoice_id}:{n}"
 

@@ -1,0 +1,162 @@
+"""From a claimed message to the email that goes out, at send time.
+
+1. `plan` (in a transaction): read the invoice's newest snapshot from the read model. An email it
+   made obsolete is skipped (domain/relevance.py); one whose invoice is not known here yet waits
+   for its next attempt (events of different topics arrive in any order).
+2. `Composer.compose` (no transaction): fetch the PDF when the invoice asks for it, then render
+   the invoice part from the same InvoiceView as the PDF, in the customer's language, under the
+   organization's name and reply-to.
+
+Messages queued before emails were rendered at send time carry their bodies and no facts: they go
+out as they were stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.headerregistry import Address
+from typing import Any, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from duely_contracts.models import InvoiceSnapshot
+from duely_presentation.content import from_snapshot
+from duely_presentation.view import build_view
+
+from duely_notifications import repository as repo
+from duely_notifications.domain import email_context as ec
+from duely_notifications.domain import sender as identity
+from duely_notifications.domain.relevance import obsolete_reason
+from duely_notifications.invoice_pdfs import InvoicePdf, InvoicePdfs, PdfUnavailable, TooLarge
+from duely_notifications.rendering import EmailRenderer
+from duely_notifications.settings import Settings
+
+# Emails that carry the invoice's PDF when its attach_pdf resolved true (a receipt: the paid invoice).
+ATTACHING = ("invoice_issued", "invoice_reminder", "payment_receipt")
+
+
+@dataclass(frozen=True)
+class Skip:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Wait:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Defer:
+    """Not now and not a failed attempt: the invoice's own email is still to go out first."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    row: dict[str, Any]
+    snapshot: dict[str, Any] | None = None
+    payment: dict[str, Any] | None = None
+    organization_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    row: dict[str, Any]
+    subject: str
+    text: str
+    html: str
+    sender: Address | str
+    reply_to: str | None = None
+    attachment: InvoicePdf | None = None
+
+
+async def plan(session: AsyncSession, row: dict[str, Any]) -> Plan | Skip | Wait | Defer:
+    if row.get("facts") is None:
+        return Plan(row)  # rendered when it was queued
+    organization_name = await repo.organization_name(session, row["organization_id"])
+    if row["invoice_id"] is None:
+        return Plan(row, organization_name=organization_name)
+    invoice = await repo.get_invoice(session, row["organization_id"], row["invoice_id"])
+    if invoice is None:
+        return Wait(f"invoice {row['invoice_id']} is not known here yet (its invoice.issued has not arrived)")
+    if reason := obsolete_reason(row["template"], invoice.status, int(invoice.snapshot.get("amount_due") or 0)):
+        return Skip(reason)
+    # The claim left it out while the invoice email was pending, but that one may have been queued
+    # (with the invoice) just after the claim read the table.
+    if row["template"] != "invoice_issued" and await repo.invoice_email_pending(session, row["invoice_id"],
+                                                                                row["id"]):
+        return Defer()
+    payment = None
+    if row["template"] == "payment_receipt" and row["facts"].get("payment_id"):
+        found = await repo.get_payment(session, row["facts"]["payment_id"])
+        payment = {"payment_method": found.payment_method, "method_details": found.method_details} if found else None
+    return Plan(row, invoice.snapshot, payment, organization_name)
+
+
+class Composer:
+    def __init__(self, settings: Settings, pdfs: InvoicePdfs, renderer: EmailRenderer | None = None,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.settings = settings
+        self.pdfs = pdfs
+        self.renderer = renderer or EmailRenderer()
+        self.clock = clock or datetime.now
+
+    async def compose(self, plan: Plan) -> Outgoing:
+        """Raises PdfUnavailable (not permanent) when the PDF should be attached and can't be fetched now."""
+        row, facts = plan.row, plan.row.get("facts")
+        if facts is None:
+            return Outgoing(row, row["subject"], row["text_body"], row["html_body"], self.settings.smtp_from)
+        if plan.snapshot is None:
+            return self._expiring(plan)
+        snapshot = InvoiceSnapshot.model_validate(plan.snapshot)
+        doc = from_snapshot(snapshot)
+        if not (snapshot.locale or snapshot.customer.locale):
+            doc = dataclasses.replace(doc, locale=self.settings.email_locale)
+        view = build_view(doc)
+        pdf = await self._pdf(row, snapshot)
+        labels = view.labels
+        note = None
+        if isinstance(pdf, InvoicePdf):
+            note = labels["email_receipt_pdf_attached" if row["template"] == "payment_receipt" else "email_pdf_attached"]
+        elif isinstance(pdf, TooLarge):
+            note = labels["email_pdf_too_large"]
+        template = row["template"]
+        if template == "invoice_issued":
+            context = ec.invoice_issued(view, note)
+        elif template == "invoice_reminder":
+            context = ec.reminder(doc, view, facts.get("tone", "gentle"), self._today(), note)
+        elif template == "payment_failed":
+            context = ec.payment_failed(view, facts)
+        elif template == "payment_receipt":
+            context = ec.receipt(view, facts, plan.payment, note)
+        elif template == "payment_refunded":
+            context = ec.refund(view, facts)
+        else:
+            raise ValueError(f"unknown email template {template!r}")
+        rendered = self.renderer.render(template, context)
+        return Outgoing(row, rendered.subject, rendered.text, rendered.html,
+                        identity.from_address(self.settings.smtp_from,
+                                              identity.display_name(snapshot.issuer, snapshot.organization_name)),
+                        identity.reply_to(snapshot.issuer), pdf if isinstance(pdf, InvoicePdf) else None)
+
+    async def _pdf(self, row: dict[str, Any], snapshot: InvoiceSnapshot) -> InvoicePdf | TooLarge | None:
+        if row["template"] not in ATTACHING or not snapshot.attach_pdf:
+            return None
+        try:
+            return await self.pdfs.fetch(row["organization_id"], snapshot.id)
+        except PdfUnavailable as unavailable:
+            if unavailable.permanent:
+                return None  # nothing to wait for: the email has the invoice page's link
+            raise
+
+    def _expiring(self, plan: Plan) -> Outgoing:
+        facts = plan.row["facts"]
+        company = facts.get("company") or plan.organization_name or ""
+        context = ec.expiring(facts, company or "—", facts.get("locale") or self.settings.email_locale)
+        rendered = self.renderer.render(plan.row["template"], context)
+        return Outgoing(plan.row, rendered.subject, rendered.text, rendered.html,
+                        identity.from_address(self.settings.smtp_from, company))
+
+    def _today(self) -> date:
+        return self.clock().date()

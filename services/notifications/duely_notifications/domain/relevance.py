@@ -1,0 +1,22 @@
+"""Is a queued email still worth sending? Asked when it is sent, of the invoice's newest snapshot.
+
+An email can wait a while (a relay down, an older email of the same invoice still pending) and
+events of different topics arrive in any order: a payment-failed email for an invoice paid since,
+or a reminder for an invoice paid or voided since, would tell the customer to pay what they owe
+no more. Those are not sent: they are marked `skipped` with the reason.
+"""
+
+from __future__ import annotations
+
+PAYABLE = ("issued", "past_due")
+# Emails that ask for money: obsolete once nothing is owed.
+ASKING = ("payment_failed", "invoice_reminder")
+
+
+def obsolete_reason(template: str, status: str, amount_due: int) -> str | None:
+    if template in ASKING and (status not in PAYABLE or amount_due <= 0):
+        state = status.replace("_", " ") if status not in PAYABLE else "paid in full"
+        return f"the invoice is {state} now: nothing to ask for"
+    if template == "invoice_issued" and status == "void":
+        return "the invoice was voided before its email went out"
+    return None
