@@ -19,12 +19,14 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from duely_contracts import Envelope
+from duely_contracts.registry import all_topics
 from duely_devstack.broker import broker_command
 from duely_devstack.net import free_port, wait_for_port_sync
 from duely_runtime.auth import INTERNAL_HEADER
+from duely_runtime.consumers import PARTITIONS, ensure_topics
 from duely_runtime.settings import EMBEDDED_SECRET
 
 PG_ADMIN_DSN = os.environ.get("DUELY_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -144,6 +146,29 @@ def settings_env(broker, tmp_path_factory):
         values.update(overrides)
         return settings_cls(**values)
     return build
+
+
+async def start_consumer_group_at_end(bootstrap: str, service_name: str) -> None:
+    """Commit a new service's consumer group at the topics' current ends, before the service starts.
+
+    A new group starts at the earliest offset (in production that is what loses nothing), so a test
+    service would first work through every event the session has published so far: hundreds of
+    invoices, each an email to render. Its tests only need what is published from now on.
+    """
+    topics = all_topics()
+    await ensure_topics(bootstrap, topics)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=f"duely-{service_name}",
+                                enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for topic in topics for p in range(PARTITIONS)]
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        published = {tp: offset for tp, offset in ends.items() if offset > 0}
+        if published:  # nothing published yet: earliest is already "from now on"
+            await consumer.commit(published)
+    finally:
+        await consumer.stop()
 
 
 async def wait_for(predicate: Callable[[], Awaitable[object]], timeout: float = 20.0, interval: float = 0.1):

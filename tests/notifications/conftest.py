@@ -21,6 +21,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from duely_devstack.net import free_port
 from duely_notifications.main import build
 from duely_notifications.settings import Settings
+from tests.conftest import start_consumer_group_at_end
 from tests.notifications.notification_stack import PORTS, SmtpCatcher
 
 
@@ -98,6 +99,7 @@ async def notifications(serve, settings_env, database_url, invoicing, smtp_catch
         invoicing_url=invoicing.url, smtp_host="127.0.0.1", smtp_port=smtp_catcher.port,
         outbound_allow_networks="127.0.0.0/8",  # the local receivers, as `make run` allows
         webhook_backoff_s=[0.2, 0.5, 1.0], email_backoff_s=[0.2, 0.5], worker_poll_interval_s=0.1)
+    await start_consumer_group_at_end(settings.kafka_bootstrap_servers, settings.service_name)
     app = build(settings)
     async with serve(app, port=free_port(*PORTS)) as url:
         async with httpx.AsyncClient() as client:

@@ -7,6 +7,10 @@ import random
 import socket
 import time
 
+# Its own generator: Hypothesis seeds the global `random` per test, so two test runs on one
+# machine would otherwise try the same ports in the same order and collide.
+_ports_random = random.SystemRandom()
+
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     """True if nothing listens on host:port (we can bind it ourselves right now)."""
@@ -21,7 +25,7 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
 def free_port(low: int, high: int, host: str = "127.0.0.1") -> int:
     """Pick a currently free port in [low, high]; random order so parallel runs rarely collide."""
     candidates = list(range(low, high + 1))
-    random.shuffle(candidates)
+    _ports_random.shuffle(candidates)
     for port in candidates:
         if port_is_free(port, host):
             return port
