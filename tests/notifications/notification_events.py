@@ -60,21 +60,22 @@ def invoice_paid(invoice: InvoiceSnapshot, payment_id: str) -> Envelope:
                     organization_id=invoice.organization_id, aggregate_id=invoice.id, version=invoice.version)
 
 
-def payment_succeeded(invoice: InvoiceSnapshot, payment_id: str) -> Envelope:
+def payment_succeeded(invoice: InvoiceSnapshot, payment_id: str, **optional) -> Envelope:
     event = PaymentSucceeded(
         payment_id=payment_id, invoice_id=invoice.id, attempt_number=1, amount=invoice.total,
         currency=invoice.currency, payment_method="pm_card_visa", gateway_reference="pi_123",
-        succeeded_at=datetime(2026, 3, 5, 12, tzinfo=timezone.utc), invoice=summary(invoice))
+        succeeded_at=datetime(2026, 3, 5, 12, tzinfo=timezone.utc), invoice=summary(invoice), **optional)
     return envelope("payment.succeeded", event, organization_id=invoice.organization_id, aggregate_id=payment_id,
                     version=1)
 
 
-def payment_failed(invoice: InvoiceSnapshot, attempt_number: int = 1) -> Envelope:
+def payment_failed(invoice: InvoiceSnapshot, attempt_number: int = 1, **optional) -> Envelope:
+    """`optional`: the fields payments added later (failure_reason, card)."""
     event = InvoicePaymentFailed(
         invoice_id=invoice.id, attempt_number=attempt_number, failure_code="card_declined",
         failure_message="Your card was declined.", amount=invoice.amount_due, currency=invoice.currency,
         payment_method="pm_card_chargeDeclined", failed_at=datetime(2026, 3, 5, 12, tzinfo=timezone.utc),
-        invoice=summary(invoice))
+        invoice=summary(invoice), **optional)
     return envelope("invoice.payment_failed", event, organization_id=invoice.organization_id,
                     aggregate_id=invoice.id, version=invoice.version)
 

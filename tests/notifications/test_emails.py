@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+from duely_contracts.models import CardRef
 from tests.notifications.notification_events import (
     invoice_issued, invoice_paid, payment_failed, payment_succeeded, snapshot,
 )
@@ -133,3 +134,29 @@ async def test_messages_are_scoped_to_the_organization(notifications, invoicing)
         missing = await client.get("/v1/messages/msg_doesnotexist")
     assert listing.status_code == 200 and listing.json()["data"] == []
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "resource_missing"
+
+
+async def test_the_card_and_the_safe_reason_from_payments_events_reach_the_emails(notifications, invoicing, publish,
+                                                                                 wait_for):
+    """A decline for insufficient funds names that reason (not the gateway's code) and the card's last 4;
+    the receipt says which card paid."""
+    org_id, _ = await invoicing.create_org("Card Words Co")
+    number = f"INV-2026-{uuid.uuid4().hex[:5].upper()}"
+    invoice = snapshot(org_id, number=number)
+    paid = snapshot(org_id, invoice_id=invoice.id, number=number, status="paid", version=4)
+    payment_id = f"pay_{uuid.uuid4().hex[:12]}"
+    await publish(invoice_issued(invoice))
+    await publish(payment_failed(invoice, failure_reason="insufficient_funds",
+                                 card=CardRef(brand="visa", last4="9995")))
+
+    async def mail(subject: str):
+        found = notifications.catcher.messages(subject=subject)
+        return found[0] if found else None
+    failed = await wait_for(lambda: mail(f"Payment failed for invoice {number}"), timeout=30)
+    assert "Your card has insufficient funds." in _plain(failed) and "Visa ending in 9995" in _plain(failed)
+    assert "Your card was declined." not in _plain(failed)
+
+    await publish(payment_succeeded(paid, payment_id, card=CardRef(brand="visa", last4="4242")))
+    await publish(invoice_paid(paid, payment_id))
+    receipt = await wait_for(lambda: mail(f"Receipt for invoice {number}"), timeout=30)
+    assert "Visa ending in 4242" in _plain(receipt) and "pm_" not in _plain(receipt)

@@ -8,8 +8,9 @@ import pytest
 import stripe
 
 from duely_payments.domain.charging import (
-    AttemptFacts, ChargePending, attempt_idempotency_key, not_payable_reason, object_id, payment_intent_params,
-    recovery_delay, result_from_payment_intent,
+    AttemptFacts, CardDetails, ChargePending, attempt_idempotency_key, card_details, card_of_intent,
+    invalid_request_result, not_payable_reason, object_id, payment_intent_params, recovery_delay,
+    result_from_payment_intent, safe_failure_reason,
 )
 
 FACTS = AttemptFacts("payatt_1", "org_1", "in_1", 2, 1999, "usd", "pm_card_visa")
@@ -85,3 +86,41 @@ def test_recovery_backs_off_and_is_capped():
     assert recovery_delay(1) == timedelta(seconds=20)
     assert recovery_delay(3) == timedelta(seconds=80)
     assert recovery_delay(30) == timedelta(seconds=300)
+
+
+@pytest.mark.parametrize("code, decline_code, reason", [
+    ("card_declined", "insufficient_funds", "insufficient_funds"),
+    ("card_declined", "generic_decline", "card_declined"),
+    ("card_declined", "lost_card", "card_declined"),       # lost or stolen: the customer reads only "declined"
+    ("card_declined", "stolen_card", "card_declined"),
+    ("card_declined", "fraudulent", "card_declined"),
+    ("expired_card", None, "expired_card"),
+    ("incorrect_cvc", None, "incorrect_cvc"),
+    ("processing_error", None, "processing_error"),
+    ("card_declined", "INSUFFICIENT_FUNDS", "insufficient_funds"),
+    (None, None, "card_declined"),
+])
+def test_safe_failure_reason(code, decline_code, reason):
+    assert safe_failure_reason(code, decline_code) == reason
+
+
+def test_a_refused_request_is_invalid_and_names_the_payment_method_unless_another_field():
+    for code, param in ((None, None), ("resource_missing", "payment_method"), ("parameter_invalid", "payment_method")):
+        result = invalid_request_result(code, param, "pm_card_doesnotexist")
+        assert (result.status, result.failure_code, result.param) == ("invalid", "payment_method_invalid",
+                                                                      "payment_method")
+        assert "'pm_card_doesnotexist'" in result.failure_message and not result.succeeded
+    other = invalid_request_result("amount_too_small", "amount", "pm_card_visa")
+    assert (other.status, other.failure_code, other.param) == ("invalid", "payment_request_invalid", "amount")
+
+
+def test_card_details_from_the_shapes_the_gateway_answers_with():
+    assert card_details({"card": {"brand": "Visa", "last4": "4242"}}) == CardDetails("visa", "4242")
+    assert card_details({"brand": "mastercard", "last4": "4444"}) == CardDetails("mastercard", "4444")
+    assert card_details({"type": "sepa_debit"}) is None and card_details(None) is None
+    intent = {"status": "requires_payment_method", "last_payment_error": {
+        "code": "card_declined", "decline_code": "insufficient_funds",
+        "payment_method": {"card": {"brand": "visa", "last4": "9995"}}}}
+    result = result_from_payment_intent(intent)
+    assert (result.failure_reason, result.card) == ("insufficient_funds", CardDetails("visa", "9995"))
+    assert card_of_intent({"payment_method": "pm_123", "latest_charge": "ch_1"}) is None  # ids only

@@ -129,17 +129,6 @@ async def test_bad_requests_get_one_clear_error_and_write_nothing(payments, issu
     assert await payments.attempts(invoice["id"]) == []
 
 
-async def test_unknown_payment_method_is_a_failed_attempt_not_a_charge(payments, issue_invoice, org, sandbox_gateway):
-    invoice = await issue_invoice(org)
-    async with api(payments, org) as client:
-        response = await client.post(f"/v1/invoices/{invoice['id']}/pay", json={"payment_method": "pm_does_not_exist"})
-        assert response.status_code == 400, response.text
-        assert response.json()["error"]["param"] == "payment_method"
-        ok = await client.post(f"/v1/invoices/{invoice['id']}/pay", json={"payment_method": "pm_card_visa"})
-        assert ok.status_code == 200 and ok.json()["attempt_number"] == 2
-    assert [pi.status for pi in sandbox_gateway.intents_for(invoice["id"])] == ["succeeded"]
-
-
 async def test_concurrent_pay_requests_charge_once(payments, issue_invoice, org, sandbox_gateway):
     invoice = await issue_invoice(org)
     async with api(payments, org) as client:

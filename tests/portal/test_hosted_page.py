@@ -159,8 +159,10 @@ async def test_newest_version_wins_and_payment_history_is_shown(portal, publish,
         history = await page.inner_text("#payments tbody")
         lines = history.splitlines()
         assert len(lines) == 2
-        assert "Card that declines" in lines[0] and "Failed" in lines[0] and "declined" in lines[0]
-        assert "Visa •••• 4242" in lines[1] and "$278.74" in lines[1] and "Succeeded" in lines[1]
+        # Events without card details (older payments) still read as words, never as pm_… ids.
+        assert "Card — declined on Nov 28, 2026" in lines[0] and "Failed" in lines[0]
+        assert "Paid on Nov 28, 2026 with Card" in lines[1] and "$278.74" in lines[1] and "Succeeded" in lines[1]
+        assert "pm_" not in await page.content()
     finally:
         await page.close()
 

@@ -68,6 +68,10 @@ async def gateway(serve, invoicing, payments, real_portal):
 
 async def issue_invoice(invoicing) -> tuple[str, dict]:
     organization_id, api_key = await invoicing.create_org("Initech")
+    return organization_id, await issue_invoice_for(invoicing, api_key)
+
+
+async def issue_invoice_for(invoicing, api_key: str) -> dict:
     async with httpx.AsyncClient(base_url=invoicing.url, headers={"Authorization": f"Bearer {api_key}"}) as client:
         customer = await client.post("/v1/customers", json={"name": "Peter Gibbons", "email": "peter@initech.example"})
         assert customer.status_code == 201, customer.text
@@ -84,7 +88,7 @@ async def issue_invoice(invoicing) -> tuple[str, dict]:
         assert draft.status_code == 201, draft.text
         issued = await client.post(f"/v1/invoices/{draft.json()['id']}/approve")
         assert issued.status_code == 200, issued.text
-    return organization_id, issued.json()
+    return issued.json()
 
 
 async def test_decline_then_pay_from_the_hosted_page(real_portal, gateway, invoicing, browser, wait_for):
@@ -129,7 +133,7 @@ async def test_decline_then_pay_from_the_hosted_page(real_portal, gateway, invoi
 
         await page.goto(url)
         payments_text = await page.inner_text("#payments tbody")
-        assert "Card that declines" in payments_text and "Visa •••• 4242" in payments_text
+        assert "Visa ending 0341 — declined on" in payments_text and "with Visa ending 4242" in payments_text
     finally:
         await page.close()
 
@@ -182,3 +186,56 @@ async def test_paying_the_readme_invoice_ends_on_a_paid_page_and_its_receipt(
         assert squeezed(f"{label} {value}").replace(" %", "%") in text, (label, value)
     assert "montant dû 0,00 €" in text.lower()
     assert "payée" in text.lower() and "Virement bancaire" not in text  # stamped paid, and no how-to-pay
+
+
+async def test_the_history_names_the_card_and_a_safe_reason_never_the_gateways_words(
+        real_portal, gateway, invoicing, payments, wait_for):
+    """A decline for insufficient funds, then a payment, as the customer reads them on the page's HTML."""
+    organization_id, api_key = await invoicing.create_org("Initech")
+    invoice = await issue_invoice_for(invoicing, api_key)
+    async with httpx.AsyncClient(base_url=payments, headers={"Authorization": f"Bearer {api_key}"}) as merchant:
+        declined = await merchant.post(f"/v1/invoices/{invoice['id']}/pay",
+                                       json={"payment_method": "pm_card_visa_chargeDeclinedInsufficientFunds"})
+        assert declined.status_code == 402, declined.text
+        gateway_words = declined.json()["error"]["message"]
+
+        async def history(n: int):
+            async with real_portal.state.runtime.db.transaction() as session:
+                rows = await repository.payment_history(session, organization_id, invoice["id"])
+            return rows if len(rows) == n else None
+        [row] = await wait_for(lambda: history(1))
+        url = f"{gateway}/i/{token_of(invoice)}"
+        async with httpx.AsyncClient() as customer:
+            html = (await customer.get(url)).text
+        history_html = _payments_table(html)  # (the sandbox's pay form lists test ids as option values)
+        assert "Visa ending 9995 — declined on" in history_html and ": insufficient funds" in history_html
+        assert row.failure_message == gateway_words and gateway_words not in html
+        assert "pm_" not in history_html and "gateway" not in html.lower()
+
+        paid = await merchant.post(f"/v1/invoices/{invoice['id']}/pay", json={"payment_method": "pm_card_visa"})
+        assert paid.status_code == 200, paid.text
+    await wait_for(lambda: history(2))
+    async with httpx.AsyncClient() as customer:
+        history_html = _payments_table((await customer.get(url)).text)
+    assert "Paid on " in history_html and " with Visa ending 4242" in history_html and "pm_" not in history_html
+
+
+def _payments_table(html: str) -> str:
+    start = html.index('<table id="payments">')
+    return html[start:html.index("</table>", start)]
+
+
+async def test_a_payment_method_the_gateway_refuses_reads_as_a_clear_message(real_portal, gateway, invoicing):
+    """The portal's own call to payments, refused by the gateway as unknown: the page tells the customer
+    nothing was charged and keeps the form (payments' 400, not a failure)."""
+    from duely_portal.clients import Upstreams
+    organization_id, invoice = await issue_invoice(invoicing)
+    outcome = await Upstreams(real_portal.state.runtime.settings).pay_invoice(
+        organization_id, invoice["id"], "pm_card_doesnotexist", idempotency_key="portal-pay-refused-1")
+    assert (outcome.status, outcome.failure_code) == ("failed", "payment_method_invalid")
+    async with httpx.AsyncClient() as customer:
+        page = await customer.get(f"{gateway}/i/{token_of(invoice)}", params={"payment": "failed",
+                                                                                "code": outcome.failure_code})
+    assert page.status_code == 200
+    assert "This payment method can&#39;t be used. Nothing was charged; please choose another one." in page.text
+    assert 'id="pay-form"' in page.text and "pm_card_doesnotexist" not in page.text

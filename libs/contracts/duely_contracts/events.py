@@ -10,7 +10,9 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from duely_contracts.models import Contract, CustomerRef, InvoiceSettingOverrides, InvoiceSnapshot, InvoiceSummary
+from duely_contracts.models import (
+    CardRef, Contract, CustomerRef, InvoiceSettingOverrides, InvoiceSnapshot, InvoiceSummary,
+)
 
 
 # --- invoicing -------------------------------------------------------------
@@ -83,6 +85,7 @@ class PaymentSucceeded(Contract):
     gateway_reference: str | None = None
     succeeded_at: datetime
     invoice: InvoiceSummary
+    card: CardRef | None = Field(None, description="The card charged, when the gateway told us its brand and last4.")
 
 
 class InvoicePaymentFailed(Contract):
@@ -90,13 +93,18 @@ class InvoicePaymentFailed(Contract):
 
     invoice_id: str
     attempt_number: int = Field(ge=1)
-    failure_code: str
-    failure_message: str
+    failure_code: str = Field(description="The gateway's code, for the merchant (card_declined, expired_card…).")
+    failure_message: str = Field(description="The gateway's words, for the merchant: never show them to the customer.")
     amount: int
     currency: str
     payment_method: str
     failed_at: datetime
     invoice: InvoiceSummary
+    failure_reason: str | None = Field(
+        None, description="What the customer may be told: insufficient_funds | expired_card | incorrect_cvc | "
+                          "incorrect_number | processing_error | authentication_required | card_declined (any "
+                          "other decline, lost or stolen cards included).")
+    card: CardRef | None = Field(None, description="The card tried, when the gateway told us its brand and last4.")
 
 
 class InvoicePaymentRejected(Contract):

@@ -191,6 +191,13 @@ class InvoiceSnapshot(Contract):
     tax_treatment: TaxTreatmentApplied | None = Field(None, description="Absent from events older than it.")
 
 
+class CardRef(Contract):
+    """A card as its owner knows it, safe to show them: never the gateway's ids."""
+
+    brand: str | None = Field(None, description="The gateway's brand code, lower case: visa, mastercard, amex…")
+    last4: str | None = Field(None, description="The card number's last four digits.")
+
+
 class InvoiceSummary(Contract):
     """The facts payment events carry so consumers need no other lookup."""
 

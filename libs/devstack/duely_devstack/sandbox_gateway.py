@@ -14,7 +14,9 @@ its state in a /tmp pickle shared by every user of the machine, so we do not use
   restart. ``--reset`` wipes both; ``DELETE /_config/data`` clears both.
 * Stripe's test payment methods: ``pm_card_visa`` succeeds; ``pm_card_chargeCustomerFail``
   and ``pm_card_chargeDeclined`` attach fine but are declined at charge time
-  (``pm_card_visa_chargeDeclined`` is now declined at charge time too).
+  (``pm_card_visa_chargeDeclined`` is now declined at charge time too), with decline code
+  ``generic_decline``; ``pm_card_visa_chargeDeclinedInsufficientFunds`` is declined with
+  ``insufficient_funds``, as on Stripe. An unknown id is a 404 ``invalid_request_error``.
 
 How a decline surfaces through the official SDK (``stripe`` 16.x) for
 ``client.v1.payment_intents.create(params={..., "confirm": True, "off_session": True})``:
@@ -50,6 +52,12 @@ log = logging.getLogger("duely_devstack.sandbox_gateway")
 _CHARGE_DECLINED_CARD = "4000000000000341"
 # Stripe's generic decline card: localstripe only declines it at attach time.
 _GENERIC_DECLINE_CARD = "4000000000000002"
+# Stripe's insufficient-funds card (pm_card_visa_chargeDeclinedInsufficientFunds): localstripe lacks it.
+_INSUFFICIENT_FUNDS_CARD = "4000000000009995"
+# Stripe test ids localstripe lacks → the card number Stripe documents for them.
+_EXTRA_TEST_CARDS = {"pm_card_chargeDeclined": _CHARGE_DECLINED_CARD,
+                     "pm_card_visa_chargeDeclinedInsufficientFunds": _INSUFFICIENT_FUNDS_CARD}
+_DECLINE_CODES = {_INSUFFICIENT_FUNDS_CARD: "insufficient_funds"}  # any other declined card: generic_decline
 
 
 # --- localstripe behaviour patches ---------------------------------------------------
@@ -64,9 +72,9 @@ def _patch_localstripe(state_dir: Path) -> None:
     canonical = PaymentMethod._try_get_canonical_test_article.__func__
 
     def _try_get_canonical_test_article(cls, id):
-        # Stripe documents pm_card_chargeDeclined; localstripe lacks it.
-        if id == "pm_card_chargeDeclined":
-            card = dict(number=_CHARGE_DECLINED_CARD, exp_month="12", exp_year="2030", cvc="123")
+        # Stripe documents these; localstripe lacks them.
+        if id in _EXTRA_TEST_CARDS:
+            card = dict(number=_EXTRA_TEST_CARDS[id], exp_month="12", exp_year="2030", cvc="123")
             return PaymentMethod(type="card", card=card)
         return canonical(cls, id)
 
@@ -75,7 +83,7 @@ def _patch_localstripe(state_dir: Path) -> None:
     charging_is_declined = PaymentMethod._charging_is_declined
 
     def _charging_is_declined(self):
-        if self.type == "card" and self._card_number == _GENERIC_DECLINE_CARD:
+        if self.type == "card" and self._card_number in (_GENERIC_DECLINE_CARD, _INSUFFICIENT_FUNDS_CARD):
             return True
         return charging_is_declined(self)
 
@@ -90,8 +98,11 @@ def _patch_localstripe(state_dir: Path) -> None:
             report_failure(self)
         except UserError as e:
             if e.code == 402:
+                method = PaymentMethod._api_retrieve(self.payment_method)
+                number = getattr(method, "_card_number", None)
                 e.body["error"].update(
-                    type="card_error", decline_code="generic_decline", payment_intent=self._export()
+                    type="card_error", decline_code=_DECLINE_CODES.get(number, "generic_decline"),
+                    payment_intent=self._export()
                 )
             raise
 

@@ -120,6 +120,7 @@ class Notifications:
             idempotency_key=keys.payment_failed_key(event.invoice_id, event.attempt_number),
             template="payment_failed", facts={
                 "attempt_number": event.attempt_number, "failure_code": event.failure_code,
+                "failure_reason": event.failure_reason,
                 "payment_method": event.payment_method, "method_details": method_details(envelope.data),
                 "amount": event.amount, "currency": event.currency, "failed_at": event.failed_at.isoformat()},
             customer=event.invoice.customer, invoice_id=event.invoice_id)

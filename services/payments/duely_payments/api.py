@@ -21,15 +21,15 @@ def _attempt_response(outcome: ChargeOutcome, *, failures_as_errors: bool) -> JS
     if attempt["status"] == "processing":  # the gateway did not answer yet; recovery finishes it
         return JSONResponse(attempt, status_code=202)
     if attempt["status"] == "failed" and failures_as_errors:
-        card = outcome.failure_type != "invalid_request_error"
-        body = error_body("card_error" if card else "invalid_request_error", attempt["failure_code"],
-                          attempt["failure_message"] or "The payment failed.", "payment_method")
+        body = error_body("card_error", attempt["failure_code"], attempt["failure_message"] or "The payment failed.",
+                          "payment_method")
         body["error"]["payment_attempt"] = attempt  # as Stripe includes the payment_intent
-        return JSONResponse(body, status_code=402 if card else 400)
+        return JSONResponse(body, status_code=402)
     return JSONResponse(attempt, status_code=200)
 
 
-# What a pay call answers besides the runtime's 400/401/404/409 (a processing attempt is a 202).
+# What a pay call answers besides the runtime's 400/401/404/409 (a processing attempt is a 202). A payment
+# method the gateway refuses as unknown or malformed is a 400 payment_method_invalid: no attempt is listed.
 PAY_RESPONSES = {
     202: {"model": PaymentAttemptOut, "description": "The gateway has not answered yet; the attempt is processing."},
     402: {"model": ErrorResponse, "description": "The card was declined; `error.payment_attempt` holds the attempt."},

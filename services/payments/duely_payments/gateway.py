@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import stripe
 
 from duely_payments.domain.charging import (
-    FAILED, AttemptFacts, ChargePending, ChargeResult, attempt_idempotency_key, payment_intent_params,
-    result_from_payment_intent,
+    FAILED, AttemptFacts, ChargePending, ChargeResult, attempt_idempotency_key, card_details,
+    card_of_intent, invalid_request_result, payment_intent_params, result_from_payment_intent, safe_failure_reason,
 )
 from duely_payments.domain import refunding
 from duely_payments.domain.refunding import RefundFacts, RefundPending, RefundResult, refund_params, result_from_refund
@@ -32,20 +33,34 @@ class CardGateway:
             intent = await self.client.v1.payment_intents.create_async(
                 params=payment_intent_params(attempt), options={"idempotency_key": key})
         except stripe.CardError as exc:
-            intent = exc.error.payment_intent if exc.error else None
-            return ChargeResult(FAILED, _intent_id(intent), None, exc.code or "card_declined",
-                                exc.user_message or str(exc.error.message if exc.error else "Card declined."))
+            error = exc.error
+            intent = error.payment_intent if error else None
+            code = exc.code or "card_declined"
+            result = ChargeResult(FAILED, _intent_id(intent), None, code,
+                                  exc.user_message or str(error.message if error else "Card declined."),
+                                  safe_failure_reason(code, getattr(error, "decline_code", None)),
+                                  card_of_intent(intent) or card_details(getattr(error, "payment_method", None)))
+            return await self._with_card(result, attempt)
         except stripe.InvalidRequestError as exc:
-            # The request was refused before any money moved (e.g. an unknown payment method).
-            code = exc.code or ("resource_missing" if exc.http_status == 404 else "payment_method_invalid")
-            return ChargeResult(FAILED, None, None, code,
-                                f"The gateway refused the payment method: {exc.user_message or 'invalid request'}.",
-                                failure_type="invalid_request_error")
+            # Refused before the card was even asked (e.g. an unknown payment method): the caller's error.
+            return invalid_request_result(exc.code, exc.param, attempt.payment_method)
         except stripe.StripeError as exc:
             # Unreachable, 5xx, rate limit, auth or idempotency trouble: no final answer.
             log.warning("gateway gave no final answer", extra={"attempt_id": attempt.id, "error": repr(exc)})
             raise ChargePending(repr(exc)) from exc
-        return result_from_payment_intent(intent)
+        return await self._with_card(result_from_payment_intent(intent), attempt)
+
+    async def _with_card(self, result: ChargeResult, attempt: AttemptFacts) -> ChargeResult:
+        """Fill in the card's brand and last4 when the answer carried only ids: ask for the PaymentMethod.
+        Best effort: the outcome stands without them."""
+        if result.card is not None:
+            return result
+        try:
+            method = await self.client.v1.payment_methods.retrieve_async(attempt.payment_method)
+        except stripe.StripeError as exc:
+            log.info("card details unavailable", extra={"attempt_id": attempt.id, "error": repr(exc)})
+            return result
+        return replace(result, card=card_details(method))
 
     async def refund(self, refund: RefundFacts) -> RefundResult:
         """Refund the payment's PaymentIntent with the refund's key; a repeat replays the first refund.

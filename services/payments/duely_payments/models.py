@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Date, DateTime, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from duely_contracts.models import CardRef
 from duely_runtime.tables import add_runtime_tables
 
 
@@ -61,20 +62,30 @@ class PaymentAttempt(Base):
     organization_id: Mapped[str] = mapped_column(String(64), index=True)
     invoice_id: Mapped[str] = mapped_column(String(64), index=True)
     attempt_number: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20))  # processing | succeeded | failed
+    status: Mapped[str] = mapped_column(String(20))  # processing | succeeded | failed | invalid (never listed)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     payment_method: Mapped[str] = mapped_column(String(255))
     gateway_idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
     gateway_reference: Mapped[str | None] = mapped_column(String(255))  # the PaymentIntent id
     failure_code: Mapped[str | None] = mapped_column(String(100))
-    failure_message: Mapped[str | None] = mapped_column(Text)
+    failure_message: Mapped[str | None] = mapped_column(Text)  # the gateway's words: the merchant's, not the customer's
+    failure_reason: Mapped[str | None] = mapped_column(String(40))  # customer-safe (domain/charging.py)
+    card_brand: Mapped[str | None] = mapped_column(String(32))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
     payment_id: Mapped[str | None] = mapped_column(String(64))
     correlation_id: Mapped[str | None] = mapped_column(String(64))  # the journey a recovery continues
     gateway_checks: Mapped[int] = mapped_column(Integer, default=0)
     next_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def card(self) -> CardRef | None:
+        """The card as the API and the events show it; None when the gateway gave no details."""
+        if not (self.card_brand or self.card_last4):
+            return None
+        return CardRef(brand=self.card_brand, last4=self.card_last4)
 
 
 class Payment(Base):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts.models import InvoiceSnapshot
-from duely_payments.domain.charging import PROCESSING, SUCCEEDED
+from duely_payments.domain.charging import INVALID, PROCESSING, SUCCEEDED
 from duely_payments.domain.refunding import PENDING as REFUND_PENDING
 from duely_payments.models import Invoice, Payment, PaymentAttempt, Refund
 from duely_runtime.db import insert_ignore
@@ -98,8 +98,10 @@ async def get_attempt(session: AsyncSession, attempt_id: str, *, for_update: boo
 
 
 async def list_attempts(session: AsyncSession, organization_id: str, invoice_id: str) -> list[PaymentAttempt]:
+    """The invoice's payment attempts; requests the gateway refused as invalid were never payments."""
     query = (select(PaymentAttempt)
-             .where(PaymentAttempt.organization_id == organization_id, PaymentAttempt.invoice_id == invoice_id)
+             .where(PaymentAttempt.organization_id == organization_id, PaymentAttempt.invoice_id == invoice_id,
+                    PaymentAttempt.status != INVALID)
              .order_by(PaymentAttempt.attempt_number))
     return list((await session.execute(query)).scalars())
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from duely_contracts.models import CardRef
 
 from duely_payments.models import Payment, PaymentAttempt
 from duely_runtime.text import CleanText, document_text_rules
@@ -39,6 +41,10 @@ class PaymentAttemptOut(BaseModel):
     gateway_reference: str | None
     failure_code: str | None
     failure_message: str | None
+    failure_reason: str | None = Field(
+        None, description="Safe to show the customer: insufficient_funds | expired_card | incorrect_cvc | "
+                          "incorrect_number | processing_error | authentication_required | card_declined.")
+    card: CardRef | None = Field(None, description="The card's brand and last four digits, when the gateway said.")
     created_at: datetime
     completed_at: datetime | None
 
@@ -48,7 +54,8 @@ class PaymentAttemptOut(BaseModel):
                    status=attempt.status, amount=attempt.amount, currency=attempt.currency,
                    payment_method=attempt.payment_method, payment_id=attempt.payment_id,
                    gateway_reference=attempt.gateway_reference, failure_code=attempt.failure_code,
-                   failure_message=attempt.failure_message, created_at=attempt.created_at,
+                   failure_message=attempt.failure_message, failure_reason=attempt.failure_reason,
+                   card=attempt.card, created_at=attempt.created_at,
                    completed_at=attempt.completed_at)
 
 

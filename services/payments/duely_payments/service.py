@@ -6,10 +6,12 @@ races a close. Charging then spans two transactions on purpose: the attempt is
 committed before the gateway call (so a crash leaves a trace to finish), and the
 outcome after it. The gateway call carries the attempt's idempotency key, so
 finishing an attempt again (after a crash, or twice concurrently) can never charge
-twice. A failed attempt releases the reservation at once; a succeeded one leaves it
-to invoicing, which ends it when it applies the payment (so nobody voids the invoice
-in between). Should a charge still land on a closed invoice (it outlived its
-reservation), invoicing rejects the payment and refunds_service.py gives it back.
+twice. A request the gateway refuses as invalid (an unknown payment method) is the caller's 400:
+its attempt ends `invalid`, publishes nothing and is never listed. A failed or invalid attempt
+releases the reservation at once; a succeeded one leaves it to invoicing, which ends
+it when it applies the payment (so nobody voids the invoice in between). Should a charge
+still land on a closed invoice (it outlived its reservation), invoicing rejects the
+payment and refunds_service.py gives it back.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from duely_contracts.events import InvoicePaymentFailed, PaymentSucceeded
 from duely_contracts.models import CustomerRef, InvoiceSnapshot, InvoiceSummary
 from duely_payments import repository as repo
 from duely_payments.domain.charging import (
-    FAILED, PROCESSING, SUCCEEDED, AttemptFacts, ChargePending, ChargeResult, attempt_idempotency_key,
-    not_payable_reason, recovery_delay,
+    FAILED, INVALID, PROCESSING, SUCCEEDED, AttemptFacts, ChargePending, ChargeResult, attempt_idempotency_key,
+    not_payable_reason, recovery_delay, safe_failure_reason,
 )
 from duely_payments.gateway import CardGateway
 from duely_payments.ids import new_id
@@ -64,7 +66,6 @@ class Charging:
 @dataclass(frozen=True)
 class ChargeOutcome:
     attempt: PaymentAttempt
-    failure_type: str | None = None  # card_error | invalid_request_error when the attempt failed
 
 
 # -- charging an invoice now (HTTP: public and internal) ---------------------------
@@ -99,7 +100,9 @@ async def charge_invoice(charging: Charging, *, organization_id: str, invoice_id
     async with charging.db.transaction() as session:  # transaction 2: the outcome and its event
         attempt = await record_outcome(session, charging.outbox, attempt.id, result, utcnow())
     await end_reservation_after(charging, attempt)
-    return ChargeOutcome(attempt, None if result.succeeded else result.failure_type)
+    if attempt.status == INVALID:  # nothing was charged and nothing failed: the request was wrong
+        raise invalid(result.param or "payment_method", attempt.failure_message, code=attempt.failure_code)
+    return ChargeOutcome(attempt)
 
 
 async def refuse_from_what_we_know(charging: Charging, organization_id: str, invoice_id: str) -> None:
@@ -139,9 +142,9 @@ async def refuse_unless_chargeable(session: AsyncSession, invoice: Invoice) -> N
 
 
 async def end_reservation_after(charging: Charging, attempt: PaymentAttempt | None) -> None:
-    """A failed attempt frees the invoice now. A succeeded one does not: invoicing ends the hold when it
-    applies the payment, so that nobody voids the invoice between our charge and its bookkeeping."""
-    if attempt is not None and attempt.status == FAILED:
+    """A failed or invalid attempt frees the invoice now. A succeeded one does not: invoicing ends the hold
+    when it applies the payment, so that nobody voids the invoice between our charge and its bookkeeping."""
+    if attempt is not None and attempt.status in (FAILED, INVALID):
         await charging.invoicing.release_charge(attempt.organization_id, attempt.invoice_id, attempt.id)
 
 
@@ -154,7 +157,8 @@ def facts_of(attempt: PaymentAttempt) -> AttemptFacts:
 
 async def record_outcome(session: AsyncSession, outbox: Outbox, attempt_id: str, result: ChargeResult,
                          now: datetime) -> PaymentAttempt:
-    """Complete a processing attempt and emit its event; an attempt already completed is left alone."""
+    """Complete a processing attempt and emit its event; an attempt already completed is left alone.
+    An invalid request emits nothing: no payment was tried, so there is no failure to tell anyone."""
     attempt = await repo.get_attempt(session, attempt_id, for_update=True)
     if attempt is None or attempt.status != PROCESSING:
         return attempt
@@ -162,7 +166,12 @@ async def record_outcome(session: AsyncSession, outbox: Outbox, attempt_id: str,
     attempt.gateway_reference = result.gateway_reference
     attempt.completed_at = now
     attempt.next_check_at = None
-    if result.succeeded:
+    if result.card is not None:
+        attempt.card_brand, attempt.card_last4 = result.card.brand, result.card.last4
+    if result.status == INVALID:
+        attempt.status = INVALID
+        attempt.failure_code, attempt.failure_message = result.failure_code, result.failure_message
+    elif result.succeeded:
         payment = Payment(id=new_id("pay"), organization_id=attempt.organization_id, invoice_id=attempt.invoice_id,
                           attempt_id=attempt.id, attempt_number=attempt.attempt_number, amount=attempt.amount,
                           currency=attempt.currency, payment_method=attempt.payment_method,
@@ -175,13 +184,16 @@ async def record_outcome(session: AsyncSession, outbox: Outbox, attempt_id: str,
             attempt_id=attempt.id,
             amount=attempt.amount, currency=attempt.currency, payment_method=attempt.payment_method,
             gateway_reference=result.gateway_reference, succeeded_at=now, invoice=invoice_summary(invoice),
+            card=attempt.card,
         ), **await event_keys(session, attempt.organization_id, attempt.invoice_id))
     else:
         attempt.status = FAILED
         attempt.failure_code, attempt.failure_message = result.failure_code, result.failure_message
+        attempt.failure_reason = result.failure_reason or safe_failure_reason(result.failure_code)
         await outbox.emit(session, "invoice.payment_failed", InvoicePaymentFailed(
             invoice_id=attempt.invoice_id, attempt_number=attempt.attempt_number,
             failure_code=result.failure_code or "card_declined", failure_message=result.failure_message or "",
+            failure_reason=attempt.failure_reason, card=attempt.card,
             amount=attempt.amount, currency=attempt.currency, payment_method=attempt.payment_method,
             failed_at=now, invoice=invoice_summary(invoice),
         ), **await event_keys(session, attempt.organization_id, attempt.invoice_id))

@@ -52,7 +52,10 @@ class PaymentHistoryEntry(Base):
     payment_method: Mapped[str] = mapped_column(String(100), nullable=False)
     payment_id: Mapped[str | None] = mapped_column(String(64))
     failure_code: Mapped[str | None] = mapped_column(String(100))
-    failure_message: Mapped[str | None] = mapped_column(Text)
+    failure_message: Mapped[str | None] = mapped_column(Text)  # the gateway's words: kept, never shown
+    failure_reason: Mapped[str | None] = mapped_column(String(40))  # customer-safe, from the event
+    card_brand: Mapped[str | None] = mapped_column(String(32))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
     # One row per attempt outcome, whatever the transport repeats.

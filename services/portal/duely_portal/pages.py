@@ -12,13 +12,14 @@ import secrets
 from datetime import datetime
 from pathlib import Path
 
-from babel.dates import format_datetime
+from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from duely_presentation.content import from_snapshot
 from duely_presentation.i18n import Formatter
 from duely_presentation.view import InvoiceView, build_view
 from duely_portal.domain import presentation as p
+from duely_portal.domain.payment_history import history_line
 from duely_portal.domain.page_state import PageState, accepted_methods, page_state
 from duely_portal.service import HostedInvoice
 
@@ -27,7 +28,6 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(["html"], default=True),
     trim_blocks=True, lstrip_blocks=True,
 )
-METHOD_LABELS = dict(p.PAYMENT_METHOD_CHOICES)
 
 
 def render_invoice(invoice: HostedInvoice, token: str, *, payment: str | None, code: str | None,
@@ -82,13 +82,13 @@ def _check(v: InvoiceView) -> dict:
 
 def _payment_history(invoice: HostedInvoice, v: InvoiceView) -> list[dict]:
     return [{
-        "when": _when(entry.occurred_at, v.locale),
-        "method": METHOD_LABELS.get(entry.payment_method, entry.payment_method),
+        "text": history_line(v.labels, succeeded=entry.outcome == "succeeded", date=_on(entry.occurred_at, v.locale),
+                             brand=entry.card_brand, last4=entry.card_last4,
+                             failure_reason=entry.failure_reason, failure_code=entry.failure_code),
         "amount": p.format_money(entry.amount, entry.currency, v.locale),
         "succeeded": entry.outcome == "succeeded",
-        "detail": entry.failure_message or p.failure_message(entry.failure_code),
     } for entry in invoice.payments]
 
 
-def _when(value: datetime, locale: str) -> str:
-    return format_datetime(value, format="medium", tzinfo=value.tzinfo, locale=locale)
+def _on(value: datetime, locale: str) -> str:
+    return format_date(value, format="medium", locale=locale)

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts.events import InvoicePaymentFailed, InvoiceViewed, PaymentSucceeded
-from duely_contracts.models import InvoiceSnapshot
+from duely_contracts.models import CardRef, InvoiceSnapshot
 from duely_runtime.outbox import Outbox
 from duely_portal import repository
 from duely_portal.clients import PaymentOutcome, Upstreams
@@ -39,7 +39,8 @@ async def record_payment_succeeded(session: AsyncSession, organization_id: str, 
     return await repository.add_payment(
         session, organization_id=organization_id, invoice_id=event.invoice_id,
         attempt_number=event.attempt_number, outcome="succeeded", amount=event.amount, currency=event.currency,
-        payment_method=event.payment_method, payment_id=event.payment_id, occurred_at=event.succeeded_at)
+        payment_method=event.payment_method, payment_id=event.payment_id, occurred_at=event.succeeded_at,
+        **_card_columns(event.card))
 
 
 async def record_payment_failed(session: AsyncSession, organization_id: str, event: InvoicePaymentFailed) -> bool:
@@ -47,7 +48,12 @@ async def record_payment_failed(session: AsyncSession, organization_id: str, eve
         session, organization_id=organization_id, invoice_id=event.invoice_id,
         attempt_number=event.attempt_number, outcome="failed", amount=event.amount, currency=event.currency,
         payment_method=event.payment_method, failure_code=event.failure_code,
-        failure_message=event.failure_message, occurred_at=event.failed_at)
+        failure_message=event.failure_message, failure_reason=event.failure_reason, occurred_at=event.failed_at,
+        **_card_columns(event.card))
+
+
+def _card_columns(card: CardRef | None) -> dict:
+    return {"card_brand": card.brand if card else None, "card_last4": card.last4 if card else None}
 
 
 # -- the hosted page ---------------------------------------------------------------

@@ -123,7 +123,8 @@ def payment_failed(v: InvoiceView, facts: Mapping[str, Any]) -> dict[str, Any]:
     L = v.labels
     context = invoice_base(v, L["email_failed_subject"].format(**_names(v)), None)
     method = describe_method(L, facts.get("payment_method"), facts.get("method_details"))
-    rows = [(L["email_reason"], failure_sentence(L, facts.get("failure_code")))]
+    # The customer-safe reason payments derived (events before it existed carry only the gateway's code).
+    rows = [(L["email_reason"], failure_sentence(L, facts.get("failure_reason") or facts.get("failure_code")))]
     if method:
         rows.append((L["email_payment_method"], method))
     context.update({"intro": L["email_failed_intro"].format(**_names(v)), "rows": rows,

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-CARD_BRANDS = {"visa": "Visa", "visa_debit": "Visa", "mastercard": "Mastercard", "amex": "American Express",
-               "discover": "Discover", "diners": "Diners Club", "jcb": "JCB", "unionpay": "UnionPay",
-               "cartes_bancaires": "Cartes Bancaires"}
+from duely_presentation.cards import CARD_BRANDS, brand_name
+
 METHOD_KINDS = ("card", "ach_debit", "us_bank_account", "sepa_debit", "wire_transfer", "check")
 # Stripe's failure and decline codes → our sentence for them; anything else reads "did not go through".
 FAILURES = {
@@ -34,15 +33,11 @@ def method_details(data: Mapping[str, Any]) -> dict[str, str] | None:
     return None
 
 
-def _brand(code: str) -> str:
-    return CARD_BRANDS.get(code.lower(), code.replace("_", " ").title())
-
-
 def describe_method(labels: Mapping[str, str], payment_method: str | None,
                     details: Mapping[str, str] | None = None) -> str | None:
     """'Visa ending in 4242', 'Visa card', 'SEPA Direct Debit', 'Saved payment method'; None when unknown."""
     if details and details.get("last4"):
-        return labels["email_card_ending"].format(brand=_brand(details.get("brand") or "card"),
+        return labels["email_card_ending"].format(brand=brand_name(details.get("brand") or "card"),
                                                   last4=details["last4"])
     if not payment_method:
         return None

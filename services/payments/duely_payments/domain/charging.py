@@ -11,6 +11,23 @@ PAYABLE_STATUSES = frozenset({"issued", "past_due"})
 PROCESSING = "processing"
 SUCCEEDED = "succeeded"
 FAILED = "failed"
+# The gateway refused the request itself (an unknown or malformed payment method): no money could
+# move and the card was never asked, so it is the caller's error, not a payment failure. The row is
+# kept (terminal, never listed, no event) so its attempt number and gateway key are never reused.
+INVALID = "invalid"
+
+# Stripe's failure code or decline code → the reason a customer may read. Lost, stolen, fraudulent and
+# the like say only "declined" on purpose: the customer's bank, not the merchant's page, tells them more.
+SAFE_FAILURE_REASONS = {
+    "insufficient_funds": "insufficient_funds", "card_velocity_exceeded": "insufficient_funds",
+    "withdrawal_count_limit_exceeded": "insufficient_funds",
+    "expired_card": "expired_card",
+    "incorrect_cvc": "incorrect_cvc", "invalid_cvc": "incorrect_cvc",
+    "incorrect_number": "incorrect_number", "invalid_number": "incorrect_number",
+    "processing_error": "processing_error", "try_again_later": "processing_error",
+    "authentication_required": "authentication_required",
+}
+CARD_DECLINED = "card_declined"
 
 
 def attempt_idempotency_key(invoice_id: str, attempt_number: int) -> str:
@@ -65,19 +82,77 @@ def payment_intent_params(attempt: AttemptFacts) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class CardDetails:
+    """The card as its owner knows it: brand (Stripe's code, e.g. visa) and last four digits."""
+
+    brand: str | None
+    last4: str | None
+
+
+def safe_failure_reason(code: str | None, decline_code: str | None = None) -> str:
+    """The customer-safe reason of a decline: the decline code says more than the code when present."""
+    for candidate in (decline_code, code):
+        if candidate and candidate.lower() in SAFE_FAILURE_REASONS:
+            return SAFE_FAILURE_REASONS[candidate.lower()]
+    return CARD_DECLINED
+
+
+def card_details(payment_method: Any) -> CardDetails | None:
+    """Brand and last4 from a PaymentMethod, a charge's payment_method_details, or a bare `card` hash."""
+    card = gateway_field(payment_method, "card")
+    if card is None and gateway_field(payment_method, "last4") is not None:
+        card = payment_method
+    brand, last4 = gateway_field(card, "brand"), gateway_field(card, "last4")
+    if not (brand or last4):
+        return None
+    return CardDetails(str(brand).lower() if brand else None, str(last4)[-4:] if last4 else None)
+
+
+def card_of_intent(intent: Any) -> CardDetails | None:
+    """The card a PaymentIntent charged or tried, when the answer carries it (Stripe's expanded charge or
+    last_payment_error.payment_method); None when only ids came back."""
+    charge = gateway_field(intent, "latest_charge")
+    error = gateway_field(intent, "last_payment_error")
+    for source in (gateway_field(charge, "payment_method_details"), gateway_field(error, "payment_method"),
+                   gateway_field(intent, "payment_method")):
+        if source is not None and not isinstance(source, str):
+            found = card_details(source)
+            if found:
+                return found
+    return None
+
+
+@dataclass(frozen=True)
 class ChargeResult:
     """The gateway's final word on an attempt."""
 
-    status: Literal["succeeded", "failed"]
+    status: Literal["succeeded", "failed", "invalid"]
     gateway_reference: str | None = None  # PaymentIntent id
     gateway_charge: str | None = None  # Charge id
     failure_code: str | None = None
-    failure_message: str | None = None
-    failure_type: str = "card_error"  # card_error | invalid_request_error
+    failure_message: str | None = None  # for the merchant's logs and API, never shown to the customer
+    failure_reason: str | None = None  # what the customer may read: a SAFE_FAILURE_REASONS value or card_declined
+    card: CardDetails | None = None
+    param: str | None = None  # invalid only: the request field the gateway refused
 
     @property
     def succeeded(self) -> bool:
         return self.status == SUCCEEDED
+
+
+def invalid_request_result(code: str | None, param: str | None, payment_method: str) -> ChargeResult:
+    """The gateway refused the request itself. The payment method is the only part of it the caller
+    chose (amount and currency are the invoice's), so a refusal that names no other field (Stripe:
+    404 or resource_missing on payment_method; the sandbox: a bare 400 for a malformed id) is
+    payment_method_invalid; one about another field (amount_too_small…) is payment_request_invalid."""
+    if param in (None, "payment_method") and not (code or "").startswith(("amount", "currency")):
+        return ChargeResult(INVALID, failure_code="payment_method_invalid", param="payment_method",
+                            failure_message=f"The payment gateway has no usable payment method "
+                                            f"'{payment_method}'. Nothing was charged; check the id "
+                                            f"(e.g. 'pm_card_visa') and pay again.")
+    return ChargeResult(INVALID, failure_code="payment_request_invalid", param=param,
+                        failure_message=f"The payment gateway refused this payment request ({code or 'invalid'}"
+                                        f"{f' on {param}' if param else ''}). Nothing was charged.")
 
 
 class ChargePending(Exception):
@@ -100,16 +175,19 @@ def result_from_payment_intent(intent: Any) -> ChargeResult:
     status = gateway_field(intent, "status")
     reference = gateway_field(intent, "id")
     if status == "succeeded":
-        return ChargeResult(SUCCEEDED, reference, object_id(gateway_field(intent, "latest_charge")))
+        return ChargeResult(SUCCEEDED, reference, object_id(gateway_field(intent, "latest_charge")),
+                            card=card_of_intent(intent))
     if status in ("requires_payment_method", "canceled"):
         error = gateway_field(intent, "last_payment_error") or {}
-        return ChargeResult(FAILED, reference, object_id(gateway_field(intent, "latest_charge")),
-                            gateway_field(error, "code") or "card_declined",
-                            gateway_field(error, "message") or "The payment was declined.")
+        code = gateway_field(error, "code") or "card_declined"
+        return ChargeResult(FAILED, reference, object_id(gateway_field(intent, "latest_charge")), code,
+                            gateway_field(error, "message") or "The payment was declined.",
+                            safe_failure_reason(code, gateway_field(error, "decline_code")), card_of_intent(intent))
     if status in ("requires_action", "requires_confirmation"):
         # Off-session: nobody is there to authenticate, so this attempt has failed.
         return ChargeResult(FAILED, reference, None, "authentication_required",
-                            "The card requires authentication, which is not possible for this payment.")
+                            "The card requires authentication, which is not possible for this payment.",
+                            "authentication_required", card_of_intent(intent))
     raise ChargePending(f"payment intent {reference} is {status}")
 
 

@@ -1,0 +1,42 @@
+"""The payment history in the customer's words: "Visa ending 4242 — declined on 29 Nov 2026: insufficient
+funds", "Paid on 29 Nov 2026 with Visa ending 4242". Built only from the card's brand and last4 and the
+customer-safe reason payments put on its events: never a `pm_…` id nor the gateway's own message."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from duely_presentation.cards import brand_name
+
+# Reasons with words of their own; any other decline (lost, stolen, generic…) just says "declined".
+REASONS = frozenset({"insufficient_funds", "expired_card", "incorrect_cvc", "incorrect_number",
+                     "processing_error", "authentication_required"})
+
+
+def method_words(labels: Mapping[str, str], brand: str | None, last4: str | None) -> str:
+    """'Visa ending 4242', 'Visa card', or the page's word for a card when the gateway said nothing."""
+    if last4:
+        return labels["page_card_ending"].format(brand=brand_name(brand or "card"), last4=last4)
+    if brand:
+        return labels["page_card_of"].format(brand=brand_name(brand))
+    return labels["page_card"]
+
+
+def reason_of(failure_reason: str | None, failure_code: str | None) -> str | None:
+    """The reason to name, if any. Rows from before events carried a safe reason fall back on the
+    gateway's code, but only when it is one of the codes we have customer words for."""
+    for candidate in (failure_reason, failure_code):
+        if candidate in REASONS:
+            return candidate
+    return None
+
+
+def history_line(labels: Mapping[str, str], *, succeeded: bool, date: str, brand: str | None, last4: str | None,
+                 failure_reason: str | None = None, failure_code: str | None = None) -> str:
+    method = method_words(labels, brand, last4)
+    if succeeded:
+        return labels["page_history_paid"].format(date=date, method=method)
+    reason = reason_of(failure_reason, failure_code)
+    if reason is None:
+        return labels["page_history_declined_plain"].format(method=method, date=date)
+    return labels["page_history_declined"].format(method=method, date=date, reason=labels[f"page_reason_{reason}"])

@@ -1,0 +1,31 @@
+"""payment history keeps the card's brand and last4 and the customer-safe failure reason from the events
+
+Revision ID: 0003_payment_card_and_reason
+Revises: 0002_runtime_hardening
+Create Date: 2026-12-02 10:00:00
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision: str = "0003_payment_card_and_reason"
+down_revision: Union[str, Sequence[str], None] = "0002_runtime_hardening"
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("portal_payments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("failure_reason", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("card_brand", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("card_last4", sa.String(length=4), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("portal_payments", schema=None) as batch_op:
+        batch_op.drop_column("card_last4")
+        batch_op.drop_column("card_brand")
+        batch_op.drop_column("failure_reason")
