@@ -6,11 +6,12 @@ new event type.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import Field
 
 from duely_contracts.models import Contract, CustomerRef, InvoiceSettingOverrides, InvoiceSnapshot, InvoiceSummary
+from duely_contracts.timestamps import Timestamp
 
 
 # --- invoicing -------------------------------------------------------------
@@ -41,7 +42,7 @@ class SubscriptionChanged(Contract):
     status: str = Field(description="active | paused | canceled")
     previous_status: str | None = None
     invoice_settings: InvoiceSettingOverrides = Field(default_factory=lambda: InvoiceSettingOverrides())
-    canceled_at: datetime | None = None
+    canceled_at: Timestamp | None = None
 
 
 class InvoiceIssued(Contract):
@@ -53,7 +54,7 @@ class InvoiceIssued(Contract):
 class InvoicePaid(Contract):
     invoice: InvoiceSnapshot
     payment_id: str | None = None
-    paid_at: datetime
+    paid_at: Timestamp
 
 
 class InvoicePastDue(Contract):
@@ -81,7 +82,7 @@ class PaymentSucceeded(Contract):
     currency: str
     payment_method: str
     gateway_reference: str | None = None
-    succeeded_at: datetime
+    succeeded_at: Timestamp
     invoice: InvoiceSummary
 
 
@@ -95,7 +96,7 @@ class InvoicePaymentFailed(Contract):
     amount: int
     currency: str
     payment_method: str
-    failed_at: datetime
+    failed_at: Timestamp
     invoice: InvoiceSummary
 
 
@@ -121,7 +122,7 @@ class PaymentRefunded(Contract):
     reason: str = Field(description="Why: invoice_void, invoice_uncollectible or invoice_already_paid when the "
                                     "payment landed on a closed invoice and was refunded automatically.")
     gateway_reference: str | None = Field(None, description="The gateway's refund id.")
-    refunded_at: datetime
+    refunded_at: Timestamp
     invoice: InvoiceSummary
 
 
@@ -139,7 +140,7 @@ class PaymentMethodExpiring(Contract):
 class InvoiceViewed(Contract):
     invoice_id: str
     invoice_number: str | None
-    viewed_at: datetime
+    viewed_at: Timestamp
 
 
 # --- dunning (requests to other services) ----------------------------------
@@ -149,7 +150,7 @@ class InvoiceOverdueDetected(Contract):
 
     invoice_id: str
     due_date: date
-    detected_at: datetime
+    detected_at: Timestamp
 
 
 # --- notifications ---------------------------------------------------------
@@ -160,7 +161,7 @@ class InvoiceReminderSent(Contract):
     template: str
     recipients: list[str]
     message_id: str
-    sent_at: datetime
+    sent_at: Timestamp
 
 
 class EmailDelivered(Contract):
@@ -168,7 +169,7 @@ class EmailDelivered(Contract):
     template: str
     recipients: list[str]
     invoice_id: str | None = None
-    delivered_at: datetime
+    delivered_at: Timestamp
 
 
 class WebhookDeliveryOutcome(Contract):

@@ -6,7 +6,7 @@ Imported by schemas.py (lines and invoices use them); it imports only settings_s
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from duely_contracts.timestamps import Timestamp
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import money
 from duely_invoicing.request_model import RequestModel
@@ -118,7 +119,7 @@ class TaxRateObject(BaseModel):
     region: str | None
     description: str | None
     active: bool
-    created_at: datetime
+    created_at: Timestamp
 
 
 class TaxRateList(BaseModel):
@@ -156,7 +157,7 @@ class ExchangeRateOut(BaseModel):
     rate: str
     date: date
     source: str
-    created_at: datetime
+    created_at: Timestamp
 
 
 class ExchangeRateList(BaseModel):
@@ -180,4 +181,4 @@ class PaymentOut(BaseModel):
     payment_id: str
     amount: int
     currency: str
-    succeeded_at: datetime
+    succeeded_at: Timestamp

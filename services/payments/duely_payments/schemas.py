@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from duely_contracts.timestamps import Timestamp
 
 from duely_payments.models import Payment, PaymentAttempt
 from duely_runtime.text import CleanText, document_text_rules
@@ -39,8 +40,8 @@ class PaymentAttemptOut(BaseModel):
     gateway_reference: str | None
     failure_code: str | None
     failure_message: str | None
-    created_at: datetime
-    completed_at: datetime | None
+    created_at: Timestamp
+    completed_at: Timestamp | None
 
     @classmethod
     def of(cls, attempt: PaymentAttempt) -> "PaymentAttemptOut":
@@ -63,7 +64,7 @@ class PaymentOut(BaseModel):
     currency: str
     payment_method: str
     gateway_reference: str | None
-    created_at: datetime
+    created_at: Timestamp
 
     @classmethod
     def of(cls, payment: Payment) -> "PaymentOut":
