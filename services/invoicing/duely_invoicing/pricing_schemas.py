@@ -24,6 +24,7 @@ from duely_contracts.timestamps import Timestamp
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import money
 from duely_invoicing.request_model import RequestModel
+from duely_runtime.amounts import IntegerMinorUnits
 from duely_runtime.text import document_text_rules
 from duely_invoicing.settings_schemas import (  # one validator per kind of code
     Country,
@@ -35,7 +36,8 @@ DiscountPercentage = Annotated[Decimal, Field(gt=0, le=100, decimal_places=4, al
                                                           "≤ 4 decimals.",
                                               json_schema_extra=schema_docs.POSITIVE_PERCENTAGE)]
 DiscountAmount = Annotated[int, Field(strict=True, ge=1, le=money.MAX_AMOUNT,
-                                      description="Minor units of the invoice currency.")]
+                                      description="Minor units of the invoice currency."),
+                           IntegerMinorUnits]
 TaxPercentage = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4, allow_inf_nan=False,
                                          description="Decimal (string or number) from 0 to 100, ≤ 4 decimals.",
                                          json_schema_extra=schema_docs.PERCENTAGE)]

@@ -41,6 +41,7 @@ from duely_invoicing.settings_schemas import (
     ExemptionReasonCode,
     TaxTreatment,
 )
+from duely_runtime.amounts import IntegerMinorUnits
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Quantity = Annotated[Decimal, Field(gt=0, le=Decimal(10**9), decimal_places=6, allow_inf_nan=False,
@@ -48,7 +49,8 @@ Quantity = Annotated[Decimal, Field(gt=0, le=Decimal(10**9), decimal_places=6, a
                                                 "e.g. '1.5'.",
                                     json_schema_extra=schema_docs.QUANTITY)]
 UnitAmount = Annotated[int, Field(strict=True, ge=0, le=money.MAX_UNIT_AMOUNT,
-                                  description="Minor units of the invoice currency, e.g. 1999 = $19.99.")]
+                                  description="Minor units of the invoice currency, e.g. 1999 = $19.99."),
+                       IntegerMinorUnits]
 Percentage = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4, allow_inf_nan=False,
                                       description="Decimal (string or number) from 0 to 100, ≤ 4 decimals, e.g. '8.25'.",
                                       json_schema_extra=schema_docs.PERCENTAGE)]
