@@ -142,3 +142,46 @@ async def test_another_organizations_key_sees_404(svc, org):
     assert await _counts(svc) == before
     async with svc.client(api_key) as client:
         assert (await client.get(f"/v1/invoices/{draft['id']}")).json()["status"] == "draft"
+
+
+BODY_CASES = [
+    ("no content type", {"content": b'{"name": "A", "email": "a@example.com"}'}, "this request has no Content-Type"),
+    ("text/plain", {"content": b'{"name": "A", "email": "a@example.com"}', "headers": {"Content-Type": "text/plain"}},
+     "this request has Content-Type: text/plain"),
+    ("form", {"data": {"name": "A", "email": "a@example.com"}},
+     "this request has Content-Type: application/x-www-form-urlencoded"),
+    ("empty body", {"content": b"", "headers": {"Content-Type": "application/json"}}, "The request body is empty"),
+    ("array", {"json": [{"name": "A", "email": "a@example.com"}]}, "must be a JSON object"),
+]
+
+
+@pytest.mark.parametrize("name,request_args,wording", BODY_CASES, ids=[c[0] for c in BODY_CASES])
+async def test_a_body_that_is_not_a_json_object_gets_one_clear_error(svc, org, name, request_args, wording):
+    _, api_key = org
+    async with svc.client(api_key) as client:
+        before = await _counts(svc)
+        response = await client.post("/v1/customers", **request_args)
+        assert_error(response, 400, "invalid_body", None)
+        message = response.json()["error"]["message"]
+        assert wording in message and ("application/json" in message or "JSON object" in message), message
+        assert "as a whole" in message and "Field required" not in message and "dictionary" not in message
+        assert await _counts(svc) == before
+
+
+@pytest.mark.parametrize("where,value,param,hint", [
+    ("unit_amount", "10.50", "lines[0].unit_amount", "1050 for 10.50"),
+    ("unit_amount", 10.5, "lines[0].unit_amount", "1050 for 10.5"),
+    ("unit_amount", "1999", "lines[0].unit_amount", '1999, not "1999"'),
+    ("discount", "5.25", "lines[0].discounts[0].amount", "525 for 5.25"),
+])
+async def test_an_amount_in_major_units_is_refused_with_a_minor_units_hint(svc, org, where, value, param, hint):
+    _, api_key = org
+    async with svc.client(api_key) as client:
+        customer = await create_customer(client)
+        change = with_line(unit_amount=value) if where == "unit_amount" else with_line(discounts=[{"amount": value}])
+        before = await _counts(svc)
+        response = await client.post("/v1/invoices", json={**invoice_body(customer["id"]), **change})
+        assert_error(response, 400, "parameter_invalid", param)
+        assert response.json()["error"]["message"] == (
+            f"{param} must be an integer number of the currency's minor units (e.g. cents): {hint}")
+        assert await _counts(svc) == before

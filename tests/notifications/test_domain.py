@@ -77,7 +77,7 @@ def test_subscriptions_and_success():
 def test_webhook_body_shape():
     body = json.loads(webhook_body("evt-1", "invoice.paid", datetime(2026, 1, 1, tzinfo=timezone.utc), "org_1",
                                    {"invoice": {"id": "in_1"}}))
-    assert body == {"id": "evt-1", "type": "invoice.paid", "created_at": "2026-01-01T00:00:00+00:00",
+    assert body == {"id": "evt-1", "type": "invoice.paid", "created_at": "2026-01-01T00:00:00Z",
                     "organization_id": "org_1", "data": {"invoice": {"id": "in_1"}}}
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from duely_contracts.registry import REGISTRY, aggregate_type_for
+from duely_contracts.timestamps import Timestamp
 
 
 def new_event_id() -> str:
@@ -38,7 +39,7 @@ class Envelope(BaseModel):
 
     id: str = Field(default_factory=new_event_id, description="Unique event id (uuid); consumers dedupe on it.")
     type: str = Field(description="Event type, also the topic name, e.g. invoice.issued.")
-    occurred_at: datetime = Field(default_factory=utcnow, description="When the publisher committed the change.")
+    occurred_at: Timestamp = Field(default_factory=utcnow, description="When the publisher committed the change.")
     organization_id: str
     aggregate_type: str = Field(description=(
         "What the event is about, e.g. invoice (invoicing's invoice), invoice_payments (payments' record of "

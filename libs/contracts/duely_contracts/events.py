@@ -6,13 +6,14 @@ new event type.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import Field
 
 from duely_contracts.models import (
     CardRef, Contract, CustomerRef, InvoiceSettingOverrides, InvoiceSnapshot, InvoiceSummary,
 )
+from duely_contracts.timestamps import Timestamp
 
 
 # --- invoicing -------------------------------------------------------------
@@ -43,7 +44,7 @@ class SubscriptionChanged(Contract):
     status: str = Field(description="active | paused | canceled")
     previous_status: str | None = None
     invoice_settings: InvoiceSettingOverrides = Field(default_factory=lambda: InvoiceSettingOverrides())
-    canceled_at: datetime | None = None
+    canceled_at: Timestamp | None = None
 
 
 class InvoiceIssued(Contract):
@@ -55,7 +56,7 @@ class InvoiceIssued(Contract):
 class InvoicePaid(Contract):
     invoice: InvoiceSnapshot
     payment_id: str | None = None
-    paid_at: datetime
+    paid_at: Timestamp
 
 
 class InvoicePastDue(Contract):
@@ -83,7 +84,7 @@ class PaymentSucceeded(Contract):
     currency: str
     payment_method: str
     gateway_reference: str | None = None
-    succeeded_at: datetime
+    succeeded_at: Timestamp
     invoice: InvoiceSummary
     card: CardRef | None = Field(None, description="The card charged, when the gateway told us its brand and last4.")
 
@@ -98,7 +99,7 @@ class InvoicePaymentFailed(Contract):
     amount: int
     currency: str
     payment_method: str
-    failed_at: datetime
+    failed_at: Timestamp
     invoice: InvoiceSummary
     failure_reason: str | None = Field(
         None, description="What the customer may be told: insufficient_funds | expired_card | incorrect_cvc | "
@@ -129,7 +130,7 @@ class PaymentRefunded(Contract):
     reason: str = Field(description="Why: invoice_void, invoice_uncollectible or invoice_already_paid when the "
                                     "payment landed on a closed invoice and was refunded automatically.")
     gateway_reference: str | None = Field(None, description="The gateway's refund id.")
-    refunded_at: datetime
+    refunded_at: Timestamp
     invoice: InvoiceSummary
 
 
@@ -147,7 +148,7 @@ class PaymentMethodExpiring(Contract):
 class InvoiceViewed(Contract):
     invoice_id: str
     invoice_number: str | None
-    viewed_at: datetime
+    viewed_at: Timestamp
 
 
 # --- dunning (requests to other services) ----------------------------------
@@ -157,7 +158,7 @@ class InvoiceOverdueDetected(Contract):
 
     invoice_id: str
     due_date: date
-    detected_at: datetime
+    detected_at: Timestamp
 
 
 # --- notifications ---------------------------------------------------------
@@ -168,7 +169,7 @@ class InvoiceReminderSent(Contract):
     template: str
     recipients: list[str]
     message_id: str
-    sent_at: datetime
+    sent_at: Timestamp
 
 
 class EmailDelivered(Contract):
@@ -176,7 +177,7 @@ class EmailDelivered(Contract):
     template: str
     recipients: list[str]
     invoice_id: str | None = None
-    delivered_at: datetime
+    delivered_at: Timestamp
 
 
 class WebhookDeliveryOutcome(Contract):

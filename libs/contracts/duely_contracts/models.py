@@ -7,9 +7,11 @@ so no float ever touches them.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from duely_contracts.timestamps import Timestamp
 
 
 class Contract(BaseModel):
@@ -170,7 +172,7 @@ class InvoiceSnapshot(Contract):
     customer: CustomerRef
     payment_terms: str
     memo: str | None = None
-    issued_at: datetime | None = None
+    issued_at: Timestamp | None = None
     due_date: date | None = None
     subtotal: int
     tax: int

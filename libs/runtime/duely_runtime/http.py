@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from duely_runtime import context, metrics
+from duely_runtime import amounts, context, metrics
 from duely_runtime.errors import ApiError, error_body
 
 log = logging.getLogger(__name__)
@@ -77,17 +77,42 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(exc.body(), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError):
+    async def validation_error(request: Request, exc: RequestValidationError):
         first = exc.errors()[0]
         if first.get("type") == "json_invalid":
             return JSONResponse(error_body("invalid_request_error", "invalid_json",
                                            "The request body is not valid JSON.", None), status_code=400)
+        if problem := whole_body_problem(request, first):
+            return JSONResponse(error_body("invalid_request_error", "invalid_body", problem, None), status_code=400)
         param = param_from_loc(tuple(first.get("loc", ())))
         code = "parameter_missing" if first.get("type") == "missing" else "parameter_invalid"
         message = first.get("msg", "Invalid value")
         if param:
-            message = f"{param}: {message}"
+            # The amount hint reads as a sentence about the field: "unit_amount must be an integer…".
+            message = f"{param} {message}" if first.get("type") == amounts.ERROR_TYPE else f"{param}: {message}"
         return JSONResponse(error_body("invalid_request_error", code, message, param), status_code=400)
+
+
+def whole_body_problem(request: Request, error: dict) -> str | None:
+    """What is wrong with the body as a whole (no field to name in `param`), or None for a field's error.
+
+    FastAPI reads a body as JSON only under a JSON Content-Type; otherwise, and for an empty body or
+    JSON that is not an object, pydantic reports one error on the body ("Field required", "Input
+    should be a valid dictionary…") that names nothing a caller can act on.
+    """
+    if tuple(error.get("loc", ())) != ("body",):
+        return None
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        had = f"Content-Type: {media_type}" if media_type else "no Content-Type"
+        return (f"Send a JSON body with Content-Type: application/json (this request has {had}); "
+                "the body as a whole was not read, so no single field is named.")
+    if error.get("type") == "missing":
+        return ("The request body is empty: send a JSON object with Content-Type: application/json; "
+                "the body as a whole is missing, so no single field is named.")
+    if error.get("type") in ("model_attributes_type", "dict_type", "model_type"):
+        return "The request body must be a JSON object ({...}); the body as a whole is refused, not one field."
+    return f"The request body as a whole is refused: {error.get('msg', 'invalid value')}."
 
 
 def install_request_context(app: FastAPI) -> None:

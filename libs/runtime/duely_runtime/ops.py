@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import select, text
 
+from duely_contracts.timestamps import iso_utc
 from duely_runtime.auth import INTERNAL_HEADER, is_internal_secret
 from duely_runtime.errors import ApiError, not_found
 
@@ -125,7 +126,7 @@ def _answer(request: Request, body: dict):
 
 
 def _plain(row) -> dict:
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+    return {k: (iso_utc(v) if isinstance(v, datetime) else v) for k, v in row.items()}
 
 
 async def _dead_letters(runtime, include_replayed: bool) -> list[dict]:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
+    BigInteger, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
 )
+
+from duely_runtime.utc_datetime import UtcDateTime
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; Postgres gets a BIGINT identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -37,10 +39,10 @@ def add_runtime_tables(metadata: MetaData) -> RuntimeTables:
         Column("topic", String(100), nullable=False),
         Column("key", String(100), nullable=False),
         Column("payload", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("published_at", UtcDateTime, nullable=True),
         # Set when the broker can never take the row (e.g. over the size limit): the relay skips it.
-        Column("parked_at", DateTime(timezone=True), nullable=True),
+        Column("parked_at", UtcDateTime, nullable=True),
         Column("last_error", Text, nullable=True),
         # The relay scans unpublished rows in order; replay scans by time.
         Index("ix_outbox_unpublished", "published_at", "seq"),
@@ -51,7 +53,7 @@ def add_runtime_tables(metadata: MetaData) -> RuntimeTables:
         Column("consumer", String(100), primary_key=True),
         Column("event_id", String(36), primary_key=True),
         Column("event_type", String(100), nullable=False),
-        Column("processed_at", DateTime(timezone=True), nullable=False),
+        Column("processed_at", UtcDateTime, nullable=False),
         Index("ix_inbox_processed_at", "processed_at"),  # retention deletes by age
     )
     idempotency_keys = Table(
@@ -61,8 +63,8 @@ def add_runtime_tables(metadata: MetaData) -> RuntimeTables:
         Column("request_hash", String(64), nullable=False),
         Column("status_code", Integer, nullable=True),
         Column("response_body", Text, nullable=True),
-        Column("locked_at", DateTime(timezone=True), nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("locked_at", UtcDateTime, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
         Index("ix_idempotency_keys_created_at", "created_at"),
     )
     dead_letters = Table(
@@ -74,8 +76,8 @@ def add_runtime_tables(metadata: MetaData) -> RuntimeTables:
         Column("payload", Text, nullable=False),
         Column("error", Text, nullable=False),
         Column("attempts", Integer, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("replayed_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("replayed_at", UtcDateTime, nullable=True),
         UniqueConstraint("consumer", "event_id", name="uq_dead_letters_consumer_event"),
         Index("ix_dead_letters_created_at", "created_at"),
     )

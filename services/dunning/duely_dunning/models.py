@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import (
-    BigInteger, Date, DateTime, Index, Integer, String, TypeDecorator, UniqueConstraint, text,
+    BigInteger, Date, Index, Integer, String, UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from duely_runtime.tables import add_runtime_tables
-
-
-class UtcDateTime(TypeDecorator):
-    """Timezone-aware UTC on the way in and out (SQLite hands back naive datetimes)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect):
-        if value is not None and value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
-        if value is not None and dialect.name == "sqlite":
-            value = value.replace(tzinfo=None)  # stored as text: one format keeps comparisons right
-        return value
-
-    def process_result_value(self, value: datetime | None, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
+from duely_runtime.utc_datetime import UtcDateTime
 
 
 class Base(DeclarativeBase):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from duely_contracts.timestamps import Timestamp
 
 from duely_dunning.domain.clock import MAX_ADVANCE_SECONDS, SECONDS_PER_DAY
 from duely_dunning.domain.schedule import timer_status
@@ -19,9 +21,9 @@ class TimerOut(BaseModel):
     kind: str
     invoice_id: str
     status: Literal["pending", "fired", "cancelled"]
-    due_at: datetime
-    fired_at: datetime | None
-    cancelled_at: datetime | None
+    due_at: Timestamp
+    fired_at: Timestamp | None
+    cancelled_at: Timestamp | None
     outcome: str | None
 
     @classmethod
@@ -35,7 +37,7 @@ class FailuresOut(BaseModel):
     count: int
     last_code: str | None
     last_attempt: int | None
-    last_failed_at: datetime | None
+    last_failed_at: Timestamp | None
 
 
 class CollectionStateOut(BaseModel):
@@ -51,8 +53,8 @@ class CollectionStateOut(BaseModel):
     failures: FailuresOut
     next_timers: list[TimerOut] = Field(description="Pending timers, soonest first.")
     timers: list[TimerOut] = Field(description="Every timer of the invoice, fired and cancelled included.")
-    closed_at: datetime | None
-    updated_at: datetime
+    closed_at: Timestamp | None
+    updated_at: Timestamp
 
     @classmethod
     def of(cls, state: CollectionState, timers: list[Timer]) -> "CollectionStateOut":
@@ -70,7 +72,7 @@ class CollectionStateOut(BaseModel):
 class TestClockOut(BaseModel):
     object: Literal["test_clock"] = "test_clock"
     organization_id: str
-    now: datetime
+    now: Timestamp
     offset_seconds: int
 
     @classmethod

@@ -12,8 +12,8 @@ from duely_invoicing import repository, schemas, service, views
 
 
 def _out(api_key, cls=schemas.ApiKeyOut, **extra):
-    return cls(id=api_key.id, prefix=api_key.prefix, created_at=views.utc(api_key.created_at),
-               revoked_at=views.utc(api_key.revoked_at), **extra)
+    return cls(id=api_key.id, prefix=api_key.prefix, created_at=api_key.created_at,
+               revoked_at=api_key.revoked_at, **extra)
 
 
 def router(runtime: ServiceRuntime) -> APIRouter:

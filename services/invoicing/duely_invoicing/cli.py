@@ -15,6 +15,7 @@ import json
 
 import typer
 
+from duely_contracts.timestamps import iso_utc
 from duely_runtime.db import Database
 from duely_runtime.errors import ApiError
 from duely_runtime.migrations import upgrade_to_head
@@ -72,7 +73,7 @@ def org_list() -> None:
     async def work(session):
         organizations = await repository.list_organizations(session)
         return [{"organization_id": o.id, "name": o.name, "test_mode": o.test_mode,
-                 "created_at": views.utc(o.created_at).isoformat()} for o in organizations]
+                 "created_at": iso_utc(o.created_at)} for o in organizations]
     typer.echo(json.dumps(_run(work)))
 
 

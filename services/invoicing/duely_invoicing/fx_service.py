@@ -61,4 +61,4 @@ async def fix_reporting_total(session: AsyncSession, invoice: Invoice, on: date)
 
 def exchange_rate_out(row: ExchangeRate) -> ExchangeRateOut:
     return ExchangeRateOut(id=row.id, base=row.base, quote=row.quote, rate=row.rate, date=row.rate_date,
-                           source=row.source, created_at=views.utc(row.created_at))
+                           source=row.source, created_at=row.created_at)

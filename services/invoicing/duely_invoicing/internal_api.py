@@ -44,7 +44,7 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
         return schemas.OrganizationCreated(
             organization=schemas.OrganizationOut(id=organization.id, name=organization.name,
                                                  test_mode=organization.test_mode,
-                                                 created_at=views.utc(organization.created_at)),
+                                                 created_at=organization.created_at),
             api_key=api_key)
 
     @api.get("/invoices/{invoice_id}/pdf", response_class=Response)
@@ -70,7 +70,7 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
             ttl=timedelta(seconds=settings.charge_reservation_ttl_s))
         organization = await repository.get_organization(session, body.organization_id)
         return schemas.ChargeReservationOut(invoice_id=invoice.id, attempt_id=body.attempt_id,
-                                            expires_at=views.utc(invoice.charge_reserved_until),
+                                            expires_at=invoice.charge_reserved_until,
                                             invoice=views.invoice_snapshot(invoice, organization))
 
     @api.post("/invoices/{invoice_id}/charge_reservation/release", response_model=schemas.ChargeReleaseOut)

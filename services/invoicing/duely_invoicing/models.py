@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true,
+    JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from duely_runtime.tables import add_runtime_tables
+from duely_runtime.utc_datetime import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -24,7 +25,7 @@ class Organization(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     test_mode: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ApiKey(Base):
@@ -34,8 +35,8 @@ class ApiKey(Base):
     organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))  # shown in listings; the key itself never is
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Customer(Base):
@@ -48,7 +49,7 @@ class Customer(Base):
     email: Mapped[str] = mapped_column(String(320))
     cc_emails: Mapped[list] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Invoice-setting overrides (None = inherit from the organization) and billing facts; see
     # domain/settings_resolution.py. Added by migration 0002_settings.
     payment_terms: Mapped[str | None] = mapped_column(String(20), nullable=True)
@@ -61,7 +62,7 @@ class Customer(Base):
     billing_address: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     billing_contact: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # {name, email}
     finance_contacts: Mapped[list | None] = mapped_column(JSON, nullable=True)  # [{name, email}]
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     # The customer's VAT treatment (duely_contracts/tax_treatment.py; None = standard, or exempt when tax_exempt)
     # and, for exempt, why. Migration 0004_tax_treatments.
     tax_treatment: Mapped[str | None] = mapped_column(String(30), nullable=True)
@@ -104,13 +105,13 @@ class Invoice(Base):
     amount_paid: Mapped[int] = mapped_column(BigInteger, default=0)
     amount_due: Mapped[int] = mapped_column(BigInteger)
     tax_breakdown: Mapped[list] = mapped_column(JSON, default=list)
-    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
-    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     hosted_invoice_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Resolved settings (migration 0002_settings): taken at creation, delivery/branding retaken at approval,
     # frozen from then on. Null on invoices older than the migration.
     subscription_id: Mapped[str | None] = mapped_column(ForeignKey("subscriptions.id"), nullable=True)
@@ -132,7 +133,7 @@ class Invoice(Base):
     # The charge reservation (migration 0003_charge_reservations, domain/charge_reservation.py): the payment
     # attempt that may charge the invoice now, and until when. Not part of the invoice's version or events.
     charge_reserved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    charge_reserved_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    charge_reserved_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     # The VAT treatment, fixed at creation because it shapes the amounts (migration 0004_tax_treatments);
     # None on older invoices = standard.
     tax_treatment: Mapped[str | None] = mapped_column(String(30), nullable=True)
@@ -183,12 +184,12 @@ class InvoicePayment(Base):
     organization_id: Mapped[str] = mapped_column(String(40))
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    succeeded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    succeeded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Migration 0003_charge_reservations.
     status: Mapped[str] = mapped_column(String(20), default="applied", server_default="applied")
     refund_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    refunded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class InvoiceSettings(Base):
@@ -219,7 +220,7 @@ class InvoiceSettings(Base):
     email_from_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     email_reply_to: Mapped[str | None] = mapped_column(String(254), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Subscription(Base):
@@ -241,9 +242,9 @@ class Subscription(Base):
     memo: Mapped[str | None] = mapped_column(Text, nullable=True)
     cc_emails: Mapped[list] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    canceled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    canceled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class TaxRate(Base):
@@ -261,8 +262,8 @@ class TaxRate(Base):
     region: Mapped[str | None] = mapped_column(String(100), nullable=True)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ExchangeRate(Base):
@@ -278,7 +279,7 @@ class ExchangeRate(Base):
     rate: Mapped[str] = mapped_column(String(40))  # exact decimal string
     rate_date: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 RUNTIME_TABLES = add_runtime_tables(Base.metadata)

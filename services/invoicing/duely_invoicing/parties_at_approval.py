@@ -13,13 +13,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_invoicing import repository
 from duely_invoicing.logos import repository as logos_repository
 from duely_invoicing.logos.fetch import LogoImage
 from duely_invoicing.models import Customer, Invoice, Organization
+from duely_runtime.utc_datetime import UtcDateTime
 
 def customer_record(customer: Customer) -> dict[str, Any]:
     """Every column of the customer's row, JSON-ready: a column added later is frozen with the rest."""
@@ -31,7 +31,7 @@ def _customer_from(record: dict[str, Any]) -> Customer:
     values = {}
     for column in Customer.__table__.columns:  # a column added after the invoice was issued stays unset
         value = record.get(column.key)
-        values[column.key] = datetime.fromisoformat(value) if isinstance(column.type, DateTime) and value else value
+        values[column.key] = datetime.fromisoformat(value) if isinstance(column.type, UtcDateTime) and value else value
     # A detached copy, never added to the session: nothing written through it can reach the customer's row.
     return Customer(**values)
 

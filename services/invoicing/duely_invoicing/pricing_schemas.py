@@ -6,7 +6,7 @@ Imported by schemas.py (lines and invoices use them); it imports only settings_s
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -20,9 +20,11 @@ from pydantic import (
     model_validator,
 )
 
+from duely_contracts.timestamps import Timestamp
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import money
 from duely_invoicing.request_model import RequestModel
+from duely_runtime.amounts import IntegerMinorUnits
 from duely_runtime.text import document_text_rules
 from duely_invoicing.settings_schemas import (  # one validator per kind of code
     Country,
@@ -34,7 +36,8 @@ DiscountPercentage = Annotated[Decimal, Field(gt=0, le=100, decimal_places=4, al
                                                           "≤ 4 decimals.",
                                               json_schema_extra=schema_docs.POSITIVE_PERCENTAGE)]
 DiscountAmount = Annotated[int, Field(strict=True, ge=1, le=money.MAX_AMOUNT,
-                                      description="Minor units of the invoice currency.")]
+                                      description="Minor units of the invoice currency."),
+                           IntegerMinorUnits]
 TaxPercentage = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4, allow_inf_nan=False,
                                          description="Decimal (string or number) from 0 to 100, ≤ 4 decimals.",
                                          json_schema_extra=schema_docs.PERCENTAGE)]
@@ -118,7 +121,7 @@ class TaxRateObject(BaseModel):
     region: str | None
     description: str | None
     active: bool
-    created_at: datetime
+    created_at: Timestamp
 
 
 class TaxRateList(BaseModel):
@@ -156,7 +159,7 @@ class ExchangeRateOut(BaseModel):
     rate: str
     date: date
     source: str
-    created_at: datetime
+    created_at: Timestamp
 
 
 class ExchangeRateList(BaseModel):
@@ -180,4 +183,4 @@ class PaymentOut(BaseModel):
     payment_id: str
     amount: int
     currency: str
-    succeeded_at: datetime
+    succeeded_at: Timestamp

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 from duely_invoicing.models import Invoice, InvoiceLine
 from duely_invoicing.pricing_schemas import DiscountOut, PaymentOut, PeriodOut, ReportingOut
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value  # SQLite drops the zone
 
 
 def line_total(line: InvoiceLine) -> int:
@@ -41,7 +37,7 @@ def invoice_extras(invoice: Invoice, public_base_url: str | None = None) -> dict
         "reporting_currency": invoice.reporting_currency,
         "reporting": ReportingOut(**reporting) if reporting else None,
         "payments": [PaymentOut(payment_id=p.payment_id, amount=p.amount, currency=p.currency,
-                                succeeded_at=_utc(p.succeeded_at))
+                                succeeded_at=p.succeeded_at)
                      for p in invoice.payments if p.status == "applied"],  # rejected ones are refunded
         "pdf_url": f"{public_base_url.rstrip('/')}/v1/invoices/{invoice.id}/pdf" if public_base_url else None,
     }

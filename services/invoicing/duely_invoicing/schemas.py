@@ -6,7 +6,7 @@ validation error into the one error shape with `param` like `lines[0].quantity`.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from duely_contracts.models import InvoiceSnapshot
+from duely_contracts.timestamps import Timestamp
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import limits, money, terms
 from duely_invoicing.pricing_schemas import (
@@ -40,6 +41,7 @@ from duely_invoicing.settings_schemas import (
     ExemptionReasonCode,
     TaxTreatment,
 )
+from duely_runtime.amounts import IntegerMinorUnits
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Quantity = Annotated[Decimal, Field(gt=0, le=Decimal(10**9), decimal_places=6, allow_inf_nan=False,
@@ -47,7 +49,8 @@ Quantity = Annotated[Decimal, Field(gt=0, le=Decimal(10**9), decimal_places=6, a
                                                 "e.g. '1.5'.",
                                     json_schema_extra=schema_docs.QUANTITY)]
 UnitAmount = Annotated[int, Field(strict=True, ge=0, le=money.MAX_UNIT_AMOUNT,
-                                  description="Minor units of the invoice currency, e.g. 1999 = $19.99.")]
+                                  description="Minor units of the invoice currency, e.g. 1999 = $19.99."),
+                       IntegerMinorUnits]
 Percentage = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4, allow_inf_nan=False,
                                       description="Decimal (string or number) from 0 to 100, ≤ 4 decimals, e.g. '8.25'.",
                                       json_schema_extra=schema_docs.PERCENTAGE)]
@@ -145,7 +148,7 @@ class CustomerOut(BaseModel):
     name: str
     email: str
     cc_emails: list[str]
-    created_at: datetime
+    created_at: Timestamp
     # invoice-setting overrides and billing facts; null = inherit
     payment_terms: str | None = None
     currency: str | None = None
@@ -220,15 +223,15 @@ class InvoiceOut(BaseModel):
     amount_paid: int
     amount_due: int
     due_date: date | None
-    issued_at: datetime | None
-    paid_at: datetime | None
+    issued_at: Timestamp | None
+    paid_at: Timestamp | None
     payment_terms: str
     memo: str | None
     lines: list[LineOut]
     tax_breakdown: list[TaxBreakdownOut]
     hosted_invoice_url: str | None
     version: int
-    created_at: datetime
+    created_at: Timestamp
     subscription_id: str | None = None
     locale: str | None = Field(None, description="Resolved locale the invoice is rendered in.")
     attach_pdf: bool | None = Field(None, description="Resolved: email the PDF (true) or a link only (false).")
@@ -263,7 +266,7 @@ class OrganizationOut(BaseModel):
     object: Literal["organization"] = "organization"
     name: str
     test_mode: bool
-    created_at: datetime
+    created_at: Timestamp
 
 
 class OrganizationCreated(BaseModel):
@@ -276,8 +279,8 @@ class ApiKeyOut(BaseModel):
     object: Literal["api_key"] = "api_key"
     prefix: str = Field(description="The key's first characters, to tell keys apart; the key itself is never shown "
                                     "again.")
-    created_at: datetime
-    revoked_at: datetime | None = None
+    created_at: Timestamp
+    revoked_at: Timestamp | None = None
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -299,7 +302,7 @@ class ChargeReservationOut(BaseModel):
     object: Literal["charge_reservation"] = "charge_reservation"
     invoice_id: str
     attempt_id: str
-    expires_at: datetime
+    expires_at: Timestamp
     invoice: InvoiceSnapshot  # what the attempt charges: the invoice as it is under the reservation
 
 

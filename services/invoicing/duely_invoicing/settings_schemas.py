@@ -10,7 +10,6 @@ and subscription: to "inherit").
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from babel import Locale, UnknownLocaleError
@@ -27,6 +26,7 @@ from pydantic import (
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import money, numbering, terms
 from duely_contracts import tax_treatment as vat
+from duely_contracts.timestamps import Timestamp
 from duely_invoicing.domain.settings_resolution import PAYMENT_METHODS, SOURCES
 from duely_invoicing.request_model import RequestModel
 from duely_runtime.text import refuse_line_breaks_and_control_characters
@@ -249,7 +249,7 @@ class InvoiceSettingsOut(BaseModel):
     email_reply_to: str | None
     defaults: list[str] = Field(description="Fields at their built-in default (never set, or reset with null).")
     version: int
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 # --- customer and subscription overrides ----------------------------------------------
@@ -321,9 +321,9 @@ class SubscriptionOut(BaseModel):
     status: SubscriptionStatus
     settings: SubscriptionSettingsOut
     version: int
-    created_at: datetime
-    updated_at: datetime
-    canceled_at: datetime | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    canceled_at: Timestamp | None
 
 
 class SubscriptionList(BaseModel):

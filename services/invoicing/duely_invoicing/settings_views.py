@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from duely_contracts.models import CustomerRef, Issuer
@@ -14,15 +13,11 @@ _CUSTOMER_EXTRAS = ("payment_terms", "currency", "locale", "attach_pdf", "memo",
                     "tax_exemption_reason_code")
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
-
-
 def settings_out(row: InvoiceSettings, organization_id: str, effective: dict[str, Any],
                  next_number: str) -> ss.InvoiceSettingsOut:
     defaults = [name for name in effective if getattr(row, name) is None]
     return ss.InvoiceSettingsOut(organization_id=organization_id, next_number_example=next_number,
-                                 defaults=defaults, version=row.version, updated_at=_utc(row.updated_at), **effective)
+                                 defaults=defaults, version=row.version, updated_at=row.updated_at, **effective)
 
 
 def customer_extras(customer: Customer) -> dict[str, Any]:
@@ -68,8 +63,8 @@ def subscription_out(subscription: Subscription) -> ss.SubscriptionOut:
             payment_terms=subscription.payment_terms, currency=subscription.currency, locale=subscription.locale,
             attach_pdf=subscription.attach_pdf, memo=subscription.memo,
             cc_emails=list(subscription.cc_emails or [])),
-        version=subscription.version, created_at=_utc(subscription.created_at),
-        updated_at=_utc(subscription.updated_at), canceled_at=_utc(subscription.canceled_at))
+        version=subscription.version, created_at=subscription.created_at,
+        updated_at=subscription.updated_at, canceled_at=subscription.canceled_at)
 
 
 def resolved_out(resolved: dict, *, customer_id: str, subscription_id: str | None,

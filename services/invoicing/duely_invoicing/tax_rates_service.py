@@ -57,4 +57,4 @@ async def list_tax_rates(session: AsyncSession, organization_id: str, *, limit: 
 def tax_rate_out(rate: TaxRate) -> TaxRateObject:
     return TaxRateObject(id=rate.id, display_name=rate.display_name, percentage=rate.percentage,
                          inclusive=rate.inclusive, country=rate.country, region=rate.region,
-                         description=rate.description, active=rate.active, created_at=views.utc(rate.created_at))
+                         description=rate.description, active=rate.active, created_at=rate.created_at)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from decimal import Decimal
 
 from duely_contracts.models import CustomerRef, InvoiceSnapshot
@@ -18,14 +17,9 @@ def decimal_str(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def utc(value: datetime | None) -> datetime | None:
-    """SQLite hands timestamps back without their zone; everything we store is UTC."""
-    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
-
-
 def customer_out(customer: Customer) -> schemas.CustomerOut:
     return schemas.CustomerOut(id=customer.id, name=customer.name, email=customer.email,
-                               cc_emails=list(customer.cc_emails or []), created_at=utc(customer.created_at),
+                               cc_emails=list(customer.cc_emails or []), created_at=customer.created_at,
                                **settings_views.customer_extras(customer))
 
 
@@ -39,15 +33,15 @@ def invoice_out(invoice: Invoice, public_base_url: str | None = None) -> schemas
         id=invoice.id, number=invoice.number, status=invoice.status, currency=invoice.currency,
         customer_id=invoice.customer_id, customer=customer_out(parties_at_approval.customer(invoice)),
         subtotal=invoice.subtotal, tax=invoice.tax, total=invoice.total, amount_paid=invoice.amount_paid,
-        amount_due=invoice.amount_due, due_date=invoice.due_date, issued_at=utc(invoice.issued_at),
-        paid_at=utc(invoice.paid_at), payment_terms=invoice.payment_terms, memo=invoice.memo,
+        amount_due=invoice.amount_due, due_date=invoice.due_date, issued_at=invoice.issued_at,
+        paid_at=invoice.paid_at, payment_terms=invoice.payment_terms, memo=invoice.memo,
         lines=[schemas.LineOut(id=line.id, description=line.description, quantity=line.quantity,
                                unit_amount=line.unit_amount, amount=line.amount,
                                tax_rates=[schemas.TaxRateOut(**rate) for rate in line.tax_rates],
                                **pricing_views.line_extras(line))
                for line in invoice.lines],
         tax_breakdown=[schemas.TaxBreakdownOut(**entry) for entry in invoice.tax_breakdown],
-        hosted_invoice_url=invoice.hosted_invoice_url, version=invoice.version, created_at=utc(invoice.created_at),
+        hosted_invoice_url=invoice.hosted_invoice_url, version=invoice.version, created_at=invoice.created_at,
         **settings_views.invoice_extras(invoice),
         **pricing_views.invoice_extras(invoice, public_base_url),
         tax_treatment=schemas.TaxTreatmentOut(**tax_treatment_service.snapshot_field(invoice).model_dump()),
@@ -61,7 +55,7 @@ def invoice_snapshot(invoice: Invoice, organization: Organization) -> InvoiceSna
         number=invoice.number, status=invoice.status, currency=invoice.currency,
         customer=settings_views.invoice_customer_ref(invoice, customer_ref(parties_at_approval.customer(invoice))),
         payment_terms=invoice.payment_terms, memo=invoice.memo,
-        issued_at=utc(invoice.issued_at), due_date=invoice.due_date, subtotal=invoice.subtotal, tax=invoice.tax,
+        issued_at=invoice.issued_at, due_date=invoice.due_date, subtotal=invoice.subtotal, tax=invoice.tax,
         total=invoice.total, amount_paid=invoice.amount_paid, amount_due=invoice.amount_due,
         lines=[LineContract(id=line.id, description=line.description, quantity=line.quantity,
                             unit_amount=line.unit_amount, amount=line.amount,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from email.headerregistry import Address
 from typing import Any, Callable
 
@@ -100,7 +100,7 @@ class Composer:
         self.settings = settings
         self.pdfs = pdfs
         self.renderer = renderer or EmailRenderer()
-        self.clock = clock or datetime.now
+        self.clock = clock or (lambda: datetime.now(timezone.utc))  # "today" in UTC, whatever the host zone
 
     async def compose(self, plan: Plan) -> Outgoing:
         """Raises PdfUnavailable (not permanent) when the PDF should be attached and can't be fetched now."""

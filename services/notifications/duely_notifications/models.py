@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from duely_runtime.tables import add_runtime_tables
+from duely_runtime.utc_datetime import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -51,8 +52,8 @@ class Payment(Base):
     currency: Mapped[str] = mapped_column(String(3))
     payment_method: Mapped[str] = mapped_column(String(255))
     method_details: Mapped[dict | None] = mapped_column(JSON)  # brand, last4 when the event carries them
-    succeeded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    succeeded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class Message(Base):
@@ -80,11 +81,11 @@ class Message(Base):
     invoice_id: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed | skipped
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     message_id_header: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The token of the claim working on it (see claims.py); only that claim may record the outcome.
     claim_token: Mapped[str | None] = mapped_column(String(32))
 
@@ -102,8 +103,8 @@ class WebhookEndpoint(Base):
     events: Mapped[list] = mapped_column(JSON)
     description: Mapped[str | None] = mapped_column(String(5000))
     secret: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class WebhookDelivery(Base):
@@ -119,13 +120,13 @@ class WebhookDelivery(Base):
     payload: Mapped[str] = mapped_column(Text)  # the exact body, so every retry sends the same bytes
     status: Mapped[str] = mapped_column(String(16))  # pending | succeeded | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_status_code: Mapped[int | None] = mapped_column(Integer)
     # Our own short reason ("HTTP 500 Internal Server Error", "no complete response within 10 s"),
     # never the response body: what an endpoint answers is not stored or shown back.
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     claim_token: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (

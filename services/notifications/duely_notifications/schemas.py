@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from duely_contracts.registry import WEBHOOK_EVENT_TYPES
+from duely_contracts.timestamps import Timestamp
 from duely_runtime.text import SingleLineText, Text
 
 from duely_notifications.domain.webhooks import ALL_EVENTS
@@ -49,7 +49,7 @@ class WebhookEndpointOut(BaseModel):
     events: list[str]
     description: str | None
     status: Literal["enabled"] = "enabled"
-    created_at: datetime
+    created_at: Timestamp
 
     @classmethod
     def of(cls, endpoint: WebhookEndpoint) -> "WebhookEndpointOut":
@@ -80,13 +80,13 @@ class WebhookDeliveryOut(BaseModel):
     event_type: str
     status: str
     attempts: int
-    next_attempt_at: datetime | None
+    next_attempt_at: Timestamp | None
     last_status_code: int | None
     last_error: str | None = Field(description="Why the last attempt failed, in our words (status code and its "
                                                "standard phrase, a deadline, a refused address); never the "
                                                "endpoint's response body.")
-    created_at: datetime
-    completed_at: datetime | None
+    created_at: Timestamp
+    completed_at: Timestamp | None
 
     @classmethod
     def of(cls, d: WebhookDelivery) -> "WebhookDeliveryOut":
@@ -114,8 +114,8 @@ class EmailMessageOut(BaseModel):
                                                                      "invoice PDF when attach_pdf is on.")
     attempts: int
     last_error: str | None
-    created_at: datetime
-    sent_at: datetime | None
+    created_at: Timestamp
+    sent_at: Timestamp | None
 
     @classmethod
     def of(cls, m: Message) -> "EmailMessageOut":

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from duely_contracts.models import CardRef
 from duely_runtime.tables import add_runtime_tables
+from duely_runtime.utc_datetime import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -38,7 +39,7 @@ class Invoice(Base):
     version: Mapped[int] = mapped_column(Integer)
     # Events payments published about this invoice: their aggregate_version (invoice_payments).
     payment_events: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class PaymentAttempt(Base):
@@ -76,9 +77,9 @@ class PaymentAttempt(Base):
     payment_id: Mapped[str | None] = mapped_column(String(64))
     correlation_id: Mapped[str | None] = mapped_column(String(64))  # the journey a recovery continues
     gateway_checks: Mapped[int] = mapped_column(Integer, default=0)
-    next_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_check_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     @property
     def card(self) -> CardRef | None:
@@ -103,7 +104,7 @@ class Payment(Base):
     payment_method: Mapped[str] = mapped_column(String(255))
     gateway_reference: Mapped[str | None] = mapped_column(String(255))  # PaymentIntent id
     gateway_charge: Mapped[str | None] = mapped_column(String(255))  # Charge id
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_payments_org_created", "organization_id", "created_at"),)
 
@@ -137,9 +138,9 @@ class Refund(Base):
     failure_message: Mapped[str | None] = mapped_column(Text)
     correlation_id: Mapped[str | None] = mapped_column(String(64))
     gateway_checks: Mapped[int] = mapped_column(Integer, default=0)
-    next_check_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_check_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 add_runtime_tables(Base.metadata)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from duely_contracts.models import CardRef
+from duely_contracts.timestamps import Timestamp
 
 from duely_payments.models import Payment, PaymentAttempt
 from duely_runtime.text import CleanText, document_text_rules
@@ -45,8 +45,8 @@ class PaymentAttemptOut(BaseModel):
         None, description="Safe to show the customer: insufficient_funds | expired_card | incorrect_cvc | "
                           "incorrect_number | processing_error | authentication_required | card_declined.")
     card: CardRef | None = Field(None, description="The card's brand and last four digits, when the gateway said.")
-    created_at: datetime
-    completed_at: datetime | None
+    created_at: Timestamp
+    completed_at: Timestamp | None
 
     @classmethod
     def of(cls, attempt: PaymentAttempt) -> "PaymentAttemptOut":
@@ -70,7 +70,7 @@ class PaymentOut(BaseModel):
     currency: str
     payment_method: str
     gateway_reference: str | None
-    created_at: datetime
+    created_at: Timestamp
 
     @classmethod
     def of(cls, payment: Payment) -> "PaymentOut":

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from duely_runtime.tables import BigId, add_runtime_tables
+from duely_runtime.utc_datetime import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -33,7 +34,7 @@ class InvoiceReadModel(Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     snapshot: Mapped[str] = mapped_column(Text, nullable=False)  # InvoiceSnapshot JSON, rendered as is
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
     # The customer portal lists a customer's invoices.
     __table_args__ = (Index("ix_portal_invoices_org_customer", "organization_id", "customer_id"),)
@@ -56,7 +57,7 @@ class PaymentHistoryEntry(Base):
     failure_reason: Mapped[str | None] = mapped_column(String(40))  # customer-safe, from the event
     card_brand: Mapped[str | None] = mapped_column(String(32))
     card_last4: Mapped[str | None] = mapped_column(String(4))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
     # One row per attempt outcome, whatever the transport repeats.
     __table_args__ = (
@@ -71,7 +72,7 @@ class InvoiceView(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     invoice_id: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     organization_id: Mapped[str] = mapped_column(String(64), nullable=False)
-    first_viewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    first_viewed_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
 add_runtime_tables(Base.metadata)

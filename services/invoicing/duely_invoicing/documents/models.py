@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from duely_invoicing.models import Base
+from duely_runtime.utc_datetime import UtcDateTime
 
 
 class InvoiceDocument(Base):
@@ -24,4 +25,4 @@ class InvoiceDocument(Base):
     kind: Mapped[str] = mapped_column(String(20))  # "pdf"
     content: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
-    rendered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rendered_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from duely_invoicing.models import Base
+from duely_runtime.utc_datetime import UtcDateTime
 
 
 class OrganizationLogo(Base):
@@ -23,4 +24,4 @@ class OrganizationLogo(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     content_type: Mapped[str] = mapped_column(String(40))
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)  # of the content (0004_parties_at_approval)
-    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)

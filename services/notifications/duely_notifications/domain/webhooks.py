@@ -8,6 +8,7 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from duely_contracts.registry import WEBHOOK_EVENT_TYPES
+from duely_contracts.timestamps import iso_utc
 
 ALL_EVENTS = "*"
 
@@ -66,7 +67,7 @@ def webhook_body(event_id: str, event_type: str, occurred_at: datetime, organiza
     return json.dumps({
         "id": event_id,
         "type": event_type,
-        "created_at": occurred_at.isoformat(),
+        "created_at": iso_utc(occurred_at),
         "organization_id": organization_id,
         "data": data,
     }, separators=(",", ":"), sort_keys=False)
