@@ -57,6 +57,11 @@ async def test_no_event_of_a_journey_is_dropped_by_a_newest_version_consumer(api
     await wait_for(notifications_know_it)
     for _ in range(2):  # two reminders: notifications numbers them
         assert (await api.post(f"/v1/invoices/{invoice['id']}/remind")).status_code == 202
+
+    async def reminders_sent():  # before paying: a reminder still queued for a paid invoice is skipped
+        rows = (await api.get("/v1/messages", params={"invoice_id": invoice["id"]})).json()["data"]
+        return [r for r in rows if r["template"] == "invoice_reminder" and r["status"] == "sent"][1:]
+    await wait_for(reminders_sent, timeout=60)
     declined = await api.post(f"/v1/invoices/{invoice['id']}/pay", json={"payment_method": "pm_card_chargeDeclined"})
     assert declined.status_code == 402
     paid = await api.post(f"/v1/invoices/{invoice['id']}/pay", json={"payment_method": "pm_card_visa"})
