@@ -4,6 +4,7 @@ to the page and, by events, into the payment history."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import tempfile
@@ -149,6 +150,14 @@ async def test_paying_the_readme_invoice_ends_on_a_paid_page_and_its_receipt(
     try:
         await page.goto(url)
         assert plain(await page.inner_text("#amount-due")) == "1 272,29 €"
+        await page.select_option("#payment-method", "pm_card_chargeDeclined")  # first a decline, for the history
+        async with page.expect_navigation():
+            await page.click("#pay-button")
+        for _ in range(100):  # the history comes by payments' event: the customer reloads until it shows
+            if await page.query_selector("#payments td.outcome"):
+                break
+            await asyncio.sleep(0.2)
+            await page.reload()
         await page.select_option("#payment-method", "pm_card_visa")
         async with page.expect_navigation():
             await page.click("#pay-button")
@@ -173,6 +182,9 @@ async def test_paying_the_readme_invoice_ends_on_a_paid_page_and_its_receipt(
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(SCREENSHOTS / "paid-desktop.png"), full_page=True)
         await page.set_viewport_size(PHONE)
+        outcomes = await page.eval_on_selector_all(  # each outcome one word on one line, even "Échoué" on a phone
+            "#payments td.outcome strong", "els => els.map(e => [e.textContent, e.getClientRects().length])")
+        assert sorted(outcomes) == [["Réussi", 1], ["Échoué", 1]], outcomes
         await page.screenshot(path=str(SCREENSHOTS / "paid-phone.png"), full_page=True)
         assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     finally:
