@@ -110,8 +110,10 @@ def test_a_refused_request_is_invalid_and_names_the_payment_method_unless_anothe
         assert (result.status, result.failure_code, result.param) == ("invalid", "payment_method_invalid",
                                                                       "payment_method")
         assert "'pm_card_doesnotexist'" in result.failure_message and not result.succeeded
-    other = invalid_request_result("amount_too_small", "amount", "pm_card_visa")
-    assert (other.status, other.failure_code, other.param) == ("invalid", "payment_request_invalid", "amount")
+    for code, param in (("amount_too_small", "amount"), ("livemode_mismatch", None)):  # not the payer's card
+        other = invalid_request_result(code, param, "pm_card_visa")
+        assert (other.status, other.failure_code, other.param) == ("invalid", "payment_request_invalid", param)
+        assert "pm_card_visa" not in other.failure_message
 
 
 def test_card_details_from_the_shapes_the_gateway_answers_with():

@@ -251,3 +251,19 @@ async def test_a_payment_method_the_gateway_refuses_reads_as_a_clear_message(rea
     assert page.status_code == 200
     assert "This payment method can&#39;t be used. Nothing was charged; please choose another one." in page.text
     assert 'id="pay-form"' in page.text and "pm_card_doesnotexist" not in page.text
+
+
+async def test_a_decline_for_insufficient_funds_reads_the_same_in_the_notice_as_in_the_history(
+        real_portal, gateway, invoicing):
+    """Stripe keeps "insufficient funds" in the decline code, under code card_declined: the notice
+    after paying reads the attempt's customer-safe reason, as the history row does."""
+    from duely_portal.clients import Upstreams
+    organization_id, invoice = await issue_invoice(invoicing)
+    outcome = await Upstreams(real_portal.state.runtime.settings).pay_invoice(
+        organization_id, invoice["id"], "pm_card_visa_chargeDeclinedInsufficientFunds",
+        idempotency_key="portal-pay-insufficient-1")
+    assert (outcome.status, outcome.failure_code) == ("failed", "insufficient_funds")
+    async with httpx.AsyncClient() as customer:
+        page = await customer.get(f"{gateway}/i/{token_of(invoice)}", params={"payment": "failed",
+                                                                                "code": outcome.failure_code})
+    assert "Your card has insufficient funds." in page.text and "Your card was declined." not in page.text

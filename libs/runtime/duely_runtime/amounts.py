@@ -8,7 +8,6 @@ anything but an integer with that hint (the error handler names the field in `pa
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
 
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
@@ -18,19 +17,12 @@ ERROR_TYPE = "minor_units"
 
 
 def minor_units_hint(value: object) -> str:
-    """'must be an integer number of the currency's minor units (e.g. cents): 1050 for 10.50', after the field."""
-    example = "1050 for 10.50"
-    try:
-        given = Decimal(str(value)) if isinstance(value, (str, float)) else None
-        whole_cents = given is not None and given.is_finite() and given == given.quantize(Decimal("0.01"))
-    except InvalidOperation:  # not a number, or too large to quantize
-        whole_cents = False
-    if whole_cents:
-        cents = int(given * 100)
-        # "1050" (a string) meant 1050 minor units; "10.50" or 10.5 meant major units.
-        example = f"{int(given)}, not {json.dumps(value)}" if isinstance(value, str) and given == int(given) \
-            else f"{cents} for {value}"
-    return f"must be an integer number of the currency's minor units (e.g. cents): {example}"
+    """The rule with examples per kind of currency, after the field's name. No example is computed
+    from the value: the factor depends on the currency (JPY has no minor unit, KWD has three)."""
+    if isinstance(value, str) and value.strip().isdigit():  # "1050": the right number, sent as a string
+        return f"must be a JSON integer, not a string: {int(value)}, not {json.dumps(value)}"
+    return ("must be an integer number of the currency's minor units: 1050 for USD or EUR 10.50, "
+            "1050 for JPY 1,050 (no minor unit), 10500 for KWD 10.500")
 
 
 def refuse_non_integer_amount(value: object) -> object:

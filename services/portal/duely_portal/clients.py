@@ -110,13 +110,17 @@ class Upstreams:
             return PaymentOutcome("failed", "payment_service_unavailable")
         body = _json(response)
         if response.status_code >= 400:
-            code = (body.get("error") or {}).get("code") or "payment_failed"
+            error = body.get("error") or {}
+            code = error.get("code") or "payment_failed"
             if code == "idempotency_key_in_use":
                 code = "payment_in_progress"
-            return PaymentOutcome("failed", code)
+            # A decline says why in the attempt's customer-safe reason (Stripe keeps insufficient funds
+            # in decline_code, not code): the notice then says what the history row says.
+            attempt = error.get("payment_attempt") or {}
+            return PaymentOutcome("failed", attempt.get("failure_reason") or code)
         if body.get("status") in ("succeeded", "processing"):
             return PaymentOutcome(body["status"])
-        return PaymentOutcome("failed", body.get("failure_code") or "payment_failed")
+        return PaymentOutcome("failed", body.get("failure_reason") or body.get("failure_code") or "payment_failed")
 
 
 def _json(response: httpx.Response) -> dict:

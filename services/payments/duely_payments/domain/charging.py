@@ -141,11 +141,12 @@ class ChargeResult:
 
 
 def invalid_request_result(code: str | None, param: str | None, payment_method: str) -> ChargeResult:
-    """The gateway refused the request itself. The payment method is the only part of it the caller
-    chose (amount and currency are the invoice's), so a refusal that names no other field (Stripe:
-    404 or resource_missing on payment_method; the sandbox: a bare 400 for a malformed id) is
-    payment_method_invalid; one about another field (amount_too_small…) is payment_request_invalid."""
-    if param in (None, "payment_method") and not (code or "").startswith(("amount", "currency")):
+    """The gateway refused the request itself. It is payment_method_invalid when the refusal is about
+    the payment method (Stripe: resource_missing or param payment_method; the sandbox: a bare 400 with
+    neither code nor param for a malformed id); any other refusal (amount_too_small, an account-side
+    code such as livemode_mismatch) is payment_request_invalid: telling the payer to pick another
+    card would not help."""
+    if param == "payment_method" or code == "resource_missing" or (code is None and param is None):
         return ChargeResult(INVALID, failure_code="payment_method_invalid", param="payment_method",
                             failure_message=f"The payment gateway has no usable payment method "
                                             f"'{payment_method}'. Nothing was charged; check the id "

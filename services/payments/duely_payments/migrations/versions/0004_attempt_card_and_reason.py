@@ -2,7 +2,9 @@
 
 Revision ID: 0004_attempt_card_and_reason
 Revises: 0002_refunds, 0002_runtime_hardening, 0003_invoice_payment_events
-Create Date: 2026-12-02 10:00:00
+Create Date: 2026-11-29 10:00:00
+
+A merge point: below it `alembic downgrade -1` is ambiguous; name the target revision instead.
 
 """
 from typing import Sequence, Union
