@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 
@@ -15,6 +16,9 @@ from duely_payments.domain import refunding
 from duely_payments.domain.refunding import RefundFacts, RefundPending, RefundResult, refund_params, result_from_refund
 
 log = logging.getLogger(__name__)
+
+
+CARD_LOOKUP_TIMEOUT_S = 5.0  # brand and last4 are nice to have; the charge's outcome is not
 
 
 class CardGateway:
@@ -55,9 +59,10 @@ class CardGateway:
         Best effort: the outcome stands without them."""
         if result.card is not None:
             return result
-        try:
-            method = await self.client.v1.payment_methods.retrieve_async(attempt.payment_method)
-        except stripe.StripeError as exc:
+        try:  # bounded: the outcome waits for this call before it is recorded
+            method = await asyncio.wait_for(
+                self.client.v1.payment_methods.retrieve_async(attempt.payment_method), CARD_LOOKUP_TIMEOUT_S)
+        except (stripe.StripeError, asyncio.TimeoutError) as exc:
             log.info("card details unavailable", extra={"attempt_id": attempt.id, "error": repr(exc)})
             return result
         return replace(result, card=card_details(method))
