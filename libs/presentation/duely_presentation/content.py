@@ -34,10 +34,6 @@ class Address:
     state: str | None = None
     country: str | None = None  # ISO 3166-1 alpha-2, upper case
 
-    @property
-    def is_empty(self) -> bool:
-        return not any((self.line1, self.line2, self.postal_code, self.city, self.state, self.country))
-
 
 @dataclass(frozen=True)
 class Party:
@@ -96,10 +92,6 @@ class BankDetails:
     routing_number: str | None = None
     sort_code: str | None = None
     text: str | None = None  # free-form instructions when given as one string
-
-    @property
-    def is_empty(self) -> bool:
-        return not any(vars(self).values())
 
 
 @dataclass(frozen=True)

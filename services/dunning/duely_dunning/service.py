@@ -24,6 +24,7 @@ from duely_dunning.domain.collection import (
 )
 from duely_dunning.domain.schedule import TimerKind, timers_for_issued_invoice
 from duely_dunning.models import CollectionState, Timer
+from duely_dunning.timers import TIMERS, Firing
 
 log = logging.getLogger(__name__)
 
@@ -111,30 +112,22 @@ async def record_payment_failure(session: AsyncSession, *, event: InvoicePayment
 
 # -- timers -----------------------------------------------------------------------
 
-async def fire_timer(session: AsyncSession, outbox: Outbox, timer: Timer, state: CollectionState | None,
-                     now: datetime) -> None:
-    """Mark the timer fired and do what it stands for, in the caller's one transaction."""
-    timer.fired_at = now
-    if timer.kind != TimerKind.OVERDUE:
-        timer.outcome = "skipped_unknown_kind"
-        return
-    if state is None:
-        timer.outcome = "skipped_unknown_invoice"
-        return
+@TIMERS.on(TimerKind.OVERDUE)
+async def announce_overdue(firing: Firing) -> str:
+    """The due date has passed: say so once, unless the invoice is settled or owes nothing."""
+    state, timer = firing.state, firing.timer
     if state.due_date is None:
-        timer.outcome = "skipped_no_due_date"
-        return
+        return "skipped_no_due_date"
     if not needs_overdue_notice(state.status, state.amount_due):
-        timer.outcome = f"skipped_{state.status}" if state.status != CollectionStatus.OPEN else "skipped_nothing_due"
-        return
+        return f"skipped_{state.status}" if state.status != CollectionStatus.OPEN else "skipped_nothing_due"
     # Continue the invoice's journey: the timer is the cause of the event.
     state.events_published += 1  # dunning numbers its own events of the invoice (invoice_collection)
     with context.bound(state.correlation_id, timer.id):
-        await outbox.emit(session, "dunning.invoice_overdue", InvoiceOverdueDetected(
-            invoice_id=state.invoice_id, due_date=state.due_date, detected_at=now,
+        await firing.outbox.emit(firing.session, "dunning.invoice_overdue", InvoiceOverdueDetected(
+            invoice_id=state.invoice_id, due_date=state.due_date, detected_at=firing.now,
         ), organization_id=state.organization_id, aggregate_id=state.invoice_id,
             aggregate_version=state.events_published)
-    timer.outcome = "invoice_overdue_emitted"
+    return "invoice_overdue_emitted"
 
 
 async def fire_due_timers(session: AsyncSession, outbox: Outbox, clock: Clock, *, cutoff: datetime, limit: int,
@@ -148,7 +141,7 @@ async def fire_due_timers(session: AsyncSession, outbox: Outbox, clock: Clock, *
     real_now = clock.real()
     for timer in timers:
         now = org_now(real_now, offsets.get(timer.organization_id, 0))
-        await fire_timer(session, outbox, timer, states.get(timer.invoice_id), now)
+        await TIMERS.fire(session, outbox, timer, states.get(timer.invoice_id), now)
     await session.flush()
     return timers
 

@@ -106,7 +106,3 @@ async def get_invoice_payment(session: AsyncSession, organization_id: str, payme
     stmt = select(InvoicePayment).where(InvoicePayment.organization_id == organization_id,
                                         InvoicePayment.payment_id == payment_id)
     return (await session.scalars(_locking(stmt, session))).first()
-
-
-async def count_rows(session: AsyncSession, model) -> int:
-    return (await session.execute(select(func.count()).select_from(model))).scalar_one()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime.db import insert_ignore
@@ -21,13 +21,6 @@ async def get_document(session: AsyncSession, invoice_id: str, version: int, kin
 async def store_document(session: AsyncSession, values: dict) -> bool:
     """True when this render was stored; False when another request stored the same version first."""
     return await insert_ignore(session, InvoiceDocument.__table__, values)
-
-
-async def count_documents(session: AsyncSession, invoice_id: str, kind: str | None = None) -> int:
-    stmt = select(func.count()).select_from(InvoiceDocument).where(InvoiceDocument.invoice_id == invoice_id)
-    if kind:
-        stmt = stmt.where(InvoiceDocument.kind == kind)
-    return (await session.execute(stmt)).scalar_one()
 
 
 def superseded_documents_rule(window: timedelta) -> RetentionRule:

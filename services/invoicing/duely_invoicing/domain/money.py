@@ -48,8 +48,3 @@ def line_amount(quantity: Decimal, unit_amount: int) -> int:
 def format_amount(amount: int, currency: str, locale: str = "en_US") -> str:
     """For humans only: '$19.99', '¥500', 'KWD 1.250'."""
     return currency_format_amount(amount, currency, locale)
-
-
-def decimal_places(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
