@@ -4,6 +4,7 @@ local webhook receiver that verifies Standard Webhooks signatures."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,23 +30,30 @@ def _free_block(size: int = 6) -> int:
     raise RuntimeError("no free block of ports")
 
 
-@pytest.fixture(scope="session")
-async def platform(database_url, tmp_path_factory):
-    var = tmp_path_factory.mktemp("platform-var")
-    urls = {service: await database_url(f"e2e_{service}") for service in SERVICES}
+@contextlib.asynccontextmanager
+async def started_platform(var: Path, database_urls: dict[str, str], extra_env: dict[str, str]):
+    """The platform as `make run` starts it, on free ports, with its own broker: in-process test
+    services elsewhere in the run use the same consumer group names and would split the partitions
+    with these processes. Empty `database_urls` means SQLite files in `var`, as `make run` has."""
     config = PlatformConfig(
-        # Its own broker, as `make run` has: in-process test services elsewhere in the run use
-        # the same consumer group names and would split the partitions with these processes.
         var_dir=var, base_port=_free_block(), broker_port=free_port(48001, 48300),
-        smtp_port=free_port(48301, 48600), stripe_port=free_port(48601, 48999), database_urls=urls,
-        extra_env={"DUELY_NOTIFICATIONS_WEBHOOK_BACKOFF_S": "[0.5, 1, 2, 4]",
-                   "DUELY_NOTIFICATIONS_CLAIM_LEASE_S": "5", "DUELY_CONSUMER_RETRY_BACKOFF_S": "0.1"})
+        smtp_port=free_port(48301, 48600), stripe_port=free_port(48601, 48999), database_urls=database_urls,
+        extra_env=extra_env)
     running = Platform(config)
     try:
         await asyncio.to_thread(running.start)
         yield running
     finally:
         await asyncio.to_thread(running.stop)
+
+
+@pytest.fixture(scope="session")
+async def platform(database_url, tmp_path_factory):
+    urls = {service: await database_url(f"e2e_{service}") for service in SERVICES}
+    async with started_platform(tmp_path_factory.mktemp("platform-var"), urls, {
+            "DUELY_NOTIFICATIONS_WEBHOOK_BACKOFF_S": "[0.5, 1, 2, 4]",
+            "DUELY_NOTIFICATIONS_CLAIM_LEASE_S": "5", "DUELY_CONSUMER_RETRY_BACKOFF_S": "0.1"}) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -23,10 +23,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from duely_devstack.net import free_port
-from duely_devstack.platform import SERVICES, Platform, PlatformConfig
+from duely_devstack.platform import SERVICES
 from tests.conftest import wait_for
-from tests.e2e.conftest import _free_block
+from tests.e2e.conftest import started_platform
 
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 WITH_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
@@ -76,19 +75,12 @@ def openapi_problems(service: str, spec: dict) -> tuple[list[str], int]:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def platform(request, database_url, tmp_path_factory):
-    var = tmp_path_factory.mktemp(f"timestamps-{request.param}")
     urls = {}
     if request.param == "postgres":
         urls = {service: await database_url(f"ts_{service}") for service in SERVICES}
-    config = PlatformConfig(var_dir=var, base_port=_free_block(), broker_port=free_port(48001, 48300),
-                            smtp_port=free_port(48301, 48600), stripe_port=free_port(48601, 48999),
-                            database_urls=urls, extra_env={"DUELY_CONSUMER_RETRY_BACKOFF_S": "0.1"})
-    running = Platform(config)
-    try:
-        await asyncio.to_thread(running.start)
+    async with started_platform(tmp_path_factory.mktemp(f"timestamps-{request.param}"), urls,
+                                {"DUELY_CONSUMER_RETRY_BACKOFF_S": "0.1"}) as running:
         yield running
-    finally:
-        await asyncio.to_thread(running.stop)
 
 
 async def test_every_timestamp_in_responses_events_and_openapi_has_an_offset(platform, serve):
