@@ -8,7 +8,8 @@ import pytest
 import stripe
 
 from duely_payments.domain.charging import (
-    AttemptFacts, CardDetails, ChargePending, attempt_idempotency_key, card_details, card_of_intent,
+    CARD_DECLINED, SAFE_FAILURE_REASONS, AttemptFacts, CardDetails, ChargePending, attempt_idempotency_key,
+    card_details, card_of_intent,
     invalid_request_result, not_payable_reason, object_id, payment_intent_params, recovery_delay,
     result_from_payment_intent, safe_failure_reason,
 )
@@ -102,6 +103,11 @@ def test_recovery_backs_off_and_is_capped():
 ])
 def test_safe_failure_reason(code, decline_code, reason):
     assert safe_failure_reason(code, decline_code) == reason
+
+
+def test_every_safe_reason_is_one_the_contract_names():
+    from duely_contracts.models import CUSTOMER_FAILURE_REASONS
+    assert set(SAFE_FAILURE_REASONS.values()) | {CARD_DECLINED} == set(CUSTOMER_FAILURE_REASONS)
 
 
 def test_a_refused_request_is_invalid_and_names_the_payment_method_unless_another_field():

@@ -11,7 +11,7 @@ from datetime import date
 from pydantic import Field
 
 from duely_contracts.models import (
-    CardRef, Contract, CustomerRef, InvoiceSettingOverrides, InvoiceSnapshot, InvoiceSummary,
+    CUSTOMER_FAILURE_REASONS, CardRef, Contract, CustomerRef, InvoiceSettingOverrides, InvoiceSnapshot, InvoiceSummary,
 )
 from duely_contracts.timestamps import Timestamp
 
@@ -102,8 +102,7 @@ class InvoicePaymentFailed(Contract):
     failed_at: Timestamp
     invoice: InvoiceSummary
     failure_reason: str | None = Field(
-        None, description="What the customer may be told: insufficient_funds | expired_card | incorrect_cvc | "
-                          "incorrect_number | processing_error | authentication_required | card_declined (any "
+        None, description=f"What the customer may be told: {' | '.join(CUSTOMER_FAILURE_REASONS)} (any "
                           "other decline, lost or stolen cards included).")
     card: CardRef | None = Field(None, description="The card tried, when the gateway told us its brand and last4.")
 

@@ -193,6 +193,12 @@ class InvoiceSnapshot(Contract):
     tax_treatment: TaxTreatmentApplied | None = Field(None, description="Absent from events older than it.")
 
 
+# Why a payment failed, in words a customer may be told: payments maps the gateway's codes onto these
+# (card_declined for any other decline, lost or stolen cards included); pages and emails word them.
+CUSTOMER_FAILURE_REASONS = ("insufficient_funds", "expired_card", "incorrect_cvc", "incorrect_number",
+                            "processing_error", "authentication_required", "card_declined")
+
+
 class CardRef(Contract):
     """A card as its owner knows it, safe to show them: never the gateway's ids."""
 

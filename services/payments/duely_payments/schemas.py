@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from duely_contracts.models import CardRef
+from duely_contracts.models import CUSTOMER_FAILURE_REASONS, CardRef
 from duely_contracts.timestamps import Timestamp
 
 from duely_payments.models import Payment, PaymentAttempt
@@ -42,8 +42,7 @@ class PaymentAttemptOut(BaseModel):
     failure_code: str | None
     failure_message: str | None
     failure_reason: str | None = Field(
-        None, description="Safe to show the customer: insufficient_funds | expired_card | incorrect_cvc | "
-                          "incorrect_number | processing_error | authentication_required | card_declined.")
+        None, description=f"Safe to show the customer: {' | '.join(CUSTOMER_FAILURE_REASONS)}.")
     card: CardRef | None = Field(None, description="The card's brand and last four digits, when the gateway said.")
     created_at: Timestamp
     completed_at: Timestamp | None

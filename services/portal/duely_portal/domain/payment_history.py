@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from duely_contracts.models import CUSTOMER_FAILURE_REASONS
 from duely_presentation.cards import brand_name
 
 # Reasons with words of their own; any other decline (lost, stolen, generic…) just says "declined".
-REASONS = frozenset({"insufficient_funds", "expired_card", "incorrect_cvc", "incorrect_number",
-                     "processing_error", "authentication_required"})
+REASONS = frozenset(CUSTOMER_FAILURE_REASONS) - {"card_declined"}
 
 
 def method_words(labels: Mapping[str, str], brand: str | None, last4: str | None) -> str:
