@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts import Envelope, all_topics, model_for
 from duely_runtime import context, metrics
-from duely_runtime.db import Database, insert_ignore
+from duely_runtime.db import Database
+from duely_runtime.kit.writes import insert_ignore
 from duely_runtime.tables import RuntimeTables
 
 log = logging.getLogger(__name__)

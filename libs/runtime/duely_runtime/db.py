@@ -77,12 +77,3 @@ def _run_after_commit_hooks(session: Session) -> None:
 def _drop_after_commit_hooks(session: Session) -> None:
     session.info.pop("after_commit", None)
 
-
-async def insert_ignore(session, table, values: dict) -> bool:
-    """INSERT that silently does nothing on a key conflict; True when a row was written."""
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    result = await session.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1

@@ -21,7 +21,8 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import and_, delete, select, update
 
-from duely_runtime.db import Database, insert_ignore
+from duely_runtime.db import Database
+from duely_runtime.kit.writes import insert_ignore
 from duely_runtime.errors import ApiError, error_body
 from duely_runtime.tables import RuntimeTables
 

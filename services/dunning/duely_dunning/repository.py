@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_runtime.db import insert_ignore
+from duely_runtime.kit.writes import insert_ignore
 from duely_dunning.models import CollectionState, OrgClock, PaymentFailure, Timer
 
 

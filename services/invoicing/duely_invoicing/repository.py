@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime.auth import Principal
-from duely_runtime.db import insert_ignore
+from duely_runtime.kit.writes import insert_ignore
 from duely_invoicing.models import ApiKey, Customer, Invoice, InvoicePayment, NumberSequence, Organization
 
 

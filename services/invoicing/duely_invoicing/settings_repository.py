@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_runtime.db import insert_ignore
+from duely_runtime.kit.writes import insert_ignore
 from duely_invoicing.models import Customer, InvoiceSettings, Subscription
 
 

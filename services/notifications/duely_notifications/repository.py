@@ -9,7 +9,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_runtime.db import insert_ignore
+from duely_runtime.kit.writes import insert_ignore
 from duely_runtime.retention import RetentionRule
 
 from duely_notifications.models import Invoice, Message, Organization, Payment, WebhookDelivery, WebhookEndpoint

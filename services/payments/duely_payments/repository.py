@@ -11,7 +11,7 @@ from duely_contracts.models import InvoiceSnapshot
 from duely_payments.domain.charging import INVALID, PROCESSING, SUCCEEDED
 from duely_payments.domain.refunding import PENDING as REFUND_PENDING
 from duely_payments.models import Invoice, Payment, PaymentAttempt, Refund
-from duely_runtime.db import insert_ignore
+from duely_runtime.kit.writes import insert_ignore
 
 
 def _insert(session: AsyncSession):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts.models import InvoiceSnapshot
-from duely_runtime.db import insert_ignore
+from duely_runtime.kit.writes import insert_ignore
 from duely_portal.models import InvoiceReadModel, InvoiceView, PaymentHistoryEntry
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_runtime.db import insert_ignore
+from duely_runtime.kit.writes import insert_ignore
 from duely_runtime.retention import RetentionRule
 from duely_invoicing.documents.models import InvoiceDocument
 
