@@ -39,3 +39,11 @@ async def upsert_newer(session: AsyncSession, table: Table, values: dict[str, An
     )
     result = await session.execute(statement)
     return result.rowcount == 1
+
+
+def locked(statement, session: AsyncSession):
+    """`statement` taking a row lock where the dialect has one.
+
+    Postgres takes a row lock (FOR UPDATE); SQLite already serializes writers (BEGIN IMMEDIATE).
+    """
+    return statement.with_for_update() if session.bind.dialect.name == "postgresql" else statement
