@@ -207,7 +207,7 @@ class RunningInvoicing:
 @pytest.fixture(scope="session")
 async def invoicing(serve, settings_env, database_url) -> AsyncIterator[RunningInvoicing]:
     from duely_invoicing.main import build
-    from duely_invoicing.settings import Settings
+    from duely_invoicing.config import Settings
     settings = settings_env(Settings, await database_url("invoicing"))
     async with serve(build(settings)) as url:
         yield RunningInvoicing(url)

@@ -49,7 +49,7 @@ def build_app(settings=None):
 
 async def crashing_invoicing(settings_env, database_url, name: str, **overrides):
     """The invoicing app with the probe routes, on its own Postgres database."""
-    from duely_invoicing.settings import Settings
+    from duely_invoicing.config import Settings
     url = await database_url("edge")
     app = build_app(settings_env(Settings, url, service_name=name, **overrides))
     return app, url

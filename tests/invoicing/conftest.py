@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from duely_runtime.auth import INTERNAL_HEADER
 from duely_runtime.service import ServiceRuntime
 from duely_invoicing.main import build
-from duely_invoicing.settings import Settings
 from tests.loopback_http import http_server, respond
+from duely_invoicing.config import Settings
 
 
 @dataclass

@@ -16,11 +16,11 @@ from duely_runtime.auth import INTERNAL_HEADER
 from duely_invoicing.domain import status as st
 from duely_invoicing.domain.charge_reservation import closing_refusal, reservation_refusal
 from duely_invoicing.main import build
-from duely_invoicing.settings import Settings
 
 from tests.invoicing.conftest import InvoicingUnderTest
 from tests.invoicing.helpers import issued_invoice, payment_envelope
 from tests.invoicing.pricing_helpers import assert_error
+from duely_invoicing.config import Settings
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
 LATER = NOW + timedelta(minutes=2)

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from duely_runtime.auth import hash_key
 from duely_runtime.db import Database
-from duely_invoicing import repository
 from duely_invoicing.models import RUNTIME_TABLES, ApiKey
+from duely_invoicing.organizations import repository as organizations_repository
 
 DUELY = str(Path(sys.executable).parent / "duely")
 
@@ -27,7 +27,7 @@ async def _principal(url: str, api_key: str):
     db = Database(url)
     try:
         async with db.transaction() as session:
-            principal = await repository.find_principal(session, hash_key(api_key))
+            principal = await organizations_repository.find_principal(session, hash_key(api_key))
             keys = (await session.scalars(select(ApiKey))).all()
             outbox = (await session.execute(select(RUNTIME_TABLES.outbox.c.topic))).scalars().all()
         return principal, keys, outbox

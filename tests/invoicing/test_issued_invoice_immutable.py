@@ -24,11 +24,11 @@ from duely_runtime.auth import INTERNAL_HEADER
 from duely_runtime.migrations import alembic_config
 from duely_invoicing.main import build
 from duely_invoicing.models import Organization
-from duely_invoicing.settings import Settings
 
 from tests.invoicing.documents_helpers import attachments, pdf_text, squeezed, xml_value
 from tests.invoicing.helpers import payment_envelope
 from tests.loopback_http import http_server, respond
+from duely_invoicing.config import Settings
 
 RED, BLUE = (200, 30, 30), (30, 30, 200)
 AGREEMENT = "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement"

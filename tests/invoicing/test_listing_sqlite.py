@@ -11,9 +11,9 @@ import httpx
 from duely_runtime.auth import INTERNAL_HEADER
 from duely_invoicing.domain import money
 from duely_invoicing.main import build
-from duely_invoicing.settings import Settings
 
 from tests.invoicing.pricing_helpers import assert_reconciles, create_tax_rate, line
+from duely_invoicing.config import Settings
 
 
 async def test_pricing_drafts_and_listing_on_sqlite(serve, settings_env, tmp_path):

@@ -7,10 +7,10 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from duely_invoicing import service
 from duely_invoicing.domain import numbering
 
 from tests.invoicing.helpers import create_customer, create_draft
+from duely_invoicing.invoices import service as invoices_service
 
 
 # --- pure -----------------------------------------------------------------------------
@@ -96,7 +96,7 @@ async def test_yearly_reset_restarts_the_counter_each_year(svc, org):
     numbers = []
     for draft, year in zip(drafts, (2027, 2027, 2028, 2028, 2027)):
         async with svc.runtime.db.transaction() as session:
-            invoice = await service.approve_invoice(session, svc.runtime.outbox, svc.settings, organization_id,
+            invoice = await invoices_service.approve_invoice(session, svc.runtime.outbox, svc.settings, organization_id,
                                                     draft["id"], now=datetime(year, 6, 1, tzinfo=timezone.utc))
             numbers.append(invoice.number)
     assert numbers == ["INV27-0001", "INV27-0002", "INV28-0001", "INV28-0002", "INV27-0003"]

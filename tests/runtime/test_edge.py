@@ -58,7 +58,7 @@ def assert_too_large(response_status: int, body: dict, limit: int = LIMIT) -> No
 def test_the_limit_is_one_shared_setting(monkeypatch):
     assert ServiceSettings().max_body_bytes == 1048576
     monkeypatch.setenv("DUELY_MAX_BODY_BYTES", "2048")
-    from duely_invoicing.settings import Settings
+    from duely_invoicing.config import Settings
     assert Settings().max_body_bytes == 2048
     assert ServiceSettings().max_body_bytes == 2048
 

@@ -16,14 +16,14 @@ import json
 import typer
 
 from duely_contracts.timestamps import iso_utc
+from duely_invoicing.config import Settings
+from duely_invoicing.main import MIGRATIONS_DIR
+from duely_invoicing.models import RUNTIME_TABLES
+from duely_invoicing.organizations import service as organizations_service
 from duely_runtime.db import Database
 from duely_runtime.errors import ApiError
 from duely_runtime.migrations import upgrade_to_head
 from duely_runtime.outbox import Outbox
-from duely_invoicing import repository, service, views
-from duely_invoicing.main import MIGRATIONS_DIR
-from duely_invoicing.models import RUNTIME_TABLES
-from duely_invoicing.settings import Settings
 
 app = typer.Typer(help="Duely operator commands.", no_args_is_help=True)
 org_app = typer.Typer(help="Organizations.", no_args_is_help=True)
@@ -61,7 +61,7 @@ def org_create(name: str = typer.Option(..., "--name", help="The organization's 
         raise typer.BadParameter("must not be empty", param_hint="--name")
 
     async def work(session):
-        organization, api_key = await service.create_organization(session, Outbox(RUNTIME_TABLES), name.strip(),
+        organization, api_key = await organizations_service.create_organization(session, Outbox(RUNTIME_TABLES), name.strip(),
                                                                   test_mode=not live)
         return {"organization_id": organization.id, "name": organization.name, "api_key": api_key}
     typer.echo(json.dumps(_run(work)))
@@ -71,7 +71,7 @@ def org_create(name: str = typer.Option(..., "--name", help="The organization's 
 def org_list() -> None:
     """List organizations (never their keys)."""
     async def work(session):
-        organizations = await repository.list_organizations(session)
+        organizations = await organizations_service.list_organizations(session)
         return [{"organization_id": o.id, "name": o.name, "test_mode": o.test_mode,
                  "created_at": iso_utc(o.created_at)} for o in organizations]
     typer.echo(json.dumps(_run(work)))
@@ -81,6 +81,6 @@ def org_list() -> None:
 def key_create(org: str = typer.Option(..., "--org", help="Organization id (org_...).")) -> None:
     """Create another API key for an organization (shown once)."""
     async def work(session):
-        key, api_key = await service.create_api_key(session, org)
+        key, api_key = await organizations_service.create_api_key(session, org)
         return {"organization_id": key.organization_id, "api_key_id": key.id, "api_key": api_key}
     typer.echo(json.dumps(_run(work)))

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from duely_invoicing.invoices import service as invoices_service
 from duely_runtime.service import ServiceRuntime
-from duely_invoicing import service
 
 
 def register(runtime: ServiceRuntime) -> None:
     @runtime.consumers.on("payment.succeeded")
     async def record_payment(session, envelope, event):
-        await service.apply_payment(session, runtime.outbox, envelope, event)
+        await invoices_service.apply_payment(session, runtime.outbox, envelope, event)
 
     @runtime.consumers.on("payment.refunded")
     async def record_refund(session, envelope, event):
-        await service.apply_refund(session, envelope, event)
+        await invoices_service.apply_refund(session, envelope, event)
 
     @runtime.consumers.on("dunning.invoice_overdue")
     async def mark_past_due(session, envelope, event):
-        await service.mark_past_due(session, runtime.outbox, envelope, event)
+        await invoices_service.mark_past_due(session, runtime.outbox, envelope, event)

@@ -1,4 +1,4 @@
-"""Assemble the invoicing service: runtime, consumers, routers."""
+"""Assemble the invoicing service: runtime, consumers, one router per resource."""
 
 from __future__ import annotations
 
@@ -7,14 +7,21 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from duely_invoicing import consumers, internal_router
+from duely_invoicing.config import Settings
+from duely_invoicing.customers import router as customers
+from duely_invoicing.documents import repository as documents_repository
+from duely_invoicing.documents import router as documents
+from duely_invoicing.exchange_rates import router as exchange_rates
+from duely_invoicing.invoices import router as invoices
+from duely_invoicing.models import Base
+from duely_invoicing.organizations import router as organizations
+from duely_invoicing.organizations import service as organizations_service
+from duely_invoicing.settings import router as invoice_settings
+from duely_invoicing.subscriptions import router as subscriptions
+from duely_invoicing.tax_rates import router as tax_rates
 from duely_runtime.auth import Principal
 from duely_runtime.service import ServiceRuntime
-from duely_invoicing import api, api_keys_api, consumers, internal_api, repository, settings_api, subscriptions_api
-from duely_invoicing.documents import api as documents_api
-from duely_invoicing.documents import repository as documents_repository
-from duely_invoicing import drafts_api, listing_api, tax_rates_api
-from duely_invoicing.models import Base
-from duely_invoicing.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -25,7 +32,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     async def local_key_lookup(key_hash: str) -> Principal | None:
         # Invoicing owns the keys: verify them against its own table, in a short transaction.
         async with runtime.db.transaction() as session:
-            return await repository.find_principal(session, key_hash)
+            return await organizations_service.find_principal(session, key_hash)
 
     # The name (default "invoicing") is also the consumer group: tests run a second copy under another name.
     runtime = ServiceRuntime(settings.service_name, settings, Base.metadata, MIGRATIONS_DIR,
@@ -33,13 +40,11 @@ def build(settings: Settings | None = None) -> FastAPI:
     consumers.register(runtime)
     runtime.retention.add(documents_repository.superseded_documents_rule(
         timedelta(days=settings.retention_superseded_documents_days)))
-    app = runtime.create_app([api.router(runtime, settings), settings_api.router(runtime, settings),
-                              subscriptions_api.router(runtime), internal_api.router(runtime, settings),
-                              documents_api.router(runtime), tax_rates_api.router(runtime),
-                              drafts_api.router(runtime, settings), listing_api.router(runtime, settings),
-                              api_keys_api.router(runtime)],
-                             title="Duely invoicing")
-    return app
+    return runtime.create_app([customers.router(runtime, settings), invoices.router(runtime, settings),
+                               documents.router(runtime), invoice_settings.router(runtime, settings),
+                               subscriptions.router(runtime), tax_rates.router(), exchange_rates.router(),
+                               organizations.router(), internal_router.router(runtime, settings)],
+                              title="Duely invoicing")
 
 
 def main() -> None:

@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from duely_invoicing.documents import facturx, renderer, repository
+from duely_invoicing.invoices import parties_at_approval, views
+from duely_invoicing.invoices import service as invoices
+from duely_invoicing.organizations import repository as organizations
+from duely_presentation import content
 from duely_runtime.db import Database
 from duely_runtime.errors import conflict
-from duely_invoicing import repository as invoicing_repository
-from duely_invoicing import service as invoicing_service
-from duely_invoicing import parties_at_approval, views
-from duely_invoicing.documents import facturx, renderer, repository
-from duely_presentation import content
 
 PDF = "pdf"
 
@@ -42,14 +42,14 @@ def filename(invoice_id: str, number: str | None, extension: str) -> str:
 
 
 async def _current(session, organization_id: str, invoice_id: str):
-    invoice = await invoicing_service.get_invoice(session, organization_id, invoice_id)  # 404 across orgs
-    organization = await invoicing_repository.get_organization(session, organization_id)
+    invoice = await invoices.get_invoice(session, organization_id, invoice_id)  # 404 across orgs
+    organization = await organizations.get_organization(session, organization_id)
     return invoice, views.invoice_snapshot(invoice, organization)
 
 
 async def invoice_pdf(db: Database, organization_id: str, invoice_id: str) -> StoredDocument:
     async with db.transaction() as session:
-        invoice = await invoicing_service.get_invoice(session, organization_id, invoice_id)
+        invoice = await invoices.get_invoice(session, organization_id, invoice_id)
         name = filename(invoice.id, invoice.number, "pdf")
         cached = await repository.get_document(session, invoice.id, invoice.version, PDF)
         if cached is not None:

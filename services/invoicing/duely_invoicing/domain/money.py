@@ -48,3 +48,8 @@ def line_amount(quantity: Decimal, unit_amount: int) -> int:
 def format_amount(amount: int, currency: str, locale: str = "en_US") -> str:
     """For humans only: '$19.99', '¥500', 'KWD 1.250'."""
     return currency_format_amount(amount, currency, locale)
+
+
+def decimal_str(value: Decimal) -> str:
+    """Canonical decimal text without exponent: Decimal('10.00') → '10', '8.250' → '8.25'."""
+    return format(value.normalize(), "f")

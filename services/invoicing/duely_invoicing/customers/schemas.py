@@ -1,0 +1,83 @@
+"""API models for customers: create, patch (overrides included), read, list."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
+
+from duely_contracts.models import Address
+from duely_contracts.timestamps import Timestamp
+from duely_invoicing import schema_docs
+from duely_invoicing.request_types import CcList, Currency, LocaleCode, LongText, Name, RequestModel, Terms
+from duely_invoicing.settings.schemas import (
+    AddressIn,
+    ContactIn,
+    ContactOut,
+    ExemptionReason,
+    ExemptionReasonCode,
+    TaxTreatment,
+)
+
+
+class CustomerOverrides(RequestModel):
+    """Invoice-setting overrides and billing facts of a customer; null = inherit from the organization."""
+
+    payment_terms: Terms | None = None
+    currency: Currency | None = None
+    locale: LocaleCode | None = None
+    attach_pdf: bool | None = None
+    memo: LongText | None = None
+    tax_exempt: bool | None = None
+    tax_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    billing_address: AddressIn | None = None
+    billing_contact: ContactIn | None = None
+    finance_contacts: Annotated[list[ContactIn], Field(max_length=10)] | None = None
+    tax_treatment: TaxTreatment | None = None
+    tax_exemption_reason: ExemptionReason | None = None
+    tax_exemption_reason_code: ExemptionReasonCode | None = None
+
+
+class CustomerPatch(CustomerOverrides):
+    name: Name | None = Field(None, json_schema_extra=schema_docs.not_null)  # left out: unchanged
+    email: EmailStr | None = Field(None, json_schema_extra=schema_docs.not_null)
+    cc_emails: CcList | None = Field(None, description="null clears the list.")
+
+
+class CustomerCreate(CustomerOverrides):
+    """A customer, with optional invoice-setting overrides (see settings_schemas.CustomerOverrides)."""
+
+    name: Name
+    email: EmailStr
+    cc_emails: list[EmailStr] = Field(default_factory=list, max_length=20)
+
+
+class CustomerOut(BaseModel):
+    id: str
+    object: Literal["customer"] = "customer"
+    name: str
+    email: str
+    cc_emails: list[str]
+    created_at: Timestamp
+    # invoice-setting overrides and billing facts; null = inherit
+    payment_terms: str | None = None
+    currency: str | None = None
+    locale: str | None = None
+    attach_pdf: bool | None = None
+    memo: str | None = None
+    tax_exempt: bool | None = None
+    tax_id: str | None = None
+    billing_address: Address | None = None
+    billing_contact: ContactOut | None = None
+    finance_contacts: list[ContactOut] = Field(default_factory=list)
+    tax_treatment: str | None = Field(None, description="The customer's VAT treatment; null = standard (or "
+                                                        "exempt when tax_exempt is true).")
+    tax_exemption_reason: str | None = None
+    tax_exemption_reason_code: str | None = None
+    version: int = 1
+
+
+class CustomerList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[CustomerOut]
+    has_more: bool

@@ -1,0 +1,88 @@
+"""Endpoints for Duely's own services only (shared secret header), kept out of the OpenAPI document.
+
+Other services verify API keys here, the CLI/devstack creates organizations,
+a service whose read model lags can fetch an invoice snapshot while a
+person is waiting, and payments reserves an invoice for the charge it makes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from duely_contracts.models import InvoiceSnapshot
+from duely_invoicing.config import Settings
+from duely_invoicing.documents import service as documents_service
+from duely_invoicing.invoices import charge_reservations
+from duely_invoicing.invoices import service as invoices_service
+from duely_invoicing.invoices.schemas import ChargeReleaseOut, ChargeReservationOut, ChargeReservationRequest
+from duely_invoicing.organizations import service as organizations_service
+from duely_invoicing.organizations.schemas import (
+    CreateOrganization,
+    OrganizationCreated,
+    OrganizationOut,
+    PrincipalOut,
+    VerifyKey,
+)
+from duely_runtime.auth import require_internal
+from duely_runtime.errors import ApiError
+from duely_runtime.idempotency import redact
+from duely_runtime.kit.clock import utcnow
+from duely_runtime.kit.deps import DbSession
+from duely_runtime.service import ServiceRuntime
+
+
+def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
+    api = APIRouter(prefix="/internal", include_in_schema=False,
+                    dependencies=[Depends(require_internal(settings.internal_secret))])
+
+    @api.post("/auth/verify", response_model=PrincipalOut)
+    async def verify_key(body: VerifyKey, session: DbSession):
+        principal = await organizations_service.find_principal(session, body.key_hash)
+        if principal is None:
+            raise ApiError(404, "resource_missing", "No such API key.", param="key_hash")
+        return PrincipalOut(organization_id=principal.organization_id, api_key_id=principal.api_key_id)
+
+    @api.post("/organizations", status_code=201, response_model=OrganizationCreated,
+              dependencies=[Depends(redact("api_key"))])
+    async def create_organization(body: CreateOrganization, session: DbSession):
+        organization, api_key = await organizations_service.create_organization(session, runtime.outbox, body.name,
+                                                                                test_mode=body.test_mode)
+        return OrganizationCreated(
+            organization=OrganizationOut(id=organization.id, name=organization.name, test_mode=organization.test_mode,
+                                         created_at=organization.created_at),
+            api_key=api_key)
+
+    @api.get("/invoices/{invoice_id}/pdf", response_class=Response)
+    async def invoice_pdf(invoice_id: str, organization_id: str = Query(...)):
+        """The invoice's current PDF, for the hosted page's download link and email attachments.
+        `X-Invoice-Version` says which version it shows (a paid invoice's PDF is its receipt)."""
+        document = await documents_service.invoice_pdf(runtime.db, organization_id, invoice_id)
+        return Response(document.content, media_type="application/pdf", headers={
+            "Content-Disposition": f'inline; filename="{document.filename}"', "ETag": f'"{document.sha256}"',
+            "X-Invoice-Version": str(document.version)})
+
+    @api.get("/invoices/{invoice_id}", response_model=InvoiceSnapshot)
+    async def invoice_snapshot(invoice_id: str, session: DbSession, organization_id: str = Query(...)):
+        return await invoices_service.invoice_snapshot(session, organization_id, invoice_id)
+
+    # Payments holds the invoice while it charges it (void and write-off answer 409 meanwhile).
+    @api.post("/invoices/{invoice_id}/charge_reservation", response_model=ChargeReservationOut)
+    async def reserve_charge(invoice_id: str, body: ChargeReservationRequest,
+                             session: DbSession):
+        invoice = await charge_reservations.reserve_charge(
+            session, body.organization_id, invoice_id, body.attempt_id, now=utcnow(),
+            ttl=timedelta(seconds=settings.charge_reservation_ttl_s))
+        return ChargeReservationOut(invoice_id=invoice.id, attempt_id=body.attempt_id,
+                                    expires_at=invoice.charge_reserved_until,
+                                    invoice=await invoices_service.snapshot_of(session, invoice))
+
+    @api.post("/invoices/{invoice_id}/charge_reservation/release", response_model=ChargeReleaseOut)
+    async def release_charge(invoice_id: str, body: ChargeReservationRequest,
+                             session: DbSession):
+        released = await charge_reservations.release_charge(session, body.organization_id, invoice_id,
+                                                            body.attempt_id)
+        return ChargeReleaseOut(invoice_id=invoice_id, attempt_id=body.attempt_id, released=released)
+
+    return api

@@ -1,0 +1,112 @@
+"""Invoice rows → API bodies and event snapshots (pricing fields included)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from duely_contracts.models import InvoiceLine as LineContract
+from duely_contracts.models import InvoiceSnapshot, TaxRateApplied
+from duely_contracts.models import TaxBreakdownEntry as BreakdownContract
+from duely_invoicing.customers.views import customer_out, customer_ref
+from duely_invoicing.invoices import parties_at_approval, tax_treatment
+from duely_invoicing.invoices.schemas import (
+    DiscountOut,
+    InvoiceOut,
+    LineOut,
+    PaymentOut,
+    PeriodOut,
+    ReportingOut,
+    TaxBreakdownOut,
+    TaxRateOut,
+    TaxTreatmentOut,
+)
+from duely_invoicing.models import Invoice, InvoiceLine, Organization
+from duely_invoicing.settings import views as settings_views
+
+
+def invoice_out(invoice: Invoice, public_base_url: str | None = None) -> InvoiceOut:
+    return InvoiceOut(
+        id=invoice.id, number=invoice.number, status=invoice.status, currency=invoice.currency,
+        customer_id=invoice.customer_id, customer=customer_out(parties_at_approval.customer(invoice)),
+        subtotal=invoice.subtotal, tax=invoice.tax, total=invoice.total, amount_paid=invoice.amount_paid,
+        amount_due=invoice.amount_due, due_date=invoice.due_date, issued_at=invoice.issued_at,
+        paid_at=invoice.paid_at, payment_terms=invoice.payment_terms, memo=invoice.memo,
+        lines=[LineOut(id=line.id, description=line.description, quantity=line.quantity,
+                               unit_amount=line.unit_amount, amount=line.amount,
+                               tax_rates=[TaxRateOut(**rate) for rate in line.tax_rates],
+                               **line_extras(line))
+               for line in invoice.lines],
+        tax_breakdown=[TaxBreakdownOut(**entry) for entry in invoice.tax_breakdown],
+        hosted_invoice_url=invoice.hosted_invoice_url, version=invoice.version, created_at=invoice.created_at,
+        **settings_views.invoice_extras(invoice),
+        **invoice_extras(invoice, public_base_url),
+        tax_treatment=TaxTreatmentOut(**tax_treatment.snapshot_field(invoice).model_dump()),
+    )
+
+
+def invoice_snapshot(invoice: Invoice, organization: Organization) -> InvoiceSnapshot:
+    return InvoiceSnapshot(
+        id=invoice.id, organization_id=invoice.organization_id,
+        organization_name=parties_at_approval.organization_name(invoice, organization),
+        number=invoice.number, status=invoice.status, currency=invoice.currency,
+        customer=settings_views.invoice_customer_ref(invoice, customer_ref(parties_at_approval.customer(invoice))),
+        payment_terms=invoice.payment_terms, memo=invoice.memo,
+        issued_at=invoice.issued_at, due_date=invoice.due_date, subtotal=invoice.subtotal, tax=invoice.tax,
+        total=invoice.total, amount_paid=invoice.amount_paid, amount_due=invoice.amount_due,
+        lines=[LineContract(id=line.id, description=line.description, quantity=line.quantity,
+                            unit_amount=line.unit_amount, amount=line.amount,
+                            tax_rates=[TaxRateApplied(**rate) for rate in line.tax_rates],
+                            **snapshot_line_extras(line))
+               for line in invoice.lines],
+        tax_breakdown=[BreakdownContract(**entry) for entry in invoice.tax_breakdown],
+        hosted_invoice_url=invoice.hosted_invoice_url, version=invoice.version,
+        **settings_views.snapshot_extras(invoice),
+        **snapshot_extras(invoice),
+        tax_treatment=tax_treatment.snapshot_field(invoice),
+    )
+
+
+def line_total(line: InvoiceLine) -> int:
+    inclusive = any(rate.get("inclusive") for rate in line.tax_rates or [])
+    return line.amount - (line.discount_amount or 0) + (0 if inclusive else (line.tax_amount or 0))
+
+
+def _period(line: InvoiceLine) -> dict | None:
+    if line.period_start is None or line.period_end is None:
+        return None
+    return {"start": line.period_start, "end": line.period_end}
+
+
+def line_extras(line: InvoiceLine) -> dict:
+    period = _period(line)
+    return {"period": PeriodOut(**period) if period else None,
+            "discounts": [DiscountOut(**d) for d in line.discounts or []],
+            "discount_amount": line.discount_amount or 0, "tax_amount": line.tax_amount or 0,
+            "total": line_total(line)}
+
+
+def invoice_extras(invoice: Invoice, public_base_url: str | None = None) -> dict:
+    reporting = dict(invoice.reporting) if invoice.reporting else None
+    if reporting:
+        reporting["rate_date"] = date.fromisoformat(reporting["rate_date"])
+    return {
+        "discounts": [DiscountOut(**d) for d in invoice.discounts or []],
+        "total_discount": invoice.total_discount or 0,
+        "reporting_currency": invoice.reporting_currency,
+        "reporting": ReportingOut(**reporting) if reporting else None,
+        "payments": [PaymentOut(payment_id=p.payment_id, amount=p.amount, currency=p.currency,
+                                succeeded_at=p.succeeded_at)
+                     for p in invoice.payments if p.status == "applied"],  # rejected ones are refunded
+        "pdf_url": f"{public_base_url.rstrip('/')}/v1/invoices/{invoice.id}/pdf" if public_base_url else None,
+    }
+
+
+def snapshot_line_extras(line: InvoiceLine) -> dict:
+    return {"period": _period(line), "discounts": list(line.discounts or []),
+            "discount_amount": line.discount_amount or 0, "tax_amount": line.tax_amount or 0,
+            "total": line_total(line)}
+
+
+def snapshot_extras(invoice: Invoice) -> dict:
+    return {"discounts": list(invoice.discounts or []), "total_discount": invoice.total_discount or 0,
+            "reporting": invoice.reporting}

@@ -1,0 +1,101 @@
+"""The request vocabulary every invoicing request body is made of: one name per kind of value.
+
+`RequestModel` refuses unknown fields and control characters; `Name`, `Terms`, `Currency`,
+`Country`, `LocaleCode`, `Quantity`, `Percentage`, `UnitAmount`... validate one kind of value
+each, the same way wherever it appears, with an OpenAPI schema that says what they accept.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated
+
+from babel import Locale, UnknownLocaleError
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+
+from duely_invoicing import schema_docs
+from duely_invoicing.domain import money, terms
+from duely_runtime.amounts import IntegerMinorUnits
+from duely_runtime.text import control_character_problem, document_text_rules, refuse_line_breaks_and_control_characters
+
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=document_text_rules)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value):
+        # A 400 naming the field here, not a 500 at the INSERT (NUL) or in the PDF's XML (U+001C).
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, str) and (problem := control_character_problem(item)):
+                raise ValueError(problem)
+        return value
+
+
+def _terms(value: str) -> str:
+    if not terms.is_valid_terms(value):
+        raise ValueError("payment terms must be 'due_on_receipt' or 'net_N' with N from 0 to 365")
+    return value
+
+
+def _currency(value: str) -> str:
+    code = money.normalize_currency(value)
+    if code is None:
+        raise ValueError(f"'{value}' is not an ISO 4217 currency code")
+    return code
+
+
+def _locale(value: str) -> str:
+    """'de-DE', 'de_DE' → 'de_DE'; anything Babel doesn't know is refused."""
+    try:
+        code = str(Locale.parse(value.strip().replace("-", "_")))
+    except (UnknownLocaleError, ValueError, TypeError):
+        code = None
+    if code is None or code == "root" or len(code) > 20:
+        raise ValueError(f"'{value}' is not a locale Babel knows (e.g. 'en_US', 'de_DE', 'fr')")
+    return code
+
+
+def _colour(value: str) -> str:
+    if not re.fullmatch(r"#[0-9A-Fa-f]{6}", value):
+        raise ValueError("colour must be #RRGGBB, e.g. '#1F2937'")
+    return value.upper()
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if code not in schema_docs.countries():
+        raise ValueError(f"'{value}' is not an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+# --- one type per kind of value -------------------------------------------------------
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=5000)]
+Terms = Annotated[str, AfterValidator(_terms), Field(description="due_on_receipt or net_N (N days, 0-365).",
+                                                    json_schema_extra=schema_docs.TERMS)]
+Currency = Annotated[str, AfterValidator(_currency), Field(description="ISO 4217 code, any case; stored lower-case.",
+                                                          json_schema_extra=schema_docs.currency)]
+Country = Annotated[str, AfterValidator(_country), Field(json_schema_extra=schema_docs.country)]
+LocaleCode = Annotated[str, Field(max_length=20), AfterValidator(_locale),
+                       Field(description="A Babel locale: en_US, de_DE, fr...", json_schema_extra=schema_docs.locale)]
+Colour = Annotated[str, AfterValidator(_colour), Field(description="#RRGGBB", json_schema_extra=schema_docs.COLOUR)]
+# One line (it becomes a mail header), not blank.
+SenderName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                       AfterValidator(refuse_line_breaks_and_control_characters),
+                       Field(json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f]"
+                                                           r"[^\x00-\x1f\x7f-\x9f]*$"})]
+CcList = Annotated[list[EmailStr], Field(max_length=20)]
+Quantity = Annotated[Decimal, Field(gt=0, le=Decimal(10**9), decimal_places=6, allow_inf_nan=False,
+                                    description="Decimal (string or number) above 0, at most 10^9, ≤ 6 decimals, "
+                                                "e.g. '1.5'.",
+                                    json_schema_extra=schema_docs.QUANTITY)]
+Percentage = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4, allow_inf_nan=False,
+                                      description="Decimal (string or number) from 0 to 100, ≤ 4 decimals, e.g. '8.25'.",
+                                      json_schema_extra=schema_docs.PERCENTAGE)]
+UnitAmount = Annotated[int, Field(strict=True, ge=0, le=money.MAX_UNIT_AMOUNT,
+                                  description="Minor units of the invoice currency, e.g. 1999 = $19.99."),
+                       IntegerMinorUnits]

@@ -1,0 +1,63 @@
+"""API models for subscriptions: a customer's recurring agreement and its overrides."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from duely_contracts.timestamps import Timestamp
+from duely_invoicing.request_types import CcList, Currency, LocaleCode, LongText, RequestModel, Terms
+
+SubscriptionStatus = Literal["active", "paused", "canceled"]
+
+
+class SubscriptionSettings(RequestModel):
+    """A subscription's overrides of the customer's and organization's invoice settings; null = inherit."""
+
+    payment_terms: Terms | None = None
+    currency: Currency | None = None
+    locale: LocaleCode | None = None
+    attach_pdf: bool | None = None
+    memo: LongText | None = None
+    cc_emails: CcList | None = None
+
+
+class SubscriptionCreate(RequestModel):
+    customer_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    settings: SubscriptionSettings = Field(default_factory=SubscriptionSettings)
+
+
+class SubscriptionPatch(RequestModel):
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    status: SubscriptionStatus | None = None
+    settings: SubscriptionSettings | None = None
+
+
+class SubscriptionSettingsOut(BaseModel):
+    payment_terms: str | None
+    currency: str | None
+    locale: str | None
+    attach_pdf: bool | None
+    memo: str | None
+    cc_emails: list[str]
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    object: Literal["subscription"] = "subscription"
+    customer_id: str
+    description: str | None
+    status: SubscriptionStatus
+    settings: SubscriptionSettingsOut
+    version: int
+    created_at: Timestamp
+    updated_at: Timestamp
+    canceled_at: Timestamp | None
+
+
+class SubscriptionList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[SubscriptionOut]
+    has_more: bool
