@@ -25,7 +25,7 @@ from duely_notifications.mailer import Mailer
 from duely_notifications.main import MIGRATIONS_DIR
 from duely_notifications.models import Message, WebhookDelivery, WebhookEndpoint, runtime_tables
 from duely_notifications.service import Notifications
-from duely_notifications.settings import Settings
+from duely_notifications.config import Settings
 from duely_notifications.webhook_dispatcher import WebhookDispatcher
 
 from tests.conftest import wait_for

@@ -29,7 +29,7 @@ from duely_notifications.main import MIGRATIONS_DIR
 from duely_notifications.models import Message, runtime_tables
 from duely_notifications.schemas import EmailMessageOut
 from duely_notifications.service import Notifications
-from duely_notifications.settings import Settings
+from duely_notifications.config import Settings
 
 from tests.conftest import INTERNAL_SECRET
 from tests.invoicing.documents_helpers import pdf_text

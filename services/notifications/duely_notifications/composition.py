@@ -31,7 +31,7 @@ from duely_notifications.domain import sender as identity
 from duely_notifications.domain.relevance import obsolete_reason
 from duely_notifications.invoice_pdfs import InvoicePdf, InvoicePdfs, PdfUnavailable, TooLarge
 from duely_notifications.rendering import EmailRenderer
-from duely_notifications.settings import Settings
+from duely_notifications.config import Settings
 
 # Emails that carry the invoice's PDF when its attach_pdf resolved true (a receipt: the paid invoice).
 ATTACHING = ("invoice_issued", "invoice_reminder", "payment_receipt")

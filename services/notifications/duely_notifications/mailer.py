@@ -10,7 +10,7 @@ from typing import AsyncIterator
 import aiosmtplib
 
 from duely_notifications.composition import Outgoing
-from duely_notifications.settings import Settings
+from duely_notifications.config import Settings
 
 
 def build_email(outgoing: Outgoing) -> EmailMessage:

@@ -14,7 +14,7 @@ from duely_notifications.email_sender import EmailSender
 from duely_notifications.mailer import Mailer
 from duely_notifications.models import Base
 from duely_notifications.service import Notifications
-from duely_notifications.settings import Settings
+from duely_notifications.config import Settings
 from duely_notifications.webhook_dispatcher import WebhookDispatcher
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -28,7 +28,7 @@ from duely_notifications.domain.webhooks import (
 )
 from duely_notifications.models import Message, WebhookEndpoint
 from duely_notifications.rendering import TEMPLATES, EmailRenderer
-from duely_notifications.settings import Settings
+from duely_notifications.config import Settings
 
 REMINDABLE_STATUSES = ("issued", "past_due")
 
