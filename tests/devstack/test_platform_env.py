@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from duely_devstack.platform import Platform, PlatformConfig
-from duely_notifications.settings import Settings
+from duely_notifications.config import Settings
 from duely_runtime.outbound import OutboundGuard, OutboundRefused
 
 

@@ -169,8 +169,8 @@ async def test_dunning_openapi_has_no_server_errors(serve, settings_env, databas
 
 async def test_notifications_openapi_has_no_server_errors(serve, settings_env, database_url, invoicing, wait_for,
                                                           tmp_path):
+    from duely_notifications.config import Settings
     from duely_notifications.main import build
-    from duely_notifications.settings import Settings
     # No SMTP server listens on this port: mail stays queued, fuzzed reminders reach nobody.
     settings = settings_env(Settings, await database_url("notifications"), service_name=unique("notifications"),
                             invoicing_url=invoicing.url, smtp_host="127.0.0.1", smtp_port=free_port(38000, 38999),

@@ -19,8 +19,8 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from duely_devstack.net import free_port
+from duely_notifications.config import Settings
 from duely_notifications.main import build
-from duely_notifications.settings import Settings
 from tests.conftest import start_consumer_group_at_end
 from tests.notifications.notification_stack import PORTS, SmtpCatcher
 

@@ -85,4 +85,5 @@ async def queue_invoice_email(db, notifications, invoice: InvoiceSnapshot) -> No
     issued = invoice_issued(invoice)
     async with db.transaction() as session:
         await notifications.record_invoice(session, issued, invoice)
-        await notifications.queue_invoice_issued(session, issued, invoice)
+        await notifications.queue("invoice_issued", session, issued.organization_id,
+                                  InvoiceIssued.model_validate(issued.data), issued.data)

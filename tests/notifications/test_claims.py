@@ -20,12 +20,12 @@ from duely_runtime.db import Database
 from duely_runtime.migrations import upgrade_to_head_async
 from duely_runtime.outbox import Outbox
 from duely_notifications import repository as repo
+from duely_notifications.config import Settings
 from duely_notifications.email_sender import EmailSender
 from duely_notifications.mailer import Mailer
 from duely_notifications.main import MIGRATIONS_DIR
 from duely_notifications.models import Message, WebhookDelivery, WebhookEndpoint, runtime_tables
 from duely_notifications.service import Notifications
-from duely_notifications.settings import Settings
 from duely_notifications.webhook_dispatcher import WebhookDispatcher
 
 from tests.conftest import wait_for

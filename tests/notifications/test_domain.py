@@ -115,7 +115,7 @@ def test_sender_is_the_organizations_name_on_the_platforms_address():
 
 
 def test_smtp_settings_are_read_without_the_duely_prefix(monkeypatch):
-    from duely_notifications.settings import Settings
+    from duely_notifications.config import Settings
     monkeypatch.setenv("SMTP_HOST", "smtp.example.com")
     monkeypatch.setenv("SMTP_PORT", "587")
     monkeypatch.setenv("SMTP_USERNAME", "apikey")
@@ -134,7 +134,7 @@ def test_smtp_settings_are_read_without_the_duely_prefix(monkeypatch):
 
 
 def test_smtp_settings_defaults(monkeypatch):
-    from duely_notifications.settings import Settings
+    from duely_notifications.config import Settings
     for name in ("HOST", "PORT", "USERNAME", "PASSWORD", "FROM", "STARTTLS", "TIMEOUT"):
         monkeypatch.delenv(f"SMTP_{name}", raising=False)
         monkeypatch.delenv(f"DUELY_NOTIFICATIONS_SMTP_{name}", raising=False)

@@ -23,13 +23,13 @@ from duely_runtime.db import Database
 from duely_runtime.migrations import upgrade_to_head_async
 from duely_runtime.outbox import Outbox
 from duely_notifications import repository as repo
+from duely_notifications.config import Settings
 from duely_notifications.email_sender import EmailSender
 from duely_notifications.mailer import Mailer
 from duely_notifications.main import MIGRATIONS_DIR
 from duely_notifications.models import Message, runtime_tables
 from duely_notifications.schemas import EmailMessageOut
 from duely_notifications.service import Notifications
-from duely_notifications.settings import Settings
 
 from tests.conftest import INTERNAL_SECRET
 from tests.invoicing.documents_helpers import pdf_text
@@ -69,6 +69,12 @@ def make_sender(db: Database, smtp_port: int, clock: Clock) -> tuple[Notificatio
                         claim_lease_s=300)
     notifications = Notifications(settings, clock=clock)
     return notifications, EmailSender(db, Outbox(runtime_tables), notifications, Mailer(settings))
+
+
+async def queue_failure_email(notifications: Notifications, session, failed: Envelope) -> None:
+    """What the invoice.payment_failed consumer queues."""
+    await notifications.queue("payment_failed", session, failed.organization_id,
+                              InvoicePaymentFailed.model_validate(failed.data), failed.data)
 
 
 async def queue_invoice_email(db: Database, notifications: Notifications, email: str = "ada@example.test") -> str:
@@ -197,7 +203,7 @@ async def test_the_email_waits_for_its_pdf_while_invoicing_is_unreachable_and_th
         await queue_email_of(db, notifications, invoice)
         failed = payment_failed(invoice)
         async with db.transaction() as session:
-            await notifications.queue_payment_failed(session, failed, InvoicePaymentFailed.model_validate(failed.data))
+            await queue_failure_email(notifications, session, failed)
 
         assert await sender.send_due_batch() == 1  # the invoice email only: the failure email waits behind it
         rows = await message_rows(db)
@@ -253,7 +259,7 @@ async def test_an_email_for_an_invoice_not_known_yet_waits_for_it(db, tmp_path):
         invoice = snapshot("org_sender", number=f"INV-W-{uuid.uuid4().hex[:6]}", cc=())
         failed = payment_failed(invoice)
         async with db.transaction() as session:
-            await notifications.queue_payment_failed(session, failed, InvoicePaymentFailed.model_validate(failed.data))
+            await queue_failure_email(notifications, session, failed)
         assert await sender.send_due_batch() == 1
         row = (await message_rows(db))["payment_failed"]
         assert (row.status, row.attempts) == ("pending", 1) and "is not known here yet" in row.last_error
@@ -276,7 +282,7 @@ async def test_a_payment_failed_email_is_skipped_once_the_invoice_is_paid(db, tm
         failed = payment_failed(invoice)
         paid = snapshot("org_sender", invoice_id=invoice.id, number=invoice.number, status="paid", version=5, cc=())
         async with db.transaction() as session:
-            await notifications.queue_payment_failed(session, failed, InvoicePaymentFailed.model_validate(failed.data))
+            await queue_failure_email(notifications, session, failed)
             await notifications.record_invoice(session, invoice_paid(paid, "pay_1"), paid)  # paid before it went out
         assert await sender.send_due_batch() == 1
         row = (await message_rows(db))["payment_failed"]
@@ -304,8 +310,9 @@ async def test_an_email_without_an_invoice_and_one_queued_before_the_upgrade_go_
                             aggregate_version=1, correlation_id=str(uuid.uuid4()), data={})
         async with db.transaction() as session:
             await repo.upsert_organization(session, "org_sender", "Acme GmbH", 1)
-            await notifications.queue_payment_method_expiring(session, envelope, PaymentMethodExpiring(
-                payment_method_id="pm_1", customer=customer, brand="visa", last4="4242", exp_month=4, exp_year=2027))
+            expiring = PaymentMethodExpiring(payment_method_id="pm_1", customer=customer, brand="visa", last4="4242",
+                                             exp_month=4, exp_year=2027)
+            await notifications.queue("payment_method_expiring", session, envelope.organization_id, expiring)
             now = notifications.clock()
             await repo.insert_message(session, {
                 "id": "msg_legacy", "organization_id": "org_sender", "idempotency_key": "legacy:1",

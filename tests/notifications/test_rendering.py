@@ -12,7 +12,8 @@ from duely_presentation.labels import email as email_labels
 from duely_presentation.view import build_view
 from duely_notifications.domain import email_context as ec
 from duely_notifications.domain.payment_words import describe_method, failure_sentence, method_details
-from duely_notifications.rendering import TEMPLATES, EmailRenderer
+from duely_notifications.email_kinds import EMAIL_KINDS
+from duely_notifications.rendering import EmailRenderer
 from tests.notifications.notification_events import snapshot
 from tests.notifications.readme_invoice import readme_eur_invoice
 
@@ -204,7 +205,7 @@ def test_every_language_has_every_email_label():
 
 
 def test_every_template_renders_with_the_layout():
-    assert set(TEMPLATES) == {"invoice_issued", "invoice_reminder", "payment_receipt", "payment_failed",
+    assert set(EMAIL_KINDS) == {"invoice_issued", "invoice_reminder", "payment_receipt", "payment_failed",
                               "payment_refunded", "payment_method_expiring"}
     with pytest.raises(ValueError):
         renderer.render("nope", {})

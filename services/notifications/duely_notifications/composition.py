@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from email.headerregistry import Address
 from typing import Any, Callable
 
@@ -24,17 +24,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from duely_contracts.models import InvoiceSnapshot
 from duely_presentation.content import from_snapshot
 from duely_presentation.view import build_view
+from duely_runtime.kit.clock import utcnow
 
 from duely_notifications import repository as repo
-from duely_notifications.domain import email_context as ec
+from duely_notifications.config import Settings
 from duely_notifications.domain import sender as identity
 from duely_notifications.domain.relevance import obsolete_reason
+from duely_notifications.email_kinds import EMAIL_KINDS, EmailKind, Material, email_kind
 from duely_notifications.invoice_pdfs import InvoicePdf, InvoicePdfs, PdfUnavailable, TooLarge
 from duely_notifications.rendering import EmailRenderer
-from duely_notifications.settings import Settings
-
-# Emails that carry the invoice's PDF when its attach_pdf resolved true (a receipt: the paid invoice).
-ATTACHING = ("invoice_issued", "invoice_reminder", "payment_receipt")
 
 
 @dataclass(frozen=True)
@@ -88,7 +86,8 @@ async def plan(session: AsyncSession, row: dict[str, Any]) -> Plan | Skip | Wait
                                                                                 row["id"]):
         return Defer()
     payment = None
-    if row["template"] == "payment_receipt" and row["facts"].get("payment_id"):
+    kind = EMAIL_KINDS.get(row["template"])
+    if kind is not None and kind.reads_payment and row["facts"].get("payment_id"):
         found = await repo.get_payment(session, row["facts"]["payment_id"])
         payment = {"payment_method": found.payment_method, "method_details": found.method_details} if found else None
     return Plan(row, invoice.snapshot, payment, organization_name)
@@ -100,48 +99,38 @@ class Composer:
         self.settings = settings
         self.pdfs = pdfs
         self.renderer = renderer or EmailRenderer()
-        self.clock = clock or (lambda: datetime.now(timezone.utc))  # "today" in UTC, whatever the host zone
+        self.clock = clock or utcnow  # "today" in UTC, whatever the host zone
 
     async def compose(self, plan: Plan) -> Outgoing:
         """Raises PdfUnavailable (not permanent) when the PDF should be attached and can't be fetched now."""
         row, facts = plan.row, plan.row.get("facts")
         if facts is None:
             return Outgoing(row, row["subject"], row["text_body"], row["html_body"], self.settings.smtp_from)
+        kind = email_kind(row["template"])
         if plan.snapshot is None:
-            return self._expiring(plan)
+            return self._about_no_invoice(plan, kind)
         snapshot = InvoiceSnapshot.model_validate(plan.snapshot)
-        doc = from_snapshot(snapshot)
+        document = from_snapshot(snapshot)
         if not (snapshot.locale or snapshot.customer.locale):
-            doc = dataclasses.replace(doc, locale=self.settings.email_locale)
-        view = build_view(doc)
-        pdf = await self._pdf(row, snapshot)
-        labels = view.labels
+            document = dataclasses.replace(document, locale=self.settings.email_locale)
+        view = build_view(document)
+        pdf = await self._pdf(row, kind, snapshot)
         note = None
         if isinstance(pdf, InvoicePdf):
-            note = labels["email_receipt_pdf_attached" if row["template"] == "payment_receipt" else "email_pdf_attached"]
+            note = view.labels[kind.attached_note]
         elif isinstance(pdf, TooLarge):
-            note = labels["email_pdf_too_large"]
-        template = row["template"]
-        if template == "invoice_issued":
-            context = ec.invoice_issued(view, note)
-        elif template == "invoice_reminder":
-            context = ec.reminder(doc, view, facts.get("tone", "gentle"), self._today(), note)
-        elif template == "payment_failed":
-            context = ec.payment_failed(view, facts)
-        elif template == "payment_receipt":
-            context = ec.receipt(view, facts, plan.payment, note)
-        elif template == "payment_refunded":
-            context = ec.refund(view, facts)
-        else:
-            raise ValueError(f"unknown email template {template!r}")
-        rendered = self.renderer.render(template, context)
+            note = view.labels["email_pdf_too_large"]
+        context = kind.context(Material(facts, self._today(), view=view, document=document, payment=plan.payment,
+                                        pdf_note=note))
+        rendered = self.renderer.render(kind.template, context)
         return Outgoing(row, rendered.subject, rendered.text, rendered.html,
                         identity.from_address(self.settings.smtp_from,
                                               identity.display_name(snapshot.issuer, snapshot.organization_name)),
                         identity.reply_to(snapshot.issuer), pdf if isinstance(pdf, InvoicePdf) else None)
 
-    async def _pdf(self, row: dict[str, Any], snapshot: InvoiceSnapshot) -> InvoicePdf | TooLarge | None:
-        if row["template"] not in ATTACHING or not snapshot.attach_pdf:
+    async def _pdf(self, row: dict[str, Any], kind: EmailKind,
+                   snapshot: InvoiceSnapshot) -> InvoicePdf | TooLarge | None:
+        if not kind.attaches_pdf or not snapshot.attach_pdf:
             return None
         try:
             return await self.pdfs.fetch(row["organization_id"], snapshot.id)
@@ -150,11 +139,13 @@ class Composer:
                 return None  # nothing to wait for: the email has the invoice page's link
             raise
 
-    def _expiring(self, plan: Plan) -> Outgoing:
+    def _about_no_invoice(self, plan: Plan, kind: EmailKind) -> Outgoing:
+        """Rendered from its facts alone (an expiring card), under the organization's name."""
         facts = plan.row["facts"]
         company = facts.get("company") or plan.organization_name or ""
-        context = ec.expiring(facts, company or "—", facts.get("locale") or self.settings.email_locale)
-        rendered = self.renderer.render(plan.row["template"], context)
+        context = kind.context(Material(facts, self._today(), company=company,
+                                        default_locale=self.settings.email_locale))
+        rendered = self.renderer.render(kind.template, context)
         return Outgoing(plan.row, rendered.subject, rendered.text, rendered.html,
                         identity.from_address(self.settings.smtp_from, company))
 

@@ -1,5 +1,6 @@
 """Kafka handlers: one per event type, each doing all of that event's work in the
-inbox transaction (read model, email rows, webhook deliveries)."""
+inbox transaction (read model, email rows, webhook deliveries). The emails are the kinds
+in email_kinds.py."""
 
 from __future__ import annotations
 
@@ -18,16 +19,16 @@ SNAPSHOT_EVENTS = ("invoice.past_due", "invoice.voided", "invoice.marked_uncolle
 
 
 def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
-    on = runtime.consumers.on
+    on_event = runtime.consumers.on
 
-    @on("organization.created")
+    @on_event("organization.created")
     async def organization_created(session, envelope: Envelope, event: OrganizationCreated) -> None:
         await notifications.record_organization(session, envelope, event)
 
-    @on("invoice.issued")
+    @on_event("invoice.issued")
     async def invoice_issued(session, envelope: Envelope, event: InvoiceIssued) -> None:
         await notifications.record_invoice(session, envelope, event.invoice)
-        await notifications.queue_invoice_issued(session, envelope, event.invoice)
+        await notifications.queue("invoice_issued", session, envelope.organization_id, event, envelope.data)
         await notifications.fan_out(session, envelope)
 
     async def invoice_changed(session, envelope: Envelope,
@@ -36,39 +37,39 @@ def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
         await notifications.fan_out(session, envelope)
 
     for event_type in SNAPSHOT_EVENTS:
-        on(event_type)(invoice_changed)
+        on_event(event_type)(invoice_changed)
 
-    @on("invoice.paid")
+    @on_event("invoice.paid")
     async def invoice_paid(session, envelope: Envelope, event: InvoicePaid) -> None:
         # The receipt goes out now that invoicing counted the payment, so its PDF shows the invoice paid.
         await notifications.record_invoice(session, envelope, event.invoice)
-        await notifications.queue_payment_receipt(session, envelope, event)
+        await notifications.queue("payment_receipt", session, envelope.organization_id, event, envelope.data)
         await notifications.fan_out(session, envelope)
 
-    @on("payment.succeeded")
+    @on_event("payment.succeeded")
     async def payment_succeeded(session, envelope: Envelope, event: PaymentSucceeded) -> None:
         await notifications.record_payment(session, envelope, event)  # the receipt waits for invoice.paid
         await notifications.fan_out(session, envelope)  # not a webhook event today; a no-op until it is
 
-    @on("invoice.payment_failed")
+    @on_event("invoice.payment_failed")
     async def payment_failed(session, envelope: Envelope, event: InvoicePaymentFailed) -> None:
-        await notifications.queue_payment_failed(session, envelope, event)
+        await notifications.queue("payment_failed", session, envelope.organization_id, event, envelope.data)
         await notifications.fan_out(session, envelope)
 
-    @on("payment.refunded")
+    @on_event("payment.refunded")
     async def payment_refunded(session, envelope: Envelope, event: PaymentRefunded) -> None:
-        await notifications.queue_payment_refunded(session, envelope, event)
+        await notifications.queue("payment_refunded", session, envelope.organization_id, event, envelope.data)
         await notifications.fan_out(session, envelope)
 
-    @on("payment_method.expiring")
+    @on_event("payment_method.expiring")
     async def payment_method_expiring(session, envelope: Envelope, event: PaymentMethodExpiring) -> None:
-        await notifications.queue_payment_method_expiring(session, envelope, event)
+        await notifications.queue("payment_method_expiring", session, envelope.organization_id, event, envelope.data)
 
-    @on("invoice.viewed")
+    @on_event("invoice.viewed")
     async def invoice_viewed(session, envelope: Envelope, event: InvoiceViewed) -> None:
         await notifications.fan_out(session, envelope)
 
-    @on("invoice.reminder_sent")
+    @on_event("invoice.reminder_sent")
     async def reminder_sent(session, envelope: Envelope, event: InvoiceReminderSent) -> None:
         # Our own event, consumed like any other so its webhook carries the published envelope.
         await notifications.fan_out(session, envelope)

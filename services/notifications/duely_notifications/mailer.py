@@ -10,7 +10,7 @@ from typing import AsyncIterator
 import aiosmtplib
 
 from duely_notifications.composition import Outgoing
-from duely_notifications.settings import Settings
+from duely_notifications.config import Settings
 
 
 def build_email(outgoing: Outgoing) -> EmailMessage:
@@ -46,14 +46,14 @@ class RelaySession:
 
     async def connected(self) -> aiosmtplib.SMTP:
         if self._smtp is None or not self._smtp.is_connected:
-            s = self.settings
-            smtp = aiosmtplib.SMTP(hostname=s.smtp_host, port=s.smtp_port, timeout=s.smtp_timeout,
-                                   start_tls=s.smtp_starttls)
+            config = self.settings
+            smtp = aiosmtplib.SMTP(hostname=config.smtp_host, port=config.smtp_port, timeout=config.smtp_timeout,
+                                   start_tls=config.smtp_starttls)
             self._smtp = smtp
             try:
                 await smtp.connect()
-                if s.smtp_username:
-                    await smtp.login(s.smtp_username, s.smtp_password or "")
+                if config.smtp_username:
+                    await smtp.login(config.smtp_username, config.smtp_password or "")
             except BaseException:
                 self.drop()
                 raise

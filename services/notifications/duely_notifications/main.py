@@ -10,11 +10,11 @@ from duely_runtime.service import ServiceRuntime
 
 from duely_notifications import api, consumers
 from duely_notifications import repository as repo
+from duely_notifications.config import Settings
 from duely_notifications.email_sender import EmailSender
 from duely_notifications.mailer import Mailer
 from duely_notifications.models import Base
 from duely_notifications.service import Notifications
-from duely_notifications.settings import Settings
 from duely_notifications.webhook_dispatcher import WebhookDispatcher
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -40,7 +40,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.add_worker(send_emails)
     runtime.add_worker(deliver_webhooks)
 
-    app = runtime.create_app(routers=[api.router(runtime, notifications)], title="Duely notifications")
+    app = runtime.create_app(routers=[api.router(notifications)], title="Duely notifications")
     app.state.notifications = notifications
     return app
 

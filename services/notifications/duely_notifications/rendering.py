@@ -1,10 +1,10 @@
 """Renders an email's subject, plain text and HTML from its context (domain/email_context.py).
 
 Every email has the same shape (greeting, intro, facts, how to pay, the invoice, footer), so one
-pair of Jinja2 files renders them all: templates/email.txt and templates/email.html, with the
-invoice part in _invoice.txt / _invoice.html. The subject is one of the email labels, already
-filled in by the context. Only the HTML part is autoescaped: a customer named `<b>` stays text in
-the HTML and is shown as typed in the plain part.
+pair of Jinja2 files renders them all (each kind names its files in email_kinds.py):
+templates/email.txt and templates/email.html, with the invoice part in _invoice.txt / _invoice.html.
+The subject is one of the email labels, already filled in by the context. Only the HTML part is
+autoescaped: a customer named `<b>` stays text in the HTML and is shown as typed in the plain part.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from duely_notifications.email_kinds import email_kind
+
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-TEMPLATES = ("invoice_issued", "invoice_reminder", "payment_receipt", "payment_failed", "payment_refunded",
-             "payment_method_expiring")
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,11 @@ class EmailRenderer:
         )
 
     def render(self, template: str, context: dict[str, Any]) -> RenderedEmail:
-        if template not in TEMPLATES:
-            raise ValueError(f"unknown email template {template!r}")
+        kind = email_kind(template)  # ValueError for a template no email kind has
         return RenderedEmail(
             subject=" ".join(str(context["subject"]).split()),  # one header line, whatever the names hold
-            text=_tidy(self.env.get_template("email.txt").render(context)),
-            html=self.env.get_template("email.html").render(context),
+            text=_tidy(self.env.get_template(kind.text_template).render(context)),
+            html=self.env.get_template(kind.html_template).render(context),
         )
 
 

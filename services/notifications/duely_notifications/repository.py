@@ -6,38 +6,32 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_runtime.kit.writes import insert_ignore
+from duely_runtime.kit.pagination import Page, keyset_page
+from duely_runtime.kit.writes import insert_ignore, upsert_newer
 from duely_runtime.retention import RetentionRule
 
 from duely_notifications.models import Invoice, Message, Organization, Payment, WebhookDelivery, WebhookEndpoint
 
 
-async def _upsert_versioned(session: AsyncSession, model, row_id: str, values: dict[str, Any], version: int) -> bool:
-    """Insert, or overwrite when `version` is newer than the stored one; False for a stale update."""
-    if await insert_ignore(session, model.__table__, {"id": row_id, **values, "version": version}):
-        return True
-    result = await session.execute(
-        update(model).where(model.id == row_id, model.version < version).values(**values, version=version))
-    return result.rowcount == 1
-
-
 # -- read models --------------------------------------------------------------
 
-async def upsert_organization(session: AsyncSession, org_id: str, name: str, version: int) -> bool:
-    return await _upsert_versioned(session, Organization, org_id, {"name": name}, version)
+async def upsert_organization(session: AsyncSession, organization_id: str, name: str, version: int) -> bool:
+    return await upsert_newer(session, Organization.__table__,
+                              {"id": organization_id, "name": name, "version": version})
 
 
-async def organization_name(session: AsyncSession, org_id: str) -> str | None:
-    return await session.scalar(select(Organization.name).where(Organization.id == org_id))
+async def organization_name(session: AsyncSession, organization_id: str) -> str | None:
+    return await session.scalar(select(Organization.name).where(Organization.id == organization_id))
 
 
 async def upsert_invoice(session: AsyncSession, snapshot: dict[str, Any], version: int) -> bool:
-    values = {"organization_id": snapshot["organization_id"], "number": snapshot.get("number"),
-              "status": snapshot["status"], "snapshot": snapshot}
-    return await _upsert_versioned(session, Invoice, snapshot["id"], values, version)
+    """The newest snapshot wins; `reminders_sent` is this service's own count and is kept."""
+    return await upsert_newer(session, Invoice.__table__, {
+        "id": snapshot["id"], "organization_id": snapshot["organization_id"], "number": snapshot.get("number"),
+        "status": snapshot["status"], "snapshot": snapshot, "version": version})
 
 
 async def next_reminder_version(session: AsyncSession, invoice_id: str) -> int | None:
@@ -92,12 +86,12 @@ async def count_messages(session: AsyncSession, invoice_id: str, template: str) 
         Message.invoice_id == invoice_id, Message.template == template)) or 0
 
 
-async def list_messages(session: AsyncSession, organization_id: str, invoice_id: str | None,
-                        limit: int) -> Sequence[Message]:
+async def page_messages(session: AsyncSession, organization_id: str, invoice_id: str | None,
+                        limit: int) -> Page[Message]:
     query = select(Message).where(Message.organization_id == organization_id)
     if invoice_id:
         query = query.where(Message.invoice_id == invoice_id)
-    return (await session.scalars(query.order_by(Message.created_at.desc(), Message.id).limit(limit))).all()
+    return await keyset_page(session, query, Message, limit=limit)
 
 
 async def get_message(session: AsyncSession, organization_id: str, message_id: str) -> Message | None:
@@ -145,7 +139,7 @@ async def lease(session: AsyncSession, table, rows: list[dict[str, Any]], lease_
     if not rows:
         return []
     token = uuid.uuid4().hex
-    await session.execute(update(table).where(table.c.id.in_([r["id"] for r in rows]))
+    await session.execute(update(table).where(table.c.id.in_([row["id"] for row in rows]))
                           .values(next_attempt_at=lease_until, attempts=table.c.attempts + 1, claim_token=token))
     return [{**row, "attempts": row["attempts"] + 1, "claim_token": token} for row in rows]
 
@@ -217,14 +211,19 @@ async def get_endpoint(session: AsyncSession, organization_id: str, endpoint_id:
         WebhookEndpoint.deleted_at.is_(None)))
 
 
-async def list_endpoints(session: AsyncSession, organization_id: str, limit: int | None = None
-                         ) -> Sequence[WebhookEndpoint]:
-    query = (select(WebhookEndpoint)
-             .where(WebhookEndpoint.organization_id == organization_id, WebhookEndpoint.deleted_at.is_(None))
-             .order_by(WebhookEndpoint.created_at.desc(), WebhookEndpoint.id))
-    if limit is not None:
-        query = query.limit(limit)
+def _live_endpoints(organization_id: str) -> Select:
+    return select(WebhookEndpoint).where(WebhookEndpoint.organization_id == organization_id,
+                                         WebhookEndpoint.deleted_at.is_(None))
+
+
+async def endpoints_of(session: AsyncSession, organization_id: str) -> Sequence[WebhookEndpoint]:
+    """All of the organization's endpoints (not deleted), newest first."""
+    query = _live_endpoints(organization_id).order_by(WebhookEndpoint.created_at.desc(), WebhookEndpoint.id)
     return (await session.scalars(query)).all()
+
+
+async def page_endpoints(session: AsyncSession, organization_id: str, limit: int) -> Page[WebhookEndpoint]:
+    return await keyset_page(session, _live_endpoints(organization_id), WebhookEndpoint, limit=limit)
 
 
 async def endpoints_by_id(session: AsyncSession, endpoint_ids: list[str]) -> dict[str, WebhookEndpoint]:
@@ -247,10 +246,9 @@ async def insert_delivery(session: AsyncSession, values: dict[str, Any]) -> bool
     return await insert_ignore(session, WebhookDelivery.__table__, values)
 
 
-async def list_deliveries(session: AsyncSession, endpoint_id: str, limit: int) -> Sequence[WebhookDelivery]:
-    return (await session.scalars(
-        select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
-        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id).limit(limit))).all()
+async def page_deliveries(session: AsyncSession, endpoint_id: str, limit: int) -> Page[WebhookDelivery]:
+    return await keyset_page(session, select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id),
+                             WebhookDelivery, limit=limit)
 
 
 async def due_deliveries(session: AsyncSession, now: datetime, limit: int, *, busy_organizations: Iterable[str] = (),

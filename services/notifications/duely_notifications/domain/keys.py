@@ -26,8 +26,8 @@ def payment_refunded_key(refund_id: str) -> str:
     return f"payment_refunded:{refund_id}"
 
 
-def invoice_reminder_key(invoice_id: str, n: int) -> str:
-    return f"invoice_reminder:{invoice_id}:{n}"
+def invoice_reminder_key(invoice_id: str, ordinal: int) -> str:
+    return f"invoice_reminder:{invoice_id}:{ordinal}"
 
 
 def payment_method_expiring_key(payment_method_id: str, exp_month: int, exp_year: int) -> str:

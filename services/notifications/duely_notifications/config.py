@@ -1,4 +1,4 @@
-"""Notifications settings: DUELY_NOTIFICATIONS_* plus the SMTP_* relay settings.
+"""Notifications configuration from the environment: DUELY_NOTIFICATIONS_* plus the SMTP_* relay settings.
 
 SMTP settings are read without the DUELY_ prefix (SMTP_HOST, SMTP_PORT, ...) so
 pointing Duely at a real relay is the same as for any other mail-sending app;

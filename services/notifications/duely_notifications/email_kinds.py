@@ -1,0 +1,181 @@
+"""Every email the service sends, in one table: EMAIL_KINDS (at the bottom of this file).
+
+A row says, for one kind of email:
+
+- `template`: its name, stored on the message (and sent as X-Duely-Template), and the layout files
+  it is rendered with (templates/; every kind shares email.txt and email.html, its words are labels);
+- `cause`: what queues it (an event, or the API's request for a reminder);
+- `key`: its idempotency key, from its cause: a replayed event queues nothing new (domain/keys.py);
+- `recipients`: To and Cc;
+- `invoice_id`: the invoice it is about, rendered from that invoice's newest snapshot when it is
+  sent; None for an email rendered from its facts alone;
+- `facts`: what it keeps of its cause when it is queued;
+- `context`: its template context, built when it is sent (domain/email_context.py);
+- `attaches_pdf`: whether it carries the invoice's PDF (when the invoice's attach_pdf is true).
+
+`Notifications.queue(kind, ...)` (service.py) stores one, composition.py renders it when it is sent.
+Whether a queued email is still worth sending then is domain/relevance.py's call, and one invoice's
+emails go out in order, its own email (invoice_issued) first (repository.claim_due_messages).
+
+A new email is a row here, its labels (duely_presentation) and the consumer that queues it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable, Mapping, NamedTuple
+
+from duely_contracts.events import (
+    InvoiceIssued, InvoicePaid, InvoicePaymentFailed, PaymentMethodExpiring, PaymentRefunded,
+)
+from duely_contracts.models import CustomerRef, InvoiceSnapshot
+from duely_presentation.content import DocumentInput
+from duely_presentation.view import InvoiceView
+
+from duely_notifications.domain import email_context, keys
+from duely_notifications.domain.payment_words import method_details
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """The cause of a reminder: the API asked for the invoice's `ordinal`-th one, in `tone`."""
+
+    invoice: InvoiceSnapshot
+    tone: str
+    ordinal: int
+
+
+class Recipients(NamedTuple):
+    to: list[str]
+    cc: list[str]
+
+
+@dataclass(frozen=True)
+class Material:
+    """What an email is rendered from when it is sent."""
+
+    facts: Mapping[str, Any]
+    today: date
+    view: InvoiceView | None = None        # the invoice's newest snapshot, as the PDF shows it
+    document: DocumentInput | None = None
+    payment: Mapping[str, Any] | None = None  # how the invoice was paid (kinds that reads_payment)
+    pdf_note: str | None = None            # "attached" or "too large to attach", in the customer's language
+    company: str = ""                      # the organization's name (for an email about no invoice)
+    default_locale: str = "en_US"          # the language of an email whose cause names none
+
+
+@dataclass(frozen=True)
+class EmailKind:
+    template: str
+    cause: type  # what queues it: an event, or the API's request (Reminder)
+    key: Callable[[Any], str]
+    recipients: Callable[[Any], Recipients]
+    invoice_id: Callable[[Any], str | None]
+    facts: Callable[[Any, Mapping[str, Any]], dict[str, Any]]  # (cause, the event's data as published)
+    context: Callable[[Material], dict[str, Any]]
+    attaches_pdf: bool = False
+    attached_note: str = "email_pdf_attached"  # the label saying the PDF is attached
+    reads_payment: bool = False  # the payment recorded from payment.succeeded, for how it was paid
+    names_company: bool = False  # the facts keep the organization's name as known when queued
+    text_template: str = "email.txt"
+    html_template: str = "email.html"
+
+
+def customer_and_cc(customer: CustomerRef) -> Recipients:
+    """To the customer, copied to its cc_emails (each once, never the customer's own address again)."""
+    return Recipients([customer.email],
+                      [address for address in dict.fromkeys(customer.cc_emails) if address != customer.email])
+
+
+def no_facts(cause: Any, data: Mapping[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+def receipt_facts(paid: InvoicePaid, data: Mapping[str, Any]) -> dict[str, Any]:
+    return {"payment_id": paid.payment_id, "paid_at": paid.paid_at.isoformat()}
+
+
+def failure_facts(failed: InvoicePaymentFailed, data: Mapping[str, Any]) -> dict[str, Any]:
+    return {"attempt_number": failed.attempt_number, "failure_code": failed.failure_code,
+            "failure_reason": failed.failure_reason,
+            "payment_method": failed.payment_method, "method_details": method_details(data),
+            "amount": failed.amount, "currency": failed.currency, "failed_at": failed.failed_at.isoformat()}
+
+
+def refund_facts(refunded: PaymentRefunded, data: Mapping[str, Any]) -> dict[str, Any]:
+    return {"refund_id": refunded.refund_id, "payment_id": refunded.payment_id, "amount": refunded.amount,
+            "currency": refunded.currency, "reason": refunded.reason, "refunded_at": refunded.refunded_at.isoformat()}
+
+
+def expiring_facts(expiring: PaymentMethodExpiring, data: Mapping[str, Any]) -> dict[str, Any]:
+    return {"brand": expiring.brand, "last4": expiring.last4, "exp_month": expiring.exp_month,
+            "exp_year": expiring.exp_year, "customer_name": expiring.customer.name,
+            "locale": expiring.customer.locale}
+
+
+def receipt_key(paid: InvoicePaid) -> str:
+    """One receipt per paid invoice (a partial payment sends none: only invoice.paid says invoicing
+    counted the money, see README)."""
+    return keys.payment_receipt_key(paid.payment_id or f"{paid.invoice.id}:v{paid.invoice.version}")
+
+
+EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
+    EmailKind(  # invoice.issued: the invoice, with its PDF
+        template="invoice_issued", cause=InvoiceIssued,
+        key=lambda issued: keys.invoice_issued_key(issued.invoice.id),
+        recipients=lambda issued: customer_and_cc(issued.invoice.customer),
+        invoice_id=lambda issued: issued.invoice.id,
+        facts=no_facts,
+        context=lambda sent: email_context.invoice_issued(sent.view, sent.pdf_note),
+        attaches_pdf=True),
+    EmailKind(  # POST /v1/invoices/{id}/remind: the invoice again, gently, firmly or for the last time
+        template="invoice_reminder", cause=Reminder,
+        key=lambda reminder: keys.invoice_reminder_key(reminder.invoice.id, reminder.ordinal),
+        recipients=lambda reminder: customer_and_cc(reminder.invoice.customer),
+        invoice_id=lambda reminder: reminder.invoice.id,
+        facts=lambda reminder, data: {"tone": reminder.tone},
+        context=lambda sent: email_context.reminder(sent.document, sent.view, sent.facts.get("tone", "gentle"),
+                                                    sent.today, sent.pdf_note),
+        attaches_pdf=True),
+    EmailKind(  # invoice.paid: the receipt, with the paid invoice's PDF
+        template="payment_receipt", cause=InvoicePaid,
+        key=receipt_key,
+        recipients=lambda paid: customer_and_cc(paid.invoice.customer),
+        invoice_id=lambda paid: paid.invoice.id,
+        facts=receipt_facts,
+        context=lambda sent: email_context.receipt(sent.view, sent.facts, sent.payment, sent.pdf_note),
+        attaches_pdf=True, attached_note="email_receipt_pdf_attached", reads_payment=True),
+    EmailKind(  # invoice.payment_failed: why, and how to pay
+        template="payment_failed", cause=InvoicePaymentFailed,
+        key=lambda failed: keys.payment_failed_key(failed.invoice_id, failed.attempt_number),
+        recipients=lambda failed: customer_and_cc(failed.invoice.customer),
+        invoice_id=lambda failed: failed.invoice_id,
+        facts=failure_facts,
+        context=lambda sent: email_context.payment_failed(sent.view, sent.facts)),
+    EmailKind(  # payment.refunded: a payment invoicing could not count went back, in place of a receipt
+        template="payment_refunded", cause=PaymentRefunded,
+        key=lambda refunded: keys.payment_refunded_key(refunded.refund_id),
+        recipients=lambda refunded: customer_and_cc(refunded.invoice.customer),
+        invoice_id=lambda refunded: refunded.invoice_id,
+        facts=refund_facts,
+        context=lambda sent: email_context.refund(sent.view, sent.facts)),
+    EmailKind(  # payment_method.expiring: about a card, not an invoice
+        template="payment_method_expiring", cause=PaymentMethodExpiring,
+        key=lambda expiring: keys.payment_method_expiring_key(expiring.payment_method_id, expiring.exp_month,
+                                                              expiring.exp_year),
+        recipients=lambda expiring: customer_and_cc(expiring.customer),
+        invoice_id=lambda expiring: None,
+        facts=expiring_facts,
+        context=lambda sent: email_context.expiring(sent.facts, sent.company or "—",
+                                                    sent.facts.get("locale") or sent.default_locale),
+        names_company=True),
+)}
+
+
+def email_kind(template: str) -> EmailKind:
+    try:
+        return EMAIL_KINDS[template]
+    except KeyError:
+        raise ValueError(f"unknown email template {template!r}") from None
+
