@@ -22,6 +22,7 @@ from duely_invoicing.invoices.schemas import (
     LineUpdate,
     Status,
 )
+from duely_invoicing.invoices.settings import settings_of_invoice
 from duely_invoicing.responses import ERRORS
 from duely_invoicing.settings import views as settings_views
 from duely_invoicing.settings.schemas import ResolvedSettingsOut
@@ -138,7 +139,7 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
     @api.get("/invoices/{invoice_id}/settings", response_model=ResolvedSettingsOut, tags=["invoices"])
     async def invoice_settings(invoice_id: str, session: DbSession, principal: Caller):
         """The settings this invoice was given (taken at creation, delivery and branding retaken at approval)."""
-        stored = await invoice_settings.settings_of_invoice(session, principal.organization_id, invoice_id)
+        stored = await settings_of_invoice(session, principal.organization_id, invoice_id)
         return settings_views.resolved_out(stored.values, customer_id=stored.invoice.customer_id,
                                            subscription_id=stored.invoice.subscription_id,
                                            invoice_id=stored.invoice.id)
