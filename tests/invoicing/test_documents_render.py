@@ -13,6 +13,7 @@ from facturx import get_facturx_xml_from_pdf, xml_check_xsd
 from duely_invoicing.documents import bench, facturx, renderer
 from duely_presentation.content import from_snapshot
 from duely_presentation.i18n import Formatter
+from duely_presentation.view import build_view
 
 from tests.invoicing.documents_helpers import (
     af_relationships, attachments, link_uris, pdf_text, snapshot, squeezed, xml_value, xmp,
@@ -252,3 +253,31 @@ def test_a_paid_invoice_does_not_say_how_to_pay():
     text = squeezed(pdf_text(renderer.render_invoice(from_snapshot(snapshot(status="paid", amount_paid=144698,
                                                                              amount_due=0)))))
     assert "PAID" in text.upper() and "How to pay".upper() not in text.upper() and "Pay online" not in text
+
+
+def test_addresses_and_bank_details_print_as_the_contract_gives_them():
+    """Street lines: the first, then the others on one line; the region after the city (US style in the
+    US); texts trimmed and the country upper-cased; the bank's account_name as the account holder."""
+    doc = from_snapshot(snapshot(currency="usd", issuer={
+        "company_name": "Acme Inc", "tax_id": "US12-3456789",
+        "address": {"lines": [" 500 Market St ", "Suite 200", " ", "Floor 3"], "city": "San Francisco",
+                    "postal_code": "94105", "region": "CA", "country": "us"},
+        "bank_details": {"account_name": " Acme Inc ", "account_number": "000123456789",
+                         "routing_number": "110000000", "bank_name": "First Bank"}},
+        customer={"id": "cus_1", "name": "Käufer AG", "email": "ap@kaeufer.example", "tax_id": "FR40303265045",
+                  "billing_address": {"lines": ["Rue de Rivoli 5"], "city": "Paris", "postal_code": "75001",
+                                      "region": "Île-de-France", "country": "FR"}}))
+    assert doc.seller.address.lines == ["500 Market St", "Suite 200, Floor 3"]
+    view = build_view(doc)
+    assert view.seller.lines == ["500 Market St", "Suite 200, Floor 3", "San Francisco, CA 94105", "United States"]
+    assert view.buyer.lines == ["Rue de Rivoli 5", "75001 Paris, Île-de-France", "France"]
+    assert view.bank_rows == [("Account holder", "Acme Inc"), ("Bank", "First Bank"),
+                              ("Account number", "000123456789"), ("Routing number", "110000000"),
+                              ("Reference", "INV-2026-00042")]
+    xml = facturx.build_xml(doc)
+    address = f"{RSM}/ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty/ram:PostalTradeAddress/ram:"
+    account = (f"{RSM}/ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeSettlementPaymentMeans"
+               "/ram:PayeePartyCreditorFinancialAccount/ram:")
+    expected = {f"{address}LineOne": "500 Market St", f"{address}LineTwo": "Suite 200, Floor 3",
+                f"{address}CountrySubDivisionName": "CA", f"{account}AccountName": "Acme Inc"}
+    assert {path: xml_value(xml, path) for path in expected} == {path: [v] for path, v in expected.items()}

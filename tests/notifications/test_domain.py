@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from duely_contracts.models import Issuer
 from duely_contracts.registry import WEBHOOK_EVENT_TYPES
 from duely_notifications.domain import keys, sender
 from duely_notifications.domain.relevance import obsolete_reason
@@ -98,20 +99,21 @@ def test_relevance_at_send_time(template, status, amount_due, obsolete):
 
 
 def test_sender_is_the_organizations_name_on_the_platforms_address():
-    issuer = {"company_name": "Acme GmbH", "email_from_name": None, "email_reply_to": "billing@acme.example"}
+    issuer = Issuer(company_name="Acme GmbH", email_from_name=None, email_reply_to="billing@acme.example")
     name = sender.display_name(issuer, "Demo Company")
     assert name == "Acme GmbH"
     address = sender.from_address("Duely Billing <billing@duely.local>", name)
     assert str(address) == "Acme GmbH <billing@duely.local>"
-    assert sender.display_name({**issuer, "email_from_name": "Acme Billing"}, "x") == "Acme Billing"
+    assert sender.display_name(issuer.model_copy(update={"email_from_name": "Acme Billing"}), "x") == "Acme Billing"
     assert sender.display_name(None, "Demo Company") == "Demo Company"
     assert str(sender.from_address("billing@duely.local", None)) == "billing@duely.local"
     # A name stored before the one-line rule can't break the header.
     assert str(sender.from_address("billing@duely.local", "Evil\r\nBcc: x@y.z")) == \
         '"Evil Bcc: x@y.z" <billing@duely.local>'
     assert sender.reply_to(issuer) == "billing@acme.example"
-    assert sender.reply_to({"email_reply_to": "a@b.c\r\nBcc: x@y.z"}) is None
-    assert sender.reply_to({}) is None
+    assert sender.reply_to(Issuer(company_name="Acme GmbH", email_reply_to="a@b.c\r\nBcc: x@y.z")) is None
+    assert sender.reply_to(Issuer(company_name="Acme GmbH")) is None
+    assert sender.reply_to(None) is None
 
 
 def test_smtp_settings_are_read_without_the_duely_prefix(monkeypatch):

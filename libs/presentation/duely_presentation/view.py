@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from duely_presentation.content import Address, DocumentInput, Party
+from duely_contracts.models import Address
+
+from duely_presentation.content import DocumentInput, Party
 from duely_presentation.i18n import Formatter
 
 STAMPS = {"paid", "void", "uncollectible", "past_due"}
@@ -55,7 +57,6 @@ class InvoiceView:
     amount_due: str
     pay_url: str | None
     bank_rows: list[tuple[str, str]]
-    bank_text: str | None
     memo: str | None
     footer: str | None
     logo_url: str | None
@@ -74,14 +75,14 @@ class InvoiceView:
 
 
 def address_lines(address: Address, f: Formatter) -> list[str]:
-    lines = [x for x in (address.line1, address.line2) if x]
-    if address.country == "US" or (address.state and not address.country):
-        city_line = ", ".join(x for x in (address.city, " ".join(y for y in (address.state, address.postal_code)
+    lines = list(address.lines)
+    if address.country == "US" or (address.region and not address.country):
+        city_line = ", ".join(x for x in (address.city, " ".join(y for y in (address.region, address.postal_code)
                                                                         if y)) if x)
     else:
         city_line = " ".join(x for x in (address.postal_code, address.city) if x)
-        if address.state:
-            city_line = f"{city_line}, {address.state}" if city_line else address.state
+        if address.region:
+            city_line = f"{city_line}, {address.region}" if city_line else address.region
     if city_line:
         lines.append(city_line)
     if address.country:
@@ -133,7 +134,7 @@ def build_view(doc: DocumentInput) -> InvoiceView:
             else L["total_discount"]
         totals.append(TotalRow(label, f.money(-(doc.total_discount - invoice_wide))))
     for discount in doc.discounts:
-        detail = discount.description or (f.percent(discount.percentage) if discount.percentage is not None else "")
+        detail = f.percent(discount.percentage) if discount.percentage is not None else ""
         totals.append(TotalRow(f"{L['discount']} ({detail})" if detail else L["discount"],
                                f.money(-discount.amount)))
     for entry in doc.tax_breakdown:
@@ -146,9 +147,9 @@ def build_view(doc: DocumentInput) -> InvoiceView:
 
     bank = doc.bank
     bank_rows = [(L[key], value) for key, value in (
-        ("account_holder", bank.account_holder), ("bank_name", bank.bank_name), ("iban", bank.iban),
-        ("bic", bank.bic), ("account_number", bank.account_number), ("routing_number", bank.routing_number),
-        ("sort_code", bank.sort_code)) if value]
+        ("account_name", bank.account_name), ("bank_name", bank.bank_name), ("iban", bank.iban),
+        ("bic", bank.bic), ("account_number", bank.account_number), ("routing_number", bank.routing_number))
+        if value]
     if bank_rows and doc.number:
         bank_rows.append((L["reference"], doc.number))
 
@@ -169,7 +170,7 @@ def build_view(doc: DocumentInput) -> InvoiceView:
         number=None if doc.is_draft else doc.number, meta=meta, seller=party_view(doc.seller, f),
         buyer=party_view(doc.buyer, f), lines=lines, tax_rows=tax_rows, totals=totals,
         amount_due=f.money(doc.amount_due), pay_url=None if doc.is_draft else doc.pay_url, bank_rows=bank_rows,
-        bank_text=bank.text, memo=doc.memo, footer=doc.footer, logo_url=doc.logo_url, accent=doc.accent_color,
+        memo=doc.memo, footer=doc.footer, logo_url=doc.logo_url, accent=doc.accent_color,
         show_tax_column=any(line.rates for line in doc.lines), tax_notice=doc.tax_notice,
         method_codes=doc.accepted_payment_methods,
     )

@@ -44,7 +44,7 @@ def render_invoice(invoice: HostedInvoice, token: str, *, payment: str | None, c
         "refresh_url": f"/i/{token}?payment=succeeded&wait={state.next_wait}" if state.refresh_after else None,
         "pay_label": v.labels["page_pay_button"].format(amount=v.amount_due),
         "card": state.is_payable and "card" in methods,
-        "wire": state.is_payable and "wire_transfer" in methods and bool(v.bank_rows or v.bank_text),
+        "wire": state.is_payable and "wire_transfer" in methods and bool(v.bank_rows),
         "check": _check(v) if state.is_payable and "check" in methods else None,
         "payment_methods": p.PAYMENT_METHOD_CHOICES,
         "attempt_key": secrets.token_urlsafe(16),  # one per rendered form: a double submit is one attempt

@@ -7,10 +7,9 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
+from duely_contracts.models import Address, BankDetails
 from duely_invoicing.documents import renderer
-from duely_presentation.content import (
-    Address, BankDetails, DocumentInput, Line, Party, Rate, TaxEntry,
-)
+from duely_presentation.content import DocumentInput, Line, Party, Rate, TaxEntry
 
 
 def sample_invoice(i: int = 1) -> DocumentInput:
@@ -25,15 +24,15 @@ def sample_invoice(i: int = 1) -> DocumentInput:
         invoice_id=f"in_bench{i}", version=1, number=f"INV-2026-{i:05d}", status="issued", currency="eur",
         locale="de_DE", issue_date=issued, due_date=issued + timedelta(days=30), payment_terms="net_30",
         memo="Vielen Dank für Ihren Auftrag.",
-        seller=Party("Muster GmbH", "billing@muster.example", Address("Hauptstraße 1", None, "10115", "Berlin",
-                                                                      None, "DE"), "DE123456789"),
-        buyer=Party("Kunde AG", "ap@kunde.example", Address("Rue de Rivoli 5", None, "75001", "Paris", None, "FR"),
-                    "FR40303265045"),
+        seller=Party("Muster GmbH", "billing@muster.example",
+                     Address(lines=["Hauptstraße 1"], postal_code="10115", city="Berlin", country="DE"), "DE123456789"),
+        buyer=Party("Kunde AG", "ap@kunde.example",
+                    Address(lines=["Rue de Rivoli 5"], postal_code="75001", city="Paris", country="FR"), "FR40303265045"),
         lines=lines, tax_breakdown=(TaxEntry("VAT", Decimal("19"), False, 117400, 22306),
                                     TaxEntry("VAT reduced", Decimal("7"), False, 7500, 525)),
         discounts=(), subtotal=124900, total_discount=0, tax=22831, total=147731, amount_paid=0,
         amount_due=147731, pay_url="https://pay.example/i/abc", footer="Muster GmbH · Amtsgericht Berlin HRB 1",
-        bank=BankDetails(account_holder="Muster GmbH", iban="DE89370400440532013000", bic="COBADEFFXXX"),
+        bank=BankDetails(account_name="Muster GmbH", iban="DE89370400440532013000", bic="COBADEFFXXX"),
     )
 
 

@@ -110,10 +110,10 @@ def payment_means(doc: DocumentInput) -> Means | None:
     online = f"Pay online: {doc.pay_url}" if doc.pay_url else None
     if bank.iban:
         code = SEPA_CREDIT_TRANSFER if doc.currency.lower() == "eur" else CREDIT_TRANSFER
-        return Means(code, online, iban=bank.iban.replace(" ", ""), account_name=bank.account_holder, bic=bank.bic)
+        return Means(code, online, iban=bank.iban.replace(" ", ""), account_name=bank.account_name, bic=bank.bic)
     if bank.account_number:
         return Means(CREDIT_TRANSFER, online, account_number=bank.account_number,
-                     account_name=bank.account_holder)
+                     account_name=bank.account_name)
     if doc.pay_url and set(doc.accepted_payment_methods) != {"check"}:
         return Means(ONLINE_PAYMENT, online)
     if "check" in doc.accepted_payment_methods:

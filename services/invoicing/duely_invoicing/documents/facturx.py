@@ -267,12 +267,11 @@ def _party(target, party: Party, *, seller: bool) -> None:
     address = party.address
     country = en16931.country(party)
     if country:  # CountryID is mandatory inside an address: without a country, no address block
-        target.address.line_one = address.line1
-        target.address.line_two = address.line2
+        target.address.line_one, target.address.line_two = (*address.lines, None, None)[:2]  # two at most
         target.address.postcode = address.postal_code
         target.address.city_name = address.city
         target.address.country_id = country
-        target.address.country_subdivision = address.state
+        target.address.country_subdivision = address.region
     if party.email:
         target.electronic_address.uri_ID = ("EM", party.email)
     if vat_id := en16931.vat_id(party):

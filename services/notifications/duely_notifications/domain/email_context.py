@@ -51,9 +51,9 @@ def how_to_pay(v: InvoiceView) -> list[dict[str, Any]]:
     if online and v.pay_url:
         ways.append({"kind": "online", "intro": L["email_pay_online_with"].format(methods=joined(L, online)),
                      "url": v.pay_url, "button": L["email_pay_now"]})
-    if "wire_transfer" in codes and (v.bank_rows or v.bank_text):
+    if "wire_transfer" in codes and v.bank_rows:
         ways.append({"kind": "transfer", "intro": L["email_pay_by_transfer"].format(reference=v.number),
-                     "rows": v.bank_rows, "text": v.bank_text})
+                     "rows": v.bank_rows})
     if "check" in codes:
         ways.append({"kind": "check", "intro": L["email_pay_by_check"].format(payee=v.seller.name),
                      "lines": [v.seller.name, *v.seller.lines]})

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from email.headerregistry import Address
 from email.utils import parseaddr
-from typing import Any
 
-from duely_presentation.content import pick
+from duely_contracts.models import Issuer
 
 
 def one_line(text: str | None) -> str:
@@ -26,12 +25,12 @@ def from_address(smtp_from: str, display_name: str | None) -> Address:
     return Address(display_name=one_line(display_name) or platform_name, addr_spec=address)
 
 
-def display_name(issuer: Any, organization_name: str | None) -> str | None:
-    return one_line(pick(issuer, "email_from_name", "company_name")) or one_line(organization_name) or None
+def display_name(issuer: Issuer | None, organization_name: str | None) -> str | None:
+    return one_line(issuer and (issuer.email_from_name or issuer.company_name)) or one_line(organization_name) or None
 
 
-def reply_to(issuer: Any) -> str | None:
+def reply_to(issuer: Issuer | None) -> str | None:
     """The organization's reply-to address, when it is a plain address (validated when it was set)."""
-    value = one_line(pick(issuer, "email_reply_to"))
+    value = one_line(issuer and issuer.email_reply_to)
     _, address = parseaddr(value)
     return address if address and address == value and "@" in address else None
