@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+
+T = TypeVar("T")
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, *, param: str | None = None,
@@ -40,6 +42,13 @@ def _type_for(status: int) -> str:
 
 def not_found(what: str, id: str, param: str = "id") -> ApiError:
     return ApiError(404, "resource_missing", f"No such {what}: '{id}'", param=param)
+
+
+def found(row: T | None, what: str, id: str, param: str = "id") -> T:
+    """`row`, or the 404 that names what was looked for when there is none."""
+    if row is None:
+        raise not_found(what, id, param=param)
+    return row
 
 
 def invalid(param: str, message: str, code: str = "parameter_invalid") -> ApiError:

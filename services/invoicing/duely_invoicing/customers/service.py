@@ -13,7 +13,7 @@ from duely_invoicing.customers import repository, views
 from duely_invoicing.customers.schemas import CustomerCreate, CustomerOverrides, CustomerPatch
 from duely_invoicing.models import Customer
 from duely_invoicing.settings.schemas import set_fields
-from duely_runtime.errors import ApiError, invalid, not_found
+from duely_runtime.errors import ApiError, found, invalid, not_found
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.ids import new_id
 from duely_runtime.kit.pagination import Page
@@ -40,10 +40,7 @@ async def list_customers(session: AsyncSession, organization_id: str, limit: int
 
 
 async def get_customer(session: AsyncSession, organization_id: str, customer_id: str) -> Customer:
-    customer = await repository.get_customer(session, organization_id, customer_id)
-    if customer is None:
-        raise not_found("customer", customer_id)
-    return customer
+    return found(await repository.get_customer(session, organization_id, customer_id), "customer", customer_id)
 
 
 CUSTOMER_OVERRIDE_FIELDS = tuple(CustomerOverrides.model_fields)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from duely_invoicing.domain.charge_reservation import closing_refusal, reservation_refusal
 from duely_invoicing.invoices import repository
 from duely_invoicing.models import Invoice
-from duely_runtime.errors import conflict, not_found
+from duely_runtime.errors import conflict, found
 
 
 async def reserve_charge(session: AsyncSession, organization_id: str, invoice_id: str, attempt_id: str, *,
@@ -54,7 +54,5 @@ def refuse_to_close_while_reserved(invoice: Invoice, now: datetime) -> None:
 
 async def _locked_invoice(session: AsyncSession, organization_id: str, invoice_id: str) -> Invoice:
     # Under the invoice's row lock, the same one void and write-off take: one of them goes first.
-    invoice = await repository.get_invoice(session, organization_id, invoice_id, for_update=True)
-    if invoice is None:
-        raise not_found("invoice", invoice_id)
-    return invoice
+    return found(await repository.get_invoice(session, organization_id, invoice_id, for_update=True),
+                 "invoice", invoice_id)

@@ -24,7 +24,7 @@ from duely_invoicing.invoices.schemas import InvoiceCreate
 from duely_invoicing.models import Invoice
 from duely_invoicing.organizations import repository as organizations_repository
 from duely_runtime.consumers import PermanentError
-from duely_runtime.errors import ApiError, conflict, not_found
+from duely_runtime.errors import ApiError, conflict, found
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.ids import new_id
 from duely_runtime.kit.pagination import Page
@@ -83,10 +83,8 @@ async def ensure_publishable(session: AsyncSession, invoice: Invoice) -> None:
 
 async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: str, *,
                       for_update: bool = False) -> Invoice:
-    invoice = await repository.get_invoice(session, organization_id, invoice_id, for_update=for_update)
-    if invoice is None:
-        raise not_found("invoice", invoice_id)
-    return invoice
+    return found(await repository.get_invoice(session, organization_id, invoice_id, for_update=for_update),
+                 "invoice", invoice_id)
 
 
 async def approve_invoice(session: AsyncSession, outbox: Outbox, settings: ServiceSettings, organization_id: str,

@@ -18,7 +18,7 @@ from duely_invoicing.models import Subscription
 from duely_invoicing.settings.schemas import set_fields
 from duely_invoicing.subscriptions import repository
 from duely_invoicing.subscriptions.schemas import SubscriptionCreate, SubscriptionPatch, SubscriptionSettings
-from duely_runtime.errors import ApiError, conflict, not_found
+from duely_runtime.errors import ApiError, conflict, found, not_found
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.ids import new_id
 from duely_runtime.kit.pagination import Page
@@ -45,10 +45,8 @@ async def create_subscription(session: AsyncSession, outbox: Outbox, organizatio
 
 
 async def get_subscription(session: AsyncSession, organization_id: str, subscription_id: str) -> Subscription:
-    subscription = await repository.get_subscription(session, organization_id, subscription_id)
-    if subscription is None:
-        raise not_found("subscription", subscription_id)
-    return subscription
+    return found(await repository.get_subscription(session, organization_id, subscription_id),
+                 "subscription", subscription_id)
 
 
 async def list_subscriptions(session: AsyncSession, organization_id: str, *, limit: int, customer_id: str | None,

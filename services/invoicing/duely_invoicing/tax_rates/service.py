@@ -14,7 +14,7 @@ from duely_invoicing.domain import money
 from duely_invoicing.models import TaxRate
 from duely_invoicing.tax_rates import repository
 from duely_invoicing.tax_rates.schemas import TaxRateCreate, TaxRateObject, TaxRateUpdate
-from duely_runtime.errors import not_found
+from duely_runtime.errors import found
 from duely_runtime.kit.ids import new_id
 from duely_runtime.kit.pagination import Page
 
@@ -30,10 +30,7 @@ async def create_tax_rate(session: AsyncSession, organization_id: str, data: Tax
 
 
 async def get_tax_rate(session: AsyncSession, organization_id: str, tax_rate_id: str) -> TaxRate:
-    rate = await repository.get_tax_rate(session, organization_id, tax_rate_id)
-    if rate is None:
-        raise not_found("tax rate", tax_rate_id)
-    return rate
+    return found(await repository.get_tax_rate(session, organization_id, tax_rate_id), "tax rate", tax_rate_id)
 
 
 async def update_tax_rate(session: AsyncSession, organization_id: str, tax_rate_id: str,
