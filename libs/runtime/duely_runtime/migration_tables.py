@@ -1,12 +1,13 @@
-"""The runtime tables as every service's first migration (`0001_initial`) created them.
+"""The runtime tables' migrations, the same in every service: a pair of functions is one revision's body.
 
-Frozen: `create_runtime_tables_v1(op)` is what each service's `0001_initial` runs, and a revision
-must do tomorrow exactly what it did when databases were migrated through it, or a database built
-from scratch stops matching the ones already deployed. So the DDL here is written out literally, as
-Alembic generated it into those files (no import of `duely_runtime.tables`, whose tables may
-change), and it must never change. A change to the runtime tables goes into a new revision in
-every service, as `0002_runtime_hardening` (parked outbox rows, retention indexes) does on top of
-this; if several services want the same later change, add `..._v2` here beside this one.
+`create_runtime_tables_v1(op)` is what every service's `0001_initial` runs, `harden_runtime_tables_v2(op)`
+what every `0002_runtime_hardening` runs on top (parked outbox rows, retention indexes).
+
+Frozen: a revision must do tomorrow exactly what it did when databases were migrated through it, or a
+database built from scratch stops matching the ones already deployed. So the DDL here is written out
+literally, as it stood in those revision files (no import of `duely_runtime.tables`, whose tables may
+change), and none of it may ever change. A later change to the runtime tables is a new revision in
+every service, whose body may be a new `..._v3` function here beside these.
 """
 
 from __future__ import annotations
@@ -72,3 +73,23 @@ def drop_runtime_tables_v1(op) -> None:
     op.drop_table('inbox')
     op.drop_table('idempotency_keys')
     op.drop_table('dead_letters')
+
+
+def harden_runtime_tables_v2(op) -> None:
+    """The upgrade of every `0002_runtime_hardening`: parked outbox rows, indexes for the retention worker."""
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("parked_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("last_error", sa.Text(), nullable=True))
+    op.create_index("ix_inbox_processed_at", "inbox", ["processed_at"])
+    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+    op.create_index("ix_dead_letters_created_at", "dead_letters", ["created_at"])
+
+
+def unharden_runtime_tables_v2(op) -> None:
+    """The downgrade of every `0002_runtime_hardening`: back to what `create_runtime_tables_v1` made."""
+    op.drop_index("ix_dead_letters_created_at", table_name="dead_letters")
+    op.drop_index("ix_idempotency_keys_created_at", table_name="idempotency_keys")
+    op.drop_index("ix_inbox_processed_at", table_name="inbox")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("last_error")
+        batch_op.drop_column("parked_at")
