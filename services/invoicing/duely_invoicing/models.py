@@ -86,7 +86,7 @@ class Invoice(Base):
     __table_args__ = (
         UniqueConstraint("organization_id", "number", name="uq_invoices_org_number"),
         Index("ix_invoices_org_created", "organization_id", "created_at", "id"),
-        # Listing (listing.py) pages newest first by (created_at, id) within one of these (0002_pricing).
+        # Lists (kit.pagination) page newest first by (created_at, id) within one of these (0002_pricing).
         Index("ix_invoices_org_customer_created", "organization_id", "customer_id", "created_at", "id"),
         Index("ix_invoices_org_status_created", "organization_id", "status", "created_at", "id"),
     )

@@ -45,7 +45,7 @@ class CustomerPatch(CustomerOverrides):
 
 
 class CustomerCreate(CustomerOverrides):
-    """A customer, with optional invoice-setting overrides (see settings_schemas.CustomerOverrides)."""
+    """A customer, with optional invoice-setting overrides (see CustomerOverrides)."""
 
     name: Name
     email: EmailStr

@@ -3,7 +3,7 @@
 facturx.py  DocumentInput → EN 16931 CII XML (drafthorse) and its XMP metadata
 renderer.py DocumentInput → HTML (Jinja2) → PDF (WeasyPrint, one shared FontConfiguration)
 service.py  render once per invoice version, cache in invoice_documents
-api.py      GET /v1/invoices/{id}/pdf and /facturx.xml
+router.py   GET /v1/invoices/{id}/pdf and /facturx.xml
 bench.py    median render time for `make bench`
 
 The DocumentInput comes from duely_presentation: content.py reads the InvoiceSnapshot into it, i18n.py

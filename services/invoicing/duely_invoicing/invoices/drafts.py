@@ -2,7 +2,7 @@
 
 Each use case locks the invoice row, refuses anything but a draft (409
 invoice_not_editable), applies the change, re-prices the whole invoice
-(pricing_service.reprice) and bumps its version. Drafts publish no events:
+(pricing.reprice) and bumps its version. Drafts publish no events:
 other services first hear of an invoice when it is issued.
 """
 

@@ -5,7 +5,7 @@ An issued invoice is a legal document. Approval writes what it says about its pa
 event's snapshot, the PDF and the Factur-X XML read them from there, so editing the customer or the
 settings afterwards changes later invoices only. The issuer's details, the billing facts, the cc list
 and the locale are the invoice's own columns, stamped at approval and never rewritten
-(settings_service.number_and_freeze). A draft has no frozen parties: it follows the customer live.
+(invoices/settings.py: number_and_freeze). A draft has no frozen parties: it follows the customer live.
 """
 
 from __future__ import annotations
