@@ -24,7 +24,6 @@ DiscountPercentage = Annotated[Decimal, Field(gt=0, le=100, decimal_places=4, al
                                                           "≤ 4 decimals.",
                                               json_schema_extra=schema_docs.POSITIVE_PERCENTAGE)]
 
-
 DiscountAmount = Annotated[int, Field(strict=True, ge=1, le=money.MAX_AMOUNT,
                                       description="Minor units of the invoice currency."),
                            IntegerMinorUnits]

@@ -66,20 +66,16 @@ def _number_format(value: str) -> str:
 
 PaymentMethod = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
 
-
 TaxTreatment = Annotated[Literal[vat.TREATMENTS], Field(  # type: ignore[valid-type]
     description="standard (the lines' tax rates apply), or zero tax: reverse_charge (EN 16931 category AE), "
                 "intra_community_supply (K), export (G), exempt (E, with tax_exemption_reason).")]
-
 
 ExemptionReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Field(
     description="Why the supply is exempt (the provision, e.g. 'Article 132(1)(c) of Directive 2006/112/EC'); "
                 "printed on the invoice. Required when tax_treatment is exempt.")]
 
-
 ExemptionReasonCode = Annotated[Literal[tuple(sorted(vat.EXEMPT_VATEX_CODES))], Field(  # type: ignore[valid-type]
     description="Optional CEF VATEX code of the exemption (tax_treatment exempt), e.g. VATEX-EU-132-1C.")]
-
 
 Source = Literal[SOURCES]  # type: ignore[valid-type]
 

@@ -21,9 +21,7 @@ from duely_runtime.kit.clock import utcnow
 # InvoiceSettings column → name in the resolution (where they differ).
 _ORG_TO_RESOLVED = {attr: name for name, attr in res.ORGANIZATION_ONLY.items()} | {"default_memo": "memo"}
 
-
 ORG_FIELDS = tuple(InvoiceSettingsPatch.model_fields)
-
 
 # Taken again at approval (they shape delivery and the document, not the amounts).
 DELIVERY_AND_BRANDING = ("locale", "attach_pdf", "cc_emails", "company_name", "company_address",
