@@ -40,7 +40,7 @@ def sandbox_gateway(tmp_path_factory) -> str:
 @pytest.fixture(scope="module")
 async def payments(serve, settings_env, database_url, sandbox_gateway, invoicing):
     from duely_payments.main import build
-    from duely_payments.settings import Settings
+    from duely_payments.config import Settings
     settings = settings_env(Settings, await database_url("portal_payments"), stripe_api_base=sandbox_gateway,
                             invoicing_url=invoicing.url)
     async with serve(build(settings)) as url:
@@ -61,7 +61,7 @@ async def real_portal(serve, settings_env, database_url, invoicing, payments):
 async def gateway(serve, invoicing, payments, real_portal):
     """The public base URL, as the email's link uses it: hosted pages reach the portal through it."""
     from duely_gateway.main import build
-    from duely_gateway.settings import Settings
+    from duely_gateway.config import Settings
     settings = Settings(invoicing_url=invoicing.url, payments_url=payments, portal_url=real_portal.state.url)
     async with serve(build(settings)) as url:
         yield url

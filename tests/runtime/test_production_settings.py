@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from duely_payments.settings import Settings as PaymentsSettings
+from duely_payments.config import Settings as PaymentsSettings
 from duely_runtime.settings import ServiceSettings
 
 LONG = "x" * 32

@@ -9,10 +9,10 @@ from duely_runtime.auth import Principal
 from duely_runtime.errors import ApiError, invalid
 from duely_runtime.service import ServiceRuntime
 from duely_dunning import service
-from duely_dunning.clock import Clock
-from duely_dunning.domain.clock import InvalidAdvance, advance_seconds
+from duely_dunning.org_clocks import Clock
+from duely_dunning.domain.clock_arithmetic import InvalidAdvance, advance_seconds
 from duely_dunning.schemas import AdvanceTestClockIn, AdvanceTestClockOut, CollectionStateOut, TestClockOut, TimerOut
-from duely_dunning.settings import Settings
+from duely_dunning.config import Settings
 
 
 def router(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> APIRouter:

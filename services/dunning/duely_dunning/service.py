@@ -17,8 +17,8 @@ from duely_runtime import context
 from duely_runtime.errors import not_found
 from duely_runtime.outbox import Outbox
 from duely_dunning import repository
-from duely_dunning.clock import Clock
-from duely_dunning.domain.clock import org_now
+from duely_dunning.org_clocks import Clock
+from duely_dunning.domain.clock_arithmetic import org_now
 from duely_dunning.domain.collection import (
     STATUS_AFTER_EVENT, CollectionStatus, is_closed, is_new_failure, is_newer, needs_overdue_notice,
 )

@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from duely_runtime import edge, logs
 from duely_gateway import proxy
 from duely_gateway.paths import PathGuard
-from duely_gateway.settings import Settings
+from duely_gateway.config import Settings
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 

@@ -71,7 +71,7 @@ async def finish_refunds(charging: Charging) -> int:
     for facts, correlation_id, checks in claimed:
         with context.bound(correlation_id, facts.id):
             try:
-                result = await charging.gateway.refund(facts)
+                result = await charging.card_gateway.refund(facts)
             except RefundPending as pending:
                 delay = recovery_delay(checks, base_s=charging.stale_attempt_after.total_seconds())
                 async with charging.db.transaction() as session:

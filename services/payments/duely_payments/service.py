@@ -32,7 +32,7 @@ from duely_payments.domain.charging import (
     FAILED, INVALID, PROCESSING, SUCCEEDED, AttemptFacts, ChargePending, ChargeResult, attempt_idempotency_key,
     not_payable_reason, recovery_delay, safe_failure_reason,
 )
-from duely_payments.gateway import CardGateway
+from duely_payments.card_gateway import CardGateway
 from duely_payments.ids import new_id
 from duely_payments.invoicing_client import InvoicingClient
 from duely_payments.models import Invoice, Payment, PaymentAttempt
@@ -57,7 +57,7 @@ class Charging:
 
     db: Database
     outbox: Outbox
-    gateway: CardGateway
+    card_gateway: CardGateway
     invoicing: InvoicingClient
     stale_attempt_after: timedelta = timedelta(seconds=10)
     refunds_due: asyncio.Event = field(default_factory=asyncio.Event)  # set when a refund was requested
@@ -92,7 +92,7 @@ async def charge_invoice(charging: Charging, *, organization_id: str, invoice_id
             raise conflict("payment_in_progress", "A payment for this invoice is already being processed.") from None
         raise
     try:
-        result = await charging.gateway.charge(facts_of(attempt))
+        result = await charging.card_gateway.charge(facts_of(attempt))
     except ChargePending:
         # The reservation stays; the recovery worker renews it while it finishes the attempt.
         log.warning("charge left processing; the recovery worker will finish it", extra={"attempt_id": attempt.id})
@@ -227,7 +227,7 @@ async def finish_stuck_attempts(charging: Charging) -> int:
         with context.bound(correlation_id, facts.id):
             await keep_reservation(charging, facts)
             try:
-                result = await charging.gateway.charge(facts)
+                result = await charging.card_gateway.charge(facts)
             except ChargePending:
                 async with charging.db.transaction() as session:
                     # Checked (and the reservation renewed) at least every RESERVATION_RENEWAL, well

@@ -15,7 +15,7 @@ import httpx
 
 from duely_contracts.models import InvoiceSnapshot
 from duely_runtime.auth import INTERNAL_HEADER
-from duely_portal.settings import Settings
+from duely_portal.config import Settings
 
 log = logging.getLogger(__name__)
 

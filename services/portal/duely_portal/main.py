@@ -10,7 +10,7 @@ from duely_runtime.service import ServiceRuntime
 from duely_portal import api, consumers
 from duely_portal.clients import Upstreams
 from duely_portal.models import Base
-from duely_portal.settings import Settings
+from duely_portal.config import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
