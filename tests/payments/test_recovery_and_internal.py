@@ -9,7 +9,7 @@ import pytest
 
 from tests.payments.conftest import RunningPayments, payments_settings
 from duely_payments.domain.charging import attempt_idempotency_key
-from duely_payments.ids import new_id
+from duely_runtime.kit.ids import new_id
 from duely_payments.main import build
 from duely_payments.models import PaymentAttempt
 from duely_payments.service import facts_of

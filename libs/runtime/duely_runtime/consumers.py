@@ -14,7 +14,6 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Awaitable, Callable
 
 import faust
@@ -26,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from duely_contracts import Envelope, all_topics, model_for
 from duely_runtime import context, metrics
 from duely_runtime.db import Database
+from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.writes import insert_ignore
 from duely_runtime.tables import RuntimeTables
 
@@ -127,7 +127,7 @@ class EventConsumers:
         async with self.db.transaction() as session:
             first_time = await insert_ignore(session, self.tables.inbox, {
                 "consumer": consumer, "event_id": envelope.id, "event_type": envelope.type,
-                "processed_at": datetime.now(timezone.utc)})
+                "processed_at": utcnow()})
             if not first_time:
                 return "duplicate"
             await route.handler(session, envelope, payload)
@@ -137,7 +137,7 @@ class EventConsumers:
                            attempts: int, dead_letter_id: int | None = None) -> None:
         metrics.DEAD_LETTERS.labels(consumer).inc()
         table = self.tables.dead_letters
-        now = datetime.now(timezone.utc)
+        now = utcnow()
         async with self.db.transaction() as session:
             if dead_letter_id is not None:  # a replay failed again: the same letter, updated
                 await session.execute(table.update().where(table.c.id == dead_letter_id).values(
@@ -175,7 +175,7 @@ class EventConsumers:
         if outcome != "dead_lettered":
             async with self.db.transaction() as session:
                 await session.execute(table.update().where(table.c.id == dead_letter_id)
-                                      .values(replayed_at=datetime.now(timezone.utc)))
+                                      .values(replayed_at=utcnow()))
         return outcome
 
     # -- lifecycle ---------------------------------------------------------------

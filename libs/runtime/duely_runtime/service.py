@@ -71,11 +71,12 @@ class ServiceRuntime:
         return worker
 
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """FastAPI dependency: the request's one transaction, committed when the handler returns.
+        """The request's one transaction, committed when the handler returns.
 
-        Use it as `Depends(runtime.session, scope="function")`: FastAPI's default scope
-        would commit after the response is sent, so a client could be told 201 for a write
-        that then fails to commit.
+        Prefer the typed `duely_runtime.kit.deps.DbSession`, which carries the scope rule: as a
+        dependency this must be `Depends(runtime.session, scope="function")`, since FastAPI's
+        default scope would commit after the response is sent, so a client could be told 201
+        for a write that then fails to commit.
         """
         async with self.db.transaction() as session:
             yield session

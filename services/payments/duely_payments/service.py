@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,22 +33,20 @@ from duely_payments.domain.charging import (
     not_payable_reason, recovery_delay, safe_failure_reason,
 )
 from duely_payments.card_gateway import CardGateway
-from duely_payments.ids import new_id
 from duely_payments.invoicing_client import InvoicingClient
 from duely_payments.models import Invoice, Payment, PaymentAttempt
 from duely_runtime import context
 from duely_runtime.db import Database
 from duely_runtime.errors import ApiError, conflict, invalid, not_found
+from duely_runtime.kit.clock import utcnow
+from duely_runtime.kit.ids import new_id
+from duely_runtime.kit.pagination import Page
 from duely_runtime.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
 # How often at most the recovery worker checks a stuck attempt and renews its invoice's hold.
 RESERVATION_RENEWAL = timedelta(seconds=60)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -261,9 +259,29 @@ def recovery_worker(charging: Charging, interval_s: float):
     return finish_stuck_payment_attempts
 
 
-# -- reads ---------------------------------------------------------------------------
+# -- reads (HTTP) --------------------------------------------------------------------
 
 async def invoice_known_to(charging: Charging, session: AsyncSession, organization_id: str, invoice_id: str) -> None:
     """404 unless the invoice belongs to the organization (asks invoicing when we never heard of it)."""
     if await repo.get_invoice(session, organization_id, invoice_id) is None:
         await charging.invoicing.fetch_invoice(organization_id, invoice_id)
+
+
+async def list_attempts(charging: Charging, session: AsyncSession, organization_id: str,
+                        invoice_id: str) -> list[PaymentAttempt]:
+    """The invoice's attempts, oldest first; 404 unless the invoice is the organization's."""
+    await invoice_known_to(charging, session, organization_id, invoice_id)
+    return await repo.list_attempts(session, organization_id, invoice_id)
+
+
+async def list_payments(session: AsyncSession, organization_id: str, *, invoice_id: str | None, limit: int,
+                        starting_after: str | None) -> Page[Payment]:
+    return await repo.list_payments(session, organization_id, invoice_id=invoice_id, limit=limit,
+                                    starting_after=starting_after)
+
+
+async def get_payment(session: AsyncSession, organization_id: str, payment_id: str) -> Payment:
+    payment = await repo.get_payment(session, organization_id, payment_id)
+    if payment is None:
+        raise not_found("payment", payment_id)
+    return payment

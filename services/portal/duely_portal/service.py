@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts.events import InvoicePaymentFailed, InvoiceViewed, PaymentSucceeded
 from duely_contracts.models import CardRef, InvoiceSnapshot
+from duely_runtime.kit.clock import utcnow
 from duely_runtime.outbox import Outbox
 from duely_portal import repository
 from duely_portal.clients import PaymentOutcome, Upstreams
 from duely_portal.domain.page_state import accepted_methods
 from duely_portal.domain.presentation import is_known_payment_method, is_payable
 from duely_portal.models import PaymentHistoryEntry
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
