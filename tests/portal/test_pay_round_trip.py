@@ -240,9 +240,9 @@ def _payments_table(html: str) -> str:
 async def test_a_payment_method_the_gateway_refuses_reads_as_a_clear_message(real_portal, gateway, invoicing):
     """The portal's own call to payments, refused by the gateway as unknown: the page tells the customer
     nothing was charged and keeps the form (payments' 400, not a failure)."""
-    from duely_portal.clients import Upstreams
+    from duely_portal.payments_client import PaymentsClient
     organization_id, invoice = await issue_invoice(invoicing)
-    outcome = await Upstreams(real_portal.state.runtime.settings).pay_invoice(
+    outcome = await PaymentsClient(real_portal.state.runtime.settings).pay_invoice(
         organization_id, invoice["id"], "pm_card_doesnotexist", idempotency_key="portal-pay-refused-1")
     assert (outcome.status, outcome.failure_code) == ("failed", "payment_method_invalid")
     async with httpx.AsyncClient() as customer:
@@ -257,9 +257,9 @@ async def test_a_decline_for_insufficient_funds_reads_the_same_in_the_notice_as_
         real_portal, gateway, invoicing):
     """Stripe keeps "insufficient funds" in the decline code, under code card_declined: the notice
     after paying reads the attempt's customer-safe reason, as the history row does."""
-    from duely_portal.clients import Upstreams
+    from duely_portal.payments_client import PaymentsClient
     organization_id, invoice = await issue_invoice(invoicing)
-    outcome = await Upstreams(real_portal.state.runtime.settings).pay_invoice(
+    outcome = await PaymentsClient(real_portal.state.runtime.settings).pay_invoice(
         organization_id, invoice["id"], "pm_card_visa_chargeDeclinedInsufficientFunds",
         idempotency_key="portal-pay-insufficient-1")
     assert (outcome.status, outcome.failure_code) == ("failed", "insufficient_funds")

@@ -28,16 +28,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from duely_contracts.events import InvoicePaymentFailed, PaymentSucceeded
 from duely_contracts.models import CustomerRef, InvoiceSnapshot, InvoiceSummary
 from duely_payments import repository as repo
+from duely_payments.card_gateway import CardGateway
 from duely_payments.domain.charging import (
     FAILED, INVALID, PROCESSING, SUCCEEDED, AttemptFacts, ChargePending, ChargeResult, attempt_idempotency_key,
     not_payable_reason, recovery_delay, safe_failure_reason,
 )
-from duely_payments.card_gateway import CardGateway
-from duely_payments.invoicing_client import InvoicingClient
 from duely_payments.models import Invoice, Payment, PaymentAttempt
 from duely_runtime import context
 from duely_runtime.db import Database
 from duely_runtime.errors import ApiError, conflict, invalid, not_found
+from duely_runtime.invoicing_client import InvoicingClient
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.ids import new_id
 from duely_runtime.kit.pagination import Page
@@ -264,7 +264,8 @@ def recovery_worker(charging: Charging, interval_s: float):
 async def invoice_known_to(charging: Charging, session: AsyncSession, organization_id: str, invoice_id: str) -> None:
     """404 unless the invoice belongs to the organization (asks invoicing when we never heard of it)."""
     if await repo.get_invoice(session, organization_id, invoice_id) is None:
-        await charging.invoicing.fetch_invoice(organization_id, invoice_id)
+        if await charging.invoicing.fetch_invoice(organization_id, invoice_id) is None:
+            raise not_found("invoice", invoice_id)
 
 
 async def list_attempts(charging: Charging, session: AsyncSession, organization_id: str,
