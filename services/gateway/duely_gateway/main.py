@@ -61,9 +61,9 @@ def build(settings: Settings | None = None) -> FastAPI:
 
         results = await asyncio.gather(*(check(url) for url in upstreams.values()))
         checks = dict(zip(upstreams, results))
-        ok = all(result == "ready" for result in results)
-        return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks},
-                            status_code=200 if ok else 503)
+        all_ready = all(result == "ready" for result in results)
+        return JSONResponse({"status": "ready" if all_ready else "not_ready", "checks": checks},
+                            status_code=200 if all_ready else 503)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics():
