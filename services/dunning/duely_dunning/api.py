@@ -37,8 +37,9 @@ def router(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> APIRout
             seconds = advance_seconds(body.days, body.seconds)
         except InvalidAdvance as exc:
             raise invalid(exc.param, exc.message) from None
-        result = await service.advance_test_clock(session, runtime.outbox, clock, organization_id=caller.organization_id,
-                                                  seconds=seconds, batch_size=settings.timer_batch_size)
+        result = await service.advance_test_clock(session, runtime.outbox, clock,
+                                                  organization_id=caller.organization_id, seconds=seconds,
+                                                  batch_size=settings.timer_batch_size)
         return AdvanceTestClockOut(**TestClockOut.of(result.clock).model_dump(exclude={"object"}),
                                    fired_timers=[TimerOut.of(t) for t in result.fired])
 

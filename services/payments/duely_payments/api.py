@@ -43,8 +43,8 @@ def router(runtime, charging: Charging) -> APIRouter:
     @api.post("/v1/invoices/{invoice_id}/pay", tags=["payments"], response_model=PaymentAttemptOut,
               responses=PAY_RESPONSES)
     async def pay_invoice(invoice_id: str, caller: Caller, body: PayRequest | None = None):
-        outcome = await service.charge_invoice(charging, organization_id=caller.organization_id,
-                                               invoice_id=invoice_id, payment_method=body.payment_method if body else None)
+        outcome = await service.charge_invoice(charging, organization_id=caller.organization_id, invoice_id=invoice_id,
+                                               payment_method=body.payment_method if body else None)
         return _attempt_response(outcome, failures_as_errors=True)
 
     @api.get("/v1/invoices/{invoice_id}/payment_attempts", response_model=PaymentAttemptList, tags=["payments"])
