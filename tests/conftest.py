@@ -27,7 +27,7 @@ from duely_devstack.broker import broker_command
 from duely_devstack.net import free_port, wait_for_port_sync
 from duely_runtime.auth import INTERNAL_HEADER
 from duely_runtime.consumers import PARTITIONS, ensure_topics
-from duely_runtime.settings import EMBEDDED_SECRET
+from duely_runtime.config import EMBEDDED_SECRET
 
 PG_ADMIN_DSN = os.environ.get("DUELY_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 INTERNAL_SECRET = EMBEDDED_SECRET

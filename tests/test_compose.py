@@ -42,9 +42,14 @@ def test_services_reach_each_other_and_kafka_by_compose_names():
     assert "KAFKA_PROCESS_ROLES" in services["kafka"]["environment"], "Kafka runs in KRaft mode"
 
 
+def environment_settings_module(name: str):
+    """A service's environment settings (`config.py`)."""
+    return importlib.import_module(f"duely_{name}.config")
+
+
 def test_the_service_settings_read_the_variables_compose_sets():
     for name in SERVICES:
-        settings_module = importlib.import_module(f"duely_{name}.settings")
+        settings_module = environment_settings_module(name)
         fields = settings_module.Settings.model_fields
         assert "database_url" in fields and "http_host" in fields
         prefix = settings_module.Settings.model_config["env_prefix"]

@@ -83,7 +83,7 @@ def test_a_prefixed_spelling_of_the_users_relay_wins_too(clean_env, tmp_path):
     assert "SMTP_HOST" not in env and "DUELY_PAYMENTS_STRIPE_API_BASE" not in env  # would win over theirs
 
     from duely_notifications.config import Settings as NotificationsSettings
-    from duely_payments.settings import Settings as PaymentsSettings
+    from duely_payments.config import Settings as PaymentsSettings
     for name, value in env.items():
         clean_env.setenv(name, value)
     assert NotificationsSettings().smtp_host == "relay.example.com"

@@ -21,7 +21,7 @@ class RunningDunning:
 @pytest.fixture(scope="module")
 async def dunning(serve, settings_env, database_url, invoicing, wait_for):
     from duely_dunning.main import build
-    from duely_dunning.settings import Settings
+    from duely_dunning.config import Settings
     settings = settings_env(Settings, await database_url("dunning"), invoicing_url=invoicing.url,
                             timer_tick_s=0.2)
     app = build(settings)

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from duely_dunning.domain.clock import (
+from duely_dunning.domain.clock_arithmetic import (
     MAX_ADVANCE_SECONDS, SECONDS_PER_DAY, InvalidAdvance, advance_seconds, org_now,
 )
 from duely_dunning.domain.collection import (

@@ -11,7 +11,7 @@ from duely_runtime.db import Database
 from duely_runtime.migrations import upgrade_to_head_async
 from duely_runtime.outbox import Outbox
 from duely_dunning import repository, service
-from duely_dunning.clock import Clock
+from duely_dunning.org_clocks import Clock
 from duely_dunning.main import MIGRATIONS_DIR
 from duely_dunning.models import runtime_tables
 from duely_dunning.workers import TimerWorker

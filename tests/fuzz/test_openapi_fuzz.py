@@ -119,7 +119,7 @@ async def test_invoicing_openapi_has_no_server_errors(invoicing, tmp_path):
 async def fuzz_payments(serve, settings_env, database_url, invoicing, wait_for, tmp_path_factory):
     """A payments instance on the sandbox gateway: fuzzed, and the portal's upstream."""
     from duely_payments.main import build
-    from duely_payments.settings import Settings
+    from duely_payments.config import Settings
     with start_sandbox(free_port(31000, 31999), tmp_path_factory.mktemp("fuzz-sandbox")) as sandbox:
         settings = settings_env(Settings, await database_url("payments"), service_name=unique("payments"),
                                 stripe_api_base=sandbox.url, invoicing_url=invoicing.url, recovery_interval_s=0.2)
@@ -151,7 +151,7 @@ async def test_payments_openapi_has_no_server_errors(fuzz_payments, invoicing, w
 async def test_dunning_openapi_has_no_server_errors(serve, settings_env, database_url, invoicing, wait_for,
                                                     tmp_path):
     from duely_dunning.main import build
-    from duely_dunning.settings import Settings
+    from duely_dunning.config import Settings
     settings = settings_env(Settings, await database_url("dunning"), service_name=unique("dunning"),
                             invoicing_url=invoicing.url, timer_tick_s=0.2)
     async with serve(build(settings)) as url:
@@ -227,7 +227,7 @@ PORTAL_SCHEMA = {
 async def test_portal_has_no_server_errors(serve, settings_env, database_url, invoicing, fuzz_payments, wait_for,
                                           tmp_path):
     from duely_portal.main import build
-    from duely_portal.settings import Settings
+    from duely_portal.config import Settings
     settings = settings_env(Settings, await database_url("portal"), service_name=unique("portal"),
                             invoicing_url=invoicing.url, payments_url=fuzz_payments)
     app = build(settings)

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from duely_devstack.net import free_port
 from duely_gateway.main import build
-from duely_gateway.settings import Settings
+from duely_gateway.config import Settings
 from tests.edge_helpers import crashing_invoicing_process
 from tests.rawhttp import raw_request
 

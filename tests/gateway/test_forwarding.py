@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from duely_devstack.net import free_port
 from duely_gateway.main import build
-from duely_gateway.settings import Settings
+from duely_gateway.config import Settings
 
 
 def echo_app() -> FastAPI:

@@ -23,7 +23,7 @@ from duely_contracts.models import CustomerRef, InvoiceLine, InvoiceSnapshot
 from duely_devstack.net import free_port, wait_for_port_sync
 from duely_payments.main import build
 from duely_payments.models import Invoice, Payment, PaymentAttempt
-from duely_payments.settings import Settings
+from duely_payments.config import Settings
 
 PORT_RANGE = (31000, 31999)  # reserved for the payments tests
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from duely_runtime.auth import INTERNAL_HEADER
-from duely_runtime.settings import EMBEDDED_SECRET
+from duely_runtime.config import EMBEDDED_SECRET
 from tests.payments.test_pay_invoice import api, events_about
 
 INSUFFICIENT_FUNDS = "pm_card_visa_chargeDeclinedInsufficientFunds"  # Stripe's test id, declined when charged

@@ -12,7 +12,7 @@ from tests.payments.conftest import envelope, issued_envelope, snapshot
 from duely_contracts import Envelope
 from duely_contracts.events import InvoiceOverdueDetected, InvoicePastDue, InvoiceVoided
 from duely_runtime.auth import INTERNAL_HEADER
-from duely_runtime.settings import EMBEDDED_SECRET
+from duely_runtime.config import EMBEDDED_SECRET
 
 
 async def events_about(read_events, topic: str, invoice_id: str) -> list:

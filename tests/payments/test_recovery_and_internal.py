@@ -9,13 +9,13 @@ import pytest
 
 from tests.payments.conftest import RunningPayments, payments_settings
 from duely_payments.domain.charging import attempt_idempotency_key
-from duely_payments.ids import new_id
+from duely_runtime.kit.ids import new_id
 from duely_payments.main import build
 from duely_payments.models import PaymentAttempt
 from duely_payments.service import facts_of
-from duely_payments.settings import Settings
+from duely_payments.config import Settings
 from duely_runtime.auth import INTERNAL_HEADER
-from duely_runtime.settings import EMBEDDED_SECRET
+from duely_runtime.config import EMBEDDED_SECRET
 from sqlalchemy.ext.asyncio import create_async_engine
 
 
@@ -38,7 +38,7 @@ async def test_worker_finishes_a_charged_attempt_without_charging_again(
     invoice = await issue_invoice(org)
     attempt = stuck_attempt(org.id, invoice, "pm_card_visa")
     # The dead process got as far as charging the card with the attempt's key...
-    first = await payments.app.state.charging.gateway.charge(facts_of(attempt))
+    first = await payments.app.state.charging.card_gateway.charge(facts_of(attempt))
     assert first.succeeded
     assert len(sandbox_gateway.intents_for(invoice["id"])) == 1
     # ...but never recorded the outcome.
@@ -112,7 +112,7 @@ async def test_an_invoice_not_yet_in_the_read_model_is_fetched_from_invoicing(
     """A payments instance whose consumers lag (here: none at all) asks invoicing while the person waits."""
     db_url = await database_url("payments_lagging")
     app = build(payments_settings(settings_env, db_url, sandbox_gateway, invoicing.url))
-    app.state.runtime.consumers.subscriptions.clear()
+    app.state.runtime.consumers.routes.clear()
     engine = create_async_engine(db_url)
     async with serve(app) as url:
         lagging = RunningPayments(url, app, engine)

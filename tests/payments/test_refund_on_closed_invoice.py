@@ -95,7 +95,7 @@ async def test_a_charge_landing_on_a_void_invoice_is_refunded_once_and_announced
         await wait_for(duplicate_handled)
         # And the create call itself repeated with the refund's key replays the same refund.
         repeat = dataclasses.replace(refund_facts(refund, intent.id), gateway_reference=None)
-        again = await payments.app.state.charging.gateway.refund(repeat)
+        again = await payments.app.state.charging.card_gateway.refund(repeat)
         assert again.gateway_reference == given_back.id
         await wait_for(lambda: events_about(read_events, "payment.refunded", invoice["id"]))
         assert len(refunds_in_sandbox(sandbox_gateway, intent.id)) == 1

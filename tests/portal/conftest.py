@@ -15,7 +15,7 @@ CHROMIUM = "/usr/bin/chromium"
 def portal_settings(settings_env, database_url: str, **overrides):
     """A unique service name gives this portal its own consumer group and inbox names, so
     another portal on the same broker (the end-to-end platform) cannot take its events."""
-    from duely_portal.settings import Settings
+    from duely_portal.config import Settings
     return settings_env(Settings, database_url, service_name=f"portal_t{uuid.uuid4().hex[:8]}", **overrides)
 
 

@@ -13,7 +13,7 @@ from duely_contracts import Envelope
 from duely_contracts.events import InvoiceIssued
 from duely_contracts.models import InvoiceSnapshot
 from duely_runtime.auth import INTERNAL_HEADER
-from duely_runtime.settings import EMBEDDED_SECRET
+from duely_runtime.config import EMBEDDED_SECRET
 
 
 def make_snapshot(organization_id: str | None = None, invoice_id: str | None = None, *, version: int = 1,

@@ -40,7 +40,7 @@ def sandbox_gateway(tmp_path_factory) -> str:
 @pytest.fixture(scope="module")
 async def payments(serve, settings_env, database_url, sandbox_gateway, invoicing):
     from duely_payments.main import build
-    from duely_payments.settings import Settings
+    from duely_payments.config import Settings
     settings = settings_env(Settings, await database_url("portal_payments"), stripe_api_base=sandbox_gateway,
                             invoicing_url=invoicing.url)
     async with serve(build(settings)) as url:
@@ -61,7 +61,7 @@ async def real_portal(serve, settings_env, database_url, invoicing, payments):
 async def gateway(serve, invoicing, payments, real_portal):
     """The public base URL, as the email's link uses it: hosted pages reach the portal through it."""
     from duely_gateway.main import build
-    from duely_gateway.settings import Settings
+    from duely_gateway.config import Settings
     settings = Settings(invoicing_url=invoicing.url, payments_url=payments, portal_url=real_portal.state.url)
     async with serve(build(settings)) as url:
         yield url
@@ -240,9 +240,9 @@ def _payments_table(html: str) -> str:
 async def test_a_payment_method_the_gateway_refuses_reads_as_a_clear_message(real_portal, gateway, invoicing):
     """The portal's own call to payments, refused by the gateway as unknown: the page tells the customer
     nothing was charged and keeps the form (payments' 400, not a failure)."""
-    from duely_portal.clients import Upstreams
+    from duely_portal.payments_client import PaymentsClient
     organization_id, invoice = await issue_invoice(invoicing)
-    outcome = await Upstreams(real_portal.state.runtime.settings).pay_invoice(
+    outcome = await PaymentsClient(real_portal.state.runtime.settings).pay_invoice(
         organization_id, invoice["id"], "pm_card_doesnotexist", idempotency_key="portal-pay-refused-1")
     assert (outcome.status, outcome.failure_code) == ("failed", "payment_method_invalid")
     async with httpx.AsyncClient() as customer:
@@ -257,9 +257,9 @@ async def test_a_decline_for_insufficient_funds_reads_the_same_in_the_notice_as_
         real_portal, gateway, invoicing):
     """Stripe keeps "insufficient funds" in the decline code, under code card_declined: the notice
     after paying reads the attempt's customer-safe reason, as the history row does."""
-    from duely_portal.clients import Upstreams
+    from duely_portal.payments_client import PaymentsClient
     organization_id, invoice = await issue_invoice(invoicing)
-    outcome = await Upstreams(real_portal.state.runtime.settings).pay_invoice(
+    outcome = await PaymentsClient(real_portal.state.runtime.settings).pay_invoice(
         organization_id, invoice["id"], "pm_card_visa_chargeDeclinedInsufficientFunds",
         idempotency_key="portal-pay-insufficient-1")
     assert (outcome.status, outcome.failure_code) == ("failed", "insufficient_funds")

@@ -112,12 +112,12 @@ async def test_consumer_applies_each_event_once_and_dead_letters_poison(db, brok
         # A replay interrupted midway (the process stops) loses nothing: the letter is still open.
         async def interrupted(session, envelope, event):
             raise asyncio.CancelledError()
-        original = consumers.subscriptions["invoice.viewed"].handler
-        consumers.subscriptions["invoice.viewed"].handler = interrupted
+        original = consumers.routes["invoice.viewed"].handler
+        consumers.routes["invoice.viewed"].handler = interrupted
         with pytest.raises(asyncio.CancelledError):
             await consumers.replay_dead_letter(letters[0].id)
         assert [(l.id, l.replayed_at) for l in await dead_letters()] == [(letters[0].id, None)]
-        consumers.subscriptions["invoice.viewed"].handler = original
+        consumers.routes["invoice.viewed"].handler = original
 
         # Replay after "fixing the bug": the handler now succeeds and the letter is closed.
         attempts.clear()
@@ -129,7 +129,7 @@ async def test_consumer_applies_each_event_once_and_dead_letters_poison(db, brok
         async def fixed(session, envelope, event):
             remember_fixed_called.append(event.invoice_id)
             await session.execute(insert(db.seen).values(invoice_id=event.invoice_id))
-        consumers.subscriptions["invoice.viewed"].handler = fixed
+        consumers.routes["invoice.viewed"].handler = fixed
         letters = await dead_letters()
         assert len(letters) == 1 and letters[0].attempts == 6, "a failed replay updates the same letter"
         assert await consumers.replay_dead_letter(letters[0].id) == "processed"

@@ -10,7 +10,7 @@ import asyncpg
 import httpx
 import pytest
 
-from duely_runtime.settings import ServiceSettings
+from duely_runtime.config import ServiceSettings
 from tests.edge_helpers import crashing_invoicing
 from tests.rawhttp import RawConnection, raw_request
 

@@ -15,7 +15,7 @@ SECRET = "a-production-secret-of-at-least-32-bytes"
 
 async def dunning(database_url, broker, **overrides):
     from duely_dunning.main import build
-    from duely_dunning.settings import Settings
+    from duely_dunning.config import Settings
     settings = Settings(database_url=await database_url("ops"), kafka_bootstrap_servers=broker,
                         service_name=f"dunning-ops-{uuid.uuid4().hex[:6]}", **overrides)
     return build(settings)

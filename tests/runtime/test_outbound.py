@@ -17,7 +17,7 @@ import pytest
 from duely_runtime.outbound import (
     OutboundClient, OutboundFailed, OutboundGuard, OutboundRefused, parse_networks, platform_endpoints,
 )
-from duely_runtime.settings import ServiceSettings
+from duely_runtime.config import ServiceSettings
 from tests.loopback_http import drip, http_server, respond
 
 LOOPBACK = parse_networks("127.0.0.0/8")

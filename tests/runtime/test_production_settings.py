@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from duely_payments.settings import Settings as PaymentsSettings
-from duely_runtime.settings import ServiceSettings
+from duely_payments.config import Settings as PaymentsSettings
+from duely_runtime.config import ServiceSettings
 
 LONG = "x" * 32
 

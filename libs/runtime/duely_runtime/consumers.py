@@ -14,7 +14,6 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Awaitable, Callable
 
 import faust
@@ -26,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from duely_contracts import Envelope, all_topics, model_for
 from duely_runtime import context, metrics
 from duely_runtime.db import Database
+from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.writes import insert_ignore
 from duely_runtime.tables import RuntimeTables
 
@@ -40,7 +40,9 @@ class PermanentError(Exception):
 
 
 @dataclass
-class Subscription:
+class EventRoute:
+    """Which handler an event type goes to (one per type and service); the topic is the event type."""
+
     event_type: str
     handler: Handler
 
@@ -59,7 +61,7 @@ class EventConsumers:
         self.max_attempts = max_attempts
         self.retry_backoff_s = retry_backoff_s
         self.session_timeout_s = session_timeout_s
-        self.subscriptions: dict[str, Subscription] = {}
+        self.routes: dict[str, EventRoute] = {}
         self.app: faust.App | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
         self.ready = False
@@ -70,11 +72,11 @@ class EventConsumers:
 
     def on(self, event_type: str) -> Callable[[Handler], Handler]:
         model_for(event_type)  # fail at import time on a typo
-        if event_type in self.subscriptions:
+        if event_type in self.routes:
             raise ValueError(f"{self.service} already handles {event_type}")
 
         def register(handler: Handler) -> Handler:
-            self.subscriptions[event_type] = Subscription(event_type, handler)
+            self.routes[event_type] = EventRoute(event_type, handler)
             return handler
         return register
 
@@ -89,7 +91,7 @@ class EventConsumers:
         `dead_letter_id` is set when an operator replays a dead letter: a failure then
         updates that letter instead of filing a new one.
         """
-        subscription = self.subscriptions[event_type]
+        route = self.routes[event_type]
         consumer = self.consumer_name(event_type)
         try:
             envelope = Envelope.from_bytes(raw)
@@ -101,7 +103,7 @@ class EventConsumers:
         with context.bound(envelope.correlation_id, envelope.id):
             for attempt in range(1, self.max_attempts + 1):
                 try:
-                    outcome = await self._handle_once(consumer, subscription, envelope, payload)
+                    outcome = await self._handle_once(consumer, route, envelope, payload)
                     metrics.EVENTS_CONSUMED.labels(consumer, outcome).inc()
                     metrics.EVENT_LATENCY.labels(consumer).observe(time.perf_counter() - started)
                     return outcome
@@ -120,22 +122,22 @@ class EventConsumers:
             await self._dead_letter(consumer, event_type, envelope.id, raw, error, attempts, dead_letter_id)
             return "dead_lettered"
 
-    async def _handle_once(self, consumer: str, subscription: Subscription, envelope: Envelope,
+    async def _handle_once(self, consumer: str, route: EventRoute, envelope: Envelope,
                            payload: BaseModel) -> str:
         async with self.db.transaction() as session:
             first_time = await insert_ignore(session, self.tables.inbox, {
                 "consumer": consumer, "event_id": envelope.id, "event_type": envelope.type,
-                "processed_at": datetime.now(timezone.utc)})
+                "processed_at": utcnow()})
             if not first_time:
                 return "duplicate"
-            await subscription.handler(session, envelope, payload)
+            await route.handler(session, envelope, payload)
         return "processed"
 
     async def _dead_letter(self, consumer: str, topic: str, event_id: str | None, raw: bytes, error: str,
                            attempts: int, dead_letter_id: int | None = None) -> None:
         metrics.DEAD_LETTERS.labels(consumer).inc()
         table = self.tables.dead_letters
-        now = datetime.now(timezone.utc)
+        now = utcnow()
         async with self.db.transaction() as session:
             if dead_letter_id is not None:  # a replay failed again: the same letter, updated
                 await session.execute(table.update().where(table.c.id == dead_letter_id).values(
@@ -167,13 +169,13 @@ class EventConsumers:
                                                               table.c.replayed_at.is_(None)))).first()
         if row is None:
             raise LookupError(dead_letter_id)
-        if row.topic not in self.subscriptions:
+        if row.topic not in self.routes:
             raise LookupError(dead_letter_id)
         outcome = await self.process(row.topic, row.payload.encode(), dead_letter_id=row.id)
         if outcome != "dead_lettered":
             async with self.db.transaction() as session:
                 await session.execute(table.update().where(table.c.id == dead_letter_id)
-                                      .values(replayed_at=datetime.now(timezone.utc)))
+                                      .values(replayed_at=utcnow()))
         return outcome
 
     # -- lifecycle ---------------------------------------------------------------
@@ -186,11 +188,10 @@ class EventConsumers:
             broker_heartbeat_interval=1.0, consumer_auto_offset_reset="earliest",
             producer_acks=-1, broker_commit_interval=1.0,
         )
-        for subscription in self.subscriptions.values():
-            topic = app.topic(subscription.topic, key_serializer="raw", value_serializer="raw",
-                              partitions=PARTITIONS)
-            app.agent(topic, name=f"{self.service}.{subscription.event_type}", concurrency=1)(
-                self._agent_for(subscription.event_type))
+        for route in self.routes.values():
+            topic = app.topic(route.topic, key_serializer="raw", value_serializer="raw", partitions=PARTITIONS)
+            app.agent(topic, name=f"{self.service}.{route.event_type}", concurrency=1)(
+                self._agent_for(route.event_type))
         return app
 
     def _agent_for(self, event_type: str):
@@ -204,7 +205,7 @@ class EventConsumers:
             await ensure_topics(self.bootstrap_servers, all_topics() + [self.dead_letter_topic])
             self._dlq_producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap_servers, acks="all")
             await self._dlq_producer.start()
-            if self.subscriptions:
+            if self.routes:
                 self.app = self._build_app()
                 await self.app.start()
         except BaseException:

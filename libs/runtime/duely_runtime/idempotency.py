@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Awaitable, Callable
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import and_, delete, select, update
 
+from duely_contracts.timestamps import as_utc
 from duely_runtime.db import Database
-from duely_runtime.kit.writes import insert_ignore
 from duely_runtime.errors import ApiError, error_body
+from duely_runtime.kit.clock import utcnow
+from duely_runtime.kit.writes import insert_ignore
 from duely_runtime.tables import RuntimeTables
 
 HEADER = "idempotency-key"
@@ -74,7 +76,7 @@ def install(app, db: Database, tables: RuntimeTables, scope_of: Scope) -> None:
         body = await request.body()
         request_hash = hashlib.sha256(request.url.path.encode() + b"\n" + body).hexdigest()
         where = and_(table.c.scope == scope, table.c.key == key)
-        now = datetime.now(timezone.utc)
+        now = utcnow()
         async with db.transaction() as session:
             claimed = await insert_ignore(session, table, {
                 "scope": scope, "key": key, "request_hash": request_hash, "locked_at": now, "created_at": now})
@@ -87,7 +89,7 @@ def install(app, db: Database, tables: RuntimeTables, scope_of: Scope) -> None:
                 if row.status_code is not None:
                     return Response(row.response_body, status_code=row.status_code, media_type="application/json",
                                     headers={"Idempotent-Replayed": "true"})
-                if _aware(row.locked_at) > now - STALE_LOCK:
+                if as_utc(row.locked_at) > now - STALE_LOCK:
                     return JSONResponse(error_body(
                         "conflict_error", "idempotency_key_in_use",
                         "A request with this Idempotency-Key is still being processed; retry later.",
@@ -106,8 +108,3 @@ def install(app, db: Database, tables: RuntimeTables, scope_of: Scope) -> None:
         headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
         return Response(payload, status_code=response.status_code, headers=headers,
                         media_type=response.media_type)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-

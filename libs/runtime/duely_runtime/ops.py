@@ -81,9 +81,9 @@ def install_ops_routes(app: FastAPI, runtime) -> None:
             checks["database"] = True
         except Exception:
             log.exception("readiness: database check failed")
-        ok = all(checks.values())
-        return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks},
-                            status_code=200 if ok else 503)
+        all_ready = all(checks.values())
+        return JSONResponse({"status": "ready" if all_ready else "not_ready", "checks": checks},
+                            status_code=200 if all_ready else 503)
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics():

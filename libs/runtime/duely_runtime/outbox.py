@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from duely_contracts import Envelope, REGISTRY
 from duely_runtime import context, metrics
 from duely_runtime.db import Database
+from duely_runtime.kit.clock import utcnow
 from duely_runtime.tables import RuntimeTables
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ class OutboxRelay:
         settled = [r for r in rows if first_transient is None or r.seq < first_transient]
         published = [r.seq for r in settled if r.seq not in errors]
         parked = {r.seq: errors[r.seq] for r in settled if r.seq in errors}
-        now = datetime.now(timezone.utc)
+        now = utcnow()
         async with self.db.transaction() as session:
             if published:
                 await session.execute(update(self.table).where(self.table.c.seq.in_(published))
@@ -172,7 +173,7 @@ class OutboxRelay:
 
     async def replay_recent(self, window_s: int) -> None:
         """Republish recent, already-published rows: the embedded broker forgets on restart."""
-        since = datetime.now(timezone.utc) - timedelta(seconds=window_s)
+        since = utcnow() - timedelta(seconds=window_s)
         last_seq = 0
         total = 0
         while True:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import Column, ColumnElement, Table, delete
 
 from duely_runtime import metrics
 from duely_runtime.db import Database
+from duely_runtime.kit.clock import utcnow
 from duely_runtime.tables import RuntimeTables
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ def runtime_rules(tables: RuntimeTables, settings) -> list[RetentionRule]:
 
 class Retention:
     def __init__(self, db: Database, rules: list[RetentionRule], interval_s: float,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.db = db
         self.rules = list(rules)
         self.interval_s = interval_s

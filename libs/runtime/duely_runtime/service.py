@@ -29,7 +29,7 @@ from duely_runtime.db import Database
 from duely_runtime.migrations import upgrade_to_head_async
 from duely_runtime.outbox import Outbox, OutboxRelay
 from duely_runtime.retention import Retention, runtime_rules
-from duely_runtime.settings import ServiceSettings
+from duely_runtime.config import ServiceSettings
 from duely_runtime.tables import add_runtime_tables
 
 log = logging.getLogger(__name__)
@@ -71,11 +71,12 @@ class ServiceRuntime:
         return worker
 
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """FastAPI dependency: the request's one transaction, committed when the handler returns.
+        """The request's one transaction, committed when the handler returns.
 
-        Use it as `Depends(runtime.session, scope="function")`: FastAPI's default scope
-        would commit after the response is sent, so a client could be told 201 for a write
-        that then fails to commit.
+        Prefer the typed `duely_runtime.kit.deps.DbSession`, which carries the scope rule: as a
+        dependency this must be `Depends(runtime.session, scope="function")`, since FastAPI's
+        default scope would commit after the response is sent, so a client could be told 201
+        for a write that then fails to commit.
         """
         async with self.db.transaction() as session:
             yield session

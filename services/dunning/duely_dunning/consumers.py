@@ -6,8 +6,8 @@ from duely_contracts import Envelope
 from duely_contracts.events import InvoicePaymentFailed
 from duely_runtime.service import ServiceRuntime
 from duely_dunning import service
-from duely_dunning.clock import Clock
 from duely_dunning.domain.collection import STATUS_AFTER_EVENT
+from duely_dunning.org_clocks import Clock
 
 
 def register(runtime: ServiceRuntime, clock: Clock) -> None:

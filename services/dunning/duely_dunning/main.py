@@ -8,9 +8,9 @@ from fastapi import FastAPI
 
 from duely_runtime.service import ServiceRuntime
 from duely_dunning import api, consumers
-from duely_dunning.clock import Clock
+from duely_dunning.config import Settings
 from duely_dunning.models import Base
-from duely_dunning.settings import Settings
+from duely_dunning.org_clocks import Clock
 from duely_dunning.workers import TimerWorker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -7,16 +7,8 @@ from datetime import datetime
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_runtime.kit.writes import insert_ignore
+from duely_runtime.kit.writes import dialect_insert, insert_ignore
 from duely_dunning.models import CollectionState, OrgClock, PaymentFailure, Timer
-
-
-def _dialect_insert(session: AsyncSession):
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 def _pending_due(cutoff: datetime, organization_id: str | None):
@@ -115,7 +107,7 @@ async def advanced_clocks(session: AsyncSession) -> list[tuple[str, int]]:
 
 async def advance_clock(session: AsyncSession, organization_id: str, seconds: int, now: datetime) -> int:
     """Add `seconds` to the organization's offset atomically; returns the new offset."""
-    insert = _dialect_insert(session)
+    insert = dialect_insert(session)
     statement = insert(OrgClock).values(organization_id=organization_id, offset_seconds=seconds, updated_at=now)
     statement = statement.on_conflict_do_update(
         index_elements=[OrgClock.organization_id],

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from duely_contracts.timestamps import Timestamp
 
-from duely_dunning.domain.clock import MAX_ADVANCE_SECONDS, SECONDS_PER_DAY
+from duely_dunning.domain.clock_arithmetic import MAX_ADVANCE_SECONDS, SECONDS_PER_DAY
 from duely_dunning.domain.schedule import timer_status
 from duely_dunning.models import CollectionState, Timer
 from duely_dunning.service import ClockReading

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,25 +14,22 @@ from duely_contracts.events import InvoiceOverdueDetected, InvoicePaymentFailed
 from duely_contracts.models import InvoiceSnapshot
 from duely_runtime import context
 from duely_runtime.errors import not_found
+from duely_runtime.kit.ids import new_id
 from duely_runtime.outbox import Outbox
 from duely_dunning import repository
-from duely_dunning.clock import Clock
-from duely_dunning.domain.clock import org_now
+from duely_dunning.domain.clock_arithmetic import org_now
 from duely_dunning.domain.collection import (
     STATUS_AFTER_EVENT, CollectionStatus, is_closed, is_new_failure, is_newer, needs_overdue_notice,
 )
 from duely_dunning.domain.schedule import TimerKind, timers_for_issued_invoice
 from duely_dunning.models import CollectionState, Timer
+from duely_dunning.org_clocks import Clock
 from duely_dunning.timers import TIMERS, Firing
 
 log = logging.getLogger(__name__)
 
 # How long a test-clock advance waits for timers another worker is firing right now.
 ADVANCE_WAIT_S = 10.0
-
-
-def new_timer_id() -> str:
-    return "tmr_" + uuid.uuid4().hex[:24]
 
 
 # -- collection state from invoice and payment events ---------------------------
@@ -71,7 +67,7 @@ async def record_invoice_event(session: AsyncSession, *, event_type: str, invoic
         await session.flush()
         for planned in timers_for_issued_invoice(invoice.due_date):
             await repository.schedule_timer(session, {
-                "id": new_timer_id(), "organization_id": organization_id, "kind": planned.kind,
+                "id": new_id("tmr"), "organization_id": organization_id, "kind": planned.kind,
                 "invoice_id": invoice.id, "due_at": planned.due_at, "created_at": real_now})
     return state
 

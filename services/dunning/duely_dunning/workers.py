@@ -8,8 +8,8 @@ import logging
 from duely_runtime.db import Database
 from duely_runtime.outbox import Outbox
 from duely_dunning import repository, service
-from duely_dunning.clock import Clock
-from duely_dunning.domain.clock import org_now
+from duely_dunning.domain.clock_arithmetic import org_now
+from duely_dunning.org_clocks import Clock
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from duely_runtime import edge, logs
 from duely_gateway import proxy
 from duely_gateway.paths import PathGuard
-from duely_gateway.settings import Settings
+from duely_gateway.config import Settings
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -61,9 +61,9 @@ def build(settings: Settings | None = None) -> FastAPI:
 
         results = await asyncio.gather(*(check(url) for url in upstreams.values()))
         checks = dict(zip(upstreams, results))
-        ok = all(result == "ready" for result in results)
-        return JSONResponse({"status": "ready" if ok else "not_ready", "checks": checks},
-                            status_code=200 if ok else 503)
+        all_ready = all(result == "ready" for result in results)
+        return JSONResponse({"status": "ready" if all_ready else "not_ready", "checks": checks},
+                            status_code=200 if all_ready else 503)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics():

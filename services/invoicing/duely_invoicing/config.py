@@ -3,7 +3,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from duely_runtime.settings import ServiceSettings
+from duely_runtime.config import ServiceSettings
 
 
 class Settings(ServiceSettings):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
-from duely_runtime.settings import ServiceSettings
+from duely_runtime.config import ServiceSettings
 
 
 def smtp(name: str) -> AliasChoices:

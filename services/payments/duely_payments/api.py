@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_payments import repository as repo
+from duely_payments import service
 from duely_payments.schemas import (
     InternalPayRequest, PayRequest, PaymentAttemptList, PaymentAttemptOut, PaymentList, PaymentOut,
 )
-from duely_payments.service import Charging, ChargeOutcome, charge_invoice, invoice_known_to
-from duely_runtime.auth import Principal, require_internal
-from duely_runtime.errors import error_body, not_found
+from duely_payments.service import Charging, ChargeOutcome
+from duely_runtime.auth import require_internal
+from duely_runtime.errors import error_body
 from duely_runtime.http import ErrorResponse
+from duely_runtime.kit.deps import Caller, DbSession
 
 
 def _attempt_response(outcome: ChargeOutcome, *, failures_as_errors: bool) -> JSONResponse:
@@ -42,47 +42,33 @@ def router(runtime, charging: Charging) -> APIRouter:
 
     @api.post("/v1/invoices/{invoice_id}/pay", tags=["payments"], response_model=PaymentAttemptOut,
               responses=PAY_RESPONSES)
-    async def pay_invoice(invoice_id: str, body: PayRequest | None = None,
-                          principal: Principal = Depends(runtime.authenticate)):
-        outcome = await charge_invoice(charging, organization_id=principal.organization_id, invoice_id=invoice_id,
-                                       payment_method=body.payment_method if body else None)
+    async def pay_invoice(invoice_id: str, caller: Caller, body: PayRequest | None = None):
+        outcome = await service.charge_invoice(charging, organization_id=caller.organization_id, invoice_id=invoice_id,
+                                               payment_method=body.payment_method if body else None)
         return _attempt_response(outcome, failures_as_errors=True)
 
     @api.get("/v1/invoices/{invoice_id}/payment_attempts", response_model=PaymentAttemptList, tags=["payments"])
-    async def list_payment_attempts(invoice_id: str, principal: Principal = Depends(runtime.authenticate),
-                                    session: AsyncSession = Depends(runtime.session, scope="function")):
-        await invoice_known_to(charging, session, principal.organization_id, invoice_id)
-        attempts = await repo.list_attempts(session, principal.organization_id, invoice_id)
-        return PaymentAttemptList(data=[PaymentAttemptOut.of(a) for a in attempts])
+    async def list_payment_attempts(invoice_id: str, caller: Caller, session: DbSession):
+        attempts = await service.list_attempts(charging, session, caller.organization_id, invoice_id)
+        return PaymentAttemptList(data=[PaymentAttemptOut.of(attempt) for attempt in attempts])
 
     @api.get("/v1/payments", response_model=PaymentList, tags=["payments"])
-    async def list_payments(invoice_id: str | None = None, limit: int = Query(10, ge=1, le=100),
-                            starting_after: str | None = None,
-                            principal: Principal = Depends(runtime.authenticate),
-                            session: AsyncSession = Depends(runtime.session, scope="function")):
-        cursor = None
-        if starting_after:
-            cursor = await repo.get_payment(session, principal.organization_id, starting_after)
-            if cursor is None:
-                raise not_found("payment", starting_after, param="starting_after")
-        payments = await repo.list_payments(session, principal.organization_id, invoice_id=invoice_id,
-                                            limit=limit + 1, starting_after=cursor)
-        return PaymentList(data=[PaymentOut.of(p) for p in payments[:limit]], has_more=len(payments) > limit)
+    async def list_payments(caller: Caller, session: DbSession, invoice_id: str | None = None,
+                            limit: int = Query(10, ge=1, le=100), starting_after: str | None = None):
+        page = await service.list_payments(session, caller.organization_id, invoice_id=invoice_id, limit=limit,
+                                           starting_after=starting_after)
+        return PaymentList(data=[PaymentOut.of(payment) for payment in page.rows], has_more=page.has_more)
 
     @api.get("/v1/payments/{payment_id}", response_model=PaymentOut, tags=["payments"])
-    async def get_payment(payment_id: str, principal: Principal = Depends(runtime.authenticate),
-                          session: AsyncSession = Depends(runtime.session, scope="function")):
-        payment = await repo.get_payment(session, principal.organization_id, payment_id)
-        if payment is None:
-            raise not_found("payment", payment_id)
-        return PaymentOut.of(payment)
+    async def get_payment(payment_id: str, caller: Caller, session: DbSession):
+        return PaymentOut.of(await service.get_payment(session, caller.organization_id, payment_id))
 
     @api.post("/internal/invoices/{invoice_id}/pay", response_model=PaymentAttemptOut, include_in_schema=False,
               dependencies=[Depends(require_internal(runtime.settings.internal_secret))])
     async def pay_invoice_internal(invoice_id: str, body: InternalPayRequest):
         """For our own services (the portal's pay button): failures are a 200 with status failed."""
-        outcome = await charge_invoice(charging, organization_id=body.organization_id, invoice_id=invoice_id,
-                                       payment_method=body.payment_method)
+        outcome = await service.charge_invoice(charging, organization_id=body.organization_id,
+                                               invoice_id=invoice_id, payment_method=body.payment_method)
         return _attempt_response(outcome, failures_as_errors=False)
 
     return api

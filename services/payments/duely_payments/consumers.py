@@ -3,10 +3,9 @@ invoicing would not count."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from duely_payments import refunds_service
 from duely_payments import repository as repo
+from duely_runtime.kit.clock import utcnow
 
 # Every one of these carries the invoice's full snapshot; newer aggregate_version wins.
 INVOICE_EVENTS = ("invoice.issued", "invoice.paid", "invoice.past_due", "invoice.voided",
@@ -15,15 +14,14 @@ INVOICE_EVENTS = ("invoice.issued", "invoice.paid", "invoice.past_due", "invoice
 
 def register(runtime, charging) -> None:
     async def remember_invoice(session, envelope, event) -> None:
-        await repo.apply_invoice_snapshot(session, event.invoice, envelope.aggregate_version,
-                                          datetime.now(timezone.utc))
+        await repo.apply_invoice_snapshot(session, event.invoice, envelope.aggregate_version, utcnow())
 
     for event_type in INVOICE_EVENTS:
         runtime.consumers.on(event_type)(remember_invoice)
 
     @runtime.consumers.on("invoice.payment_rejected")
     async def refund_rejected_payment(session, envelope, event) -> None:
-        now = datetime.now(timezone.utc)
+        now = utcnow()
         await repo.apply_invoice_snapshot(session, event.invoice, envelope.aggregate_version, now)
         if await refunds_service.request_refund(session, envelope, event, now) is not None:
             # Wake the refund worker once the request is committed.

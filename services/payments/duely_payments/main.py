@@ -6,12 +6,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from duely_payments import api, consumers
-from duely_payments.refunds_service import refund_worker
-from duely_payments.gateway import CardGateway
-from duely_payments.invoicing_client import InvoicingClient
+from duely_payments.card_gateway import CardGateway
+from duely_payments.config import Settings
 from duely_payments.models import Base
+from duely_payments.refunds_service import refund_worker
 from duely_payments.service import Charging, recovery_worker
-from duely_payments.settings import Settings
+from duely_runtime.invoicing_client import InvoicingClient
 from duely_runtime.service import ServiceRuntime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -22,7 +22,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime("payments", settings, Base.metadata, MIGRATIONS)
     charging = Charging(
         db=runtime.db, outbox=runtime.outbox,
-        gateway=CardGateway(settings.stripe_api_key, settings.stripe_api_base),
+        card_gateway=CardGateway(settings.stripe_api_key, settings.stripe_api_base),
         invoicing=InvoicingClient(settings.invoicing_url, settings.internal_secret),
         stale_attempt_after=timedelta(seconds=settings.stale_attempt_after_s))
     consumers.register(runtime, charging)

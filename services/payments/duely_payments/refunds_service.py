@@ -26,11 +26,12 @@ from duely_payments.domain.charging import recovery_delay
 from duely_payments.domain.refunding import (
     FAILED, PENDING, SUCCEEDED, RefundFacts, RefundPending, RefundResult, refund_idempotency_key,
 )
-from duely_payments.ids import new_id
 from duely_payments.models import Refund
-from duely_payments.service import Charging, event_keys, invoice_summary, utcnow
+from duely_payments.service import Charging, event_keys, invoice_summary
 from duely_runtime import context
 from duely_runtime.consumers import PermanentError
+from duely_runtime.kit.clock import utcnow
+from duely_runtime.kit.ids import new_id
 from duely_runtime.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ async def finish_refunds(charging: Charging) -> int:
     for facts, correlation_id, checks in claimed:
         with context.bound(correlation_id, facts.id):
             try:
-                result = await charging.gateway.refund(facts)
+                result = await charging.card_gateway.refund(facts)
             except RefundPending as pending:
                 delay = recovery_delay(checks, base_s=charging.stale_attempt_after.total_seconds())
                 async with charging.db.transaction() as session:

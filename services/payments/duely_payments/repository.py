@@ -11,15 +11,9 @@ from duely_contracts.models import InvoiceSnapshot
 from duely_payments.domain.charging import INVALID, PROCESSING, SUCCEEDED
 from duely_payments.domain.refunding import PENDING as REFUND_PENDING
 from duely_payments.models import Invoice, Payment, PaymentAttempt, Refund
-from duely_runtime.kit.writes import insert_ignore
-
-
-def _insert(session: AsyncSession):
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+from duely_runtime.errors import not_found
+from duely_runtime.kit.pagination import Page, keyset_page, start_position
+from duely_runtime.kit.writes import insert_ignore, upsert_newer
 
 
 # -- invoices read model ----------------------------------------------------------
@@ -42,12 +36,7 @@ async def apply_invoice_snapshot(session: AsyncSession, snapshot: InvoiceSnapsho
         "version": version,
         "updated_at": now,
     }
-    insert = _insert(session)(Invoice).values(**values)
-    await session.execute(insert.on_conflict_do_update(
-        index_elements=[Invoice.id],
-        set_={k: insert.excluded[k] for k in values if k not in ("id", "organization_id")},
-        where=Invoice.version < insert.excluded.version,
-    ))
+    await upsert_newer(session, Invoice.__table__, values, keep=("organization_id",))
 
 
 async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: str, *,
@@ -144,17 +133,15 @@ async def get_payment(session: AsyncSession, organization_id: str, payment_id: s
 
 
 async def list_payments(session: AsyncSession, organization_id: str, *, invoice_id: str | None, limit: int,
-                        starting_after: Payment | None) -> list[Payment]:
-    """Newest first, keyset-paginated on (created_at, id)."""
-    query = select(Payment).where(Payment.organization_id == organization_id)
+                        starting_after: str | None) -> Page[Payment]:
+    """Newest first, keyset-paginated on (created_at, id); 404 when `starting_after` is no payment of ours."""
+    scope = Payment.organization_id == organization_id
+    after = await start_position(session, Payment, scope, starting_after=starting_after,
+                                 missing=not_found("payment", starting_after or "", param="starting_after"))
+    query = select(Payment).where(scope)
     if invoice_id:
         query = query.where(Payment.invoice_id == invoice_id)
-    if starting_after is not None:
-        query = query.where(
-            (Payment.created_at < starting_after.created_at)
-            | ((Payment.created_at == starting_after.created_at) & (Payment.id < starting_after.id)))
-    query = query.order_by(Payment.created_at.desc(), Payment.id.desc()).limit(limit)
-    return list((await session.execute(query)).scalars())
+    return await keyset_page(session, query, Payment, limit=limit, after=after)
 
 
 # -- refunds ----------------------------------------------------------------------

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,17 +28,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from duely_contracts.events import InvoicePaymentFailed, PaymentSucceeded
 from duely_contracts.models import CustomerRef, InvoiceSnapshot, InvoiceSummary
 from duely_payments import repository as repo
+from duely_payments.card_gateway import CardGateway
 from duely_payments.domain.charging import (
     FAILED, INVALID, PROCESSING, SUCCEEDED, AttemptFacts, ChargePending, ChargeResult, attempt_idempotency_key,
     not_payable_reason, recovery_delay, safe_failure_reason,
 )
-from duely_payments.gateway import CardGateway
-from duely_payments.ids import new_id
-from duely_payments.invoicing_client import InvoicingClient
 from duely_payments.models import Invoice, Payment, PaymentAttempt
 from duely_runtime import context
 from duely_runtime.db import Database
 from duely_runtime.errors import ApiError, conflict, invalid, not_found
+from duely_runtime.invoicing_client import InvoicingClient
+from duely_runtime.kit.clock import utcnow
+from duely_runtime.kit.ids import new_id
+from duely_runtime.kit.pagination import Page
 from duely_runtime.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -47,17 +49,13 @@ log = logging.getLogger(__name__)
 RESERVATION_RENEWAL = timedelta(seconds=60)
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @dataclass
 class Charging:
     """What charging and refunding need: our database and outbox, the card gateway, invoicing."""
 
     db: Database
     outbox: Outbox
-    gateway: CardGateway
+    card_gateway: CardGateway
     invoicing: InvoicingClient
     stale_attempt_after: timedelta = timedelta(seconds=10)
     refunds_due: asyncio.Event = field(default_factory=asyncio.Event)  # set when a refund was requested
@@ -92,7 +90,7 @@ async def charge_invoice(charging: Charging, *, organization_id: str, invoice_id
             raise conflict("payment_in_progress", "A payment for this invoice is already being processed.") from None
         raise
     try:
-        result = await charging.gateway.charge(facts_of(attempt))
+        result = await charging.card_gateway.charge(facts_of(attempt))
     except ChargePending:
         # The reservation stays; the recovery worker renews it while it finishes the attempt.
         log.warning("charge left processing; the recovery worker will finish it", extra={"attempt_id": attempt.id})
@@ -227,7 +225,7 @@ async def finish_stuck_attempts(charging: Charging) -> int:
         with context.bound(correlation_id, facts.id):
             await keep_reservation(charging, facts)
             try:
-                result = await charging.gateway.charge(facts)
+                result = await charging.card_gateway.charge(facts)
             except ChargePending:
                 async with charging.db.transaction() as session:
                     # Checked (and the reservation renewed) at least every RESERVATION_RENEWAL, well
@@ -261,9 +259,30 @@ def recovery_worker(charging: Charging, interval_s: float):
     return finish_stuck_payment_attempts
 
 
-# -- reads ---------------------------------------------------------------------------
+# -- reads (HTTP) --------------------------------------------------------------------
 
 async def invoice_known_to(charging: Charging, session: AsyncSession, organization_id: str, invoice_id: str) -> None:
     """404 unless the invoice belongs to the organization (asks invoicing when we never heard of it)."""
     if await repo.get_invoice(session, organization_id, invoice_id) is None:
-        await charging.invoicing.fetch_invoice(organization_id, invoice_id)
+        if await charging.invoicing.fetch_invoice(organization_id, invoice_id) is None:
+            raise not_found("invoice", invoice_id)
+
+
+async def list_attempts(charging: Charging, session: AsyncSession, organization_id: str,
+                        invoice_id: str) -> list[PaymentAttempt]:
+    """The invoice's attempts, oldest first; 404 unless the invoice is the organization's."""
+    await invoice_known_to(charging, session, organization_id, invoice_id)
+    return await repo.list_attempts(session, organization_id, invoice_id)
+
+
+async def list_payments(session: AsyncSession, organization_id: str, *, invoice_id: str | None, limit: int,
+                        starting_after: str | None) -> Page[Payment]:
+    return await repo.list_payments(session, organization_id, invoice_id=invoice_id, limit=limit,
+                                    starting_after=starting_after)
+
+
+async def get_payment(session: AsyncSession, organization_id: str, payment_id: str) -> Payment:
+    payment = await repo.get_payment(session, organization_id, payment_id)
+    if payment is None:
+        raise not_found("payment", payment_id)
+    return payment

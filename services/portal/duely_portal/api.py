@@ -14,12 +14,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.background import BackgroundTask
 
+from duely_runtime.invoicing_client import InvoicingClient, InvoicingUnavailable
 from duely_runtime.links import verify_invoice_token
 from duely_runtime.service import ServiceRuntime
 from duely_portal import pages, service
-from duely_portal.clients import UpstreamUnavailable, Upstreams
 from duely_portal.domain.page_state import parse_wait
-from duely_portal.service import HostedInvoice
+from duely_portal.payments_client import PaymentsClient
 
 log = logging.getLogger(__name__)
 MAX_FORM_BYTES = 4096
@@ -30,7 +30,7 @@ PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "
 FAVICON = (Path(__file__).parent / "templates" / "favicon.svg").read_bytes()
 
 
-def router(runtime: ServiceRuntime, upstreams: Upstreams) -> APIRouter:
+def router(runtime: ServiceRuntime, invoicing: InvoicingClient, payments: PaymentsClient) -> APIRouter:
     routes = APIRouter()
     settings = runtime.settings
 
@@ -43,19 +43,6 @@ def router(runtime: ServiceRuntime, upstreams: Upstreams) -> APIRouter:
                                                  "page_unavailable_message"),
                             503, headers={**PAGE_HEADERS, "Retry-After": "30"})
 
-    async def open_invoice(organization_id: str, invoice_id: str) -> HostedInvoice | None:
-        async with runtime.db.transaction() as session:
-            found = await service.find_hosted_invoice(session, organization_id, invoice_id)
-        if found is not None:
-            return found
-        # No transaction is held while invoicing answers.
-        snapshot = await service.fetch_issued_invoice(upstreams, organization_id, invoice_id)
-        if snapshot is None:
-            return None
-        async with runtime.db.transaction() as session:
-            await service.remember_fetched_invoice(session, snapshot)
-            return await service.find_hosted_invoice(session, organization_id, invoice_id)
-
     @routes.get("/i/{token}", response_class=HTMLResponse, include_in_schema=False)
     async def hosted_invoice(token: str, payment: str | None = None, code: str | None = None,
                              wait: str | None = None):
@@ -64,15 +51,14 @@ def router(runtime: ServiceRuntime, upstreams: Upstreams) -> APIRouter:
             return not_found()
         organization_id, invoice_id = ids
         try:
-            invoice = await open_invoice(organization_id, invoice_id)
-        except UpstreamUnavailable as exc:
+            invoice = await service.open_invoice(runtime.db, invoicing, organization_id, invoice_id)
+        except InvoicingUnavailable as exc:
             log.warning("invoice not in read model and invoicing unavailable",
-                        extra={"invoice_id": invoice_id, "error": str(exc)})
+                        extra={"invoice_id": invoice_id, "error": exc.detail})
             return unavailable()
         if invoice is None:
             return not_found()
-        async with runtime.db.transaction() as session:
-            await service.record_view(session, runtime.outbox, invoice)
+        await service.record_view(runtime.db, runtime.outbox, invoice)
         html = pages.render_invoice(invoice, token, payment=payment, code=code, waited=parse_wait(wait))
         return HTMLResponse(html, headers=PAGE_HEADERS)
 
@@ -83,11 +69,12 @@ def router(runtime: ServiceRuntime, upstreams: Upstreams) -> APIRouter:
         if ids is None:
             return not_found()
         try:
-            if await open_invoice(*ids) is None:  # no PDF of a draft or of an invoice we can't show
+            # No PDF of a draft or of an invoice we can't show.
+            if await service.open_invoice(runtime.db, invoicing, *ids) is None:
                 return not_found()
-            download = await upstreams.invoice_pdf(*ids)
-        except UpstreamUnavailable as exc:
-            log.warning("invoice PDF unavailable", extra={"invoice_id": ids[1], "error": str(exc)})
+            download = await invoicing.invoice_pdf(*ids)
+        except InvoicingUnavailable as exc:
+            log.warning("invoice PDF unavailable", extra={"invoice_id": ids[1], "error": exc.detail})
             return unavailable()
         if download is None:
             return not_found()
@@ -109,13 +96,13 @@ def router(runtime: ServiceRuntime, upstreams: Upstreams) -> APIRouter:
         body = await request.body()
         form = parse_qs(body[:MAX_FORM_BYTES].decode(errors="replace"))
         try:
-            invoice = await open_invoice(*ids)
-        except UpstreamUnavailable:
+            invoice = await service.open_invoice(runtime.db, invoicing, *ids)
+        except InvoicingUnavailable:
             return unavailable()
         if invoice is None:
             return not_found()
         outcome = await service.pay_hosted_invoice(
-            upstreams, invoice, _field(form, "payment_method"), _field(form, "attempt_key"))
+            payments, invoice, _field(form, "payment_method"), _field(form, "attempt_key"))
         query = {"payment": outcome.status}
         if outcome.failure_code:
             query["code"] = outcome.failure_code

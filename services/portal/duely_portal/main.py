@@ -6,11 +6,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from duely_runtime.invoicing_client import InvoicingClient
 from duely_runtime.service import ServiceRuntime
 from duely_portal import api, consumers
-from duely_portal.clients import Upstreams
+from duely_portal.config import Settings
 from duely_portal.models import Base
-from duely_portal.settings import Settings
+from duely_portal.payments_client import PaymentsClient
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -19,7 +20,10 @@ def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings.service_name, settings, Base.metadata, MIGRATIONS)
     consumers.register(runtime)
-    app = runtime.create_app(routers=[api.router(runtime, Upstreams(settings))], title="Duely portal")
+    # A person waits on the page: invoicing gets as long as payments does (a card charge can take a while).
+    invoicing = InvoicingClient(settings.invoicing_url, settings.internal_secret, timeout_s=settings.upstream_timeout_s)
+    routes = api.router(runtime, invoicing, PaymentsClient(settings))
+    app = runtime.create_app(routers=[routes], title="Duely portal")
     return app
 
 

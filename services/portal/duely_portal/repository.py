@@ -8,16 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts.models import InvoiceSnapshot
-from duely_runtime.kit.writes import insert_ignore
+from duely_runtime.kit.writes import insert_ignore, upsert_newer
 from duely_portal.models import InvoiceReadModel, InvoiceView, PaymentHistoryEntry
-
-
-def _insert(session: AsyncSession):
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 async def upsert_invoice(session: AsyncSession, snapshot: InvoiceSnapshot, version: int, now: datetime) -> bool:
@@ -28,15 +20,7 @@ async def upsert_invoice(session: AsyncSession, snapshot: InvoiceSnapshot, versi
         amount_due=snapshot.amount_due, due_date=snapshot.due_date, version=version,
         snapshot=snapshot.model_dump_json(), updated_at=now,
     )
-    table = InvoiceReadModel.__table__
-    statement = _insert(session)(table).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.id],
-        set_={k: statement.excluded[k] for k in values if k != "id"},
-        where=table.c.version < statement.excluded.version,  # stale or repeated versions change nothing
-    )
-    result = await session.execute(statement)
-    return result.rowcount == 1
+    return await upsert_newer(session, InvoiceReadModel.__table__, values)
 
 
 async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: str) -> InvoiceReadModel | None:

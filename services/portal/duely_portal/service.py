@@ -1,25 +1,27 @@
-"""The portal's use cases. Guard clauses first, then the work; the caller owns the transaction."""
+"""The portal's use cases. Guard clauses first, then the work.
+
+The event handlers' run in the caller's transaction; the page's own open their transactions,
+and hold none while another service answers.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts.events import InvoicePaymentFailed, InvoiceViewed, PaymentSucceeded
 from duely_contracts.models import CardRef, InvoiceSnapshot
+from duely_runtime.db import Database
+from duely_runtime.invoicing_client import InvoicingClient
+from duely_runtime.kit.clock import utcnow
 from duely_runtime.outbox import Outbox
 from duely_portal import repository
-from duely_portal.clients import PaymentOutcome, Upstreams
+from duely_portal.payments_client import PaymentOutcome, PaymentsClient
 from duely_portal.domain.page_state import accepted_methods
 from duely_portal.domain.presentation import is_known_payment_method, is_payable
 from duely_portal.models import PaymentHistoryEntry
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -66,11 +68,29 @@ async def find_hosted_invoice(session: AsyncSession, organization_id: str, invoi
     return HostedInvoice(InvoiceSnapshot.model_validate_json(row.snapshot), row.version, payments)
 
 
-async def fetch_issued_invoice(upstreams: Upstreams, organization_id: str, invoice_id: str) -> InvoiceSnapshot | None:
+async def open_invoice(db: Database, invoicing: InvoicingClient, organization_id: str,
+                       invoice_id: str) -> HostedInvoice | None:
+    """The invoice a hosted link names, from the read model or else from invoicing; None when there
+    is no page to show. Raises InvoicingUnavailable when only invoicing could say."""
+    async with db.transaction() as session:
+        found = await find_hosted_invoice(session, organization_id, invoice_id)
+    if found is not None:
+        return found
+    # No transaction is held while invoicing answers.
+    snapshot = await fetch_issued_invoice(invoicing, organization_id, invoice_id)
+    if snapshot is None:
+        return None
+    async with db.transaction() as session:
+        await remember_fetched_invoice(session, snapshot)
+        return await find_hosted_invoice(session, organization_id, invoice_id)
+
+
+async def fetch_issued_invoice(invoicing: InvoicingClient, organization_id: str,
+                               invoice_id: str) -> InvoiceSnapshot | None:
     """Ask invoicing directly: the read model can lag behind the email that carried the link,
     and a person is waiting. Drafts have no hosted page."""
-    snapshot = await upstreams.fetch_invoice(organization_id, invoice_id)
-    if snapshot is None or snapshot.organization_id != organization_id or snapshot.status == "draft":
+    snapshot = await invoicing.fetch_invoice(organization_id, invoice_id)
+    if snapshot is None or snapshot.status == "draft":
         return None
     return snapshot
 
@@ -80,23 +100,24 @@ async def remember_fetched_invoice(session: AsyncSession, snapshot: InvoiceSnaps
     await repository.upsert_invoice(session, snapshot, snapshot.version, utcnow())
 
 
-async def record_view(session: AsyncSession, outbox: Outbox, invoice: HostedInvoice) -> bool:
+async def record_view(db: Database, outbox: Outbox, invoice: HostedInvoice) -> bool:
     """The first open of an invoice's page publishes invoice.viewed; later opens do nothing."""
     snapshot = invoice.snapshot
     now = utcnow()
-    if not await repository.record_first_view(session, snapshot.organization_id, snapshot.id, now):
-        return False
-    await outbox.emit(session, "invoice.viewed",
-                      InvoiceViewed(invoice_id=snapshot.id, invoice_number=snapshot.number, viewed_at=now),
-                      # Published once per invoice (the first view): version 1 of its invoice_view aggregate.
-                      organization_id=snapshot.organization_id, aggregate_id=snapshot.id, aggregate_version=1)
+    async with db.transaction() as session:
+        if not await repository.record_first_view(session, snapshot.organization_id, snapshot.id, now):
+            return False
+        await outbox.emit(session, "invoice.viewed",
+                          InvoiceViewed(invoice_id=snapshot.id, invoice_number=snapshot.number, viewed_at=now),
+                          # Published once per invoice (the first view): version 1 of its invoice_view aggregate.
+                          organization_id=snapshot.organization_id, aggregate_id=snapshot.id, aggregate_version=1)
     return True
 
 
 _ATTEMPT_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-async def pay_hosted_invoice(upstreams: Upstreams, invoice: HostedInvoice, payment_method: str,
+async def pay_hosted_invoice(payments: PaymentsClient, invoice: HostedInvoice, payment_method: str,
                              attempt_key: str) -> PaymentOutcome:
     """Charge now through payments. `attempt_key` comes from the rendered form, so a
     double-submitted form is one attempt (payments dedupes on the idempotency key)."""
@@ -109,5 +130,5 @@ async def pay_hosted_invoice(upstreams: Upstreams, invoice: HostedInvoice, payme
         return PaymentOutcome("failed", "card_not_accepted")  # the page shows no form; a forged post gets this
     if not _ATTEMPT_KEY.match(attempt_key):
         return PaymentOutcome("failed", "form_invalid")
-    return await upstreams.pay_invoice(snapshot.organization_id, snapshot.id, payment_method,
-                                       idempotency_key=f"portal-pay-{snapshot.id}-{attempt_key}")
+    return await payments.pay_invoice(snapshot.organization_id, snapshot.id, payment_method,
+                                      idempotency_key=f"portal-pay-{snapshot.id}-{attempt_key}")

@@ -13,12 +13,13 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from duely_contracts.timestamps import as_utc  # SQLite hands back naive datetimes, stored as UTC
 from duely_runtime.errors import ApiError, invalid
 
 Row = TypeVar("Row")
@@ -55,11 +56,13 @@ def decode_cursor(value: str, param: str = "cursor") -> Cursor:
 
 
 async def start_position(session: AsyncSession, model: Any, scope: ColumnElement[bool], *,
-                         cursor: str | None = None, starting_after: str | None = None) -> Cursor | None:
+                         cursor: str | None = None, starting_after: str | None = None,
+                         missing: ApiError | None = None) -> Cursor | None:
     """Where a page starts: after an opaque cursor, or after the row `starting_after` names.
 
     `scope` limits `starting_after` to rows the caller may see (its organization), so an id
-    from another tenant is "no such object", never a position.
+    from another tenant is "no such object", never a position: a 400 resource_missing, or
+    `missing` when the API already answers that with its own error.
     """
     if cursor and starting_after:
         raise invalid("cursor", "Give either cursor or starting_after, not both.")
@@ -69,7 +72,8 @@ async def start_position(session: AsyncSession, model: Any, scope: ColumnElement
         row = (await session.execute(select(model.created_at, model.id).where(
             scope, model.id == starting_after))).first()
         if row is None:
-            raise ApiError(400, "resource_missing", f"No such object: '{starting_after}'", param="starting_after")
+            raise missing or ApiError(400, "resource_missing", f"No such object: '{starting_after}'",
+                                      param="starting_after")
         return Cursor(as_utc(row.created_at), row.id)
     return None
 
@@ -85,8 +89,3 @@ async def keyset_page(session: AsyncSession, stmt: Select, model: Any, *, limit:
     rows = rows[:limit]
     next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id) if has_more else None
     return Page(rows, has_more, next_cursor)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
-    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -30,7 +30,7 @@ from duely_runtime.kit.ids import new_id
 from duely_runtime.kit.pagination import Page
 from duely_runtime.links import hosted_invoice_url
 from duely_runtime.outbox import Outbox
-from duely_runtime.settings import ServiceSettings
+from duely_runtime.config import ServiceSettings
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from duely_runtime.settings import ServiceSettings
+from duely_runtime.config import ServiceSettings
 
 SANDBOX_API_KEY = "sk_test_sandbox"
 LIVE_KEY_PREFIXES = ("sk_live_", "rk_live_")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
 
-from duely_runtime.settings import ServiceSettings
+from duely_runtime.config import ServiceSettings
 
 
 class Settings(ServiceSettings):

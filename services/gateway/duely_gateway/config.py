@@ -6,7 +6,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from duely_runtime.edge import DEFAULT_MAX_BODY_BYTES
-from duely_runtime.settings import shared
+from duely_runtime.config import shared
 
 
 class Settings(BaseSettings):

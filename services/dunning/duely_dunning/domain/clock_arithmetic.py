@@ -1,4 +1,6 @@
-"""Organization clocks: real time plus a forward offset (Stripe-style test clocks)."""
+"""Test-clock arithmetic, pure: an organization's now is real time plus a forward offset
+(Stripe-style test clocks), and how far one advance may move it. `org_clocks.py` reads the
+stored offsets."""
 
 from __future__ import annotations
 

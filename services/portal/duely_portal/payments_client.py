@@ -1,0 +1,70 @@
+"""Charging a card now, through payments' internal API, while a person waits on the page.
+
+State still moves by events; this call covers the moment events cannot. (Invoicing is asked
+through the runtime's shared `InvoicingClient`.)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+
+from duely_runtime.auth import INTERNAL_HEADER
+from duely_portal.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    status: str  # succeeded | failed | processing (the card gateway has not answered yet)
+    failure_code: str | None = None
+
+
+class PaymentsClient:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.headers = {INTERNAL_HEADER: settings.internal_secret}
+
+    def _client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.settings.payments_url, timeout=self.settings.upstream_timeout_s,
+                                 headers=self.headers)
+
+    async def pay_invoice(self, organization_id: str, invoice_id: str, payment_method: str,
+                          idempotency_key: str) -> PaymentOutcome:
+        """Ask payments to charge now. The key makes a double-submitted form charge once."""
+        try:
+            async with self._client() as client:
+                response = await client.post(
+                    f"/internal/invoices/{invoice_id}/pay",
+                    json={"organization_id": organization_id, "payment_method": payment_method},
+                    headers={"Idempotency-Key": idempotency_key})
+        except httpx.HTTPError as exc:
+            log.warning("payments unreachable", extra={"invoice_id": invoice_id, "error": repr(exc)})
+            return PaymentOutcome("failed", "payment_service_unavailable")
+        if response.status_code >= 500:
+            log.warning("payments failed", extra={"invoice_id": invoice_id, "status": response.status_code})
+            return PaymentOutcome("failed", "payment_service_unavailable")
+        body = _json(response)
+        if response.status_code >= 400:
+            error = body.get("error") or {}
+            code = error.get("code") or "payment_failed"
+            if code == "idempotency_key_in_use":
+                code = "payment_in_progress"
+            # A decline says why in the attempt's customer-safe reason (Stripe keeps insufficient funds
+            # in decline_code, not code): the notice then says what the history row says.
+            attempt = error.get("payment_attempt") or {}
+            return PaymentOutcome("failed", attempt.get("failure_reason") or code)
+        if body.get("status") in ("succeeded", "processing"):
+            return PaymentOutcome(body["status"])
+        return PaymentOutcome("failed", body.get("failure_reason") or body.get("failure_code") or "payment_failed")
+
+
+def _json(response: httpx.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
