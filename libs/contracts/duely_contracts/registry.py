@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from duely_contracts import events as ev
+from duely_contracts import events
 
 
 @dataclass(frozen=True)
@@ -25,42 +25,42 @@ class EventSpec:
 
 
 _SPECS = [
-    EventSpec("organization.created", ev.OrganizationCreated, "invoicing", "organization",
+    EventSpec("organization.created", events.OrganizationCreated, "invoicing", "organization",
               "An organization was created."),
-    EventSpec("customer.created", ev.CustomerCreated, "invoicing", "customer", "A customer was created."),
-    EventSpec("customer.updated", ev.CustomerUpdated, "invoicing", "customer", "A customer's details changed."),
-    EventSpec("subscription.created", ev.SubscriptionChanged, "invoicing", "subscription",
+    EventSpec("customer.created", events.CustomerCreated, "invoicing", "customer", "A customer was created."),
+    EventSpec("customer.updated", events.CustomerUpdated, "invoicing", "customer", "A customer's details changed."),
+    EventSpec("subscription.created", events.SubscriptionChanged, "invoicing", "subscription",
               "A subscription was created."),
-    EventSpec("subscription.updated", ev.SubscriptionChanged, "invoicing", "subscription",
+    EventSpec("subscription.updated", events.SubscriptionChanged, "invoicing", "subscription",
               "A subscription's status or invoice settings changed."),
-    EventSpec("invoice.issued", ev.InvoiceIssued, "invoicing", "invoice", "Invoice issued and sent to customer.",
+    EventSpec("invoice.issued", events.InvoiceIssued, "invoicing", "invoice", "Invoice issued and sent to customer.",
               webhook=True),
-    EventSpec("invoice.paid", ev.InvoicePaid, "invoicing", "invoice", "Invoice fully paid.", webhook=True),
-    EventSpec("invoice.past_due", ev.InvoicePastDue, "invoicing", "invoice", "Invoice became past due.",
+    EventSpec("invoice.paid", events.InvoicePaid, "invoicing", "invoice", "Invoice fully paid.", webhook=True),
+    EventSpec("invoice.past_due", events.InvoicePastDue, "invoicing", "invoice", "Invoice became past due.",
               webhook=True),
-    EventSpec("invoice.voided", ev.InvoiceVoided, "invoicing", "invoice", "Invoice voided."),
-    EventSpec("invoice.marked_uncollectible", ev.InvoiceMarkedUncollectible, "invoicing", "invoice",
+    EventSpec("invoice.voided", events.InvoiceVoided, "invoicing", "invoice", "Invoice voided."),
+    EventSpec("invoice.marked_uncollectible", events.InvoiceMarkedUncollectible, "invoicing", "invoice",
               "Invoice written off."),
-    EventSpec("invoice.payment_rejected", ev.InvoicePaymentRejected, "invoicing", "invoice",
+    EventSpec("invoice.payment_rejected", events.InvoicePaymentRejected, "invoicing", "invoice",
               "A payment landed on a void, uncollectible or already paid invoice: not counted, to be refunded."),
     # Payments' record of an invoice: its charges, failures and refunds, keyed by the invoice id.
-    EventSpec("payment.succeeded", ev.PaymentSucceeded, "payments", "invoice_payments",
+    EventSpec("payment.succeeded", events.PaymentSucceeded, "payments", "invoice_payments",
               "A charge for an invoice succeeded."),
-    EventSpec("invoice.payment_failed", ev.InvoicePaymentFailed, "payments", "invoice_payments",
+    EventSpec("invoice.payment_failed", events.InvoicePaymentFailed, "payments", "invoice_payments",
               "Payment attempt failed.", webhook=True),
-    EventSpec("payment.refunded", ev.PaymentRefunded, "payments", "invoice_payments",
+    EventSpec("payment.refunded", events.PaymentRefunded, "payments", "invoice_payments",
               "A payment was refunded through the gateway.", webhook=True),
-    EventSpec("payment_method.expiring", ev.PaymentMethodExpiring, "payments", "payment_method",
+    EventSpec("payment_method.expiring", events.PaymentMethodExpiring, "payments", "payment_method",
               "A saved card expires soon."),
-    EventSpec("invoice.viewed", ev.InvoiceViewed, "portal", "invoice_view", "Customer viewed invoice.",
+    EventSpec("invoice.viewed", events.InvoiceViewed, "portal", "invoice_view", "Customer viewed invoice.",
               webhook=True),
-    EventSpec("dunning.invoice_overdue", ev.InvoiceOverdueDetected, "dunning", "invoice_collection",
+    EventSpec("dunning.invoice_overdue", events.InvoiceOverdueDetected, "dunning", "invoice_collection",
               "Due date passed unpaid."),
-    EventSpec("invoice.reminder_sent", ev.InvoiceReminderSent, "notifications", "invoice_reminders",
+    EventSpec("invoice.reminder_sent", events.InvoiceReminderSent, "notifications", "invoice_reminders",
               "Reminder email sent.", webhook=True),
-    EventSpec("email.delivered", ev.EmailDelivered, "notifications", "email",
+    EventSpec("email.delivered", events.EmailDelivered, "notifications", "email",
               "An email was handed to the SMTP relay."),
-    EventSpec("webhook.delivery_outcome", ev.WebhookDeliveryOutcome, "notifications", "webhook_delivery",
+    EventSpec("webhook.delivery_outcome", events.WebhookDeliveryOutcome, "notifications", "webhook_delivery",
               "A webhook delivery finished."),
 ]
 

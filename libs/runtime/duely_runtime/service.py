@@ -20,7 +20,6 @@ from typing import AsyncIterator, Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime import edge, http, idempotency, logs, ops
 from duely_runtime.auth import INTERNAL_HEADER, KeyVerifier, Lookup, bearer_token, is_internal_secret, remote_lookup
@@ -69,17 +68,6 @@ class ServiceRuntime:
     def add_worker(self, worker: Worker) -> Worker:
         self._workers.append(worker)
         return worker
-
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """The request's one transaction, committed when the handler returns.
-
-        Prefer the typed `duely_runtime.kit.deps.DbSession`, which carries the scope rule: as a
-        dependency this must be `Depends(runtime.session, scope="function")`, since FastAPI's
-        default scope would commit after the response is sent, so a client could be told 201
-        for a write that then fails to commit.
-        """
-        async with self.db.transaction() as session:
-            yield session
 
     async def migrate(self) -> None:
         await upgrade_to_head_async(self.migrations_dir, self.db.url)

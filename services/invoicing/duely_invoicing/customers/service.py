@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_contracts import events as ev
+from duely_contracts import events
 from duely_contracts import tax_treatment as vat
 from duely_contracts.models import InvoiceSettingOverrides
 from duely_invoicing.customers import repository, views
@@ -28,10 +28,7 @@ async def create_customer(session: AsyncSession, outbox: Outbox, organization_id
                         **customer_columns(data))
     session.add(customer)
     await session.flush()
-    await outbox.emit(session, "customer.created",
-                      ev.CustomerCreated(organization_id=organization_id, **views.customer_ref(customer).model_dump(),
-                                         invoice_settings=customer_invoice_settings(customer)),
-                      organization_id=organization_id, aggregate_id=customer.id, aggregate_version=customer.version)
+    await _publish(session, outbox, "customer.created", events.CustomerCreated, customer)
     return customer
 
 
@@ -79,11 +76,17 @@ async def update_customer(session: AsyncSession, outbox: Outbox, organization_id
     customer.version += 1
     customer.updated_at = utcnow()
     await session.flush()
-    await outbox.emit(session, "customer.updated",
-                      ev.CustomerUpdated(organization_id=organization_id, **views.customer_ref(customer).model_dump(),
-                                         invoice_settings=customer_invoice_settings(customer)),
-                      organization_id=organization_id, aggregate_id=customer.id, aggregate_version=customer.version)
+    await _publish(session, outbox, "customer.updated", events.CustomerUpdated, customer)
     return customer
+
+
+async def _publish(session: AsyncSession, outbox: Outbox, event_type: str, event: type, customer: Customer) -> None:
+    """customer.created / customer.updated: the customer as events carry it, with its invoice settings."""
+    await outbox.emit(session, event_type,
+                      event(organization_id=customer.organization_id, **views.customer_ref(customer).model_dump(),
+                            invoice_settings=customer_invoice_settings(customer)),
+                      organization_id=customer.organization_id, aggregate_id=customer.id,
+                      aggregate_version=customer.version)
 
 
 def refuse_customer_without_vat_id(treatment: str | None, tax_exempt: bool | None, tax_id: str | None) -> None:

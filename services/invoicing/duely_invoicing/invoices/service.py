@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts import Envelope
-from duely_contracts import events as ev
+from duely_contracts import events
 from duely_contracts.models import InvoiceSnapshot
 from duely_invoicing.customers import repository as customers_repository
 from duely_invoicing.domain import limits, status, terms
@@ -107,7 +107,7 @@ async def approve_invoice(session: AsyncSession, outbox: Outbox, settings: Servi
     await parties_at_approval.freeze(session, invoice)  # later edits of the customer or settings: later invoices
     _transition(invoice, status.ISSUED, now)
     await ensure_publishable(session, invoice)  # a draft written before the limits existed
-    await _emit(session, outbox, "invoice.issued", invoice, lambda snap: ev.InvoiceIssued(invoice=snap))
+    await _emit(session, outbox, "invoice.issued", invoice, lambda snap: events.InvoiceIssued(invoice=snap))
     return invoice
 
 
@@ -120,7 +120,7 @@ async def void_invoice(session: AsyncSession, outbox: Outbox, organization_id: s
     now = utcnow()
     refuse_to_close_while_reserved(invoice, now)
     _transition(invoice, status.VOID, now)
-    await _emit(session, outbox, "invoice.voided", invoice, lambda snap: ev.InvoiceVoided(invoice=snap))
+    await _emit(session, outbox, "invoice.voided", invoice, lambda snap: events.InvoiceVoided(invoice=snap))
     return invoice
 
 
@@ -134,12 +134,12 @@ async def mark_uncollectible(session: AsyncSession, outbox: Outbox, organization
     refuse_to_close_while_reserved(invoice, now)
     _transition(invoice, status.UNCOLLECTIBLE, now)
     await _emit(session, outbox, "invoice.marked_uncollectible", invoice,
-                lambda snap: ev.InvoiceMarkedUncollectible(invoice=snap))
+                lambda snap: events.InvoiceMarkedUncollectible(invoice=snap))
     return invoice
 
 
 async def apply_payment(session: AsyncSession, outbox: Outbox, envelope: Envelope,
-                        event: ev.PaymentSucceeded) -> None:
+                        event: events.PaymentSucceeded) -> None:
     """Record a payment once (unique payment id); a payment that clears the balance makes the invoice paid.
 
     A payment on a closed invoice (void, uncollectible, already paid) is recorded as rejected, never
@@ -166,7 +166,7 @@ async def apply_payment(session: AsyncSession, outbox: Outbox, envelope: Envelop
         log.warning("payment on a closed invoice: rejected, to be refunded",
                     extra={"invoice_id": invoice.id, "status": invoice.status, "payment_id": event.payment_id})
         _transition(invoice, invoice.status, now)
-        await _emit(session, outbox, "invoice.payment_rejected", invoice, lambda snap: ev.InvoicePaymentRejected(
+        await _emit(session, outbox, "invoice.payment_rejected", invoice, lambda snap: events.InvoicePaymentRejected(
             payment_id=event.payment_id, invoice_id=invoice.id, amount=event.amount, currency=invoice.currency,
             reason=rejection, invoice=snap))
         return
@@ -178,10 +178,10 @@ async def apply_payment(session: AsyncSession, outbox: Outbox, envelope: Envelop
     invoice.paid_at = event.succeeded_at
     _transition(invoice, status.PAID, now)
     await _emit(session, outbox, "invoice.paid", invoice,
-                lambda snap: ev.InvoicePaid(invoice=snap, payment_id=event.payment_id, paid_at=event.succeeded_at))
+                lambda snap: events.InvoicePaid(invoice=snap, payment_id=event.payment_id, paid_at=event.succeeded_at))
 
 
-async def apply_refund(session: AsyncSession, envelope: Envelope, event: ev.PaymentRefunded) -> None:
+async def apply_refund(session: AsyncSession, envelope: Envelope, event: events.PaymentRefunded) -> None:
     """Mark a rejected payment refunded. It was never counted, so amount_paid and amount_due stay as they are."""
     payment = await repository.get_invoice_payment(session, envelope.organization_id, event.payment_id)
     if payment is None:
@@ -193,7 +193,7 @@ async def apply_refund(session: AsyncSession, envelope: Envelope, event: ev.Paym
 
 
 async def mark_past_due(session: AsyncSession, outbox: Outbox, envelope: Envelope,
-                        event: ev.InvoiceOverdueDetected) -> None:
+                        event: events.InvoiceOverdueDetected) -> None:
     invoice = await repository.get_invoice(session, envelope.organization_id, event.invoice_id, for_update=True)
     if invoice is None:
         raise PermanentError(f"overdue notice for unknown invoice {event.invoice_id}")
@@ -202,7 +202,7 @@ async def mark_past_due(session: AsyncSession, outbox: Outbox, envelope: Envelop
     _transition(invoice, status.PAST_DUE, utcnow())
     days = max(0, (event.detected_at.date() - invoice.due_date).days) if invoice.due_date else 0
     await _emit(session, outbox, "invoice.past_due", invoice,
-                lambda snap: ev.InvoicePastDue(invoice=snap, days_overdue=days))
+                lambda snap: events.InvoicePastDue(invoice=snap, days_overdue=days))
 
 
 def _transition(invoice: Invoice, new_status: str, now: datetime) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_contracts import events as ev
+from duely_contracts import events
 from duely_invoicing.models import ApiKey, Organization
 from duely_invoicing.organizations import repository
 from duely_runtime.auth import Principal, hash_key, new_api_key
@@ -22,7 +22,7 @@ async def create_organization(session: AsyncSession, outbox: Outbox, name: str, 
     await session.flush()
     _, plaintext = await create_api_key(session, organization.id)
     await outbox.emit(session, "organization.created",
-                      ev.OrganizationCreated(id=organization.id, name=name, test_mode=organization.test_mode),
+                      events.OrganizationCreated(id=organization.id, name=name, test_mode=organization.test_mode),
                       organization_id=organization.id, aggregate_id=organization.id, aggregate_version=1)
     return organization, plaintext
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_contracts import events as ev
+from duely_contracts import events
 from duely_contracts.models import InvoiceSettingOverrides
 from duely_invoicing.customers import repository as customers_repository
 from duely_invoicing.domain import subscription_status as sub_status
@@ -95,7 +95,7 @@ async def update_subscription(session: AsyncSession, outbox: Outbox, organizatio
 
 async def _emit(session: AsyncSession, outbox: Outbox, event_type: str, subscription: Subscription,
                 previous_status: str | None) -> None:
-    event = ev.SubscriptionChanged(
+    event = events.SubscriptionChanged(
         id=subscription.id, organization_id=subscription.organization_id, customer_id=subscription.customer_id,
         description=subscription.description, status=subscription.status, previous_status=previous_status,
         invoice_settings=InvoiceSettingOverrides(**{name: getattr(subscription, name) for name in SETTING_FIELDS}),
