@@ -31,6 +31,5 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Fa
 
 
 def main() -> None:
-    settings = Settings()
-    app = build(settings)
+    app = build()
     app.state.runtime.serve(app)

@@ -81,7 +81,3 @@ def main() -> None:
     settings = Settings()
     uvicorn.run(build(settings), host=settings.http_host, port=settings.http_port, log_config=None,
                 access_log=False, lifespan="on", timeout_graceful_shutdown=5)
-
-
-if __name__ == "__main__":
-    main()

@@ -28,10 +28,5 @@ def build(settings: Settings | None = None) -> FastAPI:
 
 
 def main() -> None:
-    settings = Settings()
-    app = build(settings)
+    app = build()
     app.state.runtime.serve(app)
-
-
-if __name__ == "__main__":
-    main()
