@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from duely_contracts.models import CUSTOMER_FAILURE_REASONS, CardRef
 from duely_contracts.timestamps import Timestamp
-
 from duely_payments.models import Payment, PaymentAttempt
+from duely_runtime.kit.pagination import ListBody
 from duely_runtime.text import CleanText, document_text_rules
 
 Id = Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -79,10 +79,8 @@ class PaymentOut(BaseModel):
                    created_at=payment.created_at)
 
 
-class PaymentList(BaseModel):
-    object: Literal["list"] = "list"
-    data: list[PaymentOut]
-    has_more: bool
+class PaymentList(ListBody[PaymentOut]):
+    pass
 
 
 class PaymentAttemptList(BaseModel):

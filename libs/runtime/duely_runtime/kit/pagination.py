@@ -14,8 +14,9 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +37,20 @@ class Page(Generic[Row]):
     rows: list[Row]
     has_more: bool
     next_cursor: str | None
+
+
+class ListBody(BaseModel, Generic[Row]):
+    """A list response: one page of objects and whether more follow (subclass it to name it)."""
+
+    object: Literal["list"] = "list"
+    data: list[Row]
+    has_more: bool
+
+
+class CursorListBody(ListBody[Row], Generic[Row]):
+    """A list response whose next page starts at `next_cursor`."""
+
+    next_cursor: str | None = None
 
 
 def encode_cursor(created_at: datetime, row_id: str) -> str:

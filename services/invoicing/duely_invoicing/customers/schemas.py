@@ -18,6 +18,7 @@ from duely_invoicing.settings.schemas import (
     ExemptionReasonCode,
     TaxTreatment,
 )
+from duely_runtime.kit.pagination import ListBody
 
 
 class CustomerOverrides(RequestModel):
@@ -77,7 +78,5 @@ class CustomerOut(BaseModel):
     version: int = 1
 
 
-class CustomerList(BaseModel):
-    object: Literal["list"] = "list"
-    data: list[CustomerOut]
-    has_more: bool
+class CustomerList(ListBody[CustomerOut]):
+    pass

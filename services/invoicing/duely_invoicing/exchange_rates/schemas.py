@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_
 from duely_contracts.timestamps import Timestamp
 from duely_invoicing import schema_docs
 from duely_invoicing.request_types import Currency, RequestModel
+from duely_runtime.kit.pagination import CursorListBody
 
 
 class ExchangeRateCreate(RequestModel):
@@ -42,8 +43,5 @@ class ExchangeRateOut(BaseModel):
     created_at: Timestamp
 
 
-class ExchangeRateList(BaseModel):
-    object: Literal["list"] = "list"
-    data: list[ExchangeRateOut]
-    has_more: bool
-    next_cursor: str | None = None
+class ExchangeRateList(CursorListBody[ExchangeRateOut]):
+    pass

@@ -17,6 +17,7 @@ from duely_invoicing.request_types import Currency, Name, Percentage, Quantity, 
 from duely_invoicing.settings.schemas import ExemptionReason, ExemptionReasonCode, TaxTreatment
 from duely_invoicing.tax_rates.schemas import TaxRateId
 from duely_runtime.amounts import IntegerMinorUnits
+from duely_runtime.kit.pagination import CursorListBody
 from duely_runtime.text import document_text_rules
 
 DiscountPercentage = Annotated[Decimal, Field(gt=0, le=100, decimal_places=4, allow_inf_nan=False,
@@ -217,10 +218,7 @@ class InvoiceOut(BaseModel):
         "The VAT treatment, fixed at creation (invoice → customer → standard); not standard = zero tax."))
 
 
-class InvoiceList(BaseModel):
-    object: Literal["list"] = "list"
-    data: list[InvoiceOut]
-    has_more: bool
+class InvoiceList(CursorListBody[InvoiceOut]):
     next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page (when has_more).")
 
 

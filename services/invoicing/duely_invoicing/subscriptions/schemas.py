@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from duely_contracts.timestamps import Timestamp
 from duely_invoicing.request_types import CcList, Currency, LocaleCode, LongText, RequestModel, Terms
+from duely_runtime.kit.pagination import ListBody
 
 SubscriptionStatus = Literal["active", "paused", "canceled"]
 
@@ -57,7 +58,5 @@ class SubscriptionOut(BaseModel):
     canceled_at: Timestamp | None
 
 
-class SubscriptionList(BaseModel):
-    object: Literal["list"] = "list"
-    data: list[SubscriptionOut]
-    has_more: bool
+class SubscriptionList(ListBody[SubscriptionOut]):
+    pass

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from duely_contracts.timestamps import Timestamp
 from duely_invoicing.request_types import Country, Name, Percentage, RequestModel
+from duely_runtime.kit.pagination import CursorListBody
 
 TaxRateId = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
@@ -45,8 +46,5 @@ class TaxRateObject(BaseModel):
     created_at: Timestamp
 
 
-class TaxRateList(BaseModel):
-    object: Literal["list"] = "list"
-    data: list[TaxRateObject]
-    has_more: bool
-    next_cursor: str | None = None
+class TaxRateList(CursorListBody[TaxRateObject]):
+    pass
