@@ -24,20 +24,29 @@ from duely_invoicing.models import Invoice, InvoiceLine, Organization
 from duely_invoicing.settings import views as settings_views
 
 
+def _common_fields(invoice: Invoice) -> dict:
+    """What the API body and the event snapshot both say of an invoice, under the same names."""
+    return dict(id=invoice.id, number=invoice.number, status=invoice.status, currency=invoice.currency,
+                subtotal=invoice.subtotal, tax=invoice.tax, total=invoice.total, amount_paid=invoice.amount_paid,
+                amount_due=invoice.amount_due, due_date=invoice.due_date, issued_at=invoice.issued_at,
+                payment_terms=invoice.payment_terms, memo=invoice.memo,
+                hosted_invoice_url=invoice.hosted_invoice_url, version=invoice.version)
+
+
+def _common_line_fields(line: InvoiceLine) -> dict:
+    return dict(id=line.id, description=line.description, quantity=line.quantity, unit_amount=line.unit_amount,
+                amount=line.amount)
+
+
 def invoice_out(invoice: Invoice, public_base_url: str | None = None) -> InvoiceOut:
     return InvoiceOut(
-        id=invoice.id, number=invoice.number, status=invoice.status, currency=invoice.currency,
+        **_common_fields(invoice),
         customer_id=invoice.customer_id, customer=customer_out(parties_at_approval.customer(invoice)),
-        subtotal=invoice.subtotal, tax=invoice.tax, total=invoice.total, amount_paid=invoice.amount_paid,
-        amount_due=invoice.amount_due, due_date=invoice.due_date, issued_at=invoice.issued_at,
-        paid_at=invoice.paid_at, payment_terms=invoice.payment_terms, memo=invoice.memo,
-        lines=[LineOut(id=line.id, description=line.description, quantity=line.quantity,
-                               unit_amount=line.unit_amount, amount=line.amount,
-                               tax_rates=[TaxRateOut(**rate) for rate in line.tax_rates],
-                               **line_extras(line))
+        paid_at=invoice.paid_at, created_at=invoice.created_at,
+        lines=[LineOut(**_common_line_fields(line), tax_rates=[TaxRateOut(**rate) for rate in line.tax_rates],
+                       **line_extras(line))
                for line in invoice.lines],
         tax_breakdown=[TaxBreakdownOut(**entry) for entry in invoice.tax_breakdown],
-        hosted_invoice_url=invoice.hosted_invoice_url, version=invoice.version, created_at=invoice.created_at,
         **settings_views.invoice_extras(invoice),
         **invoice_extras(invoice, public_base_url),
         tax_treatment=TaxTreatmentOut(**tax_treatment.snapshot_field(invoice).model_dump()),
@@ -46,20 +55,15 @@ def invoice_out(invoice: Invoice, public_base_url: str | None = None) -> Invoice
 
 def invoice_snapshot(invoice: Invoice, organization: Organization) -> InvoiceSnapshot:
     return InvoiceSnapshot(
-        id=invoice.id, organization_id=invoice.organization_id,
+        **_common_fields(invoice),
+        organization_id=invoice.organization_id,
         organization_name=parties_at_approval.organization_name(invoice, organization),
-        number=invoice.number, status=invoice.status, currency=invoice.currency,
         customer=settings_views.invoice_customer_ref(invoice, customer_ref(parties_at_approval.customer(invoice))),
-        payment_terms=invoice.payment_terms, memo=invoice.memo,
-        issued_at=invoice.issued_at, due_date=invoice.due_date, subtotal=invoice.subtotal, tax=invoice.tax,
-        total=invoice.total, amount_paid=invoice.amount_paid, amount_due=invoice.amount_due,
-        lines=[LineContract(id=line.id, description=line.description, quantity=line.quantity,
-                            unit_amount=line.unit_amount, amount=line.amount,
+        lines=[LineContract(**_common_line_fields(line),
                             tax_rates=[TaxRateApplied(**rate) for rate in line.tax_rates],
                             **snapshot_line_extras(line))
                for line in invoice.lines],
         tax_breakdown=[BreakdownContract(**entry) for entry in invoice.tax_breakdown],
-        hosted_invoice_url=invoice.hosted_invoice_url, version=invoice.version,
         **settings_views.snapshot_extras(invoice),
         **snapshot_extras(invoice),
         tax_treatment=tax_treatment.snapshot_field(invoice),
