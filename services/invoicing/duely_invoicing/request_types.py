@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from babel import Locale, UnknownLocaleError
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
+from duely_contracts import tax_treatment as vat
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import money, terms
 from duely_runtime.amounts import IntegerMinorUnits
@@ -99,3 +109,68 @@ Percentage = Annotated[Decimal, Field(ge=0, le=100, decimal_places=4, allow_inf_
 UnitAmount = Annotated[int, Field(strict=True, ge=0, le=money.MAX_UNIT_AMOUNT,
                                   description="Minor units of the invoice currency, e.g. 1999 = $19.99."),
                        IntegerMinorUnits]
+
+
+# --- shared by customers, invoices and the organization's settings -------------------------
+
+def _iban(value: str) -> str:
+    iban = re.sub(r"\s+", "", value).upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}", iban):
+        raise ValueError("not an IBAN")
+    digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
+    if int(digits) % 97 != 1:
+        raise ValueError("IBAN check digits do not match")
+    return iban
+
+
+def _bic(value: str) -> str:
+    bic = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?", bic):
+        raise ValueError("a BIC has 8 or 11 letters/digits, e.g. 'DEUTDEFF'")
+    return bic
+
+
+TaxTreatment = Annotated[Literal[vat.TREATMENTS], Field(  # type: ignore[valid-type]
+    description="standard (the lines' tax rates apply), or zero tax: reverse_charge (EN 16931 category AE), "
+                "intra_community_supply (K), export (G), exempt (E, with tax_exemption_reason).")]
+ExemptionReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Field(
+    description="Why the supply is exempt (the provision, e.g. 'Article 132(1)(c) of Directive 2006/112/EC'); "
+                "printed on the invoice. Required when tax_treatment is exempt.")]
+ExemptionReasonCode = Annotated[Literal[tuple(sorted(vat.EXEMPT_VATEX_CODES))], Field(  # type: ignore[valid-type]
+    description="Optional CEF VATEX code of the exemption (tax_treatment exempt), e.g. VATEX-EU-132-1C.")]
+
+
+class AddressIn(RequestModel):
+    lines: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=4)
+    city: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    country: Country | None = None
+
+
+class ContactIn(RequestModel):
+    name: Name | None = None
+    email: EmailStr
+
+
+class BankDetailsIn(RequestModel):
+    account_name: Name | None = None
+    iban: Annotated[str, AfterValidator(_iban)] | None = None
+    account_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=34)] | None = None
+    bic: Annotated[str, AfterValidator(_bic)] | None = None
+    routing_number: Annotated[str, StringConstraints(pattern=r"^\d{9}$")] | None = Field(
+        None, description="US ABA routing number (9 digits).")
+    bank_name: Name | None = None
+
+    @model_validator(mode="after")
+    def has_an_account(self):
+        if not self.iban and not self.account_number:
+            raise ValueError("bank details need an iban or an account_number")
+        return self
+
+
+def set_fields(model: BaseModel) -> dict[str, Any]:
+    """The fields the client sent (null included), as plain JSON-able values."""
+    dumped = model.model_dump(mode="json")
+    return {name: dumped[name] for name in model.model_fields_set}

@@ -4,21 +4,39 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from duely_contracts.models import Address
 from duely_contracts.timestamps import Timestamp
 from duely_invoicing import schema_docs
-from duely_invoicing.request_types import CcList, Currency, LocaleCode, LongText, Name, RequestModel, Terms
-from duely_invoicing.settings.schemas import (
+from duely_invoicing.request_types import (
     AddressIn,
+    CcList,
     ContactIn,
-    ContactOut,
+    Currency,
     ExemptionReason,
     ExemptionReasonCode,
+    LocaleCode,
+    LongText,
+    Name,
+    RequestModel,
     TaxTreatment,
+    Terms,
 )
 from duely_runtime.kit.pagination import ListBody
+
+
+# Responses: addresses and bank details read back in the contracts' vocabulary (duely_contracts.models);
+# a contact is lenient (all optional, extra kept), so a row written by an older version still serializes.
+class _Stored(BaseModel):
+    """Lenient (all optional, extra kept): a row written by an older version still serializes."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class ContactOut(_Stored):
+    name: str | None = None
+    email: str | None = None
 
 
 class CustomerOverrides(RequestModel):

@@ -12,7 +12,7 @@ from duely_contracts.models import InvoiceSettingOverrides
 from duely_invoicing.customers import repository, views
 from duely_invoicing.customers.schemas import CustomerCreate, CustomerOverrides, CustomerPatch
 from duely_invoicing.models import Customer
-from duely_invoicing.settings.schemas import set_fields
+from duely_invoicing.request_types import set_fields
 from duely_runtime.errors import ApiError, found, invalid, not_found
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.ids import new_id

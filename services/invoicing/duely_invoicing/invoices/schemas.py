@@ -13,8 +13,18 @@ from duely_contracts.timestamps import Timestamp
 from duely_invoicing import schema_docs
 from duely_invoicing.customers.schemas import CustomerOut
 from duely_invoicing.domain import limits, money
-from duely_invoicing.request_types import Currency, Name, Percentage, Quantity, RequestModel, Terms, UnitAmount
-from duely_invoicing.settings.schemas import ExemptionReason, ExemptionReasonCode, TaxTreatment
+from duely_invoicing.request_types import (
+    Currency,
+    ExemptionReason,
+    ExemptionReasonCode,
+    Name,
+    Percentage,
+    Quantity,
+    RequestModel,
+    TaxTreatment,
+    Terms,
+    UnitAmount,
+)
 from duely_invoicing.tax_rates.schemas import TaxRateId
 from duely_runtime.amounts import IntegerMinorUnits
 from duely_runtime.kit.pagination import CursorListBody

@@ -13,8 +13,9 @@ from duely_invoicing.logos import repository as logos_repository
 from duely_invoicing.logos.fetch import LogoImage
 from duely_invoicing.models import Customer, InvoiceSettings, Organization, Subscription
 from duely_invoicing.organizations import repository as organizations_repository
+from duely_invoicing.request_types import set_fields
 from duely_invoicing.settings import repository, views
-from duely_invoicing.settings.schemas import InvoiceSettingsOut, InvoiceSettingsPatch, set_fields
+from duely_invoicing.settings.schemas import InvoiceSettingsOut, InvoiceSettingsPatch
 from duely_runtime.errors import invalid
 from duely_runtime.kit.clock import utcnow
 

@@ -15,7 +15,7 @@ from duely_contracts.models import InvoiceSettingOverrides
 from duely_invoicing.customers import repository as customers_repository
 from duely_invoicing.domain import subscription_status as sub_status
 from duely_invoicing.models import Subscription
-from duely_invoicing.settings.schemas import set_fields
+from duely_invoicing.request_types import set_fields
 from duely_invoicing.subscriptions import repository
 from duely_invoicing.subscriptions.schemas import SubscriptionCreate, SubscriptionPatch, SubscriptionSettings
 from duely_runtime.errors import ApiError, conflict, found, not_found
