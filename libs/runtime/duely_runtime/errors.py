@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, *, param: str | None = None,
                  type: str | None = None) -> None:

@@ -13,15 +13,15 @@ import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from duely_invoicing.documents import facturx, renderer, repository
-from duely_invoicing.invoices import parties_at_approval, views
+from duely_invoicing.invoices import parties_at_approval
 from duely_invoicing.invoices import service as invoices
-from duely_invoicing.organizations import repository as organizations
 from duely_presentation import content
 from duely_runtime.db import Database
 from duely_runtime.errors import conflict
+from duely_runtime.kit.clock import utcnow
 
 PDF = "pdf"
 
@@ -41,12 +41,6 @@ def filename(invoice_id: str, number: str | None, extension: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", stem) + f".{extension}"
 
 
-async def _current(session, organization_id: str, invoice_id: str):
-    invoice = await invoices.get_invoice(session, organization_id, invoice_id)  # 404 across orgs
-    organization = await organizations.get_organization(session, organization_id)
-    return invoice, views.invoice_snapshot(invoice, organization)
-
-
 async def invoice_pdf(db: Database, organization_id: str, invoice_id: str) -> StoredDocument:
     async with db.transaction() as session:
         invoice = await invoices.get_invoice(session, organization_id, invoice_id)
@@ -54,7 +48,7 @@ async def invoice_pdf(db: Database, organization_id: str, invoice_id: str) -> St
         cached = await repository.get_document(session, invoice.id, invoice.version, PDF)
         if cached is not None:
             return StoredDocument(cached.content, cached.sha256, cached.version, name, cached.rendered_at)
-        _, snapshot = await _current(session, organization_id, invoice_id)
+        snapshot = await invoices.snapshot_of(session, invoice)
         logo = await parties_at_approval.find_logo(session, invoice, snapshot.issuer.logo_url
                                                    if snapshot.issuer else None)
     # The logo is drawn from the bytes stored when it was saved (an issued invoice: the image it was issued
@@ -66,7 +60,7 @@ async def invoice_pdf(db: Database, organization_id: str, invoice_id: str) -> St
     async with db.transaction() as session:
         await repository.store_document(session, {
             "invoice_id": doc.invoice_id, "organization_id": organization_id, "version": doc.version, "kind": PDF,
-            "content": pdf, "sha256": hashlib.sha256(pdf).hexdigest(), "rendered_at": datetime.now(timezone.utc)})
+            "content": pdf, "sha256": hashlib.sha256(pdf).hexdigest(), "rendered_at": utcnow()})
         stored = await repository.get_document(session, doc.invoice_id, doc.version, PDF)
     return StoredDocument(stored.content, stored.sha256, stored.version, name, stored.rendered_at)
 
@@ -74,7 +68,8 @@ async def invoice_pdf(db: Database, organization_id: str, invoice_id: str) -> St
 async def invoice_facturx_xml(db: Database, organization_id: str, invoice_id: str) -> tuple[bytes, str]:
     """The EN 16931 XML of the current version (cheap and deterministic: built on each request)."""
     async with db.transaction() as session:
-        invoice, snapshot = await _current(session, organization_id, invoice_id)
+        invoice = await invoices.get_invoice(session, organization_id, invoice_id)  # 404 across orgs
+        snapshot = await invoices.snapshot_of(session, invoice)
     doc = content.from_snapshot(snapshot)
     if doc.is_draft:
         raise conflict("invoice_not_issued",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+from duely_contracts.timestamps import as_utc
 from duely_runtime.errors import invalid
 
 MAX_LIMIT = 100
@@ -68,7 +69,7 @@ def parse_instant(value: str | None, param: str, *, upper: bool = False) -> date
             day = date.fromisoformat(text)
             start = datetime.combine(day, time.min, tzinfo=timezone.utc)
             return start + timedelta(days=1, microseconds=-1) if upper else start
-        return _aware(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        return as_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
     except (ValueError, OverflowError, OSError):
         raise invalid(param, "Expected an ISO 8601 date or datetime, or unix seconds.") from None
 
@@ -80,7 +81,3 @@ def parse_date(value: str | None, param: str) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise invalid(param, "Expected a date, YYYY-MM-DD.") from None
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

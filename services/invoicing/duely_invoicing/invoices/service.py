@@ -75,8 +75,7 @@ async def ensure_publishable(session: AsyncSession, invoice: Invoice) -> None:
     """422 when the invoice's snapshot would be too large to travel in its events."""
     if problem := limits.too_many_lines(len(invoice.lines)):
         raise ApiError(422, "invoice_line_limit", problem, param="lines")
-    organization = await organizations_repository.get_organization(session, invoice.organization_id)
-    size = len(views.invoice_snapshot(invoice, organization).model_dump_json().encode())
+    size = len((await snapshot_of(session, invoice)).model_dump_json().encode())
     if problem := limits.snapshot_too_large(size):
         raise ApiError(422, "invoice_too_large", problem, param="lines")
 
@@ -212,10 +211,9 @@ def _transition(invoice: Invoice, new_status: str, now: datetime) -> None:
 
 
 async def _emit(session: AsyncSession, outbox: Outbox, event_type: str, invoice: Invoice, make) -> None:
-    organization = await organizations_repository.get_organization(session, invoice.organization_id)
-    snapshot = views.invoice_snapshot(invoice, organization)
-    await outbox.emit(session, event_type, make(snapshot), organization_id=invoice.organization_id,
-                      aggregate_id=invoice.id, aggregate_version=invoice.version)
+    await outbox.emit(session, event_type, make(await snapshot_of(session, invoice)),
+                      organization_id=invoice.organization_id, aggregate_id=invoice.id,
+                      aggregate_version=invoice.version)
 
 
 async def invoice_snapshot(session: AsyncSession, organization_id: str, invoice_id: str) -> InvoiceSnapshot:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_invoicing.models import InvoiceSettings, NumberSequence
-from duely_runtime.kit.writes import insert_ignore
+from duely_runtime.kit.writes import insert_ignore, locked
 
 
 async def find_settings(session: AsyncSession, organization_id: str) -> InvoiceSettings | None:
@@ -21,8 +21,8 @@ async def get_or_create_settings(session: AsyncSession, organization_id: str, no
     await insert_ignore(session, InvoiceSettings.__table__,
                         {"organization_id": organization_id, "version": 1, "updated_at": now})
     stmt = select(InvoiceSettings).where(InvoiceSettings.organization_id == organization_id)
-    if for_update and session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()  # two PATCHes in a row each see the other's version
+    if for_update:
+        stmt = locked(stmt, session)  # two PATCHes in a row each see the other's version
     return (await session.scalars(stmt.execution_options(populate_existing=True))).one()
 
 

@@ -7,14 +7,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_invoicing.models import Subscription
 from duely_runtime.kit.pagination import Page, keyset_page
+from duely_runtime.kit.writes import locked
 
 
 async def get_subscription(session: AsyncSession, organization_id: str, subscription_id: str, *,
                            for_update: bool = False) -> Subscription | None:
     stmt = select(Subscription).where(Subscription.organization_id == organization_id,
                                       Subscription.id == subscription_id)
-    if for_update and session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    if for_update:  # re-read under the lock, whatever the session cached
+        stmt = locked(stmt, session).execution_options(populate_existing=True)
     return (await session.scalars(stmt)).first()
 
 
