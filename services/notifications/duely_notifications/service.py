@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from duely_contracts import Envelope
 from duely_contracts.events import OrganizationCreated, PaymentSucceeded
 from duely_contracts.models import InvoiceSnapshot
-from duely_runtime.errors import conflict, invalid, not_found
+from duely_runtime.errors import conflict, found, invalid, not_found
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.ids import new_id
 from duely_runtime.kit.pagination import Page
@@ -122,10 +122,7 @@ class Notifications:
         return await repo.page_messages(session, organization_id, invoice_id, limit)
 
     async def get_message(self, session: AsyncSession, organization_id: str, message_id: str) -> Message:
-        message = await repo.get_message(session, organization_id, message_id)
-        if message is None:
-            raise not_found("message", message_id)
-        return message
+        return found(await repo.get_message(session, organization_id, message_id), "message", message_id)
 
     # -- webhooks ---------------------------------------------------------------
 
@@ -167,10 +164,8 @@ class Notifications:
         return endpoint
 
     async def get_endpoint(self, session: AsyncSession, organization_id: str, endpoint_id: str) -> WebhookEndpoint:
-        endpoint = await repo.get_endpoint(session, organization_id, endpoint_id)
-        if endpoint is None:
-            raise not_found("webhook endpoint", endpoint_id)
-        return endpoint
+        return found(await repo.get_endpoint(session, organization_id, endpoint_id), "webhook endpoint",
+                     endpoint_id)
 
     async def list_endpoints(self, session: AsyncSession, organization_id: str,
                              limit: int) -> Page[WebhookEndpoint]:

@@ -36,7 +36,7 @@ from duely_payments.domain.charging import (
 from duely_payments.models import Invoice, Payment, PaymentAttempt
 from duely_runtime import context
 from duely_runtime.db import Database
-from duely_runtime.errors import ApiError, conflict, invalid, not_found
+from duely_runtime.errors import ApiError, conflict, found, invalid, not_found
 from duely_runtime.invoicing_client import InvoicingClient
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.ids import new_id
@@ -282,7 +282,4 @@ async def list_payments(session: AsyncSession, organization_id: str, *, invoice_
 
 
 async def get_payment(session: AsyncSession, organization_id: str, payment_id: str) -> Payment:
-    payment = await repo.get_payment(session, organization_id, payment_id)
-    if payment is None:
-        raise not_found("payment", payment_id)
-    return payment
+    return found(await repo.get_payment(session, organization_id, payment_id), "payment", payment_id)
