@@ -38,7 +38,7 @@ INTERNAL_SECRET = EMBEDDED_SECRET
 @pytest.fixture(scope="session")
 def broker() -> str:
     """A real tansu broker for the whole run; returns its bootstrap address."""
-    port = free_port(39000, 39999)
+    port = free_port(25000, 25999)
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(broker_command(port), stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -120,7 +120,7 @@ def serve():
     """async with serve(app) as base_url: the app runs with its lifespan under uvicorn."""
     @contextlib.asynccontextmanager
     async def run(app, port: int | None = None) -> AsyncIterator[str]:
-        port = port or free_port(38000, 38999)
+        port = port or free_port(26000, 26999)
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on",
                                                log_config=None, access_log=False))
         task = asyncio.create_task(server.serve())

@@ -58,7 +58,7 @@ async def crashing_invoicing(settings_env, database_url, name: str, **overrides)
 @contextlib.asynccontextmanager
 async def crashing_invoicing_process(database_url: str, broker: str, var_dir: str, name: str):
     """The same app in a child process on a free loopback port; yields its base URL."""
-    port = free_port(38000, 38999)
+    port = free_port(26000, 26999)
     env = {**os.environ, "DUELY_INVOICING_DATABASE_URL": database_url, "DUELY_KAFKA_BOOTSTRAP_SERVERS": broker,
            "DUELY_VAR_DIR": var_dir, "DUELY_INVOICING_SERVICE_NAME": name, "DUELY_INVOICING_HTTP_PORT": str(port),
            "DUELY_INVOICING_HTTP_HOST": "127.0.0.1", "DUELY_LOG_LEVEL": "WARNING"}

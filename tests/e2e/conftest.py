@@ -24,7 +24,7 @@ from duely_devstack.platform import SERVICES, Platform, PlatformConfig
 
 def _free_block(size: int = 6) -> int:
     for _ in range(200):
-        base = free_port(41000, 48000)
+        base = free_port(21000, 23990)
         if all(port_is_free(base + i) for i in range(size)):
             return base
     raise RuntimeError("no free block of ports")
@@ -36,8 +36,8 @@ async def started_platform(var: Path, database_urls: dict[str, str], extra_env: 
     services elsewhere in the run use the same consumer group names and would split the partitions
     with these processes. Empty `database_urls` means SQLite files in `var`, as `make run` has."""
     config = PlatformConfig(
-        var_dir=var, base_port=_free_block(), broker_port=free_port(48001, 48300),
-        smtp_port=free_port(48301, 48600), stripe_port=free_port(48601, 48999), database_urls=database_urls,
+        var_dir=var, base_port=_free_block(), broker_port=free_port(24000, 24299),
+        smtp_port=free_port(24300, 24599), stripe_port=free_port(24600, 24999), database_urls=database_urls,
         extra_env=extra_env)
     running = Platform(config)
     try:

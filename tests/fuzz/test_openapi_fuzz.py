@@ -173,7 +173,7 @@ async def test_notifications_openapi_has_no_server_errors(serve, settings_env, d
     from duely_notifications.main import build
     # No SMTP server listens on this port: mail stays queued, fuzzed reminders reach nobody.
     settings = settings_env(Settings, await database_url("notifications"), service_name=unique("notifications"),
-                            invoicing_url=invoicing.url, smtp_host="127.0.0.1", smtp_port=free_port(38000, 38999),
+                            invoicing_url=invoicing.url, smtp_host="127.0.0.1", smtp_port=free_port(26000, 26999),
                             email_backoff_s=[3600], webhook_backoff_s=[3600], webhook_timeout_s=1.0,
                             outbound_allow_networks="127.0.0.0/8")  # as `make run`: the seeded endpoint below
     async with serve(build(settings)) as url:

@@ -217,7 +217,7 @@ class DroppingUpstream:
             writer.close()
 
     async def __aenter__(self) -> str:
-        port = free_port(38000, 38999)
+        port = free_port(26000, 26999)
         self.server = await asyncio.start_server(self.handle, "127.0.0.1", port)
         return f"http://127.0.0.1:{port}"
 

@@ -39,7 +39,7 @@ def echo_app() -> FastAPI:
 
 
 def dead_url() -> str:
-    return f"http://127.0.0.1:{free_port(37000, 37999)}"  # nothing listens there
+    return f"http://127.0.0.1:{free_port(27000, 27999)}"  # nothing listens there
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from aiosmtpd.smtp import SMTP
 from duely_devstack.maildir import read_messages
 from duely_devstack.net import free_port, wait_for_port
 
-PORTS = (32000, 32999)  # this suite's range (payments uses 31000-31999)
+PORTS = (29000, 29999)  # this suite's range (payments uses 31000-31999)
 
 
 class SmtpCatcher:

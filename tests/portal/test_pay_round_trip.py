@@ -19,7 +19,7 @@ from tests.invoicing.documents_helpers import pdf_text, plain, squeezed
 from tests.portal.conftest import portal_settings
 from tests.portal.invoices import DESKTOP, PHONE, SCREENSHOTS, readme_eur_invoice, token_of
 
-PORT_RANGE = (36000, 36999)  # the portal suite's range for subprocesses
+PORT_RANGE = (28000, 28999)  # the portal suite's range for subprocesses
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from tests.runtime.test_ops import dunning
 
 async def test_the_api_serves_while_the_broker_is_down_and_consumers_start_when_it_is_up(
         database_url, serve, wait_for):
-    port = free_port(39000, 39999)
+    port = free_port(25000, 25999)
     app = await dunning(database_url, f"127.0.0.1:{port}")  # nothing listens there yet
     broker = None
     try:

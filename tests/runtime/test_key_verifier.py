@@ -49,7 +49,7 @@ async def test_a_revoked_key_is_refused_within_a_second(invoicing):
 async def test_an_unreachable_key_owner_is_a_503_not_a_500():
     from duely_devstack.net import free_port
     from duely_runtime.errors import ApiError
-    verifier = KeyVerifier(remote_lookup(f"http://127.0.0.1:{free_port(37000, 37999)}", INTERNAL_SECRET))
+    verifier = KeyVerifier(remote_lookup(f"http://127.0.0.1:{free_port(27000, 27999)}", INTERNAL_SECRET))
     try:
         await verifier.verify("sk_test_whatever")
     except ApiError as exc:

@@ -22,14 +22,31 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+def ephemeral_ports() -> range:
+    """The ports the kernel hands to outgoing connections (Linux; elsewhere IANA's 49152-65535).
+
+    A port from this range that is free when we pick it can be taken by any connection before our
+    server binds it, so servers started by the tests and launchers never listen in it.
+    """
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as file:
+            low, high = (int(value) for value in file.read().split())
+    except (OSError, ValueError):
+        low, high = 49152, 65535
+    return range(low, high + 1)
+
+
 def free_port(low: int, high: int, host: str = "127.0.0.1") -> int:
-    """Pick a currently free port in [low, high]; random order so parallel runs rarely collide."""
-    candidates = list(range(low, high + 1))
+    """Pick a currently free port in [low, high], outside the ephemeral range; random order so
+    parallel runs rarely collide."""
+    ephemeral = ephemeral_ports()
+    candidates = [port for port in range(low, high + 1) if port not in ephemeral]
     _ports_random.shuffle(candidates)
     for port in candidates:
         if port_is_free(port, host):
             return port
-    raise RuntimeError(f"no free port in {low}-{high}")
+    raise RuntimeError(f"no free port in {low}-{high} outside the ephemeral range "
+                       f"{ephemeral.start}-{ephemeral.stop - 1}")
 
 
 async def wait_for_port(host: str, port: int, timeout: float = 10.0) -> None:
