@@ -59,7 +59,10 @@ async def platform(database_url, tmp_path_factory):
 @pytest.fixture(scope="session")
 async def api(platform):
     demo = await asyncio.to_thread(platform.seed_demo_org)
+    # A pooled connection idle for 1 s is dropped: the gateway (uvicorn) closes idle ones after 5 s,
+    # and a request sent on one it is closing just then fails with ReadError (seen after the crash test).
     async with httpx.AsyncClient(base_url=platform.config.url("gateway"), timeout=30,
+                                 limits=httpx.Limits(keepalive_expiry=1.0),
                                  headers={"Authorization": f"Bearer {demo['api_key']}"}) as client:
         yield client
 

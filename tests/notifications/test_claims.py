@@ -1,6 +1,6 @@
 """A claim never lapses while its send is still running.
 
-Two workers share one database, as two notifications replicas do, with a lease (1 s) much shorter
+Two workers share one database, as two notifications replicas do, with a lease (2 s) shorter
 than one send (a relay that takes 3 s to accept a message, an endpoint that drips a byte a second
 until the 4 s deadline). The worker that claimed a row keeps renewing its lease, so the other one
 never picks it up: one send, one attempt. (Before: the lease lapsed mid-send, the second worker sent
@@ -33,7 +33,7 @@ from tests.loopback_http import drip, http_server
 from tests.notifications.notification_events import queue_invoice_email, snapshot
 from tests.notifications.notification_stack import RecordingRelay
 
-SHORT_LEASE = dict(claim_lease_s=1.0, worker_poll_interval_s=0.1, outbound_allow_networks="127.0.0.0/8")
+SHORT_LEASE = dict(claim_lease_s=2.0, worker_poll_interval_s=0.1, outbound_allow_networks="127.0.0.0/8")
 
 
 @pytest.fixture(params=["postgres", "sqlite"])
