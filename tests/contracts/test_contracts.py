@@ -13,9 +13,15 @@ PRODUCT_WEBHOOK_EVENTS = {"invoice.issued", "invoice.viewed", "invoice.paid", "i
                           "invoice.past_due", "invoice.reminder_sent"}
 
 
+# Payment collection's own: every payment counted (partial ones too), a balance reopened by a refund, a bank
+# debit in flight, AutoPay's skipped moments, saved methods, and money that went back.
+COLLECTION_WEBHOOK_EVENTS = {"invoice.payment_succeeded", "invoice.reopened", "payment.processing",
+                             "invoice.autopay_skipped", "payment_method.attached", "payment_method.updated",
+                             "payment_method.detached", "payment_method.expiring", "payment.refunded"}
+
+
 def test_the_six_webhook_events_of_the_product_are_registered():
-    # ...and payment.refunded, so a merchant hears of money that went back (a charge on a closed invoice).
-    assert set(WEBHOOK_EVENT_TYPES) == PRODUCT_WEBHOOK_EVENTS | {"payment.refunded"}
+    assert set(WEBHOOK_EVENT_TYPES) == PRODUCT_WEBHOOK_EVENTS | COLLECTION_WEBHOOK_EVENTS
 
 
 def test_topic_is_the_event_type():

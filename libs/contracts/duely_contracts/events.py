@@ -11,7 +11,8 @@ from datetime import date
 from pydantic import Field
 
 from duely_contracts.models import (
-    CUSTOMER_FAILURE_REASONS, CardRef, Contract, CustomerRef, InvoiceSettingOverrides, InvoiceSnapshot, InvoiceSummary,
+    AUTOPAY_SKIP_REASONS, CUSTOMER_FAILURE_REASONS, CardRef, Contract, CustomerRef, InvoiceSettingOverrides,
+    InvoiceSnapshot, InvoiceSummary, PaymentMethodRef,
 )
 from duely_contracts.timestamps import Timestamp
 
@@ -72,6 +73,30 @@ class InvoiceMarkedUncollectible(Contract):
     invoice: InvoiceSnapshot
 
 
+class InvoicePaymentApplied(Contract):
+    """A payment (any route: gateway, bank debit, manual) was counted; `invoice.amount_due` is the new balance.
+    Published for every payment, partial or final; the final one is followed by `invoice.paid`."""
+
+    invoice: InvoiceSnapshot
+    payment_id: str
+    amount: int
+    currency: str
+    method_type: str = Field("card", description="card | us_bank_account | sepa_debit | wire_transfer | check | "
+                                                 "cash | other")
+    paid_at: Timestamp
+    credit_added: int = Field(0, description="Overpayment kept as the customer's credit balance.")
+
+
+class InvoiceReopened(Contract):
+    """Money counted on the invoice went back (a refund): its balance grew again; a paid invoice is open again."""
+
+    invoice: InvoiceSnapshot
+    reason: str = Field(description="payment_refunded")
+    payment_id: str
+    refund_id: str | None = None
+    amount: int = Field(description="How much the balance grew.")
+
+
 # --- payments --------------------------------------------------------------
 
 class PaymentSucceeded(Contract):
@@ -87,6 +112,13 @@ class PaymentSucceeded(Contract):
     succeeded_at: Timestamp
     invoice: InvoiceSummary
     card: CardRef | None = Field(None, description="The card charged, when the gateway told us its brand and last4.")
+    method_type: str = Field("card", description="card | us_bank_account | sepa_debit (through the gateway), or "
+                                                 "wire_transfer | check | cash | other (recorded by hand).")
+    manual: bool = Field(False, description="Recorded by the merchant (POST /v1/invoices/{id}/payments), not charged.")
+    reference: str | None = Field(None, description="Manual payments: the reference the payer quoted.")
+    allow_overpayment: bool = Field(False, description="Manual payments: keep what exceeds the balance as the "
+                                                       "customer's credit instead of refusing it.")
+    autopay: bool = Field(False, description="Charged by AutoPay.")
 
 
 class InvoicePaymentFailed(Contract):
@@ -105,6 +137,44 @@ class InvoicePaymentFailed(Contract):
         None, description=f"What the customer may be told: {' | '.join(CUSTOMER_FAILURE_REASONS)} (any "
                           "other decline, lost or stolen cards included).")
     card: CardRef | None = Field(None, description="The card tried, when the gateway told us its brand and last4.")
+    method_type: str = Field("card", description="card | us_bank_account | sepa_debit")
+    late: bool = Field(False, description="A bank debit that was processing failed days later: the invoice is "
+                                          "payable again.")
+    autopay: bool = Field(False, description="Charged by AutoPay.")
+    hard_decline: bool = Field(False, description="Retrying cannot help (card lost or stolen, account closed).")
+
+
+class PaymentProcessing(Contract):
+    """A bank debit was accepted by the gateway and settles in days; the invoice is held for it meanwhile."""
+
+    attempt_id: str
+    invoice_id: str
+    amount: int
+    currency: str
+    payment_method: str
+    method_type: str = Field(description="us_bank_account | sepa_debit")
+    started_at: Timestamp
+    invoice: InvoiceSummary
+    autopay: bool = False
+
+
+class AutopaySkipped(Contract):
+    """AutoPay's moment came and no charge was attempted; the invoice stays payable by hand."""
+
+    invoice_id: str
+    reason: str = Field(description=" | ".join(AUTOPAY_SKIP_REASONS))
+    message: str = Field(description="For the merchant: what to fix.")
+    payment_method_id: str | None = None
+    timer_id: str | None = Field(None, description="The collection timeline entry that asked for the charge.")
+    skipped_at: Timestamp
+    invoice: InvoiceSummary
+
+
+class PaymentMethodChanged(Contract):
+    """A saved method was attached, changed (default, status, verification) or detached."""
+
+    payment_method: PaymentMethodRef
+    customer: CustomerRef | None = None
 
 
 class InvoicePaymentRejected(Contract):
@@ -126,7 +196,9 @@ class PaymentRefunded(Contract):
     invoice_id: str
     amount: int
     currency: str
-    reason: str = Field(description="Why: invoice_void, invoice_uncollectible or invoice_already_paid when the "
+    manual: bool = Field(False, description="Recorded only (the payment was made outside the gateway).")
+    reason: str = Field(description="requested_by_customer | duplicate | fraudulent | other when asked for through "
+                                    "the API; invoice_void, invoice_uncollectible or invoice_already_paid when the "
                                     "payment landed on a closed invoice and was refunded automatically.")
     gateway_reference: str | None = Field(None, description="The gateway's refund id.")
     refunded_at: Timestamp
@@ -140,6 +212,8 @@ class PaymentMethodExpiring(Contract):
     last4: str
     exp_month: int
     exp_year: int
+    organization_name: str | None = None
+    update_url: str | None = Field(None, description="Where the customer replaces the card.")
 
 
 # --- portal ----------------------------------------------------------------
@@ -158,6 +232,27 @@ class InvoiceOverdueDetected(Contract):
     invoice_id: str
     due_date: date
     detected_at: Timestamp
+
+
+class AutopayChargeDue(Contract):
+    """An AutoPay moment on an invoice's collection timeline fell due: payments charges it (or says why not)."""
+
+    invoice_id: str
+    timer_id: str = Field(description="The timeline entry: payments charges at most once per entry.")
+    payment_method_id: str | None = Field(None, description="Named by the AutoPay setting; null = the customer's "
+                                                            "default method.")
+    scheduled_for: Timestamp
+    fired_at: Timestamp
+
+
+class PaymentMethodExpiryDue(Contract):
+    """A saved card's expiry check fell due (the month before it expires): payments warns if still needed."""
+
+    payment_method_id: str
+    customer_id: str
+    exp_month: int
+    exp_year: int
+    fired_at: Timestamp
 
 
 # --- notifications ---------------------------------------------------------

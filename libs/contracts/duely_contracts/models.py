@@ -70,6 +70,69 @@ class InvoiceSettingOverrides(Contract):
     attach_pdf: bool | None = None
     memo: str | None = None
     cc_emails: list[str] = Field(default_factory=list)
+    autopay: "AutopaySettings | None" = Field(None, description="AutoPay for this level; null = inherit.")
+    accepted_payment_methods: list[str] | None = Field(
+        None, description="Customer level only: the methods this customer may pay by; null = the organization's.")
+
+
+# --- payment collection ------------------------------------------------------
+
+AUTOPAY_TIMINGS = ("on_issue", "on_due_date", "days_before_due")
+# What a saved payment method is at the gateway (Stripe's PaymentMethod types).
+SAVED_METHOD_TYPES = ("card", "us_bank_account", "sepa_debit")
+# How money for an invoice arrived: a saved or typed method through the gateway, or recorded by hand.
+MANUAL_PAYMENT_METHODS = ("wire_transfer", "check", "cash", "card", "other")
+PAYMENT_METHOD_STATUSES = ("active", "pending_verification", "expired", "detached")
+# Why AutoPay did not charge an invoice when its moment came (the merchant is told, on the timeline too).
+AUTOPAY_SKIP_REASONS = ("no_payment_method", "payment_method_expired", "payment_method_not_active",
+                        "payment_method_not_accepted", "invoice_not_payable", "payment_in_progress",
+                        "autopay_disabled")
+
+
+class AutopaySettings(Contract):
+    """AutoPay as set at one level (organization, customer, subscription)."""
+
+    enabled: bool = False
+    timing: str = Field("on_issue", description="on_issue | on_due_date | days_before_due")
+    days_before_due: int | None = Field(None, description="With timing days_before_due: how many days (1-60).")
+    payment_method_id: str | None = Field(
+        None, description="The saved method to charge; null = the customer's default method at charge time.")
+
+
+class PaymentMethodRef(Contract):
+    """A customer's saved payment method as every service may show it (never a full number)."""
+
+    id: str
+    organization_id: str
+    customer_id: str
+    type: str = Field(description="card | us_bank_account | sepa_debit")
+    brand: str | None = Field(None, description="Cards: visa, mastercard, amex…")
+    bank_name: str | None = None
+    last4: str | None = None
+    exp_month: int | None = None
+    exp_year: int | None = None
+    status: str = Field(description="active | pending_verification | expired | detached")
+    is_default: bool = False
+    mandate_reference: str | None = Field(None, description="SEPA / ACH: the mandate the debits are made under.")
+
+
+class AutopayPlan(Contract):
+    """What AutoPay will do for an invoice, fixed at approval (the settings' resolution, with sources)."""
+
+    enabled: bool
+    timing: str = Field(description="on_issue | on_due_date | days_before_due")
+    days_before_due: int | None = None
+    charge_date: date | None = Field(None, description="The day the charge is due, in the organization's timezone "
+                                                       "(on_issue: the issue day).")
+    timezone: str = Field("UTC", description="IANA timezone the charge day is counted in.")
+    payment_method: PaymentMethodRef | None = Field(
+        None, description="The method to charge as known at approval; payments checks it again at charge time.")
+    payment_method_source: str | None = Field(
+        None, description="subscription | customer (an AutoPay setting named it) or customer_default.")
+    source: str = Field(description="The level whose AutoPay setting applies: subscription | customer | "
+                                    "organization | default.")
+    prenotified: bool = Field(False, description="SEPA: the invoice email is the debit's pre-notification (amount "
+                                                 "and date), sent at least the organization's period ahead.")
 
 
 class CustomerRef(Contract):
@@ -191,6 +254,12 @@ class InvoiceSnapshot(Contract):
     total_discount: int = Field(0, description="total = subtotal − total_discount + exclusive tax.")
     reporting: ReportingTotal | None = None
     tax_treatment: TaxTreatmentApplied | None = Field(None, description="Absent from events older than it.")
+    autopay: AutopayPlan | None = Field(None, description="Absent or disabled: the customer pays by hand.")
+    accepted_payment_methods: list[str] | None = Field(
+        None, description="The methods this invoice may be paid by (the customer's override or the organization's); "
+                          "absent on older events: the issuer's.")
+    credit_applied: int = Field(0, description="Customer credit balance (from an earlier overpayment) applied to "
+                                               "this invoice at approval; included in amount_paid.")
 
 
 # Why a payment failed, in words a customer may be told: payments maps the gateway's codes onto these
@@ -218,3 +287,6 @@ class InvoiceSummary(Contract):
     due_date: date | None = None
     customer: CustomerRef
     hosted_invoice_url: str | None = None
+
+
+InvoiceSettingOverrides.model_rebuild()
