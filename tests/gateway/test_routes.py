@@ -19,6 +19,12 @@ from duely_gateway.routes import ROUTES, route, service_for
     ("/v1/payments/py_1", "payments"),
     ("/v1/payments/py_1/refunds", "payments"),
     ("/v1/payment_methods/pm_1", "payments"),
+    ("/v1/invoices/in_1/payments", "payments"),
+    ("/v1/customers/cus_1/payment_methods", "payments"),
+    ("/v1/customers/cus_1/payment_methods/pm_1/default", "payments"),
+    ("/v1/customers/cus_1", "invoicing"),
+    ("/webhooks/stripe", "payments"),
+    ("/v1/invoices/in_1/collection", "dunning"),
     # notifications
     ("/v1/webhook_endpoints", "notifications"),
     ("/v1/webhook_endpoints/we_1", "notifications"),

@@ -28,6 +28,10 @@ ROUTES: tuple[Route, ...] = (
     route(rf"^/v1/invoices/{ID}/payment_attempts{TAIL}", "payments"),
     route(rf"^/v1/payments{TAIL}", "payments"),
     route(rf"^/v1/payment_methods{TAIL}", "payments"),
+    route(rf"^/v1/invoices/{ID}/payments{TAIL}", "payments"),  # manual payments recorded, and listed
+    route(rf"^/v1/customers/{ID}/payment_methods{TAIL}", "payments"),
+    route(r"^/webhooks/stripe/?$", "payments"),  # the payment gateway's signed events
+    route(rf"^/v1/invoices/{ID}/collection/?$", "dunning"),  # the invoice's collection timeline
     route(rf"^/v1/webhook_endpoints{TAIL}", "notifications"),
     route(rf"^/v1/messages{TAIL}", "notifications"),
     route(rf"^/v1/invoices/{ID}/remind/?$", "notifications"),
