@@ -145,3 +145,20 @@ async def test_illegal_transitions_are_conflicts(svc, org, read_events, wait_for
         assert (await client.post(f"/v1/invoices/{draft['id']}/mark_uncollectible")).status_code == 409
         assert len(await events_for(read_events, "invoice.marked_uncollectible", draft["id"],
                                     wait_for=wait_for)) == 1
+
+
+async def test_other_services_read_a_customer_of_the_organization_only(svc, org):
+    organization_id, api_key = org
+    other_organization_id, _ = await svc.create_org("Another org")
+    async with svc.client(api_key) as client:
+        customer = await create_customer(client)
+        headers = {INTERNAL_HEADER: svc.settings.internal_secret}
+        response = await client.get(f"/internal/customers/{customer['id']}",
+                                    params={"organization_id": organization_id}, headers=headers)
+        assert response.status_code == 200
+        assert (response.json()["id"], response.json()["email"]) == (customer["id"], customer["email"])
+        other = await client.get(f"/internal/customers/{customer['id']}",
+                                 params={"organization_id": other_organization_id}, headers=headers)
+        assert other.status_code == 404 and other.json()["error"]["code"] == "resource_missing"
+        unsigned = await client.get(f"/internal/customers/{customer['id']}", params={"organization_id": organization_id})
+        assert unsigned.status_code in (401, 403)

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from duely_contracts.models import InvoiceSnapshot
+from duely_contracts.models import CustomerRef, InvoiceSnapshot
 from duely_runtime.auth import INTERNAL_HEADER
 from duely_runtime.errors import ApiError, conflict, not_found
 
@@ -74,6 +74,20 @@ class InvoicingClient:
             raise InvoicingUnavailable(f"invoicing answered {response.status_code}")
         snapshot = _parse(InvoiceSnapshot, response)
         return snapshot if snapshot.organization_id == organization_id else None
+
+    async def fetch_customer(self, organization_id: str, customer_id: str) -> CustomerRef | None:
+        """The customer as invoicing knows it now; None when the organization has no such customer."""
+        path = f"/internal/customers/{quote(customer_id, safe='')}"
+        try:
+            response = await self.client.get(path, params={"organization_id": organization_id})
+        except httpx.HTTPError as exc:
+            log.warning("invoicing unreachable", extra={"error": repr(exc)})
+            raise InvoicingUnavailable(f"invoicing: {exc!r}") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise InvoicingUnavailable(f"invoicing answered {response.status_code} for a customer")
+        return _parse(CustomerRef, response)
 
     async def invoice_pdf(self, organization_id: str, invoice_id: str) -> PdfDownload | None:
         """The invoice's current PDF (once paid, its receipt); None when the organization has no such invoice."""

@@ -11,7 +11,9 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from duely_contracts.models import InvoiceSnapshot
+from duely_contracts.models import CustomerRef, InvoiceSnapshot
+from duely_invoicing.customers import repository as customers_repository
+from duely_invoicing.customers.views import customer_ref
 from duely_invoicing.config import Settings
 from duely_invoicing.documents import service as documents_service
 from duely_invoicing.invoices import charge_reservations
@@ -26,7 +28,7 @@ from duely_invoicing.organizations.schemas import (
     VerifyKey,
 )
 from duely_runtime.auth import require_internal
-from duely_runtime.errors import ApiError
+from duely_runtime.errors import ApiError, found
 from duely_runtime.idempotency import redact
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.deps import DbSession
@@ -66,6 +68,12 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
     @api.get("/invoices/{invoice_id}", response_model=InvoiceSnapshot)
     async def invoice_snapshot(invoice_id: str, session: DbSession, organization_id: str = Query(...)):
         return await invoices_service.invoice_snapshot(session, organization_id, invoice_id)
+
+    @api.get("/customers/{customer_id}", response_model=CustomerRef)
+    async def customer(customer_id: str, session: DbSession, organization_id: str = Query(...)):
+        """Payments saves payment methods for a customer it may not have heard of yet (its event still on the way)."""
+        row = await customers_repository.get_customer(session, organization_id, customer_id)
+        return customer_ref(found(row, "customer", customer_id))
 
     # Payments holds the invoice while it charges it (void and write-off answer 409 meanwhile).
     @api.post("/invoices/{invoice_id}/charge_reservation", response_model=ChargeReservationOut)
