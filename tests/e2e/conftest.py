@@ -143,3 +143,21 @@ def mailbox(platform):
 def body_text(message) -> str:
     part = message.get_body(preferencelist=("plain", "html"))
     return part.get_content() if part is not None else ""
+
+
+@pytest.fixture
+async def fresh_org(platform):
+    """A new organization of its own (its test clock moves without touching the demo organization's invoices):
+    an API client for it."""
+    from duely_runtime.auth import INTERNAL_HEADER
+    secret = platform.env().get("DUELY_INTERNAL_SECRET", "embedded-dev-secret-not-for-production")
+    async with httpx.AsyncClient(base_url=platform.config.url("invoicing"), timeout=10) as invoicing:
+        response = await invoicing.post("/internal/organizations", json={"name": "Collect Co"},
+                                        headers={INTERNAL_HEADER: secret})
+        response.raise_for_status()
+    key = response.json()["api_key"]
+    async with httpx.AsyncClient(base_url=platform.config.url("gateway"), timeout=30,
+                                 limits=httpx.Limits(keepalive_expiry=1.0),
+                                 headers={"Authorization": f"Bearer {key}"}) as client:
+        client.organization_id = response.json()["organization"]["id"]
+        yield client

@@ -69,3 +69,55 @@ async def test_killed_services_lose_nothing_and_do_nothing_twice(api, platform, 
     succeeded = Counter(pi.metadata.to_dict().get("duely_invoice_id") for pi in intents if pi.status == "succeeded")
     for inv in invoices:
         assert succeeded[inv["id"]] == 1, (inv["id"], succeeded[inv["id"]])
+
+
+async def test_autopay_charges_falling_due_survive_killed_payments_and_dunning(fresh_org, platform):
+    """AutoPay's moments fall due (a test-clock jump), then payments and dunning die mid-work: once they are
+    back, every invoice ends paid with exactly one succeeded charge."""
+    api = fresh_org
+    customer = (await api.post("/v1/customers", json={
+        "name": "Crash AutoPay", "email": f"crash-autopay+{uuid.uuid4().hex[:8]}@example.com",
+        "autopay": {"enabled": True, "timing": "on_due_date"}})).json()
+    saved = await api.post(f"/v1/customers/{customer['id']}/payment_methods", json={"payment_method": "pm_card_visa"})
+    assert saved.status_code in (200, 201), saved.text
+    invoices = []
+    for _ in range(BATCH):
+        draft = (await api.post("/v1/invoices", json={
+            "customer_id": customer["id"], "currency": "usd", "payment_terms": "net_7",
+            "lines": [{"description": "Plan", "quantity": 1, "unit_amount": 2500}]})).json()
+        invoices.append((await api.post(f"/v1/invoices/{draft['id']}/approve")).json())
+
+    async def all_planned():
+        for inv in invoices:
+            timeline = await api.get(f"/v1/invoices/{inv['id']}/collection")
+            if timeline.status_code != 200 or not any(e["kind"] == "autopay_charge"
+                                                      for e in timeline.json()["entries"]):
+                return False
+        return True
+    await wait_for(all_planned, timeout=60)
+
+    advanced = await api.post("/v1/test_clocks/advance", json={"days": 7})
+    assert advanced.status_code == 200, advanced.text
+    await asyncio.sleep(0.3)  # charges under way
+    await asyncio.to_thread(platform.kill, "payments")
+    await asyncio.to_thread(platform.kill, "dunning")
+    await asyncio.to_thread(platform.start_service, "dunning")
+    await asyncio.to_thread(platform.start_service, "payments")
+    await asyncio.to_thread(platform.wait_ready, "dunning")
+    await asyncio.to_thread(platform.wait_ready, "payments")
+
+    async def all_paid():
+        statuses = [(await api.get(f"/v1/invoices/{inv['id']}")).json()["status"] for inv in invoices]
+        return all(s == "paid" for s in statuses)
+    await wait_for(all_paid, timeout=120)
+    await asyncio.sleep(3)  # a duplicate charge that would come, comes
+
+    client = stripe.StripeClient("sk_test_sandbox",
+                                 base_addresses={"api": f"http://127.0.0.1:{platform.config.stripe_port}"})
+    intents = await asyncio.to_thread(
+        lambda: list(client.v1.payment_intents.list(params={"limit": 100}).auto_paging_iter()))
+    succeeded = Counter(pi.metadata.to_dict().get("duely_invoice_id") for pi in intents if pi.status == "succeeded")
+    for inv in invoices:
+        assert succeeded[inv["id"]] == 1, (inv["id"], succeeded[inv["id"]])
+        attempts = (await api.get(f"/v1/invoices/{inv['id']}/payment_attempts")).json()["data"]
+        assert [a["status"] for a in attempts] == ["succeeded"], (inv["id"], attempts)

@@ -2,7 +2,10 @@
 embedded stack and print throughput, latency and where the time goes; then the invoicing
 service's own figures: PDF render time and listing 10,000 invoices page by page.
 
-    python -m duely_devstack.bench [--invoices 2000] [--concurrency 32]
+    python -m duely_devstack.bench [--invoices 2000] [--concurrency 32] [--autopay 500]
+
+The AutoPay run issues `--autopay` invoices to a customer with AutoPay on issue and a saved card:
+nobody calls pay; dunning's timeline asks payments to charge, and the figure is approve → paid webhook.
 
 It starts its own platform in a fresh state directory (SQLite, the embedded broker) on
 ports 18000+, so it never disturbs a running `make run`. It prints figures; nothing asserts a time.
@@ -47,13 +50,15 @@ class Timeline:
         self.stamps.setdefault(invoice_id, {})[stage] = time.perf_counter()
 
 
-async def run(n: int, concurrency: int, keep: bool) -> None:
+async def run(n: int, concurrency: int, keep: bool, autopay: int = 0) -> None:
     var = Path(tempfile.mkdtemp(prefix="duely-bench-"))
     platform = Platform(PlatformConfig(var_dir=var, base_port=18000, broker_port=19092, smtp_port=11025,
                                        stripe_port=18420))
     timeline = Timeline()
     webhook_paid = asyncio.Event()
     paid_count = 0
+    autopay_waiting: set[str] = set()
+    autopay_paid = asyncio.Event()
 
     async def hook(request: Request) -> Response:
         nonlocal paid_count
@@ -65,6 +70,10 @@ async def run(n: int, concurrency: int, keep: bool) -> None:
                 paid_count += 1
                 if paid_count >= n:
                     webhook_paid.set()
+                if invoice_id in autopay_waiting:
+                    autopay_waiting.discard(invoice_id)
+                    if not autopay_waiting:
+                        autopay_paid.set()
         return Response(status_code=204)
 
     receiver = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/hook", hook, methods=["POST"])]),
@@ -117,14 +126,52 @@ async def run(n: int, concurrency: int, keep: bool) -> None:
             await asyncio.wait_for(webhook_paid.wait(), timeout=600)
             elapsed = time.perf_counter() - started
             receipts = await _wait_for_receipts(platform, n)
-        report(timeline, ids, elapsed, receipts)
-        print(f"HTTP 503 answers retried: {retries}")
+            report(timeline, ids, elapsed, receipts)
+            print(f"HTTP 503 answers retried: {retries}")
+            if autopay:
+                await autopay_run(api, autopay, concurrency, timeline, autopay_waiting, autopay_paid)
     finally:
         await asyncio.to_thread(platform.stop)
         receiver.should_exit = True
         await receiver_task
         if not keep:
             shutil.rmtree(var, ignore_errors=True)
+
+
+async def autopay_run(api: httpx.AsyncClient, n: int, concurrency: int, timeline: Timeline,
+                      waiting: set[str], all_paid: asyncio.Event) -> None:
+    """N invoices to a customer on AutoPay (on issue, a saved card): approve, and wait for the paid webhooks."""
+    customer = (await api.post("/v1/customers", json={
+        "name": "AutoPay Buyer", "email": "autopay@bench.example",
+        "autopay": {"enabled": True, "timing": "on_issue"}})).json()
+    saved = await api.post(f"/v1/customers/{customer['id']}/payment_methods", json={"payment_method": "pm_card_visa"})
+    saved.raise_for_status()
+    print(f"\nAutoPay run: creating {n} drafts for a customer on AutoPay (on issue, saved card) ...", flush=True)
+    drafts = await _bounded(concurrency, [lambda: api.post("/v1/invoices", json={
+        "customer_id": customer["id"], "currency": "usd",
+        "lines": [{"description": "Subscription", "quantity": 1, "unit_amount": 4900}]}) for _ in range(n)])
+    ids = [d.json()["id"] for d in drafts]
+    waiting.update(ids)
+
+    async def approve(invoice_id: str) -> None:
+        timeline.mark(invoice_id, "start")
+        response = await api.post(f"/v1/invoices/{invoice_id}/approve", headers={"Idempotency-Key": f"ap-{invoice_id}"})
+        response.raise_for_status()
+        timeline.mark(invoice_id, "approved")
+
+    started = time.perf_counter()
+    await _bounded(concurrency, [lambda i=i: approve(i) for i in ids])
+    try:
+        await asyncio.wait_for(all_paid.wait(), timeout=600)
+    except asyncio.TimeoutError:
+        print(f"AutoPay run: {len(waiting)} of {n} invoices not paid after 600 s")
+    elapsed = time.perf_counter() - started
+    done = [i for i in ids if "paid_webhook" in timeline.stamps.get(i, {})]
+    print(f"{len(done)} AutoPay invoices paid in {elapsed:.1f} s: {len(done) / elapsed:.1f} invoices/s")
+    values = [(timeline.stamps[i]["paid_webhook"] - timeline.stamps[i]["approved"]) * 1000 for i in done]
+    if values:
+        print(f"{'issue → invoice.paid webhook (AutoPay, no pay call)':<52} {percentile(values, 50):>9.1f} "
+              f"{percentile(values, 99):>9.1f} {statistics.fmean(values):>9.1f}")
 
 
 async def _bounded(limit: int, factories) -> list:
@@ -167,11 +214,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--invoices", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--autopay", type=int, default=500, help="invoices in the AutoPay run (0: skip it)")
     parser.add_argument("--keep", action="store_true", help="keep the state directory")
     parser.add_argument("--skip-journeys", action="store_true", help="only the PDF and listing figures")
     args = parser.parse_args()
     if not args.skip_journeys:
-        asyncio.run(run(args.invoices, args.concurrency, args.keep))
+        asyncio.run(run(args.invoices, args.concurrency, args.keep, args.autopay))
     print(flush=True)
     # Separate processes: each measures one component without the platform's load around it.
     subprocess.run([sys.executable, "-m", "duely_invoicing.documents.bench"], check=True)
