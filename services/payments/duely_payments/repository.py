@@ -157,6 +157,9 @@ async def list_payments(session: AsyncSession, organization_id: str, *, invoice_
 async def add_refund_once(session: AsyncSession, refund: Refund) -> bool:
     """Insert unless a refund with the same gateway key exists; True when this one was written."""
     values = {c.key: getattr(refund, c.key) for c in Refund.__table__.columns}
+    for column in Refund.__table__.columns:  # an unset attribute takes the column's default, as an ORM insert would
+        if values[column.key] is None and column.default is not None and column.default.is_scalar:
+            values[column.key] = column.default.arg
     return await insert_ignore(session, Refund.__table__, values)
 
 
