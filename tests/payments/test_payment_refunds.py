@@ -144,3 +144,42 @@ async def test_a_card_payment_is_refunded_through_the_gateway_in_parts(
         [(5000, "requested_by_customer", False), (TOTAL - 5000, "fraudulent", False)])
     assert {e.data["gateway_reference"] for e in events} == {r["gateway_reference"] for r in refunds}
     assert len(refunds_in_sandbox(sandbox_gateway, intent.id)) == 2
+
+
+async def test_an_automatic_refund_after_an_api_refund_gives_back_only_the_rest(
+        payments, invoicing, issue_invoice, org, sandbox_gateway, read_events, publish, wait_for):
+    """A payment partly refunded through the API and then rejected by invoicing: the automatic refund (its key
+    still derived from the payment alone) takes what is left, so the two never exceed the payment."""
+    from sqlalchemy import select
+
+    from duely_contracts.events import InvoicePaymentRejected
+    from duely_payments.models import Refund
+    from tests.payments.conftest import envelope, snapshot
+
+    invoice = await issue_invoice(org)
+    async with api(payments, org) as client:
+        paid = await client.post(f"/v1/invoices/{invoice['id']}/pay", json={"payment_method": "pm_card_visa"})
+        assert paid.status_code == 200, paid.text
+        payment_id = paid.json()["payment_id"]
+        await wait_for(counted(invoicing, org, invoice["id"], TOTAL))
+        first = await client.post(f"/v1/payments/{payment_id}/refunds", json={"amount": 4000})
+        assert first.status_code == 201, first.text
+
+        snap = snapshot(org.id, invoice_id=invoice["id"], status="paid", version=1, total=TOTAL, amount_due=0)
+        await publish(envelope("invoice.payment_rejected", InvoicePaymentRejected(
+            payment_id=payment_id, invoice_id=invoice["id"], amount=TOTAL, currency="usd",
+            reason="invoice_already_paid", invoice=snap), snap))
+
+        async def both_done():
+            body = (await client.get(f"/v1/payments/{payment_id}/refunds")).json()["data"]
+            return body if len(body) == 2 and all(r["status"] == "succeeded" for r in body) else None
+        refunds = await wait_for(both_done, timeout=30)
+    assert sorted((r["amount"], r["reason"]) for r in refunds) == sorted(
+        [(4000, "requested_by_customer"), (TOTAL - 4000, "invoice_already_paid")])
+    [intent] = sandbox_gateway.intents_for(invoice["id"])
+    assert sorted(r.amount for r in refunds_in_sandbox(sandbox_gateway, intent.id)) == sorted([4000, TOTAL - 4000])
+    async with payments.session() as session:
+        keys = {r.reason: r.gateway_idempotency_key
+                for r in (await session.execute(select(Refund).where(Refund.payment_id == payment_id))).scalars()}
+    assert keys == {"invoice_already_paid": f"{payment_id}:refund",
+                    "requested_by_customer": f"{payment_id}:refund:{first.json()['id']}"}
