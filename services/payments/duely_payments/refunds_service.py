@@ -54,7 +54,8 @@ async def request_refund(session: AsyncSession, envelope: Envelope, event: Invoi
         log.warning("invoicing rejected a manual payment; nothing to refund through the gateway",
                     extra={"payment_id": payment.id, "invoice_id": payment.invoice_id, "reason": event.reason})
         return None
-    left = refundable(payment.amount, [(r.amount, r.status) for r in await repo.refunds_of_payment(session, payment.id)])
+    earlier = await repo.refunds_of_payment(session, payment.id)
+    left = refundable(payment.amount, [(r.amount, r.status) for r in earlier])
     if left <= 0:
         log.info("rejected payment already refunded in full", extra={"payment_id": payment.id})
         return None
