@@ -9,6 +9,7 @@ from duely_payments import service
 from duely_payments.schemas import (
     InternalPayRequest, PayRequest, PaymentAttemptList, PaymentAttemptOut, PaymentList, PaymentOut,
 )
+from duely_payments.payments_api import payments_out
 from duely_payments.service import Charging, ChargeOutcome
 from duely_runtime.auth import require_internal
 from duely_runtime.errors import error_body
@@ -54,14 +55,16 @@ def router(runtime, charging: Charging) -> APIRouter:
 
     @api.get("/v1/payments", response_model=PaymentList, tags=["payments"])
     async def list_payments(caller: Caller, session: DbSession, invoice_id: str | None = None,
+                            customer_id: str | None = None,
                             limit: int = Query(10, ge=1, le=100), starting_after: str | None = None):
         page = await service.list_payments(session, caller.organization_id, invoice_id=invoice_id, limit=limit,
-                                           starting_after=starting_after)
-        return PaymentList(data=[PaymentOut.of(payment) for payment in page.rows], has_more=page.has_more)
+                                           starting_after=starting_after, customer_id=customer_id)
+        return PaymentList(data=await payments_out(session, page.rows), has_more=page.has_more)
 
     @api.get("/v1/payments/{payment_id}", response_model=PaymentOut, tags=["payments"])
     async def get_payment(payment_id: str, caller: Caller, session: DbSession):
-        return PaymentOut.of(await service.get_payment(session, caller.organization_id, payment_id))
+        payment = await service.get_payment(session, caller.organization_id, payment_id)
+        return (await payments_out(session, [payment]))[0]
 
     @api.post("/internal/invoices/{invoice_id}/pay", response_model=PaymentAttemptOut, include_in_schema=False,
               dependencies=[Depends(require_internal(runtime.settings.internal_secret))])

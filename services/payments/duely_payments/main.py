@@ -5,7 +5,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from duely_payments import api, consumers
+from duely_payments import api, consumers, payments_api
 from duely_payments.card_gateway import CardGateway
 from duely_payments.config import Settings
 from duely_payments.models import Base
@@ -28,7 +28,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     consumers.register(runtime, charging)
     runtime.add_worker(recovery_worker(charging, settings.recovery_interval_s))
     runtime.add_worker(refund_worker(charging, settings.recovery_interval_s))
-    app = runtime.create_app(routers=[api.router(runtime, charging)], title="Duely payments")
+    app = runtime.create_app(routers=[api.router(runtime, charging), payments_api.router(charging)],
+                             title="Duely payments")
     app.state.charging = charging
     return app
 

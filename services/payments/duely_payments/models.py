@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from duely_contracts.models import CardRef
@@ -90,7 +90,12 @@ class PaymentAttempt(Base):
 
 
 class Payment(Base):
-    """Money collected for an invoice: one per succeeded attempt."""
+    """Money collected for an invoice: one per succeeded attempt, or one recorded by hand (`manual`).
+
+    A manual payment has no attempt: `attempt_id` holds the id of the invoicing reservation it took
+    (its payment.succeeded ends that hold) and `attempt_number` its place in the invoice's one
+    sequence of attempts and manual payments (repository.last_attempt_number).
+    """
 
     __tablename__ = "payments"
 
@@ -105,6 +110,13 @@ class Payment(Base):
     gateway_reference: Mapped[str | None] = mapped_column(String(255))  # PaymentIntent id
     gateway_charge: Mapped[str | None] = mapped_column(String(255))  # Charge id
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Manual payments (manual_payments.py); gateway payments keep the defaults.
+    manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    method_type: Mapped[str] = mapped_column(String(32), default="card", server_default="card")
+    reference: Mapped[str | None] = mapped_column(String(200))  # what the payer quoted (wire, check number)
+    note: Mapped[str | None] = mapped_column(Text)  # the merchant's own words, never sent to the customer
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # when the money arrived; None: created_at
+    recorded_by: Mapped[str | None] = mapped_column(String(64))  # the API key that recorded it
 
     __table_args__ = (Index("ix_payments_org_created", "organization_id", "created_at"),)
 
@@ -131,7 +143,9 @@ class Refund(Base):
     payment_id: Mapped[str] = mapped_column(String(64), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    reason: Mapped[str] = mapped_column(String(40))  # invoice_void | invoice_uncollectible | invoice_already_paid
+    # Automatic: invoice_void | invoice_uncollectible | invoice_already_paid; API: requested_by_customer |
+    # duplicate | fraudulent | other.
+    reason: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(20))  # pending | succeeded | failed
     gateway_idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
     gateway_reference: Mapped[str | None] = mapped_column(String(255))  # the gateway's refund id
@@ -141,6 +155,8 @@ class Refund(Base):
     next_check_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # recorded, not sent
+    requested_by: Mapped[str | None] = mapped_column(String(64))  # the API key that asked; None: automatic
 
 
 add_runtime_tables(Base.metadata)

@@ -24,7 +24,7 @@ from duely_contracts.events import InvoicePaymentRejected, PaymentRefunded
 from duely_payments import repository as repo
 from duely_payments.domain.charging import recovery_delay
 from duely_payments.domain.refunding import (
-    FAILED, PENDING, SUCCEEDED, RefundFacts, RefundPending, RefundResult, refund_idempotency_key,
+    FAILED, PENDING, SUCCEEDED, RefundFacts, RefundPending, RefundResult, refund_idempotency_key, refundable,
 )
 from duely_payments.models import Refund
 from duely_payments.service import Charging, event_keys, invoice_summary
@@ -37,20 +37,31 @@ from duely_runtime.outbox import Outbox
 log = logging.getLogger(__name__)
 
 REFUNDS_FAILED = Counter("duely_payments_refunds_failed_total",
-                         "Automatic refunds the gateway refused for good: money to give back by hand")
+                         "Refunds the gateway refused for good: money to give back by hand")
 
 
 # -- asked for by invoicing (Kafka, in the event's inbox transaction) ---------------
 
 async def request_refund(session: AsyncSession, envelope: Envelope, event: InvoicePaymentRejected,
                          now: datetime) -> Refund | None:
-    """A pending refund of the whole payment, once per payment; None when it was already asked for."""
-    payment = await repo.get_payment(session, envelope.organization_id, event.payment_id)
+    """A pending refund of what is left of the payment, once per payment; None when it was already asked for
+    (or the merchant already refunded all of it through the API). Decided under the payment's row lock,
+    as the API's refunds are, so together they never exceed the payment."""
+    payment = await repo.lock_payment(session, envelope.organization_id, event.payment_id)
     if payment is None:
         raise PermanentError(f"invoicing rejected payment {event.payment_id}, which we never took")
+    if payment.manual:  # recorded by hand; invoicing did not count it. Only the merchant can give it back.
+        log.warning("invoicing rejected a manual payment; nothing to refund through the gateway",
+                    extra={"payment_id": payment.id, "invoice_id": payment.invoice_id, "reason": event.reason})
+        return None
+    earlier = await repo.refunds_of_payment(session, payment.id)
+    left = refundable(payment.amount, [(r.amount, r.status) for r in earlier])
+    if left <= 0:
+        log.info("rejected payment already refunded in full", extra={"payment_id": payment.id})
+        return None
     refund = Refund(
         id=new_id("refund"), organization_id=payment.organization_id, invoice_id=payment.invoice_id,
-        payment_id=payment.id, amount=payment.amount, currency=payment.currency, reason=event.reason,
+        payment_id=payment.id, amount=left, currency=payment.currency, reason=event.reason,
         status=PENDING, gateway_idempotency_key=refund_idempotency_key(payment.id),
         correlation_id=context.current_correlation_id(), gateway_checks=0, next_check_at=now, created_at=now)
     if not await repo.add_refund_once(session, refund):
@@ -94,8 +105,8 @@ async def record_refund_outcome(session: AsyncSession, outbox: Outbox, refund_id
     if not result.succeeded:
         refund.status, refund.failure_message = FAILED, result.failure_message
         # Money we should not keep and could not give back: a person has to look (the gateway's dashboard).
-        log.error("automatic refund failed", extra={"refund_id": refund.id, "payment_id": refund.payment_id,
-                                                     "error": result.failure_message})
+        log.error("refund failed", extra={"refund_id": refund.id, "payment_id": refund.payment_id,
+                                           "reason": refund.reason, "error": result.failure_message})
         REFUNDS_FAILED.inc()
         return refund
     refund.status = SUCCEEDED

@@ -62,9 +62,12 @@ async def get_invoice_by_id(session: AsyncSession, invoice_id: str) -> Invoice |
 # -- payment attempts -------------------------------------------------------------
 
 async def last_attempt_number(session: AsyncSession, invoice_id: str) -> int:
-    query = select(func.coalesce(func.max(PaymentAttempt.attempt_number), 0)).where(
+    """The highest number taken in the invoice's one sequence of attempts and manual payments (a manual
+    payment has no attempt but takes a number: the payment events' consumers key on it)."""
+    attempts = select(func.coalesce(func.max(PaymentAttempt.attempt_number), 0)).where(
         PaymentAttempt.invoice_id == invoice_id)
-    return (await session.execute(query)).scalar_one()
+    payments = select(func.coalesce(func.max(Payment.attempt_number), 0)).where(Payment.invoice_id == invoice_id)
+    return max((await session.execute(attempts)).scalar_one(), (await session.execute(payments)).scalar_one())
 
 
 async def attempt_with_status(session: AsyncSession, invoice_id: str, status: str) -> PaymentAttempt | None:
@@ -133,14 +136,19 @@ async def get_payment(session: AsyncSession, organization_id: str, payment_id: s
 
 
 async def list_payments(session: AsyncSession, organization_id: str, *, invoice_id: str | None, limit: int,
-                        starting_after: str | None) -> Page[Payment]:
-    """Newest first, keyset-paginated on (created_at, id); 404 when `starting_after` is no payment of ours."""
+                        starting_after: str | None, customer_id: str | None = None) -> Page[Payment]:
+    """Newest first, keyset-paginated on (created_at, id); 404 when `starting_after` is no payment of ours.
+    A customer's payments are those of its invoices (the invoices read model knows each one's customer)."""
     scope = Payment.organization_id == organization_id
     after = await start_position(session, Payment, scope, starting_after=starting_after,
                                  missing=not_found("payment", starting_after or "", param="starting_after"))
     query = select(Payment).where(scope)
     if invoice_id:
         query = query.where(Payment.invoice_id == invoice_id)
+    if customer_id:
+        of_customer = select(Invoice.id).where(Invoice.organization_id == organization_id,
+                                               Invoice.customer["id"].as_string() == customer_id)
+        query = query.where(Payment.invoice_id.in_(of_customer))
     return await keyset_page(session, query, Payment, limit=limit, after=after)
 
 
@@ -149,6 +157,9 @@ async def list_payments(session: AsyncSession, organization_id: str, *, invoice_
 async def add_refund_once(session: AsyncSession, refund: Refund) -> bool:
     """Insert unless a refund with the same gateway key exists; True when this one was written."""
     values = {c.key: getattr(refund, c.key) for c in Refund.__table__.columns}
+    for column in Refund.__table__.columns:  # an unset attribute takes the column's default, as an ORM insert would
+        if values[column.key] is None and column.default is not None and column.default.is_scalar:
+            values[column.key] = column.default.arg
     return await insert_ignore(session, Refund.__table__, values)
 
 
@@ -186,3 +197,34 @@ async def postpone_refund(session: AsyncSession, refund_id: str, when: datetime,
 async def list_refunds(session: AsyncSession, invoice_id: str) -> list[Refund]:
     query = select(Refund).where(Refund.invoice_id == invoice_id).order_by(Refund.created_at)
     return list((await session.execute(query)).scalars())
+
+
+# -- refunds of a payment (the refunds API) ------------------------------------------
+
+async def lock_payment(session: AsyncSession, organization_id: str, payment_id: str) -> Payment | None:
+    """The payment under its row lock: refunds of one payment are decided one at a time."""
+    query = (select(Payment).where(Payment.id == payment_id, Payment.organization_id == organization_id)
+             .with_for_update())
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def refunds_of_payment(session: AsyncSession, payment_id: str) -> list[Refund]:
+    """Oldest first."""
+    query = select(Refund).where(Refund.payment_id == payment_id).order_by(Refund.created_at, Refund.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def refunds_of_payments(session: AsyncSession, payment_ids: list[str]) -> dict[str, list[Refund]]:
+    """Each payment's refunds, oldest first (one query for a page of payments)."""
+    found: dict[str, list[Refund]] = {payment_id: [] for payment_id in payment_ids}
+    if payment_ids:
+        query = (select(Refund).where(Refund.payment_id.in_(payment_ids))
+                 .order_by(Refund.created_at, Refund.id))
+        for refund in (await session.execute(query)).scalars():
+            found[refund.payment_id].append(refund)
+    return found
+
+
+async def add_refund(session: AsyncSession, refund: Refund) -> None:
+    session.add(refund)
+    await session.flush()

@@ -6,9 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from duely_contracts.models import CUSTOMER_FAILURE_REASONS, CardRef
+from duely_contracts.models import CUSTOMER_FAILURE_REASONS, MANUAL_PAYMENT_METHODS, CardRef
 from duely_contracts.timestamps import Timestamp
-from duely_payments.models import Payment, PaymentAttempt
+from duely_payments.models import Payment, PaymentAttempt, Refund
+from duely_runtime.amounts import IntegerMinorUnits
 from duely_runtime.kit.pagination import ListBody
 from duely_runtime.text import CleanText, document_text_rules
 
@@ -58,25 +59,64 @@ class PaymentAttemptOut(BaseModel):
                    completed_at=attempt.completed_at)
 
 
+class RefundOut(BaseModel):
+    id: str
+    object: Literal["refund"] = "refund"
+    payment_id: str
+    invoice_id: str
+    amount: int
+    currency: str
+    reason: str = Field(description="requested_by_customer | duplicate | fraudulent | other (asked for through the "
+                                    "API), or invoice_void | invoice_uncollectible | invoice_already_paid (automatic: "
+                                    "the payment landed on a closed invoice).")
+    status: Literal["pending", "succeeded", "failed"]
+    manual: bool = Field(description="Recorded only: the payment was made outside the gateway.")
+    gateway_reference: str | None = Field(None, description="The gateway's refund id.")
+    failure_message: str | None = None
+    created_at: Timestamp
+    completed_at: Timestamp | None = None
+
+    @classmethod
+    def of(cls, refund: Refund) -> "RefundOut":
+        return cls(id=refund.id, payment_id=refund.payment_id, invoice_id=refund.invoice_id, amount=refund.amount,
+                   currency=refund.currency, reason=refund.reason, status=refund.status, manual=bool(refund.manual),
+                   gateway_reference=refund.gateway_reference, failure_message=refund.failure_message,
+                   created_at=refund.created_at, completed_at=refund.completed_at)
+
+
 class PaymentOut(BaseModel):
     id: str
     object: Literal["payment"] = "payment"
     status: Literal["succeeded"] = "succeeded"
     invoice_id: str
-    attempt_id: str
-    attempt_number: int
+    attempt_id: str | None = Field(description="The charge attempt; null for a manual payment.")
+    attempt_number: int = Field(description="Its place among the invoice's attempts and manual payments.")
     amount: int
     currency: str
     payment_method: str
     gateway_reference: str | None
     created_at: Timestamp
+    method_type: str = Field("card", description="card (charged through the gateway), or for a manual payment "
+                                                 "wire_transfer | check | cash | card | other.")
+    manual: bool = Field(False, description="Recorded by the merchant (POST /v1/invoices/{id}/payments), not charged.")
+    reference: str | None = None
+    note: str | None = None
+    paid_at: Timestamp
+    amount_refunded: int = Field(0, description="Refunds that succeeded (pending ones are in `refunds`).")
+    refunds: list[RefundOut] = Field(default_factory=list, description="Oldest first.")
 
     @classmethod
-    def of(cls, payment: Payment) -> "PaymentOut":
-        return cls(id=payment.id, invoice_id=payment.invoice_id, attempt_id=payment.attempt_id,
+    def of(cls, payment: Payment, refunds: list[Refund] | None = None) -> "PaymentOut":
+        refunds = refunds or []
+        return cls(id=payment.id, invoice_id=payment.invoice_id,
+                   attempt_id=None if payment.manual else payment.attempt_id,
                    attempt_number=payment.attempt_number, amount=payment.amount, currency=payment.currency,
                    payment_method=payment.payment_method, gateway_reference=payment.gateway_reference,
-                   created_at=payment.created_at)
+                   created_at=payment.created_at, method_type=payment.method_type or "card",
+                   manual=bool(payment.manual), reference=payment.reference, note=payment.note,
+                   paid_at=payment.paid_at or payment.created_at,
+                   amount_refunded=sum(r.amount for r in refunds if r.status == "succeeded"),
+                   refunds=[RefundOut.of(r) for r in refunds])
 
 
 class PaymentList(ListBody[PaymentOut]):
@@ -86,4 +126,36 @@ class PaymentList(ListBody[PaymentOut]):
 class PaymentAttemptList(BaseModel):
     object: Literal["list"] = "list"
     data: list[PaymentAttemptOut]
+    has_more: bool = False
+
+
+# -- manual payments and refunds ------------------------------------------------------
+
+ManualMethod = Literal[MANUAL_PAYMENT_METHODS]  # wire_transfer | check | cash | card | other
+RefundReason = Literal["requested_by_customer", "duplicate", "fraudulent", "other"]
+PositiveAmount = Annotated[int, Field(strict=True, gt=0, le=10**15,
+                                      description="Minor units of the invoice's currency, e.g. 1999 = $19.99."),
+                           IntegerMinorUnits]
+
+
+class ManualPaymentRequest(RequestModel):
+    method: ManualMethod = Field(description="How the money arrived: " + " | ".join(MANUAL_PAYMENT_METHODS) + ".")
+    amount: PositiveAmount | None = Field(None, description="Default: the invoice's whole balance.")
+    paid_at: Timestamp | None = Field(None, description="When the money arrived; default now; not in the future.")
+    reference: Annotated[CleanText, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
+        None, description="What the payer quoted (wire reference, check number).")
+    note: Annotated[CleanText, StringConstraints(strip_whitespace=True, max_length=1000)] | None = Field(
+        None, description="For the merchant only.")
+    allow_overpayment: bool = Field(False, description="Accept more than the balance; the excess becomes the "
+                                                       "customer's credit.")
+
+
+class RefundRequest(RequestModel):
+    amount: PositiveAmount | None = Field(None, description="Default: what is left to refund of the payment.")
+    reason: RefundReason = "requested_by_customer"
+
+
+class RefundList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[RefundOut]
     has_more: bool = False

@@ -276,9 +276,9 @@ async def list_attempts(charging: Charging, session: AsyncSession, organization_
 
 
 async def list_payments(session: AsyncSession, organization_id: str, *, invoice_id: str | None, limit: int,
-                        starting_after: str | None) -> Page[Payment]:
+                        starting_after: str | None, customer_id: str | None = None) -> Page[Payment]:
     return await repo.list_payments(session, organization_id, invoice_id=invoice_id, limit=limit,
-                                    starting_after=starting_after)
+                                    starting_after=starting_after, customer_id=customer_id)
 
 
 async def get_payment(session: AsyncSession, organization_id: str, payment_id: str) -> Payment:

@@ -15,9 +15,33 @@ FAILED = "failed"
 AUTOMATIC_REASONS = frozenset({"invoice_void", "invoice_uncollectible", "invoice_already_paid"})
 
 
-def refund_idempotency_key(payment_id: str) -> str:
-    """The gateway key of a payment's automatic refund: asking again replays it, never refunds twice."""
-    return f"{payment_id}:refund"
+# Why a refund is asked for through the API (POST /v1/payments/{id}/refunds), as Stripe names them.
+API_REASONS = ("requested_by_customer", "duplicate", "fraudulent", "other")
+
+
+def refund_idempotency_key(payment_id: str, refund_id: str | None = None) -> str:
+    """A refund's gateway key: asking again replays it, never refunds twice.
+
+    The automatic refund of a payment (at most one: the unique key is what keeps it so) is keyed by
+    the payment alone, as it always was, so rows written before the refunds API keep their keys. A
+    refund asked for through the API has its own key, so a payment may be refunded several times."""
+    return f"{payment_id}:refund" if refund_id is None else f"{payment_id}:refund:{refund_id}"
+
+
+def refundable(amount: int, refunds: list[tuple[int, str]]) -> int:
+    """What is left to refund of a payment of `amount`, given its refunds as (amount, status): pending and
+    succeeded ones count (a pending one may still go through); failed ones gave nothing back."""
+    return amount - sum(refund_amount for refund_amount, status in refunds if status in (PENDING, SUCCEEDED))
+
+
+def refund_amount_problem(requested: int, left: int, currency: str) -> str | None:
+    """Why `requested` cannot be refunded when `left` is what remains, or None when it can."""
+    if requested <= 0:
+        return "amount must be greater than 0."
+    if requested > left:
+        return (f"amount {requested} is more than what is left to refund of this payment: {left} "
+                f"({currency.upper()} minor units).")
+    return None
 
 
 @dataclass(frozen=True)
