@@ -74,7 +74,7 @@ def _payment_method_handler(event_type: str, clock: Clock, runtime: ServiceRunti
     async def plan_expiry_check(session, envelope: Envelope, event: PaymentMethodChanged) -> None:
         await service.record_payment_method_event(
             session, event_type=event_type, method=event.payment_method, organization_id=envelope.organization_id,
-            now=await clock.now_for(session, envelope.organization_id), real_now=clock.real(),
+            version=envelope.aggregate_version, now=await clock.now_for(session, envelope.organization_id), real_now=clock.real(),
             outbox=runtime.outbox)
 
     plan_expiry_check.__name__ = f"plan_expiry_check_{event_type.split('.')[1]}"

@@ -135,6 +135,19 @@ class CollectionEvent(Base):
     )
 
 
+class TrackedPaymentMethod(Base):
+    """The newest version seen of a saved method (its events arrive on 3 topics, in any order):
+    a stale attach after a detach plans nothing."""
+
+    __tablename__ = "tracked_payment_methods"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(30))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class OrgClock(Base):
     """A test-mode organization's clock offset; no row means real time."""
 

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_runtime.kit.writes import dialect_insert, insert_ignore
+from duely_runtime.kit.writes import dialect_insert, insert_ignore, upsert_newer
 from duely_dunning.models import (
-    SUBJECT_INVOICE, CollectionEvent, CollectionState, OrgClock, PaymentFailure, Timer,
+    SUBJECT_INVOICE, CollectionEvent, CollectionState, OrgClock, PaymentFailure, Timer, TrackedPaymentMethod,
 )
 
 
@@ -140,6 +140,13 @@ async def late_failure_since(session: AsyncSession, invoice_id: str, since: date
         CollectionEvent.invoice_id == invoice_id, CollectionEvent.type == "invoice.payment_failed",
         CollectionEvent.at >= since))).scalars()
     return any(detail.get("late") for detail in rows)
+
+
+# -- payment methods --------------------------------------------------------------
+
+async def track_payment_method(session: AsyncSession, row: dict) -> bool:
+    """Record the method's version unless a newer one was seen; True when this one is the newest."""
+    return await upsert_newer(session, TrackedPaymentMethod.__table__, row, keep=("organization_id",))
 
 
 # -- organization clocks ------------------------------------------------------

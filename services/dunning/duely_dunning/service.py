@@ -318,15 +318,21 @@ async def _replan_overdue_after_late_failure(session: AsyncSession, outbox: Outb
 # -- payment methods' timelines: the expiry check ------------------------------------
 
 async def record_payment_method_event(session: AsyncSession, *, event_type: str, method: PaymentMethodRef,
-                                      organization_id: str, now: datetime, real_now: datetime,
+                                      organization_id: str, version: int, now: datetime, real_now: datetime,
                                       outbox: Outbox | None = None) -> Timer | None:
     """A saved card gets one expiry check per expiry, on its own timeline (one row, no scan of all
-    methods); a changed expiry replaces the pending check, a detach cancels it."""
+    methods); a changed expiry replaces the pending check, a detach cancels it. Only the newest
+    version of the method counts (attached, updated and detached travel on different topics)."""
     if method.organization_id != organization_id:
         log.warning("payment method event for another organization ignored",
                     extra={"payment_method_id": method.id, "organization_id": organization_id})
         return None
     detached = event_type == "payment_method.detached" or method.status == "detached"
+    newest = await repository.track_payment_method(session, {
+        "id": method.id, "organization_id": organization_id, "version": version,
+        "status": "detached" if detached else method.status, "updated_at": real_now})
+    if not newest:
+        return None
     planned = None if detached else expiry_check_for(method, now)
     await repository.cancel_pending_timers(session, method.id, now, subject_type=SUBJECT_PAYMENT_METHOD,
                                            kind=TimerKind.PAYMENT_METHOD_EXPIRY,

@@ -71,8 +71,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_collection_events_invoice_at", "collection_events", ["invoice_id", "at"])
 
+    op.create_table(
+        "tracked_payment_methods",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("organization_id", sa.String(64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(30), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("tracked_payment_methods")
     op.drop_index("ix_collection_events_invoice_at", table_name="collection_events")
     op.drop_table("collection_events")
     with op.batch_alter_table("collection_states", schema=None) as batch_op:
