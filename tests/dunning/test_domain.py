@@ -131,3 +131,51 @@ def test_advance_rejects_anything_but_positive_integers(days, seconds, param):
         advance_seconds(days, seconds)
     assert caught.value.param == param
     assert param in caught.value.message or "Give" in caught.value.message or "3650" in caught.value.message
+
+
+# -- the collection timeline's plans (issue 9) ---------------------------------------------
+
+def test_autopay_charges_at_the_start_of_the_charge_day_in_the_organizations_timezone():
+    from duely_dunning.domain.schedule import TimerKind, timers_for_issued_invoice
+    from tests.dunning.builders import autopay_plan
+    winter = autopay_plan("on_due_date", date(2026, 12, 15), tz="America/New_York")
+    summer = autopay_plan("on_due_date", date(2026, 7, 15), tz="Europe/Berlin")
+    [overdue, charge] = timers_for_issued_invoice(date(2026, 12, 15), winter)
+    assert (overdue.kind, overdue.step) == (TimerKind.OVERDUE, "1")
+    assert (charge.kind, charge.step) == (TimerKind.AUTOPAY_CHARGE, "1")
+    assert charge.due_at == datetime(2026, 12, 15, 5, tzinfo=timezone.utc)
+    assert charge.detail["timing"] == "on_due_date" and charge.detail["charge_date"] == "2026-12-15"
+    assert timers_for_issued_invoice(None, summer)[0].due_at == datetime(2026, 7, 14, 22, tzinfo=timezone.utc)
+    nowhere = autopay_plan("on_issue", date(2026, 12, 15), tz="Mars/Olympus_Mons")
+    assert timers_for_issued_invoice(None, nowhere)[0].due_at == datetime(2026, 12, 15, tzinfo=timezone.utc)
+    disabled = winter.model_copy(update={"enabled": False})
+    assert [t.kind for t in timers_for_issued_invoice(date(2026, 12, 15), disabled)] == [TimerKind.OVERDUE]
+
+
+def test_a_cards_expiry_check_is_the_first_of_the_month_before_or_now_while_it_still_works():
+    from duely_dunning.domain.schedule import card_expired, expiry_check_at, expiry_check_for
+    from tests.dunning.builders import card
+    assert expiry_check_at(12, 2026) == datetime(2026, 11, 1, tzinfo=timezone.utc)
+    assert expiry_check_at(1, 2027) == datetime(2026, 12, 1, tzinfo=timezone.utc)
+    assert not card_expired(12, 2026, datetime(2026, 12, 31, 23, 59, tzinfo=timezone.utc))
+    assert card_expired(12, 2026, datetime(2027, 1, 1, tzinfo=timezone.utc))
+
+    now = datetime(2026, 11, 30, 12, tzinfo=timezone.utc)
+    far = expiry_check_for(card("org", exp_month=12, exp_year=2028), now)
+    assert (far.step, far.due_at) == ("2028-12", datetime(2028, 11, 1, tzinfo=timezone.utc))
+    assert far.detail["exp_month"] == 12 and far.detail["exp_year"] == 2028
+    assert expiry_check_for(card("org", exp_month=12, exp_year=2026), now).due_at == now  # next month: now
+    assert expiry_check_for(card("org", exp_month=11, exp_year=2026), now).due_at == now  # this month: now
+    assert expiry_check_for(card("org", exp_month=10, exp_year=2026), now) is None  # expired
+    assert expiry_check_for(card("org", exp_month=12, exp_year=2028, status="detached"), now) is None
+    bank = card("org", exp_month=12, exp_year=2028).model_copy(update={"type": "sepa_debit"})
+    assert expiry_check_for(bank, now) is None
+
+
+def test_entry_status_shows_skips_apart_from_done():
+    from duely_dunning.domain.schedule import entry_status
+    now = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    assert entry_status(None, None, None) == "planned"
+    assert entry_status(None, now, None) == "cancelled"
+    assert entry_status(now, None, "autopay_charge_requested") == "done"
+    assert entry_status(now, None, "skipped_payment_processing") == "skipped"

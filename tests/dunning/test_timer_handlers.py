@@ -44,3 +44,17 @@ def test_a_kind_has_one_handler():
 def test_the_service_registers_every_kind_it_plans():
     import duely_dunning.service  # noqa: F401  (registers its handlers)
     assert TIMERS.kinds() == {kind.value for kind in TimerKind}
+
+
+async def test_a_kind_on_payment_method_timelines_fires_without_an_invoice_state():
+    handlers, seen = TimerHandlers(), []
+
+    @handlers.on("card_check", subject="payment_method")
+    async def check(firing: Firing) -> str:
+        seen.append((firing.timer.subject_id, firing.state))
+        return "checked"
+
+    timer = Timer(kind="card_check", subject_type="payment_method", subject_id="pm_1")
+    await handlers.fire(None, None, timer, None, NOW)
+    assert (timer.outcome, seen) == ("checked", [("pm_1", None)])
+    assert handlers.subject_of("card_check") == "payment_method"

@@ -68,7 +68,7 @@ async def test_tick_query_uses_the_pending_index_not_a_scan_of_all_invoices(db_u
             now = datetime.now(timezone.utc)
             await session.execute(Timer.__table__.insert(), [
                 {"id": f"tmr_{i:08d}", "organization_id": f"org_{i % 50}", "kind": "overdue",
-                 "invoice_id": f"in_{i:08d}", "due_at": now + timedelta(days=1 + i % 60),
+                 "subject_id": f"in_{i:08d}", "due_at": now + timedelta(days=1 + i % 60),
                  "fired_at": now if i % 2 else None, "created_at": now} for i in range(20_000)])
             await session.execute(text("ANALYZE timers"))
         async with db.transaction() as session:

@@ -1,4 +1,4 @@
-"""HTTP: operators' view of an invoice's collection state, and test clocks."""
+"""HTTP: an invoice's collection timeline, operators' view of its state, and test clocks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from duely_dunning import service
 from duely_dunning.config import Settings
 from duely_dunning.domain.clock_arithmetic import InvalidAdvance, advance_seconds
 from duely_dunning.org_clocks import Clock
-from duely_dunning.schemas import AdvanceTestClockIn, AdvanceTestClockOut, CollectionStateOut, TestClockOut, TimerOut
+from duely_dunning.schemas import (
+    AdvanceTestClockIn, AdvanceTestClockOut, CollectionStateOut, InvoiceCollectionOut, TestClockOut, TimerOut,
+)
 
 
 def router(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> APIRouter:
@@ -25,6 +27,11 @@ def router(runtime: ServiceRuntime, clock: Clock, settings: Settings) -> APIRout
     async def get_collection_state(invoice_id: str, caller: Caller, session: DbSession) -> CollectionStateOut:
         state, timers = await service.collection_state(session, caller.organization_id, invoice_id)
         return CollectionStateOut.of(state, timers)
+
+    @api.get("/v1/invoices/{invoice_id}/collection", response_model=InvoiceCollectionOut)
+    async def get_invoice_collection(invoice_id: str, caller: Caller, session: DbSession) -> InvoiceCollectionOut:
+        """The invoice's collection timeline: planned and past actions, and what came back."""
+        return InvoiceCollectionOut.of(*await service.invoice_collection(session, caller.organization_id, invoice_id))
 
     @api.get("/v1/test_clocks/current", response_model=TestClockOut)
     async def get_test_clock(caller: Caller, session: DbSession) -> TestClockOut:

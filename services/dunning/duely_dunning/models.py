@@ -1,15 +1,16 @@
-"""Dunning's tables: collection state per invoice, payment failures, durable timers, org clocks."""
+"""Dunning's tables: collection state per invoice, payment failures, the collection timeline
+(durable timers, one row per subject, kind and step), the history of collection events, org clocks."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from sqlalchemy import (
-    BigInteger, Date, Index, Integer, String, UniqueConstraint, text,
+    JSON, BigInteger, Date, Index, Integer, String, UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from duely_runtime.tables import add_runtime_tables
+from duely_runtime.tables import BigId, add_runtime_tables
 from duely_runtime.utc_datetime import UtcDateTime
 
 
@@ -40,6 +41,8 @@ class CollectionState(Base):
     last_failure_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The invoice's journey, so events dunning emits later continue its correlation.
     correlation_id: Mapped[str | None] = mapped_column(String(64))
+    # The bank debit in flight (payment.processing seen, no outcome yet): the overdue notice waits for it.
+    processing_attempt_id: Mapped[str | None] = mapped_column(String(64))
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -61,9 +64,15 @@ _PENDING = text("fired_at IS NULL AND cancelled_at IS NULL")
 
 
 class Timer(Base):
-    """A durable timer: a row with a due time, fired at most once, cancellable until then.
+    """One entry of a collection timeline: a durable timer with a due time, fired at most once,
+    cancellable until then.
 
-    Times are on the organization's clock (real time plus its test-clock offset).
+    A timeline belongs to a subject: an invoice (AutoPay charges, the overdue notice, later
+    reminders and dunning steps) or a saved payment method (its expiry check). One row per
+    (subject, kind, step), so replays, restarts, replicas and clock advances never plan or fire
+    an action twice; `step` names the occurrence within a kind ("1", a schedule step such as
+    "v2:day_3", an expiry such as "2026-12"). Times are on the organization's clock (real time plus
+    its test-clock offset).
     """
 
     __tablename__ = "timers"
@@ -71,22 +80,72 @@ class Timer(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     organization_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(40))
-    invoice_id: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(20), default="invoice", server_default="invoice")
+    subject_id: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(40), default="1", server_default="1")
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # What firing did (e.g. invoice_overdue_emitted, skipped_paid), for operators.
     outcome: Mapped[str | None] = mapped_column(String(60))
+    # What the handler needs besides the subject, fixed when planned (e.g. the AutoPay method, a card's expiry).
+    detail: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
-        # One timer of each kind per invoice; invoice first so it also serves lookups by invoice.
-        UniqueConstraint("invoice_id", "kind", name="uq_timers_invoice_kind"),
+        # One entry per subject, kind and step; subject first so it also serves lookups by subject.
+        UniqueConstraint("subject_id", "subject_type", "kind", "step", name="uq_timers_subject_kind_step"),
         # Partial indexes hold only pending rows, so a tick costs what is due, not all invoices.
         Index("ix_timers_pending_due", "due_at", "id", postgresql_where=_PENDING, sqlite_where=_PENDING),
         Index("ix_timers_pending_org_due", "organization_id", "due_at", "id",
               postgresql_where=_PENDING, sqlite_where=_PENDING),
     )
+
+    @property
+    def invoice_id(self) -> str | None:
+        return self.subject_id if self.subject_type == SUBJECT_INVOICE else None
+
+
+SUBJECT_INVOICE = "invoice"
+SUBJECT_PAYMENT_METHOD = "payment_method"
+
+
+class CollectionEvent(Base):
+    """The history of an invoice's collection: what came back (processing, payments, failures,
+    skipped AutoPay, paid, reopened, voided…). One row per source fact: a redelivered or replayed
+    event (same event id, or the same fact under a new id) adds nothing."""
+
+    __tablename__ = "collection_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    invoice_id: Mapped[str] = mapped_column(String(64))
+    organization_id: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(60))
+    # The fact's own key within its type (payment id, attempt, invoice version…), else the event id.
+    source_key: Mapped[str] = mapped_column(String(100))
+    event_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    detail: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("event_id", name="uq_collection_events_event_id"),
+        UniqueConstraint("invoice_id", "type", "source_key", name="uq_collection_events_fact"),
+        Index("ix_collection_events_invoice_at", "invoice_id", "at"),
+    )
+
+
+class TrackedPaymentMethod(Base):
+    """The newest version seen of a saved method (its events arrive on 3 topics, in any order):
+    a stale attach after a detach plans nothing."""
+
+    __tablename__ = "tracked_payment_methods"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(30))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class OrgClock(Base):

@@ -7,8 +7,10 @@ from datetime import datetime
 from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_runtime.kit.writes import dialect_insert, insert_ignore
-from duely_dunning.models import CollectionState, OrgClock, PaymentFailure, Timer
+from duely_runtime.kit.writes import dialect_insert, insert_ignore, upsert_newer
+from duely_dunning.models import (
+    SUBJECT_INVOICE, CollectionEvent, CollectionState, OrgClock, PaymentFailure, Timer, TrackedPaymentMethod,
+)
 
 
 def _pending_due(cutoff: datetime, organization_id: str | None):
@@ -50,20 +52,48 @@ async def record_payment_failure(session: AsyncSession, failure: dict) -> bool:
 # -- timers -------------------------------------------------------------------
 
 async def schedule_timer(session: AsyncSession, timer: dict) -> bool:
-    """Insert unless the invoice already has a timer of this kind; True when inserted."""
+    """Insert unless the subject already has an entry of this kind and step; True when inserted."""
     return await insert_ignore(session, Timer.__table__, timer)
 
 
-async def cancel_pending_timers(session: AsyncSession, invoice_id: str, now: datetime) -> int:
-    result = await session.execute(update(Timer).where(
-        Timer.invoice_id == invoice_id, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
-    ).values(cancelled_at=now).execution_options(synchronize_session=False))
+async def get_timer(session: AsyncSession, timer_id: str) -> Timer | None:
+    return await session.get(Timer, timer_id)
+
+
+async def cancel_pending_timers(session: AsyncSession, subject_id: str, now: datetime, *,
+                                subject_type: str = SUBJECT_INVOICE, kind: str | None = None,
+                                keep_step: str | None = None, organization_id: str | None = None) -> int:
+    """Cancel the subject's pending entries (of one kind, except one step, of one organization, when given)."""
+    conditions = [Timer.subject_id == subject_id, Timer.subject_type == subject_type,
+                  Timer.fired_at.is_(None), Timer.cancelled_at.is_(None)]
+    if organization_id is not None:
+        conditions.append(Timer.organization_id == organization_id)
+    if kind is not None:
+        conditions.append(Timer.kind == kind)
+    if keep_step is not None:
+        conditions.append(Timer.step != keep_step)
+    result = await session.execute(update(Timer).where(*conditions).values(cancelled_at=now)
+                                   .execution_options(synchronize_session=False))
     return result.rowcount
 
 
-async def timers_of_invoice(session: AsyncSession, invoice_id: str) -> list[Timer]:
+async def restore_cancelled_timers(session: AsyncSession, invoice_id: str, kind: str) -> int:
+    """Plan again the invoice's entries of `kind` that were cancelled before they fired (a reopened invoice)."""
+    result = await session.execute(update(Timer).where(
+        Timer.subject_id == invoice_id, Timer.subject_type == SUBJECT_INVOICE, Timer.kind == kind,
+        Timer.fired_at.is_(None), Timer.cancelled_at.is_not(None),
+    ).values(cancelled_at=None).execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+async def timers_of(session: AsyncSession, subject_id: str, subject_type: str = SUBJECT_INVOICE) -> list[Timer]:
     return list((await session.execute(
-        select(Timer).where(Timer.invoice_id == invoice_id).order_by(Timer.due_at, Timer.id))).scalars())
+        select(Timer).where(Timer.subject_id == subject_id, Timer.subject_type == subject_type)
+        .order_by(Timer.due_at, Timer.id))).scalars())
+
+
+async def timers_of_invoice(session: AsyncSession, invoice_id: str) -> list[Timer]:
+    return await timers_of(session, invoice_id, SUBJECT_INVOICE)
 
 
 async def claim_due_timers(session: AsyncSession, cutoff: datetime, limit: int,
@@ -82,6 +112,41 @@ async def claim_due_timers(session: AsyncSession, cutoff: datetime, limit: int,
 
 async def has_due_timers(session: AsyncSession, cutoff: datetime, organization_id: str) -> bool:
     return bool(await session.scalar(select(exists().where(*_pending_due(cutoff, organization_id)))))
+
+
+# -- collection history ---------------------------------------------------------
+
+async def record_collection_event(session: AsyncSession, row: dict) -> bool:
+    """Insert one history row unless this event, or the same fact, is there already; True when inserted."""
+    return await insert_ignore(session, CollectionEvent.__table__, row)
+
+
+async def collection_events_of(session: AsyncSession, invoice_id: str) -> list[CollectionEvent]:
+    return list((await session.execute(
+        select(CollectionEvent).where(CollectionEvent.invoice_id == invoice_id)
+        .order_by(CollectionEvent.at, CollectionEvent.id))).scalars())
+
+
+async def attempt_settled(session: AsyncSession, invoice_id: str, attempt_id: str) -> bool:
+    """Whether a payment of this attempt already succeeded (its event overtook payment.processing)."""
+    rows = (await session.execute(select(CollectionEvent.detail).where(
+        CollectionEvent.invoice_id == invoice_id, CollectionEvent.type == "payment.succeeded"))).scalars()
+    return any(detail.get("attempt_id") == attempt_id for detail in rows)
+
+
+async def late_failure_since(session: AsyncSession, invoice_id: str, since: datetime) -> bool:
+    """Whether a late (bank debit) failure of the invoice was recorded at or after `since`."""
+    rows = (await session.execute(select(CollectionEvent.detail).where(
+        CollectionEvent.invoice_id == invoice_id, CollectionEvent.type == "invoice.payment_failed",
+        CollectionEvent.at >= since))).scalars()
+    return any(detail.get("late") for detail in rows)
+
+
+# -- payment methods --------------------------------------------------------------
+
+async def track_payment_method(session: AsyncSession, row: dict) -> bool:
+    """Record the method's version unless a newer one was seen; True when this one is the newest."""
+    return await upsert_newer(session, TrackedPaymentMethod.__table__, row, keep=("organization_id",))
 
 
 # -- organization clocks ------------------------------------------------------

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from duely_contracts.timestamps import Timestamp
 
 from duely_dunning.domain.clock_arithmetic import MAX_ADVANCE_SECONDS, SECONDS_PER_DAY
-from duely_dunning.domain.schedule import timer_status
-from duely_dunning.models import CollectionState, Timer
+from duely_dunning.domain.schedule import TimerKind, entry_status, timer_status
+from duely_dunning.models import CollectionEvent, CollectionState, Timer
 from duely_dunning.service import ClockReading
 
 
@@ -19,7 +19,10 @@ class TimerOut(BaseModel):
     object: Literal["timer"] = "timer"
     id: str
     kind: str
-    invoice_id: str
+    step: str
+    subject_type: str = Field(description="invoice | payment_method: whose timeline the entry is on.")
+    subject_id: str
+    invoice_id: str | None
     status: Literal["pending", "fired", "cancelled"]
     due_at: Timestamp
     fired_at: Timestamp | None
@@ -28,7 +31,8 @@ class TimerOut(BaseModel):
 
     @classmethod
     def of(cls, timer: Timer) -> "TimerOut":
-        return cls(id=timer.id, kind=timer.kind, invoice_id=timer.invoice_id,
+        return cls(id=timer.id, kind=timer.kind, step=timer.step, subject_type=timer.subject_type,
+                   subject_id=timer.subject_id, invoice_id=timer.invoice_id,
                    status=timer_status(timer.fired_at, timer.cancelled_at), due_at=timer.due_at,
                    fired_at=timer.fired_at, cancelled_at=timer.cancelled_at, outcome=timer.outcome)
 
@@ -67,6 +71,95 @@ class CollectionStateOut(BaseModel):
                                  last_attempt=state.last_failure_attempt, last_failed_at=state.last_failure_at),
             next_timers=[t for t in shown if t.status == "pending"], timers=shown,
             closed_at=state.closed_at, updated_at=state.updated_at)
+
+
+class CollectionEntryOut(BaseModel):
+    """One action on the invoice's collection timeline, planned or past."""
+
+    object: Literal["collection_entry"] = "collection_entry"
+    id: str
+    kind: str = Field(description="overdue | autopay_charge (reminders and dunning steps later).")
+    step: str
+    status: Literal["planned", "done", "skipped", "cancelled"]
+    due_at: Timestamp
+    fired_at: Timestamp | None
+    cancelled_at: Timestamp | None
+    outcome: str | None = Field(description="What firing did, e.g. autopay_charge_requested, "
+                                            "skipped_payment_processing.")
+    detail: dict | None = None
+
+    @classmethod
+    def of(cls, timer: Timer) -> "CollectionEntryOut":
+        return cls(id=timer.id, kind=timer.kind, step=timer.step,
+                   status=entry_status(timer.fired_at, timer.cancelled_at, timer.outcome), due_at=timer.due_at,
+                   fired_at=timer.fired_at, cancelled_at=timer.cancelled_at, outcome=timer.outcome,
+                   detail=_public_detail(timer.detail))
+
+
+def _public_detail(detail: dict | None) -> dict | None:
+    if not detail:
+        return None
+    return {key: value for key, value in detail.items() if key != "correlation_id"}
+
+
+class CollectionHistoryOut(BaseModel):
+    type: str = Field(description="The event that came back: payment.processing, payment.succeeded, "
+                                  "invoice.payment_failed, invoice.autopay_skipped, invoice.paid…")
+    at: Timestamp
+    detail: dict
+
+
+class AutopayMethodOut(BaseModel):
+    id: str | None
+    type: str | None = None
+    brand: str | None = None
+    bank_name: str | None = None
+    last4: str | None = None
+
+
+class AutopaySummaryOut(BaseModel):
+    timing: str | None
+    days_before_due: int | None = None
+    charge_date: date | None
+    timezone: str | None
+    charge_at: Timestamp
+    status: Literal["planned", "done", "skipped", "cancelled"]
+    payment_method: AutopayMethodOut | None
+
+
+class InvoiceCollectionOut(BaseModel):
+    """An invoice's collection timeline: what is planned and what happened, with times."""
+
+    object: Literal["invoice_collection"] = "invoice_collection"
+    invoice_id: str
+    number: str | None
+    status: str
+    amount_due: int
+    currency: str
+    due_date: date | None
+    payment_processing: bool = Field(description="A bank debit is settling: no overdue notice meanwhile.")
+    autopay: AutopaySummaryOut | None = Field(description="The AutoPay plan as fixed at issue; null = paid by hand.")
+    entries: list[CollectionEntryOut] = Field(description="Planned and past actions, by due time.")
+    history: list[CollectionHistoryOut] = Field(description="What came back, by time.")
+
+    @classmethod
+    def of(cls, state: CollectionState, timers: list[Timer], events: list[CollectionEvent]) -> "InvoiceCollectionOut":
+        entries = [CollectionEntryOut.of(t) for t in timers]
+        autopay = None
+        charge = next((e for e in entries if e.kind == TimerKind.AUTOPAY_CHARGE and e.step == "1"), None)
+        if charge is not None:
+            detail = charge.detail or {}
+            method = detail.get("payment_method")
+            autopay = AutopaySummaryOut(
+                timing=detail.get("timing"), days_before_due=detail.get("days_before_due"),
+                charge_date=detail.get("charge_date"), timezone=detail.get("timezone"), charge_at=charge.due_at,
+                status=charge.status,
+                payment_method=AutopayMethodOut(**method) if method else (
+                    AutopayMethodOut(id=detail["payment_method_id"]) if detail.get("payment_method_id") else None))
+        return cls(invoice_id=state.invoice_id, number=state.number, status=state.status,
+                   amount_due=state.amount_due, currency=state.currency, due_date=state.due_date,
+                   payment_processing=state.processing_attempt_id is not None, autopay=autopay, entries=entries,
+                   history=[CollectionHistoryOut(type=e.type, at=e.at, detail=e.detail) for e in events])
 
 
 class TestClockOut(BaseModel):
