@@ -272,3 +272,26 @@ def test_a_restart_keeps_pending_settlements_and_undelivered_events(start_module
     rec.wait_for(SECRET, lambda evs: any(e.type == "payment_intent.succeeded" and e.data.object.id == intent.id
                                          for e in evs))
     assert client.v1.mandates.retrieve(mandate).status == "active"
+
+
+def test_the_payments_fixture_registers_a_url_with_a_chosen_secret_and_controls_settlement(tmp_path, receiver):
+    from tests.payments.conftest import start_sandbox
+
+    rec = receiver()
+    with start_sandbox(free_port(*PORT_RANGE), tmp_path / "sandbox") as sandbox:
+        assert sandbox.register_webhook(rec.url, secret=SECRET) == SECRET
+        assert sandbox.register_webhook(rec.url, secret=SECRET) == SECRET  # the same URL again: still one endpoint
+        assert len(sandbox.client().v1.webhook_endpoints.list().data) == 1
+        made = sandbox.register_webhook("http://127.0.0.1:9/elsewhere")
+        assert made.startswith("whsec_") and made != SECRET
+        sandbox.remove_webhook("http://127.0.0.1:9/elsewhere")
+        sandbox.set_settlement_delay(60)
+        client = sandbox.client()
+        customer, method, mandate = saved_debit(client, "us_bank_account", "000111111113")
+        intent = debit(client, "us_bank_account", customer, method, mandate)
+        time.sleep(0.5)
+        assert client.v1.payment_intents.retrieve(intent.id).status == "processing"
+        assert sandbox.settle_now(intent.id) == 1
+        events = rec.wait_for(SECRET, lambda evs: any(e.type == "payment_intent.payment_failed" for e in evs))
+        failed = next(e for e in events if e.type == "payment_intent.payment_failed")
+        assert (failed.data.object.id, failed.data.object.last_payment_error.code) == (intent.id, "account_closed")
