@@ -67,7 +67,7 @@ def test_idempotency_key_replays_the_same_payment_intent(gateway):
     again = client.v1.payment_intents.create(params=_params("pm_card_visa"), options={"idempotency_key": "inv_1:attempt:1"})
     assert again.id == first.id
     assert again.last_response.headers.get("Idempotent-Replayed") == "true"
-    # localstripe always expands latest_charge (Stripe returns an id unless expanded).
+    # API answers carry latest_charge expanded (Stripe returns an id unless expanded; events do).
     assert [c.id for c in client.v1.charges.list().data] == [first.latest_charge.id]
     assert len(client.v1.payment_intents.list().data) == 1
 
