@@ -3,12 +3,15 @@ InvoiceView), in the customer's language and the organization's brand. No databa
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from datetime import date
 
 import pytest
 
 from duely_presentation.content import from_snapshot
 from duely_presentation.labels import email as email_labels
+from duely_presentation.receipt import PaymentFacts, build_receipt
 from duely_presentation.view import build_view
 from duely_notifications.domain import email_context as ec
 from duely_notifications.domain.payment_words import describe_method, failure_sentence, method_details
@@ -152,14 +155,16 @@ def test_payment_failed_says_what_the_customer_can_act_on_never_gateway_internal
 
 
 def test_receipt_of_the_paid_invoice():
-    view = view_of(readme_eur_invoice(status="paid", locale="en_US"))[1]
-    email = renderer.render("payment_receipt", ec.receipt(
-        view, {"paid_at": "2026-12-02T10:00:00+00:00"}, {"payment_method": "pm_card_visa", "method_details": None},
-        view.labels["email_receipt_pdf_attached"]))
+    invoice = readme_eur_invoice(status="paid", locale="en_US")
+    view = view_of(invoice)[1]
+    receipt = build_receipt(invoice, PaymentFacts("pay_1", invoice.total, "eur",
+                                                  datetime(2026, 12, 2, 10, tzinfo=timezone.utc), "card", brand="visa"))
+    email = renderer.render("payment_receipt", ec.receipt(view, receipt, view.labels["email_receipt_attached"]))
     assert email.subject == "Receipt for invoice ACME-2611-001 from Acme GmbH"
     text = plain(email.text)
     for expected in ("Thank you for your payment.", "Amount paid: €1,272.29", "Paid on: December 2, 2026",
-                     "Payment method: Visa card", "Amount due: €0.00", "attached as a PDF"):
+                     "Payment method: Visa card", "Remaining balance: €0.00", "The invoice is paid in full.",
+                     "attached as a PDF"):
         assert expected in text, expected
     assert "Pay now" not in email.html and "How to pay" not in text
 

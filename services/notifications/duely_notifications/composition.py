@@ -23,6 +23,7 @@ from typing import Any, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts.models import InvoiceSnapshot
+from duely_presentation.cards import CARD_BRANDS
 from duely_presentation.content import from_snapshot
 from duely_presentation.methods import DEBIT_TYPES
 from duely_presentation.receipt import PaymentFacts, ReceiptView, build_receipt, render_receipt_pdf
@@ -107,6 +108,9 @@ def receipt_of(snapshot: InvoiceSnapshot, facts: dict[str, Any], payment: dict[s
     details = (payment or {}).get("method_details") or {}
     method_type = details.get("method_type") or facts.get("method_type") or "card"
     last4, brand = details.get("last4") or None, details.get("brand") or None
+    test_card = str((payment or {}).get("payment_method") or "")
+    if not brand and method_type == "card" and test_card.startswith("pm_card_"):  # the sandbox's ids name the brand
+        brand = test_card[len("pm_card_"):].lower() if test_card[len("pm_card_"):].lower() in CARD_BRANDS else None
     plan = snapshot.autopay
     if not last4 and method_type in DEBIT_TYPES and plan and plan.payment_method \
             and plan.payment_method.type == method_type:
@@ -173,7 +177,7 @@ class Composer:
     def _about_no_invoice(self, plan: Plan, kind: EmailKind) -> Outgoing:
         """Rendered from its facts alone (an expiring card), under the organization's name."""
         facts = plan.row["facts"]
-        company = facts.get("company") or plan.organization_name or ""
+        company = facts.get("company") or facts.get("organization_name") or plan.organization_name or ""
         context = kind.context(Material(facts, self._today(), company=company,
                                         default_locale=self.settings.email_locale))
         rendered = self.renderer.render(kind.template, context)
