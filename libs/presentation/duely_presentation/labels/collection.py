@@ -60,7 +60,7 @@ LABELS: dict[str, dict[str, str]] = {
         "method_masked": "{name} •••• {last4}",
         "method_cash": "Bargeld", "method_other": "Sonstige",
         "method_with_reference": "{method}, Verwendungszweck {reference}",
-        "reference_to_quote": "Bitte angeben (Verwendungszweck)",
+        "reference_to_quote": "Verwendungszweck (bitte angeben)",
         "pay_online_intro": "Online bezahlen per {methods} auf der Rechnungsseite:",
         "pay_by_check_intro": "Stellen Sie Schecks auf {payee} aus und senden Sie sie an die folgende Adresse. "
                               "Vermerken Sie den Verwendungszweck {reference} auf dem Scheck.",
