@@ -117,7 +117,8 @@ def _payment_ways(doc: DocumentInput, f: Formatter, seller: "PartyView", bank_ro
     if autopay is not None:
         return [{"kind": "autopay", "title": L["how_to_pay"], "intro": autopay["text"], "rows": [],
                  "lines": [autopay["nothing_to_do"]]}]
-    codes = doc.accepted_payment_methods or ("card",)
+    # An invoice from before accepted methods were carried: paid online, and by transfer when it has bank details.
+    codes = doc.accepted_payment_methods or (("card", "wire_transfer") if bank_rows else ("card",))
     ways: list[dict] = []
     online = [method_type_name(L, code) for code in dict.fromkeys(
         "ach_debit" if code == "us_bank_account" else code for code in codes) if code in ONLINE_METHODS]
