@@ -84,7 +84,8 @@ def test_how_to_pay_follows_the_accepted_methods():
     assert ways(["wire_transfer"], **bank)[0] == ["transfer"]
     kinds, email = ways(["check"])
     assert kinds == ["check"] and "Payer maintenant" not in email.html  # no pay button without an online method
-    assert "Par chèque à l’ordre de Acme GmbH, envoyé à" in plain(email.text) and "10115 Berlin" in email.text
+    assert ("Libellez vos chèques à l’ordre de Acme GmbH et envoyez-les à l’adresse ci-dessous, en inscrivant la "
+            "référence ACME-2611-001 au dos.") in plain(email.text) and "10115 Berlin" in email.text
     assert ways(["card", "wire_transfer", "check"], **bank)[0] == ["online", "transfer", "check"]
     # Nothing to pay: nothing about paying.
     paid = readme_eur_invoice(status="paid")

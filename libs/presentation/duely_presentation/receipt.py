@@ -10,6 +10,7 @@ remains (or that the invoice is paid in full). The same `ReceiptView` feeds the 
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -107,5 +108,6 @@ def render_receipt_pdf(receipt: ReceiptView) -> bytes:
     from weasyprint.urls import URLFetcher
 
     html = render_receipt_html(receipt)
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per step, per receipt: noise
     with _render_lock:
         return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()

@@ -59,7 +59,7 @@ def how_to_pay(v: InvoiceView) -> list[dict[str, Any]]:
         ways.append({"kind": "transfer", "intro": L["email_pay_by_transfer"].format(reference=v.number),
                      "rows": v.bank_rows})
     if "check" in codes:
-        ways.append({"kind": "check", "intro": L["email_pay_by_check"].format(payee=v.seller.name),
+        ways.append({"kind": "check", "intro": L["pay_by_check_intro"].format(payee=v.seller.name, reference=v.number),
                      "lines": [v.seller.name, *v.seller.lines]})
     return ways
 
