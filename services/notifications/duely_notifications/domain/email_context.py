@@ -103,10 +103,11 @@ def _autopay(context: dict[str, Any], v: InvoiceView) -> None:
     plan = v.autopay
     if not plan:
         return
-    paragraphs = [plan["text"]]
+    context["intro"] = f"{context['intro']} {plan['text']}"
+    paragraphs = []
     if plan["sepa"]:
+        context["rows"] = plan["sepa"]["rows"]  # amount, debit date, account, mandate, creditor
         paragraphs.append(plan["sepa"]["text"])
-        context["rows"] = plan["sepa"]["rows"]
     paragraphs.append(plan["nothing_to_do"])
     context["paragraphs"] = paragraphs
 
