@@ -45,7 +45,7 @@ def test_issued_invoice_shows_number_parties_lines_taxes_totals_and_how_to_pay(i
     assert "Subtotal €1,234.56" in text and "Total €1,446.98" in text and "AMOUNT DUE €1,446.98" in text
     assert "Pay online →" in text and "https://pay.example" not in text  # a link, not a URL wrapped over lines
     assert link_uris(issued_pdf) == ["https://pay.example/i/in_test1"]
-    assert "IBAN DE89370400440532013000" in text and "BIC COBADEFFXXX" in text and "Reference INV-2026-00042" in text
+    assert "IBAN DE89370400440532013000" in text and "BIC COBADEFFXXX" in text and "Reference to quote INV-2026-00042" in text
     assert "Thank you for your business." in text
     assert "Muster GmbH · Amtsgericht Berlin HRB 12345" in text and "Page 1 of 1" in text
 
@@ -273,7 +273,7 @@ def test_addresses_and_bank_details_print_as_the_contract_gives_them():
     assert view.buyer.lines == ["Rue de Rivoli 5", "75001 Paris, Île-de-France", "France"]
     assert view.bank_rows == [("Account holder", "Acme Inc"), ("Bank", "First Bank"),
                               ("Account number", "000123456789"), ("Routing number", "110000000"),
-                              ("Reference", "INV-2026-00042")]
+                              ("Reference to quote", "INV-2026-00042")]
     xml = facturx.build_xml(doc)
     address = f"{RSM}/ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty/ram:PostalTradeAddress/ram:"
     account = (f"{RSM}/ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeSettlementPaymentMeans"

@@ -6,7 +6,9 @@ import uuid
 from datetime import datetime, timezone
 
 from duely_contracts import Envelope
-from duely_contracts.events import InvoiceIssued, InvoicePaid, InvoicePaymentFailed, PaymentSucceeded
+from duely_contracts.events import (
+    InvoiceIssued, InvoicePaid, InvoicePaymentApplied, InvoicePaymentFailed, PaymentSucceeded,
+)
 from duely_contracts.models import InvoiceSnapshot, InvoiceSummary
 
 
@@ -61,10 +63,11 @@ def invoice_paid(invoice: InvoiceSnapshot, payment_id: str) -> Envelope:
 
 
 def payment_succeeded(invoice: InvoiceSnapshot, payment_id: str, **optional) -> Envelope:
+    fields = {"amount": invoice.total, "payment_method": "pm_card_visa", **optional}
     event = PaymentSucceeded(
-        payment_id=payment_id, invoice_id=invoice.id, attempt_number=1, amount=invoice.total,
-        currency=invoice.currency, payment_method="pm_card_visa", gateway_reference="pi_123",
-        succeeded_at=datetime(2026, 3, 5, 12, tzinfo=timezone.utc), invoice=summary(invoice), **optional)
+        payment_id=payment_id, invoice_id=invoice.id, attempt_number=1,
+        currency=invoice.currency, gateway_reference="pi_123",
+        succeeded_at=datetime(2026, 3, 5, 12, tzinfo=timezone.utc), invoice=summary(invoice), **fields)
     return envelope("payment.succeeded", event, organization_id=invoice.organization_id, aggregate_id=payment_id,
                     version=1)
 
@@ -87,3 +90,18 @@ async def queue_invoice_email(db, notifications, invoice: InvoiceSnapshot) -> No
         await notifications.record_invoice(session, issued, invoice)
         await notifications.queue("invoice_issued", session, issued.organization_id,
                                   InvoiceIssued.model_validate(issued.data), issued.data)
+
+
+def payment_applied(invoice: InvoiceSnapshot, payment_id: str, amount: int, *, method_type: str = "card",
+                    paid_at: datetime | None = None, version: int | None = None) -> Envelope:
+    """invoicing counted `amount` of a payment: `invoice` is the snapshot with the new balance."""
+    event = InvoicePaymentApplied(invoice=invoice, payment_id=payment_id, amount=amount, currency=invoice.currency,
+                                  method_type=method_type,
+                                  paid_at=paid_at or datetime(2026, 3, 5, 12, tzinfo=timezone.utc))
+    return envelope("invoice.payment_succeeded", event, organization_id=invoice.organization_id,
+                    aggregate_id=invoice.id, version=version or invoice.version)
+
+
+def with_balance(invoice: InvoiceSnapshot, paid: int, *, version: int, status: str | None = None) -> InvoiceSnapshot:
+    return invoice.model_copy(update={"amount_paid": paid, "amount_due": invoice.total - paid, "version": version,
+                                      "status": status or ("paid" if paid >= invoice.total else invoice.status)})

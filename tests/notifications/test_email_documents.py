@@ -146,17 +146,21 @@ async def test_the_readme_eur_invoice_email_carries_its_pdf_and_reads_the_same_n
         row = await wait_for(logged, timeout=30)
     assert row["attachments"] == [f"{number}.pdf"] and row["subject"] == f"Votre facture {number} de Acme GmbH"
 
-    # Paid: invoicing counts the payment and publishes invoice.paid; the receipt carries the paid PDF.
+    # Paid: invoicing counts the payment (invoice.payment_succeeded, then invoice.paid); the receipt carries
+    # the payment's receipt PDF. (Needs invoicing's invoice.payment_succeeded: issue #9's invoicing part.)
     await publish(payment_envelope(invoice, organization_id, f"pay_{uuid.uuid4().hex[:12]}", invoice["total"]))
     receipt = await wait_for(lambda: mail(f"Reçu pour la facture {number} de Acme GmbH"), timeout=60)
     assert receipt["From"] == "Acme GmbH Buchhaltung <billing@duely.local>"
     receipt_text = _plain(receipt)
     assert "Montant payé : 1 272,29 €" in receipt_text and "Montant dû : 0,00 €" in receipt_text
     assert "Moyen de paiement : Carte Visa" in receipt_text
-    [(_, paid_pdf)] = _pdfs(receipt)
+    assert "La facture est payée intégralement." in receipt_text
+    [(receipt_name, paid_pdf)] = _pdfs(receipt)
+    assert receipt_name.startswith(f"receipt-{number}-")
     paid_words = squeezed(pdf_text(paid_pdf))
-    assert "PAYÉE" in paid_words.upper() and "MONTANT DÛ 0,00 €" in paid_words
-    assert "Règlement" not in paid_words  # a paid invoice says nothing of how to pay
+    assert "Reçu de paiement" in paid_words and f"Pour la facture {number}" in paid_words
+    assert "Reste à payer 0,00 €" in paid_words and "La facture est payée intégralement." in paid_words
+    assert "Règlement" not in paid_words  # a receipt says nothing of how to pay
 
     # A second payment lands on the paid invoice: invoicing rejects it, so no second receipt; payments
     # refunds it and the customer is told so.

@@ -8,12 +8,15 @@ the README's EUR invoice email in French with its discounts, and its receipt, at
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright
 
 from duely_presentation.content import from_snapshot
+from duely_presentation.receipt import PaymentFacts, build_receipt
 from duely_presentation.view import build_view
 from duely_notifications.domain import email_context as ec
 from duely_notifications.rendering import EmailRenderer
@@ -42,11 +45,12 @@ def invoice_email(**overrides) -> str:
 
 
 def receipt_email() -> str:
-    view = build_view(from_snapshot(readme_eur_invoice(status="paid")))
-    return renderer.render("payment_receipt", ec.receipt(
-        view, {"paid_at": "2026-12-02T10:00:00+00:00"},
-        {"payment_method": "pm_card_visa", "method_details": {"brand": "visa", "last4": "4242"}},
-        view.labels["email_receipt_pdf_attached"])).html
+    invoice = readme_eur_invoice(status="paid")
+    view = build_view(from_snapshot(invoice))
+    receipt = build_receipt(invoice, PaymentFacts("pay_1", invoice.total, invoice.currency,
+                                                  datetime(2026, 12, 2, 10, tzinfo=timezone.utc), "card",
+                                                  brand="visa", last4="4242"))
+    return renderer.render("payment_receipt", ec.receipt(view, receipt, view.labels["email_receipt_attached"])).html
 
 
 def with_description(description: str) -> str:

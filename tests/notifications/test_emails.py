@@ -10,7 +10,7 @@ import uuid
 
 from duely_contracts.models import CardRef
 from tests.notifications.notification_events import (
-    invoice_issued, invoice_paid, payment_failed, payment_succeeded, snapshot,
+    invoice_issued, invoice_paid, payment_applied, payment_failed, payment_succeeded, snapshot,
 )
 
 
@@ -41,8 +41,10 @@ async def test_invoice_receipt_and_failure_emails_are_sent_once(notifications, i
         await publish(envelope)
         await publish(envelope)  # a redelivery
     await wait_for(lambda: mails(2), timeout=30)
-    # The payment that succeeded, then invoicing's word that it counted: only then the receipt.
-    for envelope in (payment_succeeded(paid, payment_id), invoice_paid(paid, payment_id)):
+    # The payment that succeeded, then invoicing's word that it counted: only then the receipt (one: the
+    # invoice.paid that follows the final payment sends none).
+    for envelope in (payment_succeeded(paid, payment_id), payment_applied(paid, payment_id, paid.total),
+                     invoice_paid(paid, payment_id)):
         await publish(envelope)
         await publish(envelope)
     found = await wait_for(lambda: mails(3), timeout=30)
@@ -59,7 +61,10 @@ async def test_invoice_receipt_and_failure_emails_are_sent_once(notifications, i
         assert message["From"] == "Acme Cloud <billing@duely.local>"  # the organization's name, our address
         assert message["Reply-To"] is None                              # it set none
         assert message["Message-ID"].endswith("@duely.local>")
-        assert not list(message.iter_attachments())                     # attach_pdf not set on these
+        attached = [part.get_filename() for part in message.iter_attachments()]
+        # attach_pdf is not set on these: no invoice PDF; a receipt always carries its own receipt PDF.
+        assert attached == ([f"receipt-{number}-{payment_id}.pdf"] if message["Subject"].startswith("Receipt")
+                            else [])
 
     issued_mail = by_subject[f"Your invoice {number} from Acme Cloud is ready"]
     for body in (_plain(issued_mail), _html(issued_mail)):
@@ -76,6 +81,7 @@ async def test_invoice_receipt_and_failure_emails_are_sent_once(notifications, i
     receipt = by_subject[f"Receipt for invoice {number} from Acme Cloud"]
     assert "$1,623.75" in _plain(receipt) and "March 5, 2026" in _plain(receipt)
     assert "Visa card" in _plain(receipt)  # how they paid, from payment.succeeded
+    assert "The invoice is paid in full." in _plain(receipt)
 
     # The delivery log: one row per email, each sent at the first attempt. The relay has a message
     # before the sender records it as sent: wait for the record, not only for the Maildir.
@@ -108,6 +114,7 @@ async def test_a_payment_failed_email_for_an_invoice_paid_since_is_skipped(notif
     invoice = snapshot(org_id, number=number)
     paid = snapshot(org_id, invoice_id=invoice.id, number=number, status="paid", version=4)
     await publish(invoice_issued(invoice))
+    await publish(payment_applied(paid, "pay_race", paid.total))
     await publish(invoice_paid(paid, "pay_race"))
 
     async def receipt():
@@ -157,6 +164,6 @@ async def test_the_card_and_the_safe_reason_from_payments_events_reach_the_email
     assert "Your card was declined." not in _plain(failed)
 
     await publish(payment_succeeded(paid, payment_id, card=CardRef(brand="visa", last4="4242")))
-    await publish(invoice_paid(paid, payment_id))
+    await publish(payment_applied(paid, payment_id, paid.total))
     receipt = await wait_for(lambda: mail(f"Receipt for invoice {number}"), timeout=30)
-    assert "Visa ending in 4242" in _plain(receipt) and "pm_" not in _plain(receipt)
+    assert "Visa •••• 4242" in _plain(receipt) and "pm_" not in _plain(receipt)

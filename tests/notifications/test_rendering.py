@@ -3,12 +3,15 @@ InvoiceView), in the customer's language and the organization's brand. No databa
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from datetime import date
 
 import pytest
 
 from duely_presentation.content import from_snapshot
 from duely_presentation.labels import email as email_labels
+from duely_presentation.receipt import PaymentFacts, build_receipt
 from duely_presentation.view import build_view
 from duely_notifications.domain import email_context as ec
 from duely_notifications.domain.payment_words import describe_method, failure_sentence, method_details
@@ -81,7 +84,8 @@ def test_how_to_pay_follows_the_accepted_methods():
     assert ways(["wire_transfer"], **bank)[0] == ["transfer"]
     kinds, email = ways(["check"])
     assert kinds == ["check"] and "Payer maintenant" not in email.html  # no pay button without an online method
-    assert "Par chèque à l’ordre de Acme GmbH, envoyé à" in plain(email.text) and "10115 Berlin" in email.text
+    assert ("Libellez vos chèques à l’ordre de Acme GmbH et envoyez-les à l’adresse ci-dessous, en inscrivant la "
+            "référence ACME-2611-001 au dos.") in plain(email.text) and "10115 Berlin" in email.text
     assert ways(["card", "wire_transfer", "check"], **bank)[0] == ["online", "transfer", "check"]
     # Nothing to pay: nothing about paying.
     paid = readme_eur_invoice(status="paid")
@@ -152,14 +156,16 @@ def test_payment_failed_says_what_the_customer_can_act_on_never_gateway_internal
 
 
 def test_receipt_of_the_paid_invoice():
-    view = view_of(readme_eur_invoice(status="paid", locale="en_US"))[1]
-    email = renderer.render("payment_receipt", ec.receipt(
-        view, {"paid_at": "2026-12-02T10:00:00+00:00"}, {"payment_method": "pm_card_visa", "method_details": None},
-        view.labels["email_receipt_pdf_attached"]))
+    invoice = readme_eur_invoice(status="paid", locale="en_US")
+    view = view_of(invoice)[1]
+    receipt = build_receipt(invoice, PaymentFacts("pay_1", invoice.total, "eur",
+                                                  datetime(2026, 12, 2, 10, tzinfo=timezone.utc), "card", brand="visa"))
+    email = renderer.render("payment_receipt", ec.receipt(view, receipt, view.labels["email_receipt_attached"]))
     assert email.subject == "Receipt for invoice ACME-2611-001 from Acme GmbH"
     text = plain(email.text)
     for expected in ("Thank you for your payment.", "Amount paid: €1,272.29", "Paid on: December 2, 2026",
-                     "Payment method: Visa card", "Amount due: €0.00", "attached as a PDF"):
+                     "Payment method: Visa card", "Remaining balance: €0.00", "The invoice is paid in full.",
+                     "attached as a PDF"):
         assert expected in text, expected
     assert "Pay now" not in email.html and "How to pay" not in text
 

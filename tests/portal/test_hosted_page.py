@@ -294,7 +294,7 @@ async def test_payment_instructions_follow_the_accepted_methods(portal, publish,
         assert await page.query_selector("#pay-form") is None
         assert await cells(page, "#bank-transfer table tr") == [
             ["Account holder", "Acme Analytics, Inc."], ["Bank", "Bank of Examples"],
-            ["Account number", "000123456789"], ["Routing number", "110000000"], ["Reference", "ACME-0042"]]
+            ["Account number", "000123456789"], ["Routing number", "110000000"], ["Reference to quote", "ACME-0042"]]
         check = [line for line in (await page.inner_text("#check")).splitlines() if line]
         assert check == ["Check",
                          "Make your check for $278.74 payable to Acme Analytics, Inc. and write the invoice number "

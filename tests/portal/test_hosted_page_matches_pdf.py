@@ -110,7 +110,7 @@ async def test_the_page_says_what_the_pdf_says_in_french_with_the_merchants_bran
         assert plain(await page.inner_text("#pay-button")) == "Payer 1 272,29 €"
         bank = await cells(page, "#bank-transfer table tr")
         assert bank == [["Titulaire du compte", "Acme GmbH"], ["IBAN", "DE89370400440532013000"],
-                        ["BIC", "COBADEFFXXX"], ["Référence", invoice["number"]]]
+                        ["BIC", "COBADEFFXXX"], ["Référence à indiquer", invoice["number"]]]
         for label, value in bank:
             assert f"{label} {value}" in pdf
         assert await page.query_selector("#check") is None

@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from duely_contracts import tax_treatment as vat
 from duely_contracts.models import (
-    Address, BankDetails, DiscountApplied, InvoiceLine, InvoiceSnapshot, Issuer, TaxRateApplied,
+    Address, AutopayPlan, BankDetails, DiscountApplied, InvoiceLine, InvoiceSnapshot, Issuer, TaxRateApplied,
     TaxTreatmentApplied,
 )
 from duely_contracts.text import printable
@@ -106,6 +106,10 @@ class DocumentInput:
     # The VAT treatment and its legal mention in this document's language (None when standard).
     tax_treatment: vat.Applied = field(default_factory=lambda: vat.applied(None))
     tax_notice: str | None = None
+    autopay: AutopayPlan | None = None  # what AutoPay will do (enabled or not), as fixed at approval
+    # Whether the accepted methods come from the invoice itself (snapshots since issue #9) or, on older
+    # ones, from the issuer's settings as they were then.
+    methods_from_invoice: bool = False
 
     @property
     def is_draft(self) -> bool:
@@ -203,6 +207,10 @@ def from_snapshot(snapshot: InvoiceSnapshot) -> DocumentInput:
                   tax_id=_text(customer.tax_id))
     locale = snapshot.locale or customer.locale or DEFAULT_LOCALE
     treatment, notice = _treatment(snapshot.tax_treatment, locale)
+    # The invoice's own accepted methods (the customer's override or the organization's); older snapshots
+    # carry only the issuer's.
+    methods = snapshot.accepted_payment_methods
+    accepted = tuple(dict.fromkeys(methods if methods is not None else issuer.accepted_payment_methods))
     return DocumentInput(
         invoice_id=snapshot.id, version=snapshot.version, number=snapshot.number, status=snapshot.status,
         currency=snapshot.currency.lower(), locale=locale,
@@ -215,6 +223,7 @@ def from_snapshot(snapshot: InvoiceSnapshot) -> DocumentInput:
         tax=snapshot.tax, total=snapshot.total, amount_paid=snapshot.amount_paid, amount_due=snapshot.amount_due,
         pay_url=_text(snapshot.hosted_invoice_url), logo_url=_text(issuer.logo_url),
         accent_color=_accent(issuer.accent_color), footer=_text(issuer.footer), bank=_bank(issuer.bank_details),
-        accepted_payment_methods=tuple(issuer.accepted_payment_methods), buyer_locale=_text(customer.locale),
-        tax_treatment=treatment, tax_notice=notice,
+        accepted_payment_methods=accepted, buyer_locale=_text(customer.locale),
+        tax_treatment=treatment, tax_notice=notice, autopay=snapshot.autopay,
+        methods_from_invoice=snapshot.accepted_payment_methods is not None,
     )

@@ -17,10 +17,11 @@ from babel.numbers import format_decimal, format_percent
 
 from duely_contracts.currency import format_amount
 from duely_contracts.terms import net_days
-from duely_presentation.labels import document, email, page
+from duely_presentation.labels import collection, document, email, page
 
 LABELS: dict[str, dict[str, str]] = {
-    language: {**document.LABELS[language], **page.LABELS.get(language, {}), **email.LABELS.get(language, {})}
+    language: {**document.LABELS[language], **page.LABELS.get(language, {}), **email.LABELS.get(language, {}),
+                **collection.LABELS.get(language, {})}
     for language in document.LABELS
 }
 

@@ -13,6 +13,7 @@ out as they were stored.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,7 +23,10 @@ from typing import Any, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts.models import InvoiceSnapshot
+from duely_presentation.cards import CARD_BRANDS
 from duely_presentation.content import from_snapshot
+from duely_presentation.methods import DEBIT_TYPES
+from duely_presentation.receipt import PaymentFacts, ReceiptView, build_receipt, render_receipt_pdf
 from duely_presentation.view import build_view
 from duely_runtime.kit.clock import utcnow
 
@@ -93,6 +97,32 @@ async def plan(session: AsyncSession, row: dict[str, Any]) -> Plan | Skip | Wait
     return Plan(row, invoice.snapshot, payment, organization_name)
 
 
+def receipt_of(snapshot: InvoiceSnapshot, facts: dict[str, Any], payment: dict[str, Any] | None,
+               locale: str) -> ReceiptView:
+    """The payment's receipt: the invoice as of that payment (its balance right after it, from the facts),
+    and how it was paid (the payment.succeeded read model; a bank debit's last 4 from the AutoPay plan
+    when the payment event named none)."""
+    at_payment = snapshot.model_copy(update={
+        "amount_due": int(facts.get("amount_due", snapshot.amount_due)),
+        "amount_paid": int(facts.get("amount_paid", snapshot.amount_paid))})
+    details = (payment or {}).get("method_details") or {}
+    method_type = details.get("method_type") or facts.get("method_type") or "card"
+    last4, brand = details.get("last4") or None, details.get("brand") or None
+    test_card = str((payment or {}).get("payment_method") or "")
+    if not brand and method_type == "card" and test_card.startswith("pm_card_"):  # the sandbox's ids name the brand
+        brand = test_card[len("pm_card_"):].lower() if test_card[len("pm_card_"):].lower() in CARD_BRANDS else None
+    plan = snapshot.autopay
+    if not last4 and method_type in DEBIT_TYPES and plan and plan.payment_method \
+            and plan.payment_method.type == method_type:
+        last4 = plan.payment_method.last4
+    return build_receipt(at_payment, PaymentFacts(
+        payment_id=str(facts["payment_id"]), amount=int(facts["amount"]),
+        currency=str(facts.get("currency") or snapshot.currency),
+        paid_at=datetime.fromisoformat(str(facts["paid_at"]).replace("Z", "+00:00")), method_type=method_type,
+        brand=brand, last4=last4, reference=details.get("reference"),
+        credit_added=int(facts.get("credit_added") or 0)), locale=locale)
+
+
 class Composer:
     def __init__(self, settings: Settings, pdfs: InvoicePdfs, renderer: EmailRenderer | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:
@@ -114,14 +144,19 @@ class Composer:
         if not (snapshot.locale or snapshot.customer.locale):
             document = dataclasses.replace(document, locale=self.settings.email_locale)
         view = build_view(document)
-        pdf = await self._pdf(row, kind, snapshot)
+        receipt = receipt_of(snapshot, facts, plan.payment, document.locale) if kind.attaches_receipt else None
+        if receipt is not None:
+            pdf: InvoicePdf | TooLarge | None = InvoicePdf(
+                receipt.filename, await asyncio.to_thread(render_receipt_pdf, receipt), snapshot.version)
+        else:
+            pdf = await self._pdf(row, kind, snapshot)
         note = None
         if isinstance(pdf, InvoicePdf):
             note = view.labels[kind.attached_note]
         elif isinstance(pdf, TooLarge):
             note = view.labels["email_pdf_too_large"]
         context = kind.context(Material(facts, self._today(), view=view, document=document, payment=plan.payment,
-                                        pdf_note=note))
+                                        pdf_note=note, receipt=receipt))
         rendered = self.renderer.render(kind.template, context)
         return Outgoing(row, rendered.subject, rendered.text, rendered.html,
                         identity.from_address(self.settings.smtp_from,
@@ -142,7 +177,7 @@ class Composer:
     def _about_no_invoice(self, plan: Plan, kind: EmailKind) -> Outgoing:
         """Rendered from its facts alone (an expiring card), under the organization's name."""
         facts = plan.row["facts"]
-        company = facts.get("company") or plan.organization_name or ""
+        company = facts.get("company") or facts.get("organization_name") or plan.organization_name or ""
         context = kind.context(Material(facts, self._today(), company=company,
                                         default_locale=self.settings.email_locale))
         rendered = self.renderer.render(kind.template, context)

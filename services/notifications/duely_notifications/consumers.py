@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from duely_contracts import Envelope
 from duely_contracts.events import (
-    InvoiceIssued, InvoiceMarkedUncollectible, InvoicePaid, InvoicePastDue, InvoicePaymentFailed,
-    InvoiceReminderSent, InvoiceViewed, InvoiceVoided, OrganizationCreated, PaymentMethodExpiring, PaymentRefunded,
+    InvoiceIssued, InvoiceMarkedUncollectible, InvoicePaid, InvoicePastDue, InvoicePaymentApplied,
+    InvoicePaymentFailed, InvoiceReminderSent, InvoiceReopened, InvoiceViewed, InvoiceVoided, OrganizationCreated, PaymentMethodExpiring, PaymentRefunded,
     PaymentSucceeded,
 )
 from duely_runtime.service import ServiceRuntime
@@ -15,7 +15,8 @@ from duely_runtime.service import ServiceRuntime
 from duely_notifications.service import Notifications
 
 # Invoice lifecycle events whose only work here is the read model and the webhooks.
-SNAPSHOT_EVENTS = ("invoice.past_due", "invoice.voided", "invoice.marked_uncollectible")
+SNAPSHOT_EVENTS = ("invoice.past_due", "invoice.voided", "invoice.marked_uncollectible", "invoice.paid",
+                   "invoice.reopened")
 
 
 def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
@@ -32,23 +33,26 @@ def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
         await notifications.fan_out(session, envelope)
 
     async def invoice_changed(session, envelope: Envelope,
-                              event: InvoicePaid | InvoicePastDue | InvoiceVoided | InvoiceMarkedUncollectible) -> None:
+                              event: InvoicePaid | InvoicePastDue | InvoiceVoided | InvoiceMarkedUncollectible
+                              | InvoiceReopened) -> None:
         await notifications.record_invoice(session, envelope, event.invoice)
         await notifications.fan_out(session, envelope)
 
     for event_type in SNAPSHOT_EVENTS:
         on_event(event_type)(invoice_changed)
 
-    @on_event("invoice.paid")
-    async def invoice_paid(session, envelope: Envelope, event: InvoicePaid) -> None:
-        # The receipt goes out now that invoicing counted the payment, so its PDF shows the invoice paid.
+    @on_event("invoice.payment_succeeded")
+    async def invoice_payment_succeeded(session, envelope: Envelope, event: InvoicePaymentApplied) -> None:
+        # Invoicing counted a payment (partial or final): its receipt, saying what remains. invoice.paid,
+        # which follows the final one, sends none (the payment has its receipt already).
         await notifications.record_invoice(session, envelope, event.invoice)
         await notifications.queue("payment_receipt", session, envelope.organization_id, event, envelope.data)
         await notifications.fan_out(session, envelope)
 
     @on_event("payment.succeeded")
     async def payment_succeeded(session, envelope: Envelope, event: PaymentSucceeded) -> None:
-        await notifications.record_payment(session, envelope, event)  # the receipt waits for invoice.paid
+        # How it was paid, for the receipt that goes out once invoicing counts it (invoice.payment_succeeded).
+        await notifications.record_payment(session, envelope, event)
         await notifications.fan_out(session, envelope)  # not a webhook event today; a no-op until it is
 
     @on_event("invoice.payment_failed")

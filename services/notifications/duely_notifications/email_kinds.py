@@ -27,10 +27,11 @@ from datetime import date
 from typing import Any, Callable, Mapping, NamedTuple
 
 from duely_contracts.events import (
-    InvoiceIssued, InvoicePaid, InvoicePaymentFailed, PaymentMethodExpiring, PaymentRefunded,
+    InvoiceIssued, InvoicePaymentApplied, InvoicePaymentFailed, PaymentMethodExpiring, PaymentRefunded,
 )
 from duely_contracts.models import CustomerRef, InvoiceSnapshot
 from duely_presentation.content import DocumentInput
+from duely_presentation.receipt import ReceiptView
 from duely_presentation.view import InvoiceView
 
 from duely_notifications.domain import email_context, keys
@@ -63,6 +64,7 @@ class Material:
     pdf_note: str | None = None            # "attached" or "too large to attach", in the customer's language
     company: str = ""                      # the organization's name (for an email about no invoice)
     default_locale: str = "en_US"          # the language of an email whose cause names none
+    receipt: ReceiptView | None = None     # the payment's receipt (kinds that attach_receipt)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class EmailKind:
     attaches_pdf: bool = False
     attached_note: str = "email_pdf_attached"  # the label saying the PDF is attached
     reads_payment: bool = False  # the payment recorded from payment.succeeded, for how it was paid
+    attaches_receipt: bool = False  # carries the payment's receipt PDF, rendered here (duely_presentation.receipt)
     names_company: bool = False  # the facts keep the organization's name as known when queued
     text_template: str = "email.txt"
     html_template: str = "email.html"
@@ -92,8 +95,13 @@ def no_facts(cause: Any, data: Mapping[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def receipt_facts(paid: InvoicePaid, data: Mapping[str, Any]) -> dict[str, Any]:
-    return {"payment_id": paid.payment_id, "paid_at": paid.paid_at.isoformat()}
+def receipt_facts(applied: InvoicePaymentApplied, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The payment, and the invoice's balance right after it (a later payment must not change what this
+    receipt says remained)."""
+    return {"payment_id": applied.payment_id, "paid_at": applied.paid_at.isoformat(), "amount": applied.amount,
+            "currency": applied.currency, "method_type": applied.method_type, "credit_added": applied.credit_added,
+            "amount_due": applied.invoice.amount_due, "amount_paid": applied.invoice.amount_paid,
+            "invoice_version": applied.invoice.version}
 
 
 def failure_facts(failed: InvoicePaymentFailed, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,13 +119,13 @@ def refund_facts(refunded: PaymentRefunded, data: Mapping[str, Any]) -> dict[str
 def expiring_facts(expiring: PaymentMethodExpiring, data: Mapping[str, Any]) -> dict[str, Any]:
     return {"brand": expiring.brand, "last4": expiring.last4, "exp_month": expiring.exp_month,
             "exp_year": expiring.exp_year, "customer_name": expiring.customer.name,
-            "locale": expiring.customer.locale}
+            "locale": expiring.customer.locale, "update_url": expiring.update_url,
+            "organization_name": expiring.organization_name}
 
 
-def receipt_key(paid: InvoicePaid) -> str:
-    """One receipt per paid invoice (a partial payment sends none: only invoice.paid says invoicing
-    counted the money, see README)."""
-    return keys.payment_receipt_key(paid.payment_id or f"{paid.invoice.id}:v{paid.invoice.version}")
+def receipt_key(applied: InvoicePaymentApplied) -> str:
+    """One receipt per counted payment, partial or final (invoice.payment_succeeded; invoice.paid sends none)."""
+    return keys.payment_receipt_key(applied.payment_id)
 
 
 EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
@@ -138,14 +146,14 @@ EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
         context=lambda sent: email_context.reminder(sent.document, sent.view, sent.facts.get("tone", "gentle"),
                                                     sent.today, sent.pdf_note),
         attaches_pdf=True),
-    EmailKind(  # invoice.paid: the receipt, with the paid invoice's PDF
-        template="payment_receipt", cause=InvoicePaid,
+    EmailKind(  # invoice.payment_succeeded: every counted payment's receipt, with its receipt PDF
+        template="payment_receipt", cause=InvoicePaymentApplied,
         key=receipt_key,
-        recipients=lambda paid: customer_and_cc(paid.invoice.customer),
-        invoice_id=lambda paid: paid.invoice.id,
+        recipients=lambda applied: customer_and_cc(applied.invoice.customer),
+        invoice_id=lambda applied: applied.invoice.id,
         facts=receipt_facts,
-        context=lambda sent: email_context.receipt(sent.view, sent.facts, sent.payment, sent.pdf_note),
-        attaches_pdf=True, attached_note="email_receipt_pdf_attached", reads_payment=True),
+        context=lambda sent: email_context.receipt(sent.view, sent.receipt, sent.pdf_note),
+        attached_note="email_receipt_attached", reads_payment=True, attaches_receipt=True),
     EmailKind(  # invoice.payment_failed: why, and how to pay
         template="payment_failed", cause=InvoicePaymentFailed,
         key=lambda failed: keys.payment_failed_key(failed.invoice_id, failed.attempt_number),

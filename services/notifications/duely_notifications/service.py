@@ -90,12 +90,15 @@ class Notifications:
         return key
 
     async def record_payment(self, session: AsyncSession, envelope: Envelope, event: PaymentSucceeded) -> None:
-        """How the customer paid, for the receipt that goes out once the invoice is paid (invoice.paid):
-        a payment that invoicing rejects (a void or already paid invoice) never gets one."""
+        """How the customer paid, for the receipt that goes out once invoicing counts the payment
+        (invoice.payment_succeeded): a payment that invoicing rejects never gets one. The method's type, a
+        manual payment's reference and the card (or account) last 4 ride in method_details."""
+        details = dict(method_details(envelope.data) or {})
+        details.update({"method_type": event.method_type, "manual": event.manual, "reference": event.reference})
         await repo.insert_payment(session, {
             "id": event.payment_id, "organization_id": envelope.organization_id, "invoice_id": event.invoice_id,
             "amount": event.amount, "currency": event.currency, "payment_method": event.payment_method,
-            "method_details": method_details(envelope.data), "succeeded_at": event.succeeded_at,
+            "method_details": details, "succeeded_at": event.succeeded_at,
             "recorded_at": self.clock()})
 
     async def request_reminder(self, session: AsyncSession, organization_id: str, invoice_id: str,

@@ -7,6 +7,7 @@ from duely_portal import service
 
 INVOICE_SNAPSHOT_EVENTS = (
     "invoice.issued", "invoice.paid", "invoice.past_due", "invoice.voided", "invoice.marked_uncollectible",
+    "invoice.payment_succeeded", "invoice.reopened",  # a partial payment's new balance; a refund's reopening
 )
 
 
@@ -26,3 +27,7 @@ def register(runtime: ServiceRuntime) -> None:
     @runtime.consumers.on("invoice.payment_failed")
     async def remember_failed_payment(session, envelope, event) -> None:
         await service.record_payment_failed(session, envelope.organization_id, event)
+
+    @runtime.consumers.on("payment.processing")
+    async def remember_debit(session, envelope, event) -> None:
+        await service.record_debit_processing(session, envelope.organization_id, event)

@@ -57,6 +57,8 @@ class PaymentHistoryEntry(Base):
     failure_reason: Mapped[str | None] = mapped_column(String(40))  # customer-safe, from the event
     card_brand: Mapped[str | None] = mapped_column(String(32))
     card_last4: Mapped[str | None] = mapped_column(String(4))
+    method_type: Mapped[str | None] = mapped_column(String(32))  # card, sepa_debit, wire_transfer… (issue #9)
+    reference: Mapped[str | None] = mapped_column(String(255))  # a manual payment's reference
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
     # One row per attempt outcome, whatever the transport repeats.
@@ -64,6 +66,23 @@ class PaymentHistoryEntry(Base):
         UniqueConstraint("invoice_id", "attempt_number", "outcome", name="uq_portal_payments_attempt"),
         Index("ix_portal_payments_invoice", "invoice_id", "occurred_at"),
     )
+
+
+class DebitInProgress(Base):
+    """A bank debit (SEPA, ACH) payments started (payment.processing) and its outcome once known: while one
+    is unsettled the page says "payment processing" instead of asking to pay."""
+
+    __tablename__ = "portal_debits"
+
+    attempt_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    invoice_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    method_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # when its success or failure arrived
+    outcome: Mapped[str | None] = mapped_column(String(16))  # succeeded | failed
 
 
 class InvoiceView(Base):

@@ -20,7 +20,8 @@ from duely_presentation.i18n import Formatter
 from duely_presentation.view import InvoiceView, build_view
 from duely_portal.domain import presentation
 from duely_portal.domain.payment_history import history_line
-from duely_portal.domain.page_state import PageState, accepted_methods, page_state
+from duely_presentation.methods import DEBIT_TYPES, describe, method_type_name
+from duely_portal.domain.page_state import PageState, invoice_methods, page_state
 from duely_portal.service import HostedInvoice
 
 TEMPLATES = Environment(
@@ -34,13 +35,28 @@ def render_invoice(invoice: HostedInvoice, token: str, *, payment: str | None, c
                    waited: int = 0) -> str:
     doc = from_snapshot(invoice.snapshot)
     view = build_view(doc)
-    state = page_state(doc.status, doc.amount_due, payment, code, waited)
-    methods = accepted_methods(doc.accepted_payment_methods)
+    debit = invoice.debits[-1] if invoice.debits else None
+    state = page_state(doc.status, doc.amount_due, payment, code, waited, debit_processing=debit is not None)
+    methods = invoice_methods(invoice.snapshot)
+    L = view.labels
+    # AutoPay will charge it: say so, and keep paying now as an option folded away (payments holds one
+    # charge at a time, so paying now and AutoPay can't both charge). A failed attempt unfolds it.
+    autopay = view.autopay if state.is_payable and not any(p.outcome == "failed" for p in invoice.payments) \
+        else None
+    if state.debit:
+        status_label, due_text = L["debit_processing_status"], view.due_text
+    elif state.kind == "processing":
+        status_label, due_text = L["page_processing_status"], L["page_processing_due"]
+    else:
+        status_label, due_text = view.status_label, view.due_text
+    debits = [method_type_name(L, code) for code in dict.fromkeys(
+        "ach_debit" if m == "us_bank_account" else m for m in methods) if code in DEBIT_TYPES]
     context = {
         "v": view, "L": view.labels, "lang": view.lang, "token": token, "state": state,
-        "status_label": view.labels["page_processing_status"] if state.kind == "processing" else view.status_label,
-        "due_text": view.labels["page_processing_due"] if state.kind == "processing" else view.due_text,
-        "notice": _notice(state, view),
+        "status_label": status_label, "due_text": due_text, "autopay": autopay,
+        "debit_methods": L["pay_by_debit_intro"].format(methods=", ".join(debits), company=view.seller.name)
+        if debits and state.is_payable else None,
+        "notice": _debit_notice(debit, view) if state.debit else _notice(state, view),
         "refresh_url": f"/i/{token}?payment=succeeded&wait={state.next_wait}" if state.refresh_after else None,
         "pay_label": view.labels["page_pay_button"].format(amount=view.amount_due),
         "card": state.is_payable and "card" in methods,
@@ -75,6 +91,14 @@ def _notice(state: PageState, view: InvoiceView) -> dict | None:
     return None
 
 
+def _debit_notice(debit, view: InvoiceView) -> dict:
+    method = method_type_name(view.labels, debit.method_type)
+    text = view.labels["debit_processing_notice"].format(
+        method=method, amount=presentation.format_money(debit.amount, debit.currency, view.locale),
+        date=_on(debit.started_at, view.locale))
+    return {"kind": "info", "id": "processing-notice", "text": text}
+
+
 def _check(view: InvoiceView) -> dict:
     """Checks go to the seller's own address, payable to the seller, with the invoice number on them."""
     intro = view.labels["page_check_intro"].format(amount=view.amount_due, payee=view.seller.name, number=view.number)
@@ -83,7 +107,11 @@ def _check(view: InvoiceView) -> dict:
 
 def _payment_history(invoice: HostedInvoice, view: InvoiceView) -> list[dict]:
     return [{
-        "text": history_line(view.labels, succeeded=entry.outcome == "succeeded",
+        "text": view.labels["history_paid_by"].format(
+            date=_on(entry.occurred_at, view.locale),
+            method=describe(view.labels, entry.method_type, brand=entry.card_brand, last4=entry.card_last4,
+                            reference=entry.reference))
+        if entry.outcome == "succeeded" and entry.method_type not in (None, "card") else history_line(view.labels, succeeded=entry.outcome == "succeeded",
                              date=_on(entry.occurred_at, view.locale), brand=entry.card_brand, last4=entry.card_last4,
                              failure_reason=entry.failure_reason, failure_code=entry.failure_code),
         "amount": presentation.format_money(entry.amount, entry.currency, view.locale),

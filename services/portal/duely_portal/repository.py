@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts.models import InvoiceSnapshot
 from duely_runtime.kit.writes import insert_ignore, upsert_newer
-from duely_portal.models import InvoiceReadModel, InvoiceView, PaymentHistoryEntry
+from duely_portal.models import DebitInProgress, InvoiceReadModel, InvoiceView, PaymentHistoryEntry
 
 
 async def upsert_invoice(session: AsyncSession, snapshot: InvoiceSnapshot, version: int, now: datetime) -> bool:
@@ -43,3 +43,34 @@ async def record_first_view(session: AsyncSession, organization_id: str, invoice
     """True only for the very first view of this invoice (the UNIQUE invoice_id decides races)."""
     return await insert_ignore(session, InvoiceView.__table__, {
         "invoice_id": invoice_id, "organization_id": organization_id, "first_viewed_at": now})
+
+
+async def add_debit(session: AsyncSession, **values) -> bool:
+    return await insert_ignore(session, DebitInProgress.__table__, values)
+
+
+async def settle_debits(session: AsyncSession, organization_id: str, invoice_id: str, outcome: str, at: datetime,
+                        attempt_id: str | None = None) -> int:
+    """Settle the invoice's unsettled debits started at or before `at` (or the one attempt named)."""
+    table = DebitInProgress.__table__
+    condition = (table.c.invoice_id == invoice_id) & (table.c.organization_id == organization_id) \
+        & table.c.settled_at.is_(None)
+    condition &= (table.c.attempt_id == attempt_id) if attempt_id else (table.c.started_at <= at)
+    result = await session.execute(update(table).where(condition).values(settled_at=at, outcome=outcome))
+    return result.rowcount or 0
+
+
+async def open_debits(session: AsyncSession, organization_id: str, invoice_id: str) -> list[DebitInProgress]:
+    rows = await session.scalars(select(DebitInProgress).where(
+        DebitInProgress.invoice_id == invoice_id, DebitInProgress.organization_id == organization_id,
+        DebitInProgress.settled_at.is_(None)).order_by(DebitInProgress.started_at))
+    return list(rows)
+
+
+async def outcome_since(session: AsyncSession, organization_id: str, invoice_id: str, since: datetime) -> str | None:
+    """A debit outcome recorded at or after `since` (it arrived before the debit's own processing event)."""
+    row = await session.scalar(select(PaymentHistoryEntry).where(
+        PaymentHistoryEntry.invoice_id == invoice_id, PaymentHistoryEntry.organization_id == organization_id,
+        PaymentHistoryEntry.method_type.in_(("sepa_debit", "us_bank_account", "ach_debit")),
+        PaymentHistoryEntry.occurred_at >= since).order_by(PaymentHistoryEntry.occurred_at).limit(1))
+    return row.outcome if row else None

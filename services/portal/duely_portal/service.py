@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_contracts.events import InvoicePaymentFailed, InvoiceViewed, PaymentSucceeded
+from duely_contracts.events import InvoicePaymentFailed, InvoiceViewed, PaymentProcessing, PaymentSucceeded
 from duely_contracts.models import CardRef, InvoiceSnapshot
 from duely_runtime.db import Database
 from duely_runtime.invoicing_client import InvoicingClient
@@ -19,9 +19,11 @@ from duely_runtime.kit.clock import utcnow
 from duely_runtime.outbox import Outbox
 from duely_portal import repository
 from duely_portal.payments_client import PaymentOutcome, PaymentsClient
-from duely_portal.domain.page_state import accepted_methods
+from duely_portal.domain.page_state import invoice_methods
 from duely_portal.domain.presentation import is_known_payment_method, is_payable
-from duely_portal.models import PaymentHistoryEntry
+from duely_portal.models import DebitInProgress, PaymentHistoryEntry
+
+DEBIT_TYPES = ("sepa_debit", "us_bank_account", "ach_debit")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class HostedInvoice:
     snapshot: InvoiceSnapshot
     version: int
     payments: list[PaymentHistoryEntry]
+    debits: list[DebitInProgress] = ()  # bank debits started and not settled yet
 
 
 # -- read models (fed by events) ---------------------------------------------------
@@ -38,20 +41,36 @@ async def apply_invoice_snapshot(session: AsyncSession, snapshot: InvoiceSnapsho
 
 
 async def record_payment_succeeded(session: AsyncSession, organization_id: str, event: PaymentSucceeded) -> bool:
+    if event.method_type in DEBIT_TYPES:
+        await repository.settle_debits(session, organization_id, event.invoice_id, "succeeded", event.succeeded_at,
+                                       attempt_id=None)
     return await repository.add_payment(
         session, organization_id=organization_id, invoice_id=event.invoice_id,
         attempt_number=event.attempt_number, outcome="succeeded", amount=event.amount, currency=event.currency,
         payment_method=event.payment_method, payment_id=event.payment_id, occurred_at=event.succeeded_at,
+        method_type=event.method_type, reference=event.reference if event.manual else None,
         **_card_columns(event.card))
 
 
 async def record_payment_failed(session: AsyncSession, organization_id: str, event: InvoicePaymentFailed) -> bool:
+    if event.method_type in DEBIT_TYPES:  # a debit that failed (late): the invoice is payable again
+        await repository.settle_debits(session, organization_id, event.invoice_id, "failed", event.failed_at)
     return await repository.add_payment(
         session, organization_id=organization_id, invoice_id=event.invoice_id,
         attempt_number=event.attempt_number, outcome="failed", amount=event.amount, currency=event.currency,
         payment_method=event.payment_method, failure_code=event.failure_code,
         failure_message=event.failure_message, failure_reason=event.failure_reason, occurred_at=event.failed_at,
-        **_card_columns(event.card))
+        method_type=event.method_type, **_card_columns(event.card))
+
+
+async def record_debit_processing(session: AsyncSession, organization_id: str, event: PaymentProcessing) -> bool:
+    """A bank debit started. Its outcome may have arrived first (events of different types travel on
+    different topics): then it is stored settled."""
+    outcome = await repository.outcome_since(session, organization_id, event.invoice_id, event.started_at)
+    return await repository.add_debit(
+        session, attempt_id=event.attempt_id, organization_id=organization_id, invoice_id=event.invoice_id,
+        amount=event.amount, currency=event.currency, method_type=event.method_type, started_at=event.started_at,
+        settled_at=event.started_at if outcome else None, outcome=outcome)
 
 
 def _card_columns(card: CardRef | None) -> dict:
@@ -65,7 +84,8 @@ async def find_hosted_invoice(session: AsyncSession, organization_id: str, invoi
     if row is None:
         return None
     payments = await repository.payment_history(session, organization_id, invoice_id)
-    return HostedInvoice(InvoiceSnapshot.model_validate_json(row.snapshot), row.version, payments)
+    debits = await repository.open_debits(session, organization_id, invoice_id)
+    return HostedInvoice(InvoiceSnapshot.model_validate_json(row.snapshot), row.version, payments, debits)
 
 
 async def open_invoice(db: Database, invoicing: InvoicingClient, organization_id: str,
@@ -126,7 +146,7 @@ async def pay_hosted_invoice(payments: PaymentsClient, invoice: HostedInvoice, p
         return PaymentOutcome("failed", "payment_method_invalid")
     if not is_payable(snapshot.status, snapshot.amount_due):
         return PaymentOutcome("failed", "invoice_not_payable")
-    if "card" not in accepted_methods(snapshot.issuer.accepted_payment_methods if snapshot.issuer else None):
+    if "card" not in invoice_methods(snapshot):
         return PaymentOutcome("failed", "card_not_accepted")  # the page shows no form; a forged post gets this
     if not _ATTEMPT_KEY.match(attempt_key):
         return PaymentOutcome("failed", "form_invalid")

@@ -14,7 +14,10 @@ from typing import Any, Mapping
 
 from duely_presentation.content import DEFAULT_ACCENT, DocumentInput
 from duely_presentation.i18n import Formatter
+from duely_presentation.receipt import ReceiptView
 from duely_presentation.view import InvoiceView
+
+from duely_presentation.cards import brand_name
 
 from duely_notifications.domain.payment_words import describe_method, failure_sentence
 
@@ -41,8 +44,9 @@ def joined(labels: Mapping[str, str], names: list[str]) -> str:
 
 def how_to_pay(v: InvoiceView) -> list[dict[str, Any]]:
     """One entry per way the invoice accepts, in the order online → bank transfer → check; none once
-    nothing is owed. An invoice from before accepted methods were carried is paid online."""
-    if not v.is_payable:
+    nothing is owed, nor while AutoPay will charge it (the email says so instead: no pay button). An
+    invoice from before accepted methods were carried is paid online."""
+    if not v.is_payable or v.autopay:
         return []
     L = v.labels
     codes = list(dict.fromkeys(v.method_codes or ("card",)))
@@ -55,7 +59,7 @@ def how_to_pay(v: InvoiceView) -> list[dict[str, Any]]:
         ways.append({"kind": "transfer", "intro": L["email_pay_by_transfer"].format(reference=v.number),
                      "rows": v.bank_rows})
     if "check" in codes:
-        ways.append({"kind": "check", "intro": L["email_pay_by_check"].format(payee=v.seller.name),
+        ways.append({"kind": "check", "intro": L["pay_by_check_intro"].format(payee=v.seller.name, reference=v.number),
                      "lines": [v.seller.name, *v.seller.lines]})
     return ways
 
@@ -68,7 +72,8 @@ def _base(subject: str, labels: Mapping[str, str], lang: str, company: str, cust
             "logo_url": https_only(logo_url), "footer": footer, "v": v,
             "greeting": labels["email_greeting"].format(name=customer_name),
             "sent_by": labels["email_sent_by"].format(company=company), "intro": None, "paragraphs": [],
-            "rows": [], "how_to_pay": [], "pdf_note": None, "invoice_url": None, "button": None}
+            "rows": [], "how_to_pay": [], "pdf_note": None, "invoice_url": None, "button": None,
+            "action_url": None, "action_label": None}
 
 
 def invoice_base(v: InvoiceView, subject: str, pdf_note: str | None) -> dict[str, Any]:
@@ -88,7 +93,23 @@ def invoice_issued(v: InvoiceView, pdf_note: str | None = None) -> dict[str, Any
     context = invoice_base(v, L["email_invoice_subject"].format(**_names(v)), pdf_note)
     paid = v.status == "paid" and not v.is_payable
     context["intro"] = L["email_invoice_paid_intro" if paid else "email_invoice_intro"].format(**_names(v))
+    _autopay(context, v)
     return context
+
+
+def _autopay(context: dict[str, Any], v: InvoiceView) -> None:
+    """AutoPay will charge it: say when and to what instead of asking to pay. For a SEPA debit the email is
+    the debit's pre-notification (amount, date, account, mandate, creditor)."""
+    plan = v.autopay
+    if not plan:
+        return
+    context["intro"] = f"{context['intro']} {plan['text']}"
+    paragraphs = []
+    if plan["sepa"]:
+        context["rows"] = plan["sepa"]["rows"]  # amount, debit date, account, mandate, creditor
+        paragraphs.append(plan["sepa"]["text"])
+    paragraphs.append(plan["nothing_to_do"])
+    context["paragraphs"] = paragraphs
 
 
 def reminder(doc: DocumentInput, v: InvoiceView, tone: str, today: date,
@@ -132,19 +153,13 @@ def payment_failed(v: InvoiceView, facts: Mapping[str, Any]) -> dict[str, Any]:
     return context
 
 
-def receipt(v: InvoiceView, facts: Mapping[str, Any], payment: Mapping[str, Any] | None,
-            pdf_note: str | None = None) -> dict[str, Any]:
-    """The invoice is paid in full: one receipt for it (see README: a partial payment sends none)."""
-    L, f = v.labels, Formatter(v.locale, v.currency)
+def receipt(v: InvoiceView, r: ReceiptView, pdf_note: str | None = None) -> dict[str, Any]:
+    """One counted payment (partial or final): what was paid, when, how, and what remains; the rows are
+    the receipt PDF's own."""
+    L = v.labels
     context = invoice_base(v, L["email_receipt_subject"].format(**_names(v)), pdf_note)
-    rows = [(L["email_amount_paid"], v.amount_paid or v.total)]
-    if facts.get("paid_at"):
-        rows.append((L["email_paid_on"], _day(f, facts["paid_at"])))
-    method = describe_method(L, payment.get("payment_method"), payment.get("method_details")) if payment else None
-    if method:
-        rows.append((L["email_payment_method"], method))
-    rows.append((L["number"], v.number or ""))
-    context.update({"intro": L["email_receipt_intro"], "rows": rows})
+    context.update({"intro": L["email_receipt_intro"], "rows": [*r.rows, *r.balance[1:]],
+                    "paragraphs": [r.outcome]})
     return context
 
 
@@ -163,9 +178,13 @@ def refund(v: InvoiceView, facts: Mapping[str, Any]) -> dict[str, Any]:
 def expiring(facts: Mapping[str, Any], company: str, locale: str) -> dict[str, Any]:
     f = Formatter(locale, "usd")
     L = f.labels
-    words = {"brand": str(facts["brand"]).title(), "last4": facts["last4"], "company": company,
+    words = {"brand": brand_name(str(facts["brand"])), "last4": facts["last4"], "company": company,
              "expires": f"{int(facts['exp_month']):02d}/{int(facts['exp_year']) % 100:02d}"}
     context = _base(L["email_expiring_subject"].format(**words), L, f.html_lang, company,
                     str(facts.get("customer_name") or ""))
-    context.update({"intro": L["email_expiring_body"].format(**words), "paragraphs": [L["email_expiring_action"]]})
+    context.update({"intro": L["email_expiring_body"].format(**words), "paragraphs": [L["email_expiring_action"]],
+                    "rows": [(L["email_expiring_card"], f"{brand_name(str(facts['brand']))} •••• {facts['last4']}"),
+                             (L["email_expiring_expires"], words["expires"])]})
+    if facts.get("update_url"):
+        context.update({"action_url": facts["update_url"], "action_label": L["email_update_method"]})
     return context

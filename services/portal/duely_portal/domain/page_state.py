@@ -26,17 +26,22 @@ class PageState:
     next_wait: int | None = None  # the refresh's count, carried in the URL
     just_paid: bool = False  # the pay call succeeded and the read model agrees: say "payment received"
     failure_code: str | None = None  # the pay call failed: say why, and keep the form
+    debit: bool = False  # a bank debit (SEPA, ACH) is processing: its outcome comes days later
 
     @property
     def is_payable(self) -> bool:
         return self.kind == "payable"
 
 
-def page_state(status: str, amount_due: int, payment: str | None, code: str | None, waited: int) -> PageState:
-    """`payment`/`code` come from the redirect after the pay call; `waited` counts self-refreshes."""
+def page_state(status: str, amount_due: int, payment: str | None, code: str | None, waited: int,
+               debit_processing: bool = False) -> PageState:
+    """`payment`/`code` come from the redirect after the pay call; `waited` counts self-refreshes;
+    `debit_processing`: the read model knows a bank debit started and not settled."""
     payable = is_payable(status, amount_due)
     if status == "paid":
         return PageState("paid", just_paid=payment in ("succeeded", "processing"))
+    if payable and debit_processing:
+        return PageState("processing", debit=True)
     if payable and payment in ("succeeded", "processing"):
         if waited < MAX_REFRESHES:
             return PageState("processing", refresh_after=REFRESH_SECONDS, next_wait=waited + 1)
@@ -53,6 +58,14 @@ def parse_wait(value: str | None) -> int:
     if value is None:
         return 0
     return int(value) if value.isdigit() and len(value) <= 3 else MAX_REFRESHES
+
+
+def invoice_methods(snapshot) -> tuple[str, ...]:
+    """The methods an invoice accepts: its own list (snapshots since issue #9), else its issuer's."""
+    methods = snapshot.accepted_payment_methods
+    if methods is None:
+        methods = snapshot.issuer.accepted_payment_methods if snapshot.issuer else None
+    return accepted_methods(methods)
 
 
 def accepted_methods(issuer_methods) -> tuple[str, ...]:
