@@ -199,3 +199,42 @@ async def test_a_manual_payment_ends_the_reservation_it_was_recorded_under(svc, 
                                   json={"organization_id": organization_id, "attempt_id": "payatt_other"})
         assert again.status_code == 200, again.text
         assert again.json()["invoice"]["amount_due"] == TOTAL - 7000
+
+
+async def test_a_refund_after_the_due_date_reopens_it_past_due(svc, org, publish, read_events, wait_for):
+    from datetime import date, timedelta
+
+    from sqlalchemy import update
+
+    from duely_invoicing.models import Invoice
+    organization_id, api_key = org
+    async with svc.client(api_key) as client:
+        customer = await create_customer(client)
+        invoice = await approve(client, customer["id"])
+        iid = invoice["id"]
+        await publish(payment_envelope(invoice, organization_id, f"pay_{iid}", TOTAL))
+        await until(client, wait_for, iid, status="paid")
+        async with svc.runtime.db.transaction() as session:  # its due date has passed since it was paid
+            await session.execute(update(Invoice).where(Invoice.id == iid)
+                                  .values(due_date=date.today() - timedelta(days=3)))
+        await publish(refund_envelope(invoice, organization_id, f"pay_{iid}", f"re_{iid}", TOTAL))
+        body = await until(client, wait_for, iid, status="past_due")
+        assert (body["amount_paid"], body["amount_due"]) == (0, TOTAL)
+    [event] = await events_of(read_events, wait_for, "invoice.reopened", iid, 1)
+    assert InvoiceReopened.model_validate(event.data).invoice.status == "past_due"
+
+
+async def test_voiding_an_invoice_paid_in_part_by_credit_gives_the_credit_back(svc, org, publish, wait_for):
+    organization_id, api_key = org
+    async with svc.client(api_key) as client:
+        customer = await create_customer(client)
+        first = await approve(client, customer["id"])
+        await publish(payment_envelope(first, organization_id, f"pay_{first['id']}", TOTAL + 2500, manual=True,
+                                       method_type="wire_transfer", allow_overpayment=True))
+        await until(client, wait_for, first["id"], status="paid")
+        second = await approve(client, customer["id"])
+        assert second["credit_applied"] == 2500
+        assert (await client.get(f"/v1/customers/{customer['id']}")).json()["credit_balance"] is None
+        voided = await client.post(f"/v1/invoices/{second['id']}/void")
+        assert voided.status_code == 200, voided.text
+        assert (await client.get(f"/v1/customers/{customer['id']}")).json()["credit_balance"] == {"usd": 2500}

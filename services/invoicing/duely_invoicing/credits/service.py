@@ -6,6 +6,7 @@ Ledger entries (customer_credit_entries), each written once (entry_key):
     applied:<invoice_id>       −applied    credit used at an invoice's approval (invoice.credit_applied)
     refunded:<refund_id>       −amount     a refund of an overpayment gave (part of) the excess back
                                            (may take the balance below zero when the credit was spent)
+    released:<invoice_id>      +applied    the invoice that used it was voided: the credit is the customer's again
 The balance per currency is the sum. Whoever takes credit out (approval, refund) holds the customer's row
 lock first, so two approvals of one customer's invoices never spend the same credit twice.
 """
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from duely_invoicing.credits import repository
 from duely_invoicing.customers import repository as customers_repository
 
-OVERPAYMENT, APPLIED, REFUNDED = "overpayment", "applied", "refunded"
+OVERPAYMENT, APPLIED, REFUNDED, RELEASED = "overpayment", "applied", "refunded", "released"
 
 
 async def add_overpayment(session: AsyncSession, *, organization_id: str, customer_id: str, currency: str,
@@ -62,6 +63,15 @@ async def take_back(session: AsyncSession, *, organization_id: str, customer_id:
         "entry_key": f"{REFUNDED}:{refund_id}", "organization_id": organization_id, "customer_id": customer_id,
         "currency": currency, "amount": -amount, "reason": REFUNDED, "payment_id": payment_id,
         "invoice_id": invoice_id, "created_at": now})
+
+
+async def give_back(session: AsyncSession, *, organization_id: str, customer_id: str, currency: str, amount: int,
+                    invoice_id: str, now: datetime) -> None:
+    """The invoice that used this credit was voided: the credit is the customer's again."""
+    await repository.add_entry(session, {
+        "entry_key": f"{RELEASED}:{invoice_id}", "organization_id": organization_id, "customer_id": customer_id,
+        "currency": currency, "amount": amount, "reason": RELEASED, "payment_id": None, "invoice_id": invoice_id,
+        "created_at": now})
 
 
 async def balances(session: AsyncSession, organization_id: str, customer_ids: list[str]) -> dict[str, dict[str, int]]:

@@ -135,12 +135,17 @@ async def approve_invoice(session: AsyncSession, outbox: Outbox, settings: Servi
 
 async def void_invoice(session: AsyncSession, outbox: Outbox, organization_id: str, invoice_id: str) -> Invoice:
     invoice = await get_invoice(session, organization_id, invoice_id, for_update=True)
-    if not status.can_void(invoice.status, invoice.amount_paid):
-        reason = "it has payments" if invoice.amount_paid else f"it is {invoice.status}"
+    paid_by_payments = invoice.amount_paid - (invoice.credit_applied or 0)  # credit applied goes back instead
+    if not status.can_void(invoice.status, paid_by_payments):
+        reason = "it has payments" if paid_by_payments else f"it is {invoice.status}"
         raise conflict("invoice_not_voidable",
                        f"Only issued or past-due invoices without payments can be voided; {reason}.")
     now = utcnow()
     refuse_to_close_while_reserved(invoice, now)
+    if invoice.credit_applied:
+        await credits_service.give_back(session, organization_id=organization_id, customer_id=invoice.customer_id,
+                                        currency=invoice.currency, amount=invoice.credit_applied,
+                                        invoice_id=invoice.id, now=now)
     _transition(invoice, status.VOID, now)
     await _emit(session, outbox, "invoice.voided", invoice, lambda snap: events.InvoiceVoided(invoice=snap))
     return invoice
