@@ -107,7 +107,8 @@ async def test_subscription_status_machine_and_settings(svc, org, read_events):
         sub = response.json()
         assert sub["id"].startswith("sub_") and sub["status"] == "active" and sub["object"] == "subscription"
         assert sub["settings"] == {"payment_terms": "net_7", "currency": "gbp", "locale": None, "attach_pdf": None,
-                                   "memo": None, "cc_emails": ["team@buyer.example"]}
+                                   "memo": None, "cc_emails": ["team@buyer.example"],
+                                   "autopay": None}  # issue #9: null = inherit
         await client.post("/v1/subscriptions", json={"customer_id": other["id"]})
 
         listed = (await client.get("/v1/subscriptions", params={"customer_id": customer["id"]})).json()

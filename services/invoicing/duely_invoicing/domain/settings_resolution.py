@@ -11,7 +11,8 @@ Overridable at every level: payment_terms, currency, locale, attach_pdf, memo
 (the organization's is `default_memo`). Organization-only: company details,
 numbering, bank details, the cc policy, the emails' sender name and reply-to, the timezone and the
 SEPA pre-notification period. Accepted payment methods: the organization's, overridable by the
-customer (customer → organization → default). Customer-only: tax_exempt, tax id, billing address, billing contact, finance contacts.
+customer (customer → organization → default). Customer-only: tax_exempt, tax id, billing address,
+billing contact, finance contacts.
 The VAT treatment (tax_treatment, tax_exemption_reason, tax_exemption_reason_code;
 see tax_treatment.py) is the customer's, overridable by the invoice itself:
 invoice → customer → default (`standard`); a customer's `tax_exempt: true`
