@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from duely_invoicing.domain.settings_resolution import (
-    CUSTOMER, CUSTOMER_ONLY, DEFAULT, DEFAULTS, INVOICE, ORGANIZATION, ORGANIZATION_ONLY, OVERRIDABLE, SUBSCRIPTION,
+    COLLECTION, CUSTOMER, CUSTOMER_ONLY, DEFAULT, DEFAULTS, INVOICE, ORGANIZATION, ORGANIZATION_ONLY, OVERRIDABLE, SUBSCRIPTION,
     TAX_TREATMENT, Contact, CustomerSettings, OrganizationSettings, Overrides, resolve,
 )
 
@@ -110,7 +110,8 @@ def test_customer_only_fields(name, attr):
 
 def test_every_setting_is_reported():
     names = set(resolve(ORG, CUST).settings)
-    assert names == set(OVERRIDABLE) | set(ORGANIZATION_ONLY) | set(CUSTOMER_ONLY) | set(TAX_TREATMENT) | {"cc_emails"}
+    assert names == (set(OVERRIDABLE) | set(ORGANIZATION_ONLY) | set(CUSTOMER_ONLY) | set(TAX_TREATMENT) | {"cc_emails"}
+                     | set(COLLECTION))
 
 
 # --- cc lists: merged, in a documented order, de-duplicated ------------------------------

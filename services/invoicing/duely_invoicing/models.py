@@ -68,6 +68,10 @@ class Customer(Base):
     tax_treatment: Mapped[str | None] = mapped_column(String(30), nullable=True)
     tax_exemption_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     tax_exemption_reason_code: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    # Payment collection (migration 0006_payment_collection): the customer's AutoPay setting (a whole
+    # AutopaySettings object; None = inherit) and the methods it may pay by (None = the organization's).
+    autopay: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    accepted_payment_methods: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
 
 class NumberSequence(Base):
@@ -139,6 +143,11 @@ class Invoice(Base):
     tax_treatment: Mapped[str | None] = mapped_column(String(30), nullable=True)
     tax_exemption_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     tax_exemption_reason_code: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    # Payment collection (migration 0006_payment_collection): the AutoPay plan fixed at approval (an
+    # AutopayPlan as JSON; None = the customer pays by hand) and the customer credit applied at approval
+    # (included in amount_paid).
+    autopay_plan: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    credit_applied: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     lines: Mapped[list["InvoiceLine"]] = relationship(order_by="InvoiceLine.position", lazy="selectin",
                                                       cascade="all, delete-orphan")
@@ -190,6 +199,74 @@ class InvoicePayment(Base):
     status: Mapped[str] = mapped_column(String(20), default="applied", server_default="applied")
     refund_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     refunded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Migration 0006_payment_collection. amount_applied: what counted on the invoice (None on older rows = amount);
+    # credit_added: an allowed overpayment's excess, kept as the customer's credit; amount_refunded: refunds of
+    # an applied payment so far, of which credit_refunded came off the customer's credit rather than the invoice.
+    method_type: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    manual: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    amount_applied: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    credit_added: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    amount_refunded: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    credit_refunded: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class InvoicePaymentRefund(Base):
+    """One row per refund of a payment counted on an invoice: a replayed `payment.refunded` changes nothing."""
+
+    __tablename__ = "invoice_payment_refunds"
+
+    refund_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payment_id: Mapped[str] = mapped_column(String(64), index=True)
+    invoice_id: Mapped[str] = mapped_column(String(40))
+    organization_id: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[int] = mapped_column(BigInteger)  # as the event said
+    from_invoice: Mapped[int] = mapped_column(BigInteger)  # how much the invoice's balance grew
+    from_credit: Mapped[int] = mapped_column(BigInteger)  # how much came off the customer's credit
+    refunded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CustomerCreditEntry(Base):
+    """The customer credit ledger: + an allowed overpayment's excess, − credit applied to an invoice at approval
+    or refunded. The balance per currency is the sum. `entry_key` makes each cause count once."""
+
+    __tablename__ = "customer_credit_entries"
+    __table_args__ = (Index("ix_customer_credit_org_customer", "organization_id", "customer_id", "currency"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    entry_key: Mapped[str] = mapped_column(String(120), unique=True)  # overpayment:<payment> | applied:<invoice>…
+    organization_id: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[str] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[int] = mapped_column(BigInteger)  # signed minor units
+    reason: Mapped[str] = mapped_column(String(20))  # overpayment | applied | refunded
+    payment_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    invoice_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SavedPaymentMethod(Base):
+    """Read model of the customers' saved payment methods, from payments' `payment_method.*` events (newest
+    version wins). Used at approval to fix the AutoPay plan, and to check a method named in a setting."""
+
+    __tablename__ = "saved_payment_methods"
+    __table_args__ = (Index("ix_saved_payment_methods_customer", "organization_id", "customer_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[str] = mapped_column(String(40))
+    type: Mapped[str] = mapped_column(String(30))
+    brand: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    bank_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    exp_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    exp_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    status: Mapped[str] = mapped_column(String(30))  # active | pending_verification | expired | detached
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    mandate_reference: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)  # when payments published this version
 
 
 class InvoiceSettings(Base):
@@ -219,6 +296,11 @@ class InvoiceSettings(Base):
     default_memo: Mapped[str | None] = mapped_column(Text, nullable=True)
     email_from_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     email_reply_to: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # Migration 0006_payment_collection: AutoPay's organization default (a whole AutopaySettings object), the
+    # timezone AutoPay's days are counted in (IANA) and the SEPA pre-notification period in days.
+    autopay: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sepa_prenotification_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -241,6 +323,8 @@ class Subscription(Base):
     attach_pdf: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     memo: Mapped[str | None] = mapped_column(Text, nullable=True)
     cc_emails: Mapped[list] = mapped_column(JSON, default=list)
+    # Migration 0006_payment_collection: the subscription's AutoPay (a whole AutopaySettings object; None = inherit).
+    autopay: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

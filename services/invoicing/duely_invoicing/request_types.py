@@ -19,13 +19,15 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from duely_contracts import tax_treatment as vat
 from duely_invoicing import schema_docs
-from duely_invoicing.domain import money, terms
+from duely_invoicing.domain import autopay, money, terms
+from duely_invoicing.domain.settings_resolution import PAYMENT_METHODS
 from duely_runtime.amounts import IntegerMinorUnits
 from duely_runtime.text import control_character_problem, document_text_rules, refuse_line_breaks_and_control_characters
 
@@ -174,3 +176,53 @@ def set_fields(model: BaseModel) -> dict[str, Any]:
     """The fields the client sent (null included), as plain JSON-able values."""
     dumped = model.model_dump(mode="json")
     return {name: dumped[name] for name in model.model_fields_set}
+
+
+# --- payment collection (issue #9) -------------------------------------------------------------
+
+def _timezone(value: str) -> str:
+    if not autopay.is_valid_timezone(value):
+        raise ValueError(f"'{value}' is not an IANA timezone name (e.g. 'Europe/Berlin', 'America/New_York', "
+                         "'UTC')")
+    return value
+
+
+Timezone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_timezone), Field(
+    description="IANA timezone name, e.g. 'Europe/Berlin'; AutoPay's charge days are counted in it.",
+    examples=["Europe/Berlin"])]
+SepaPrenotificationDays = Annotated[int, Field(
+    strict=True, ge=autopay.SEPA_PRENOTIFICATION_MIN, le=autopay.SEPA_PRENOTIFICATION_MAX,
+    description="How many calendar days before a SEPA Direct Debit the payer is notified of it (amount and "
+                "date; the invoice email is the notice): the SEPA Core rulebook's 14 days unless the creditor "
+                "agreed a shorter period with the payer (1-14). Default 14.")]
+AcceptedPaymentMethod = Literal[PAYMENT_METHODS]  # type: ignore[valid-type]
+AcceptedPaymentMethods = Annotated[list[AcceptedPaymentMethod], Field(min_length=1, max_length=5)]
+PaymentMethodId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class AutopayIn(RequestModel):
+    """AutoPay at one level, as a whole: it replaces what the level had (send null to inherit instead). Fields
+    left out take their defaults: enabled false, timing on_issue, no days_before_due, no payment method."""
+
+    enabled: bool = Field(False, description="Charge this level's invoices automatically.")
+    timing: Literal[autopay.TIMINGS] = Field(  # type: ignore[valid-type]
+        autopay.ON_ISSUE, description="on_issue: right after the invoice is issued; on_due_date: on the due date; "
+                                      "days_before_due: days_before_due days before it (never before the issue "
+                                      "day). Days are counted in the organization's timezone.")
+    days_before_due: int | None = Field(
+        None, validate_default=True, strict=True,
+        description=f"Required with timing days_before_due ({autopay.MIN_DAYS_BEFORE_DUE}-"
+                    f"{autopay.MAX_DAYS_BEFORE_DUE}); refused with the other timings.")
+    payment_method_id: PaymentMethodId | None = Field(
+        None, description="A saved payment method of the customer (customer and subscription levels only); null = "
+                          "the customer's default method.")
+
+    @field_validator("days_before_due", mode="after")
+    @classmethod
+    def _days_go_with_the_timing(cls, value, info: ValidationInfo):
+        timing = info.data.get("timing")
+        if timing is None:
+            return value  # the timing itself was refused
+        if problem := autopay.timing_problem(timing, value):
+            raise ValueError(problem[1])
+        return value

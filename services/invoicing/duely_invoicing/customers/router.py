@@ -25,12 +25,16 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
 
     @api.get("/customers/{customer_id}", response_model=CustomerOut, tags=["customers"])
     async def get_customer(customer_id: str, session: DbSession, principal: Caller):
-        return views.customer_out(await service.get_customer(session, principal.organization_id, customer_id))
+        customer = await service.get_customer(session, principal.organization_id, customer_id)
+        return views.customer_out(customer, await service.credit_balance(session, principal.organization_id,
+                                                                         customer.id))
 
     @api.get("/customers", response_model=CustomerList, tags=["customers"])
     async def list_customers(session: DbSession, principal: Caller, limit: int = Query(10, ge=1, le=100)):
         page = await service.list_customers(session, principal.organization_id, limit)
-        return CustomerList(data=[views.customer_out(c) for c in page.rows], has_more=page.has_more)
+        credit = await service.credit_balances(session, principal.organization_id, [c.id for c in page.rows])
+        return CustomerList(data=[views.customer_out(c, credit.get(c.id) or None) for c in page.rows],
+                            has_more=page.has_more)
 
     @api.patch("/customers/{customer_id}", response_model=CustomerOut, tags=["customers"])
     async def update_customer(customer_id: str, body: CustomerPatch, session: DbSession, principal: Caller):
@@ -38,6 +42,7 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
         `customer.updated` when something changed."""
         customer = await service.update_customer(session, runtime.outbox, principal.organization_id,
                                                  customer_id, body)
-        return views.customer_out(customer)
+        return views.customer_out(customer, await service.credit_balance(session, principal.organization_id,
+                                                                         customer.id))
 
     return api

@@ -6,11 +6,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from duely_contracts.models import Address
+from duely_contracts.models import Address, AutopaySettings
 from duely_contracts.timestamps import Timestamp
 from duely_invoicing import schema_docs
 from duely_invoicing.request_types import (
+    AcceptedPaymentMethods,
     AddressIn,
+    AutopayIn,
     CcList,
     ContactIn,
     Currency,
@@ -55,6 +57,11 @@ class CustomerOverrides(RequestModel):
     tax_treatment: TaxTreatment | None = None
     tax_exemption_reason: ExemptionReason | None = None
     tax_exemption_reason_code: ExemptionReasonCode | None = None
+    autopay: AutopayIn | None = Field(
+        None, description="The customer's AutoPay, replacing the organization's whole (null = inherit it). "
+                          "payment_method_id must be one of this customer's saved methods.")
+    accepted_payment_methods: AcceptedPaymentMethods | None = Field(
+        None, description="The methods this customer may pay by; null = the organization's.")
 
 
 class CustomerPatch(CustomerOverrides):
@@ -93,6 +100,13 @@ class CustomerOut(BaseModel):
                                                         "exempt when tax_exempt is true).")
     tax_exemption_reason: str | None = None
     tax_exemption_reason_code: str | None = None
+    autopay: AutopaySettings | None = Field(None, description="The customer's AutoPay; null = inherit.")
+    accepted_payment_methods: list[str] | None = Field(None, description="null = the organization's.")
+    credit_balance: dict[str, int] | None = Field(
+        None, description="Credit from allowed overpayments not used yet, by currency (minor units), e.g. "
+                          "{\"usd\": 2500}; applied to the customer's next invoice in that currency at approval. "
+                          "null when the customer has no credit, and always on the customer embedded in an invoice "
+                          "(so that it reads the same as the customer it was taken from).")
     version: int = 1
 
 

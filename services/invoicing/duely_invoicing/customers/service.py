@@ -9,9 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from duely_contracts import events
 from duely_contracts import tax_treatment as vat
 from duely_contracts.models import InvoiceSettingOverrides
+from duely_invoicing.credits import service as credits_service
 from duely_invoicing.customers import repository, views
 from duely_invoicing.customers.schemas import CustomerCreate, CustomerOverrides, CustomerPatch
 from duely_invoicing.models import Customer
+from duely_invoicing.payment_methods import service as payment_methods_service
 from duely_invoicing.request_types import set_fields
 from duely_runtime.errors import ApiError, found, invalid, not_found
 from duely_runtime.kit.clock import utcnow
@@ -23,7 +25,12 @@ from duely_runtime.outbox import Outbox
 async def create_customer(session: AsyncSession, outbox: Outbox, organization_id: str,
                           data: CustomerCreate) -> Customer:
     refuse_customer_without_vat_id(data.tax_treatment, data.tax_exempt, data.tax_id)
-    customer = Customer(id=new_id("cus"), organization_id=organization_id, name=data.name, email=str(data.email),
+    customer_id = new_id("cus")
+    if data.autopay is not None:  # a new customer has no saved method yet: naming one is a 400
+        await payment_methods_service.check_named_method(session, organization_id, customer_id,
+                                                         data.autopay.payment_method_id,
+                                                         "autopay.payment_method_id")
+    customer = Customer(id=customer_id, organization_id=organization_id, name=data.name, email=str(data.email),
                         cc_emails=[str(e) for e in data.cc_emails], version=1, created_at=utcnow(),
                         **customer_columns(data))
     session.add(customer)
@@ -51,7 +58,18 @@ def customer_columns(data: CustomerOverrides, *, only_set: bool = False) -> dict
 def customer_invoice_settings(customer: Customer) -> InvoiceSettingOverrides:
     return InvoiceSettingOverrides(payment_terms=customer.payment_terms, currency=customer.currency,
                                    locale=customer.locale, attach_pdf=customer.attach_pdf, memo=customer.memo,
-                                   cc_emails=list(customer.cc_emails or []))
+                                   cc_emails=list(customer.cc_emails or []), autopay=customer.autopay,
+                                   accepted_payment_methods=customer.accepted_payment_methods)
+
+
+async def credit_balance(session: AsyncSession, organization_id: str, customer_id: str) -> dict[str, int] | None:
+    """The customer's non-zero credit balances by currency; None when there is none."""
+    return (await credits_service.balances(session, organization_id, [customer_id])).get(customer_id) or None
+
+
+async def credit_balances(session: AsyncSession, organization_id: str,
+                          customer_ids: list[str]) -> dict[str, dict[str, int]]:
+    return await credits_service.balances(session, organization_id, customer_ids)
 
 
 async def update_customer(session: AsyncSession, outbox: Outbox, organization_id: str, customer_id: str,
@@ -71,6 +89,10 @@ async def update_customer(session: AsyncSession, outbox: Outbox, organization_id
         return customer
     after = {name: changed.get(name, getattr(customer, name)) for name in ("tax_treatment", "tax_exempt", "tax_id")}
     refuse_customer_without_vat_id(after["tax_treatment"], after["tax_exempt"], after["tax_id"])
+    if changed.get("autopay"):
+        await payment_methods_service.check_named_method(session, organization_id, customer.id,
+                                                         changed["autopay"].get("payment_method_id"),
+                                                         "autopay.payment_method_id")
     for name, value in changed.items():
         setattr(customer, name, value)
     customer.version += 1

@@ -10,7 +10,7 @@ from duely_invoicing.models import Customer
 
 _CUSTOMER_EXTRAS = ("payment_terms", "currency", "locale", "attach_pdf", "memo", "tax_exempt", "tax_id",
                     "billing_address", "billing_contact", "tax_treatment", "tax_exemption_reason",
-                    "tax_exemption_reason_code")
+                    "tax_exemption_reason_code", "autopay", "accepted_payment_methods")
 
 
 def customer_extras(customer: Customer) -> dict[str, Any]:
@@ -27,10 +27,10 @@ def customer_ref_extras(customer: Customer) -> dict[str, Any]:
             "tax_treatment": customer.tax_treatment}
 
 
-def customer_out(customer: Customer) -> CustomerOut:
+def customer_out(customer: Customer, credit_balance: dict[str, int] | None = None) -> CustomerOut:
     return CustomerOut(id=customer.id, name=customer.name, email=customer.email,
                                cc_emails=list(customer.cc_emails or []), created_at=customer.created_at,
-                               **customer_extras(customer))
+                               **customer_extras(customer), credit_balance=credit_balance)
 
 
 def customer_ref(customer: Customer) -> CustomerRef:

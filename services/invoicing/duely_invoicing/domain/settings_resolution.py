@@ -9,12 +9,21 @@ default (source "default").
 
 Overridable at every level: payment_terms, currency, locale, attach_pdf, memo
 (the organization's is `default_memo`). Organization-only: company details,
-numbering, accepted payment methods, bank details, the cc policy, the emails' sender name and
-reply-to. Customer-only: tax_exempt, tax id, billing address, billing contact, finance contacts.
+numbering, bank details, the cc policy, the emails' sender name and reply-to, the timezone and the
+SEPA pre-notification period. Accepted payment methods: the organization's, overridable by the
+customer (customer → organization → default). Customer-only: tax_exempt, tax id, billing address,
+billing contact, finance contacts.
 The VAT treatment (tax_treatment, tax_exemption_reason, tax_exemption_reason_code;
 see tax_treatment.py) is the customer's, overridable by the invoice itself:
 invoice → customer → default (`standard`); a customer's `tax_exempt: true`
 without an explicit treatment means `exempt`.
+
+AutoPay (`autopay`: enabled, timing, days_before_due, payment_method_id) is resolved
+subscription → customer → organization → default (disabled), and WHOLE: the most specific level that
+sets an AutoPay object decides all of its fields (a customer's `{enabled: true, timing: on_due_date}`
+does not inherit the organization's payment_method_id or days_before_due). One level decides, so the
+invoice's AutoPay plan names one source, and what a level says is what happens under it. An invoice
+itself never sets AutoPay.
 
 cc addresses MERGE rather than replace: whoever is named anywhere gets a copy.
 The list is, in order: the customer's billing contact, the subscription's cc,
@@ -68,6 +77,9 @@ DEFAULTS: dict[str, Any] = {
     "tax_exemption_reason_code": None,
     "email_from_name": None,  # the emails' From display name: unset = the company name
     "email_reply_to": None,
+    "autopay": {"enabled": False, "timing": "on_issue", "days_before_due": None, "payment_method_id": None},
+    "timezone": "UTC",
+    "sepa_prenotification_days": 14,
 }
 
 # Settings an invoice, a subscription and a customer can each override; organization field names differ only
@@ -90,6 +102,11 @@ CUSTOMER_ONLY = {
 }
 # The customer's, overridable by the invoice only (not by a subscription).
 TAX_TREATMENT = ("tax_treatment", "tax_exemption_reason", "tax_exemption_reason_code")
+# Payment collection (issue #9): autopay (subscription → customer → organization), and two organization-only
+# settings that shape when AutoPay charges. (accepted_payment_methods, listed with ORGANIZATION_ONLY for its
+# organization attribute, is overridable by the customer.)
+COLLECTION = ("autopay", "timezone", "sepa_prenotification_days")
+CUSTOMER_OVERRIDABLE_ORGANIZATION_SETTINGS = ("accepted_payment_methods",)
 
 
 @dataclass(frozen=True)
@@ -112,6 +129,10 @@ class Overrides:
     tax_treatment: str | None = None
     tax_exemption_reason: str | None = None
     tax_exemption_reason_code: str | None = None
+    # Payment collection: read at the subscription and customer levels (autopay), the customer level only
+    # (accepted_payment_methods). autopay is a whole AutopaySettings dict (see the module doc).
+    autopay: dict | None = None
+    accepted_payment_methods: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +160,9 @@ class OrganizationSettings:
     default_memo: str | None = None
     email_from_name: str | None = None
     email_reply_to: str | None = None
+    autopay: dict | None = None
+    timezone: str | None = None
+    sepa_prenotification_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -197,7 +221,16 @@ def resolve(organization: OrganizationSettings, customer: CustomerSettings,
                                 else Resolved(organization.organization_name, DEFAULT))
     for name, attr in ORGANIZATION_ONLY.items():
         if name != "company_name":
-            settings[name] = _first_set([(ORGANIZATION, getattr(organization, attr))], DEFAULTS[name])
+            own = [(CUSTOMER, getattr(customer.overrides, name))] \
+                if name in CUSTOMER_OVERRIDABLE_ORGANIZATION_SETTINGS else []
+            settings[name] = _first_set(own + [(ORGANIZATION, getattr(organization, attr))], DEFAULTS[name])
+    autopay_chain = [(source, level.autopay) for source, level in ((SUBSCRIPTION, subscription),
+                                                                   (CUSTOMER, customer.overrides))
+                     if level is not None]
+    settings["autopay"] = _first_set(autopay_chain + [(ORGANIZATION, organization.autopay)],
+                                     dict(DEFAULTS["autopay"]))
+    for name in ("timezone", "sepa_prenotification_days"):
+        settings[name] = _first_set([(ORGANIZATION, getattr(organization, name))], DEFAULTS[name])
     for name, attr in CUSTOMER_ONLY.items():
         value = getattr(customer, attr)
         settings[name] = _first_set([(CUSTOMER, value if value != () else None)], DEFAULTS[name])

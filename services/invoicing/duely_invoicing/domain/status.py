@@ -3,12 +3,15 @@
 draft → issued → paid; issued → past_due (once, when the due date passes
 unpaid); issued/past_due → void (only before any payment) or uncollectible;
 a payment completing an issued, past_due or uncollectible invoice makes it paid
-(a written-off invoice may still be paid, as Stripe allows). A payment that lands
+(a written-off invoice may still be paid, as Stripe allows); a refund of a counted payment
+reopens a paid invoice: issued again, or past_due when its due date has passed. A payment that lands
 on a void or already paid invoice is not counted: it is rejected, and payments
 refunds it.
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 DRAFT, ISSUED, PAID, PAST_DUE, VOID, UNCOLLECTIBLE = "draft", "issued", "paid", "past_due", "void", "uncollectible"
 STATUSES = (DRAFT, ISSUED, PAID, PAST_DUE, VOID, UNCOLLECTIBLE)
@@ -44,3 +47,8 @@ def payment_rejection(status: str) -> str | None:
     if can_accept_payment(status):
         return None
     return {PAID: "invoice_already_paid"}.get(status, f"invoice_{status}")
+
+
+def reopened_status(due_date: date | None, today: date) -> str:
+    """What a paid invoice becomes when a refund gives part of its payments back."""
+    return PAST_DUE if due_date is not None and due_date < today else ISSUED

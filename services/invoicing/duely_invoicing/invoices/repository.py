@@ -6,7 +6,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_invoicing.invoices.listing import InvoiceFilters
-from duely_invoicing.models import Invoice, InvoicePayment, NumberSequence
+from duely_invoicing.models import Invoice, InvoicePayment, InvoicePaymentRefund, NumberSequence
 from duely_runtime.kit.pagination import Page, keyset_page, start_position
 from duely_runtime.kit.writes import insert_ignore, locked
 
@@ -49,6 +49,15 @@ async def get_invoice_payment(session: AsyncSession, organization_id: str, payme
     stmt = select(InvoicePayment).where(InvoicePayment.organization_id == organization_id,
                                         InvoicePayment.payment_id == payment_id)
     return (await session.scalars(locked(stmt, session))).first()
+
+
+async def get_payment_refund(session: AsyncSession, refund_id: str) -> InvoicePaymentRefund | None:
+    return await session.get(InvoicePaymentRefund, refund_id)
+
+
+async def record_payment_refund(session: AsyncSession, values: dict) -> None:
+    session.add(InvoicePaymentRefund(**values))
+    await session.flush()
 
 
 async def list_invoices(session: AsyncSession, organization_id: str, filters: InvoiceFilters, *, limit: int,

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from duely_contracts.models import InvoiceSnapshot
+from duely_contracts.models import AutopayPlan, InvoiceSnapshot
 from duely_contracts.timestamps import Timestamp
 from duely_invoicing import schema_docs
 from duely_invoicing.customers.schemas import CustomerOut
@@ -95,6 +95,12 @@ class PaymentOut(BaseModel):
     amount: int
     currency: str
     succeeded_at: Timestamp
+    method_type: str | None = Field(None, description="card | us_bank_account | sepa_debit | wire_transfer | check "
+                                                      "| cash | other (null on payments from before it was kept).")
+    amount_applied: int | None = Field(None, description="What counted on this invoice (the rest of an allowed "
+                                                         "overpayment became the customer's credit).")
+    credit_added: int = Field(0, description="An allowed overpayment's excess, kept as the customer's credit.")
+    amount_refunded: int = Field(0, description="Refunded so far.")
 
 
 Status = Literal["draft", "issued", "paid", "past_due", "void", "uncollectible"]
@@ -226,6 +232,11 @@ class InvoiceOut(BaseModel):
     pdf_url: str | None = None
     tax_treatment: TaxTreatmentOut | None = Field(None, description=(
         "The VAT treatment, fixed at creation (invoice → customer → standard); not standard = zero tax."))
+    autopay: AutopayPlan | None = Field(None, description="What AutoPay will do, fixed at approval (null: the "
+                                                          "customer pays by hand).")
+    accepted_payment_methods: list[str] | None = Field(
+        None, description="The methods this invoice may be paid by (the customer's override or the organization's).")
+    credit_applied: int = Field(0, description="Customer credit applied at approval; included in amount_paid.")
 
 
 class InvoiceList(CursorListBody[InvoiceOut]):

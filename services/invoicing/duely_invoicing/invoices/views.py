@@ -8,7 +8,7 @@ from duely_contracts.models import InvoiceLine as LineContract
 from duely_contracts.models import InvoiceSnapshot, TaxRateApplied
 from duely_contracts.models import TaxBreakdownEntry as BreakdownContract
 from duely_invoicing.customers.views import customer_out, customer_ref
-from duely_invoicing.invoices import parties_at_approval, tax_treatment
+from duely_invoicing.invoices import autopay_plan, parties_at_approval, tax_treatment
 from duely_invoicing.invoices.schemas import (
     DiscountOut,
     InvoiceOut,
@@ -98,8 +98,13 @@ def invoice_extras(invoice: Invoice, public_base_url: str | None = None) -> dict
         "total_discount": invoice.total_discount or 0,
         "reporting_currency": invoice.reporting_currency,
         "reporting": ReportingOut(**reporting) if reporting else None,
+        "autopay": autopay_plan.stored(invoice),
+        "accepted_payment_methods": autopay_plan.accepted_payment_methods(invoice),
+        "credit_applied": invoice.credit_applied or 0,
         "payments": [PaymentOut(payment_id=p.payment_id, amount=p.amount, currency=p.currency,
-                                succeeded_at=p.succeeded_at)
+                                succeeded_at=p.succeeded_at, method_type=p.method_type,
+                                amount_applied=p.amount if p.amount_applied is None else p.amount_applied,
+                                credit_added=p.credit_added or 0, amount_refunded=p.amount_refunded or 0)
                      for p in invoice.payments if p.status == "applied"],  # rejected ones are refunded
         "pdf_url": f"{public_base_url.rstrip('/')}/v1/invoices/{invoice.id}/pdf" if public_base_url else None,
     }
@@ -113,4 +118,6 @@ def snapshot_line_extras(line: InvoiceLine) -> dict:
 
 def snapshot_extras(invoice: Invoice) -> dict:
     return {"discounts": list(invoice.discounts or []), "total_discount": invoice.total_discount or 0,
-            "reporting": invoice.reporting}
+            "reporting": invoice.reporting, "autopay": autopay_plan.stored(invoice),
+            "accepted_payment_methods": autopay_plan.accepted_payment_methods(invoice),
+            "credit_applied": invoice.credit_applied or 0}

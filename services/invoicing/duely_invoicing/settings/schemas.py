@@ -13,13 +13,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints
 
-from duely_contracts.models import Address, BankDetails
+from duely_contracts.models import Address, AutopaySettings, BankDetails
 from duely_contracts.timestamps import Timestamp
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import numbering
 from duely_invoicing.domain.settings_resolution import PAYMENT_METHODS, SOURCES
-from duely_invoicing.request_types import (AddressIn, BankDetailsIn, CcList, Colour, Currency, LocaleCode, LongText,
-                                           Name, RequestModel, SenderName, Terms)
+from duely_invoicing.request_types import (AddressIn, AutopayIn, BankDetailsIn, CcList, Colour, Currency, LocaleCode,
+                                           LongText, Name, RequestModel, SenderName, SepaPrenotificationDays, Terms,
+                                           Timezone)
 
 
 def _prefix(value: str) -> str:
@@ -68,6 +69,13 @@ class InvoiceSettingsPatch(RequestModel):
                           "platform's SMTP_FROM. Unset: the company name.")
     email_reply_to: EmailStr | None = Field(None, description="Where the customers' replies go (Reply-To). "
                                                               "Unset: no Reply-To.")
+    autopay: AutopayIn | None = Field(
+        None, description="AutoPay's organization default, replaced whole (customers and subscriptions may "
+                          "override it, also whole). It cannot name a payment_method_id: a method belongs to "
+                          "one customer. null: disabled (the built-in default).")
+    timezone: Timezone | None = Field(None, description="IANA timezone AutoPay's charge days are counted in. "
+                                                        "Unset: UTC.")
+    sepa_prenotification_days: SepaPrenotificationDays | None = None
 
 
 class InvoiceSettingsOut(BaseModel):
@@ -94,6 +102,10 @@ class InvoiceSettingsOut(BaseModel):
     default_memo: str | None
     email_from_name: str | None
     email_reply_to: str | None
+    autopay: AutopaySettings = Field(description="AutoPay's organization default.")
+    timezone: str = Field(description="IANA timezone AutoPay's charge days are counted in.")
+    sepa_prenotification_days: int = Field(description="SEPA Direct Debit pre-notification period, calendar days "
+                                                       "(the SEPA rulebook's 14 unless agreed shorter).")
     defaults: list[str] = Field(description="Fields at their built-in default (never set, or reset with null).")
     version: int
     updated_at: Timestamp

@@ -33,10 +33,19 @@ DELIVERY_AND_BRANDING = ("locale", "attach_pdf", "cc_emails", "company_name", "c
 
 def organization_settings(row: InvoiceSettings | None, organization: Organization) -> res.OrganizationSettings:
     values = {name: getattr(row, name) for name in ORG_FIELDS} if row is not None else {}
+    if values.get("autopay") is not None:
+        values["autopay"] = autopay_value(values["autopay"])
     for name in ("extra_cc_emails", "accepted_payment_methods"):
         if values.get(name) is not None:
             values[name] = tuple(values[name])
     return res.OrganizationSettings(organization_name=organization.name, **values)
+
+
+def autopay_value(stored: dict | None) -> dict | None:
+    """A stored AutoPay setting as the resolution takes it: every field present (None = not set at that level)."""
+    if stored is None:
+        return None
+    return {**res.DEFAULTS["autopay"], **stored}
 
 
 def _contact(value: dict | None) -> res.Contact | None:
@@ -48,7 +57,9 @@ def customer_settings(customer: Customer) -> res.CustomerSettings:
         email=customer.email,
         overrides=res.Overrides(payment_terms=customer.payment_terms, currency=customer.currency,
                                 locale=customer.locale, attach_pdf=customer.attach_pdf, memo=customer.memo,
-                                cc_emails=tuple(customer.cc_emails or ())),
+                                cc_emails=tuple(customer.cc_emails or ()), autopay=autopay_value(customer.autopay),
+                                accepted_payment_methods=tuple(customer.accepted_payment_methods)
+                                if customer.accepted_payment_methods is not None else None),
         tax_exempt=customer.tax_exempt, tax_id=customer.tax_id, billing_address=customer.billing_address,
         billing_contact=_contact(customer.billing_contact),
         finance_contacts=tuple(_contact(c) for c in customer.finance_contacts or ()),
@@ -61,7 +72,8 @@ def subscription_overrides(subscription: Subscription | None) -> res.Overrides |
         return None
     return res.Overrides(payment_terms=subscription.payment_terms, currency=subscription.currency,
                          locale=subscription.locale, attach_pdf=subscription.attach_pdf, memo=subscription.memo,
-                         cc_emails=tuple(subscription.cc_emails or ()))
+                         cc_emails=tuple(subscription.cc_emails or ()),
+                         autopay=autopay_value(subscription.autopay))
 
 
 def jsonable(value: Any) -> Any:
@@ -101,6 +113,10 @@ async def update_settings(session: AsyncSession, organization_id: str, patch: In
         param = next((n for n in ("number_format", "number_reset", "invoice_prefix") if n in changes),
                      "number_format")
         raise invalid(param, problem)
+    if (changes.get("autopay") or {}).get("payment_method_id") is not None:
+        raise invalid("autopay.payment_method_id", "The organization's AutoPay cannot name a payment method: a "
+                      "saved method belongs to one customer. Set it on the customer or the subscription; here "
+                      "leave it null (each customer's default method).")
     if not changes:
         return row, organization
     if logo is not None:

@@ -6,8 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from duely_contracts.models import AutopaySettings
 from duely_contracts.timestamps import Timestamp
-from duely_invoicing.request_types import CcList, Currency, LocaleCode, LongText, RequestModel, Terms
+from duely_invoicing.request_types import AutopayIn, CcList, Currency, LocaleCode, LongText, RequestModel, Terms
 from duely_runtime.kit.pagination import ListBody
 
 SubscriptionStatus = Literal["active", "paused", "canceled"]
@@ -22,6 +23,9 @@ class SubscriptionSettings(RequestModel):
     attach_pdf: bool | None = None
     memo: LongText | None = None
     cc_emails: CcList | None = None
+    autopay: AutopayIn | None = Field(
+        None, description="The subscription's AutoPay, replacing the customer's and organization's whole (null = "
+                          "inherit). payment_method_id must be one of the subscription's customer's saved methods.")
 
 
 class SubscriptionCreate(RequestModel):
@@ -43,6 +47,7 @@ class SubscriptionSettingsOut(BaseModel):
     attach_pdf: bool | None
     memo: str | None
     cc_emails: list[str]
+    autopay: AutopaySettings | None = Field(None, description="null = inherit the customer's (or organization's).")
 
 
 class SubscriptionOut(BaseModel):

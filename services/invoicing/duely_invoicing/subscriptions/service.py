@@ -15,6 +15,7 @@ from duely_contracts.models import InvoiceSettingOverrides
 from duely_invoicing.customers import repository as customers_repository
 from duely_invoicing.domain import subscription_status as sub_status
 from duely_invoicing.models import Subscription
+from duely_invoicing.payment_methods import service as payment_methods_service
 from duely_invoicing.request_types import set_fields
 from duely_invoicing.subscriptions import repository
 from duely_invoicing.subscriptions.schemas import SubscriptionCreate, SubscriptionPatch, SubscriptionSettings
@@ -33,6 +34,7 @@ async def create_subscription(session: AsyncSession, outbox: Outbox, organizatio
     if customer is None:
         raise ApiError(400, "resource_missing", f"No such customer: '{data.customer_id}'", param="customer_id")
     settings = data.settings.model_dump(mode="json")
+    await _check_autopay_method(session, organization_id, customer.id, settings.get("autopay"))
     now = utcnow()
     subscription = Subscription(
         id=new_id("sub"), organization_id=organization_id, customer_id=customer.id, description=data.description,
@@ -80,6 +82,7 @@ async def update_subscription(session: AsyncSession, outbox: Outbox, organizatio
     changed = {name: value for name, value in changes.items() if getattr(subscription, name) != value}
     if not changed:
         return subscription
+    await _check_autopay_method(session, organization_id, subscription.customer_id, changed.get("autopay"))
     previous = subscription.status
     now = utcnow()
     for name, value in changed.items():
@@ -91,6 +94,14 @@ async def update_subscription(session: AsyncSession, outbox: Outbox, organizatio
     await session.flush()
     await _emit(session, outbox, "subscription.updated", subscription, previous)
     return subscription
+
+
+async def _check_autopay_method(session: AsyncSession, organization_id: str, customer_id: str,
+                                autopay: dict | None) -> None:
+    if autopay:
+        await payment_methods_service.check_named_method(session, organization_id, customer_id,
+                                                         autopay.get("payment_method_id"),
+                                                         "settings.autopay.payment_method_id")
 
 
 async def _emit(session: AsyncSession, outbox: Outbox, event_type: str, subscription: Subscription,
