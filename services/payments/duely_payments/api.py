@@ -54,9 +54,10 @@ def router(runtime, charging: Charging) -> APIRouter:
 
     @api.get("/v1/payments", response_model=PaymentList, tags=["payments"])
     async def list_payments(caller: Caller, session: DbSession, invoice_id: str | None = None,
-                            limit: int = Query(10, ge=1, le=100), starting_after: str | None = None):
+                            limit: int = Query(10, ge=1, le=100), starting_after: str | None = None,
+                            customer_id: str | None = None):
         page = await service.list_payments(session, caller.organization_id, invoice_id=invoice_id, limit=limit,
-                                           starting_after=starting_after)
+                                           starting_after=starting_after, customer_id=customer_id)
         return PaymentList(data=[PaymentOut.of(payment) for payment in page.rows], has_more=page.has_more)
 
     @api.get("/v1/payments/{payment_id}", response_model=PaymentOut, tags=["payments"])

@@ -133,7 +133,7 @@ async def get_payment(session: AsyncSession, organization_id: str, payment_id: s
 
 
 async def list_payments(session: AsyncSession, organization_id: str, *, invoice_id: str | None, limit: int,
-                        starting_after: str | None) -> Page[Payment]:
+                        starting_after: str | None, customer_id: str | None = None) -> Page[Payment]:
     """Newest first, keyset-paginated on (created_at, id); 404 when `starting_after` is no payment of ours."""
     scope = Payment.organization_id == organization_id
     after = await start_position(session, Payment, scope, starting_after=starting_after,
@@ -141,6 +141,10 @@ async def list_payments(session: AsyncSession, organization_id: str, *, invoice_
     query = select(Payment).where(scope)
     if invoice_id:
         query = query.where(Payment.invoice_id == invoice_id)
+    if customer_id:  # the customer an invoice was issued to, as its snapshot (our read model) says
+        invoices = select(Invoice.id).where(Invoice.organization_id == organization_id,
+                                            Invoice.customer["id"].as_string() == customer_id)
+        query = query.where(Payment.invoice_id.in_(invoices))
     return await keyset_page(session, query, Payment, limit=limit, after=after)
 
 
@@ -186,3 +190,18 @@ async def postpone_refund(session: AsyncSession, refund_id: str, when: datetime,
 async def list_refunds(session: AsyncSession, invoice_id: str) -> list[Refund]:
     query = select(Refund).where(Refund.invoice_id == invoice_id).order_by(Refund.created_at)
     return list((await session.execute(query)).scalars())
+
+
+async def attempt_by_gateway_reference(session: AsyncSession, payment_intent: str | None) -> PaymentAttempt | None:
+    """The attempt a gateway PaymentIntent belongs to (a gateway event names only the intent)."""
+    if not payment_intent:
+        return None
+    query = select(PaymentAttempt).where(PaymentAttempt.gateway_reference == payment_intent).limit(1)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def organization_name(session: AsyncSession, organization_id: str) -> str | None:
+    """The organization's name as its newest invoice we know of gave it (invoicing owns organizations)."""
+    query = (select(Invoice.organization_name).where(Invoice.organization_id == organization_id)
+             .order_by(Invoice.updated_at.desc()).limit(1))
+    return (await session.execute(query)).scalar_one_or_none()
