@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 PENDING, STARTED, CHARGED, SKIPPED, DROPPED = "pending", "started", "charged", "skipped", "dropped"
 LEASE = timedelta(seconds=60)  # longer than one execution (invoicing, gateway): no second worker meanwhile
 
+# A bank debit moves one currency only (Stripe: ACH in USD, SEPA in EUR).
+DEBIT_CURRENCIES = {"us_bank_account": "usd", "sepa_debit": "eur"}
 METHOD_LABELS = {"card": "card", "us_bank_account": "ach_debit", "sepa_debit": "sepa_debit"}
 
 
@@ -219,6 +221,10 @@ async def choose_method(session: AsyncSession, snapshot: InvoiceSnapshot,
     accepted = method_types_accepted(snapshot.accepted_payment_methods)
     if accepted is not None and method.type not in accepted:
         raise Skip("payment_method_not_accepted", _not_accepted(method.type), method.id)
+    currency = DEBIT_CURRENCIES.get(method.type)
+    if currency and snapshot.currency.lower() != currency:
+        raise Skip("payment_method_not_accepted", f"A {METHOD_LABELS[method.type]} debits {currency.upper()} only; "
+                                                  f"this invoice is in {snapshot.currency.upper()}.", method.id)
     return method
 
 

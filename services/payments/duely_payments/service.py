@@ -202,6 +202,16 @@ async def record_outcome(session: AsyncSession, outbox: Outbox, attempt_id: str,
     if result.status == INVALID:
         attempt.status = INVALID
         attempt.failure_code, attempt.failure_message = result.failure_code, result.failure_message
+        if attempt.autopay:  # nobody made this request to be told it was wrong: the merchant must hear of it
+            attempt.failure_reason = "card_declined"
+            await outbox.emit(session, "invoice.payment_failed", InvoicePaymentFailed(
+                invoice_id=attempt.invoice_id, attempt_number=attempt.attempt_number,
+                failure_code=result.failure_code or "payment_method_invalid",
+                failure_message=result.failure_message or "", failure_reason=attempt.failure_reason,
+                card=attempt.card, amount=attempt.amount, currency=attempt.currency,
+                payment_method=attempt.payment_method, failed_at=now, invoice=invoice_summary(invoice),
+                method_type=attempt.method_type, autopay=True, hard_decline=True,
+            ), **await event_keys(session, attempt.organization_id, attempt.invoice_id))
     elif result.succeeded:
         payment = Payment(id=new_id("pay"), organization_id=attempt.organization_id, invoice_id=attempt.invoice_id,
                           attempt_id=attempt.id, attempt_number=attempt.attempt_number, amount=attempt.amount,
