@@ -142,3 +142,40 @@ async def test_a_debit_in_the_wrong_currency_is_skipped(
     [skipped] = await wait_for(lambda: about(read_events, "invoice.autopay_skipped", invoice["id"]), timeout=30)
     assert skipped.data["reason"] == "payment_method_not_accepted" and "EUR" in skipped.data["message"]
     assert sandbox_gateway.intents_for(invoice["id"]) == []
+
+
+async def test_a_debit_whose_event_never_arrives_is_settled_by_polling(
+        serve, settings_env, database_url, sandbox_gateway, invoicing, issue_invoice, org, read_events):
+    """This payments instance is registered nowhere for the gateway's events: its recovery worker asks the
+    gateway about the processing debit (rarely in production; every second here) and settles it."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from duely_payments.main import build
+    from duely_payments.models import AutopayRequest
+    from tests.payments.conftest import RunningPayments, payments_settings
+    from datetime import datetime, timezone
+
+    db_url = await database_url("payments_debit_poll")
+    app = build(payments_settings(settings_env, db_url, sandbox_gateway, invoicing.url, debit_poll_interval_s=1.0))
+    app.state.runtime.consumers.routes.clear()  # the session's payments consumes the broker
+    engine = create_async_engine(db_url)
+    invoice = await issue_invoice(org)
+    async with serve(app) as url:
+        running = RunningPayments(url, app, engine)
+        await save(url, org, invoice["customer_id"], ach_method(sandbox_gateway), mandate=MANDATE,
+                   authorization_text=ACH_TEXT)
+        async with running.session() as session:  # as the consumer writes it
+            now = datetime.now(timezone.utc)
+            session.add(AutopayRequest(id=f"apreq_{uuid.uuid4().hex[:12]}", timer_id=f"tmr_{uuid.uuid4().hex}",
+                                       organization_id=org.id, invoice_id=invoice["id"], status="pending", tries=0,
+                                       next_check_at=now, created_at=now))
+
+        async def settled():
+            rows = await running.attempts(invoice["id"])
+            return rows if rows and rows[0].status != "processing" else None
+        [attempt] = await wait_for(settled, timeout=60)
+        assert attempt.status == "succeeded" and attempt.settling_since and attempt.gateway_polled_at
+        assert attempt.gateway_checks >= 1
+    [event] = await wait_for(lambda: about(read_events, "payment.succeeded", invoice["id"]), timeout=30)
+    assert event.data["method_type"] == "us_bank_account"
+    await engine.dispose()

@@ -188,7 +188,8 @@ async def execute(charging: Charging, request_id: str, organization_id: str, inv
                     extra={"attempt_id": attempt.id})
         return
     async with charging.db.transaction() as session:
-        attempt = await record_outcome(session, charging.outbox, attempt.id, result, utcnow())
+        attempt = await record_outcome(session, charging.outbox, attempt.id, result, utcnow(),
+                                       settle_check_after=charging.settle_check_interval)
     await end_reservation_after(charging, attempt)
 
 

@@ -62,6 +62,11 @@ class Charging:
     # How rarely a processing bank debit is asked about (its outcome normally arrives as a gateway event).
     debit_poll_interval: timedelta = timedelta(minutes=15)
 
+    @property
+    def settle_check_interval(self) -> timedelta:
+        """How often the recovery worker looks at a settling debit: renew its hold, maybe poll the gateway."""
+        return min(RESERVATION_RENEWAL, self.debit_poll_interval)
+
 
 @dataclass(frozen=True)
 class ChargeOutcome:
@@ -98,7 +103,8 @@ async def charge_invoice(charging: Charging, *, organization_id: str, invoice_id
         log.warning("charge left processing; the recovery worker will finish it", extra={"attempt_id": attempt.id})
         return ChargeOutcome(attempt)
     async with charging.db.transaction() as session:  # transaction 2: the outcome and its event
-        attempt = await record_outcome(session, charging.outbox, attempt.id, result, utcnow())
+        attempt = await record_outcome(session, charging.outbox, attempt.id, result, utcnow(),
+                                       settle_check_after=charging.settle_check_interval)
     await end_reservation_after(charging, attempt)
     if attempt.status == INVALID:  # nothing was charged and nothing failed: the request was wrong
         raise invalid(result.param or "payment_method", attempt.failure_message, code=attempt.failure_code)
@@ -173,7 +179,7 @@ def facts_of(attempt: PaymentAttempt) -> AttemptFacts:
 # -- recording an outcome (shared by the HTTP path and recovery) ---------------------
 
 async def record_outcome(session: AsyncSession, outbox: Outbox, attempt_id: str, result: ChargeResult,
-                         now: datetime) -> PaymentAttempt:
+                         now: datetime, *, settle_check_after: timedelta | None = None) -> PaymentAttempt:
     """Complete a processing attempt and emit its event; an attempt already completed is left alone.
     An invalid request emits nothing: no payment was tried, so there is no failure to tell anyone."""
     attempt = await repo.get_attempt(session, attempt_id, for_update=True)
@@ -185,7 +191,7 @@ async def record_outcome(session: AsyncSession, outbox: Outbox, attempt_id: str,
         attempt.gateway_polled_at = now
         if attempt.settling_since is None:
             attempt.settling_since = now
-            attempt.next_check_at = now + RESERVATION_RENEWAL
+            attempt.next_check_at = now + (settle_check_after or RESERVATION_RENEWAL)
             await outbox.emit(session, "payment.processing", PaymentProcessing(
                 attempt_id=attempt.id, invoice_id=attempt.invoice_id, amount=attempt.amount,
                 currency=attempt.currency, payment_method=attempt.payment_method, method_type=attempt.method_type,
@@ -283,7 +289,8 @@ async def finish_stuck_attempts(charging: Charging) -> int:
                     await repo.postpone_check(session, facts.id, utcnow() + delay)
                 continue
             async with charging.db.transaction() as session:
-                attempt = await record_outcome(session, charging.outbox, facts.id, result, utcnow())
+                attempt = await record_outcome(session, charging.outbox, facts.id, result, utcnow(),
+                                               settle_check_after=charging.settle_check_interval)
             await end_reservation_after(charging, attempt)
             log.info("finished a stuck payment attempt", extra={"attempt_id": facts.id, "status": result.status})
     return len(claimed)
@@ -305,7 +312,7 @@ async def check_settling_debit(charging: Charging, facts: AttemptFacts, payment_
             attempt = await record_outcome(session, charging.outbox, facts.id, result, now)
         else:
             attempt = None
-        await repo.postpone_check(session, facts.id, utcnow() + RESERVATION_RENEWAL)
+        await repo.postpone_check(session, facts.id, utcnow() + charging.settle_check_interval)
     if attempt is not None and attempt.status != PROCESSING:
         log.info("a bank debit settled (polled)", extra={"attempt_id": facts.id, "status": attempt.status})
     await end_reservation_after(charging, attempt)
