@@ -11,7 +11,8 @@ from duely_devstack.run import banner
 
 LAUNCHER_SET = ("SMTP_HOST", "SMTP_PORT", "DUELY_KAFKA_BOOTSTRAP_SERVERS", "DUELY_PAYMENTS_STRIPE_API_BASE",
                 "DUELY_STRIPE_API_BASE", "DUELY_PUBLIC_BASE_URL", "DUELY_VAR_DIR", "DUELY_NOTIFICATIONS_SMTP_HOST",
-                "DUELY_NOTIFICATIONS_SMTP_PORT", "DUELY_GATEWAY_HTTP_PORT", "DUELY_INVOICING_HTTP_PORT")
+                "DUELY_NOTIFICATIONS_SMTP_PORT", "DUELY_GATEWAY_HTTP_PORT", "DUELY_INVOICING_HTTP_PORT",
+                "DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET", "DUELY_PAYMENTS_HTTP_PORT")
 
 
 @pytest.fixture
@@ -88,3 +89,58 @@ def test_a_prefixed_spelling_of_the_users_relay_wins_too(clean_env, tmp_path):
         clean_env.setenv(name, value)
     assert NotificationsSettings().smtp_host == "relay.example.com"
     assert PaymentsSettings().stripe_api_base == "https://api.stripe.com"
+
+
+def _flag(argv: list[str], name: str) -> str:
+    return argv[argv.index(name) + 1]
+
+
+def test_the_sandbox_and_payments_share_a_webhook_secret_kept_in_var(clean_env, tmp_path):
+    import os
+    platform = Platform(PlatformConfig.from_environment(os.environ, tmp_path))
+    env, argv = platform.env(), platform.sandbox_command()
+    secret = env["DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET"]
+    assert secret.startswith("whsec_") and _flag(argv, "--webhook-secret") == secret
+    assert _flag(argv, "--webhook-url") == "http://127.0.0.1:8002/webhooks/stripe"  # payments' route
+    again = Platform(PlatformConfig.from_environment(os.environ, tmp_path)).env()
+    assert again["DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET"] == secret  # a restart keeps it
+
+
+def test_the_users_webhook_secret_and_payments_port_win(clean_env, tmp_path):
+    import os
+    clean_env.setenv("DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET", "whsec_mine")
+    clean_env.setenv("DUELY_PAYMENTS_HTTP_PORT", "18002")
+    platform = Platform(PlatformConfig.from_environment(os.environ, tmp_path))
+    assert platform.env()["DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET"] == "whsec_mine"
+    argv = platform.sandbox_command()
+    assert _flag(argv, "--webhook-secret") == "whsec_mine"
+    assert _flag(argv, "--webhook-url") == "http://127.0.0.1:18002/webhooks/stripe"
+
+
+def test_without_the_sandbox_no_webhook_secret_is_made_up(clean_env, tmp_path):
+    import os
+    clean_env.setenv("DUELY_PAYMENTS_STRIPE_API_BASE", "https://api.stripe.com")
+    env = Platform(PlatformConfig.from_environment(os.environ, tmp_path)).env()
+    assert "DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET" not in env
+
+
+def test_the_launched_sandbox_signs_events_to_payments_with_the_shared_secret(clean_env, tmp_path, receiver):
+    import stripe
+
+    from duely_devstack.net import free_port
+    from tests.devstack.conftest import PORT_RANGE
+
+    payments = receiver()  # stands where payments listens: its /webhooks/stripe
+    config = PlatformConfig(var_dir=tmp_path, stripe_port=free_port(*PORT_RANGE), ports={"payments": payments.port},
+                            start_broker=False, start_smtp=False)
+    platform = Platform(config)
+    try:
+        platform.start_infrastructure()
+        client = stripe.StripeClient("sk_test_sandbox", base_addresses={"api": f"http://127.0.0.1:{config.stripe_port}"})
+        intent = client.v1.payment_intents.create(params={"amount": 1200, "currency": "usd", "confirm": True,
+                                                          "payment_method": "pm_card_visa", "off_session": True})
+        secret = platform.env()["DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET"]
+        payments.wait_for(secret, lambda events: any(
+            e.type == "payment_intent.succeeded" and e.data.object.id == intent.id for e in events))
+    finally:
+        platform.stop()

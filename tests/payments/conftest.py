@@ -28,6 +28,9 @@ from duely_payments.config import Settings
 PORT_RANGE = (31000, 31999)  # reserved for the payments tests
 
 
+SANDBOX_SETTLEMENT_DELAY_S = 1.0  # how long the test sandbox's bank debits stay processing
+
+
 @dataclass
 class SandboxGateway:
     url: str
@@ -39,13 +42,49 @@ class SandboxGateway:
         intents = self.client().v1.payment_intents.list(params={"limit": 100})
         return [pi for pi in intents.auto_paging_iter() if pi.metadata.to_dict().get("duely_invoice_id") == invoice_id]
 
+    def register_webhook(self, url: str, secret: str | None = None, events: tuple[str, ...] = ("*",)) -> str:
+        """Have the sandbox POST its signed events to url (e.g. payments' /webhooks/stripe); → the signing
+        secret. With `secret` (whsec_...) the endpoint uses it, so a test can configure payments first
+        (pick payments' port with free_port, register, then `serve(app, port)`); registering the same URL
+        again replaces its secret. Without, the sandbox makes one, as Stripe does."""
+        if secret is None:
+            return self.client().v1.webhook_endpoints.create(
+                params={"url": url, "enabled_events": list(events)}).secret
+        events_form = {f"enabled_events[{i}]": event for i, event in enumerate(events)}
+        response = httpx.post(f"{self.url}/_config/webhook_endpoint", data={"url": url, "secret": secret, **events_form})
+        response.raise_for_status()
+        return response.json()["secret"]
+
+    def remove_webhook(self, url: str) -> None:
+        client = self.client()
+        for endpoint in client.v1.webhook_endpoints.list(params={"limit": 100}).data:
+            if endpoint.url == url:
+                client.v1.webhook_endpoints.delete(endpoint.id)
+
+    def set_settlement_delay(self, seconds: float) -> None:
+        """How long later bank debits (and their refunds) stay processing. The sandbox is shared by the
+        session: put it back (SANDBOX_SETTLEMENT_DELAY_S) when done."""
+        httpx.post(f"{self.url}/_config/settlement_delay", data={"seconds": str(seconds)}).raise_for_status()
+
+    def settle_now(self, payment_intent: str | None = None) -> int:
+        """Settle pending debits now (one PaymentIntent, or all); → how many."""
+        data = {"payment_intent": payment_intent} if payment_intent else {}
+        response = httpx.post(f"{self.url}/_config/settle_now", data=data)
+        response.raise_for_status()
+        return response.json()["settling"]
+
 
 @contextlib.contextmanager
-def start_sandbox(port: int, state_dir) -> Iterator[SandboxGateway]:
-    """The sandbox gateway as a subprocess on 127.0.0.1:port, stopped on exit."""
+def start_sandbox(port: int, state_dir, *, settlement_delay_s: float = SANDBOX_SETTLEMENT_DELAY_S,
+                  webhook_url: str | None = None, webhook_secret: str | None = None) -> Iterator[SandboxGateway]:
+    """The sandbox gateway as a subprocess on 127.0.0.1:port, stopped on exit. With webhook_url (and
+    webhook_secret, whsec_...) it POSTs every event there, signed, from the start."""
+    args = ["--settlement-delay-s", str(settlement_delay_s), "--webhook-retry-base-s", "0.2"]
+    if webhook_url:
+        args += ["--webhook-url", webhook_url] + (["--webhook-secret", webhook_secret] if webhook_secret else [])
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen([sys.executable, "-m", "duely_devstack.sandbox_gateway", "--port", str(port),
-                             "--state-dir", str(state_dir), "--reset"], stdout=log, stderr=subprocess.STDOUT)
+                             "--state-dir", str(state_dir), "--reset", *args], stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_port_sync("127.0.0.1", port, timeout=20)
         yield SandboxGateway(f"http://127.0.0.1:{port}")

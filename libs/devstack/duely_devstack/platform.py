@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from duely_devstack.net import wait_for_port_sync
 
 SERVICES = ("invoicing", "payments", "dunning", "notifications", "portal")
 INTERNAL_HEADER = "X-Duely-Internal-Secret"
+WEBHOOK_SECRET_ENV = "DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET"
 
 
 @dataclass
@@ -37,6 +39,7 @@ class PlatformConfig:
     start_broker: bool = True         # False when the user points DUELY_KAFKA_BOOTSTRAP_SERVERS elsewhere
     start_smtp: bool = True           # False when the user gives SMTP_HOST / SMTP_PORT (their relay)
     start_sandbox: bool = True        # False when the user gives DUELY_PAYMENTS_STRIPE_API_BASE
+    sandbox_settlement_delay_s: float = 5.0  # how long the sandbox's bank debits stay processing
     ports: dict[str, int] = field(default_factory=dict)  # service → port the user chose
     extra_env: dict[str, str] = field(default_factory=dict)
     # The launcher's settings give way to the ones the user exported (make run); tests pin theirs.
@@ -93,6 +96,8 @@ class Platform:
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(c.smtp_port),
             "DUELY_PAYMENTS_STRIPE_API_BASE": f"http://127.0.0.1:{c.stripe_port}",
+            # The sandbox signs the events it POSTs to payments' /webhooks/stripe with this secret.
+            WEBHOOK_SECRET_ENV: self.stripe_webhook_secret(),
             "DUELY_GATEWAY_HTTP_PORT": str(c.port("gateway")),
             # Outbound calls to tenant URLs may reach this machine (the README's local webhook
             # receiver); the platform's own ports stay refused.
@@ -108,6 +113,7 @@ class Platform:
             launcher.pop("SMTP_HOST"), launcher.pop("SMTP_PORT")
         if not c.start_sandbox:
             launcher.pop("DUELY_PAYMENTS_STRIPE_API_BASE")
+            launcher.pop(WEBHOOK_SECRET_ENV)
         if not c.start_broker:
             launcher.pop("DUELY_KAFKA_BOOTSTRAP_SERVERS")
         for name, value in launcher.items():
@@ -115,6 +121,29 @@ class Platform:
                 env[name] = value
         env.update(c.extra_env)
         return env
+
+    def stripe_webhook_secret(self) -> str:
+        """The signing secret the sandbox and payments share: the one given (extra_env, or the user's
+        environment under `make run`), else one generated once and kept in var/."""
+        c = self.config
+        if WEBHOOK_SECRET_ENV in c.extra_env:
+            return c.extra_env[WEBHOOK_SECRET_ENV]
+        if c.user_env_wins and os.environ.get(WEBHOOK_SECRET_ENV):
+            return os.environ[WEBHOOK_SECRET_ENV]
+        path = c.var_dir / "sandbox-webhook-secret"
+        if not path.exists():
+            c.var_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"whsec_{secrets.token_hex(24)}\n")
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def sandbox_command(self) -> list[str]:
+        c = self.config
+        return [sys.executable, "-m", "duely_devstack.sandbox_gateway", "--port", str(c.stripe_port),
+                "--state-dir", str(c.var_dir / "sandbox-gateway"),
+                "--settlement-delay-s", str(c.sandbox_settlement_delay_s),
+                "--webhook-url", c.url("payments") + "/webhooks/stripe",
+                "--webhook-secret", self.stripe_webhook_secret()]
 
     # -- processes ------------------------------------------------------------------------
 
@@ -137,8 +166,7 @@ class Platform:
                                  "--maildir", str(c.maildir)])
             wait_for_port_sync("127.0.0.1", c.smtp_port, timeout=20)
         if c.start_sandbox:
-            self._spawn("stripe", [py, "-m", "duely_devstack.sandbox_gateway", "--port", str(c.stripe_port),
-                                   "--state-dir", str(c.var_dir / "sandbox-gateway")])
+            self._spawn("stripe", self.sandbox_command())
             wait_for_port_sync("127.0.0.1", c.stripe_port, timeout=20)
 
     def start_service(self, service: str) -> None:

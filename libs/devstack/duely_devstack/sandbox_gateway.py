@@ -30,6 +30,8 @@ official ``stripe`` SDK works against it with ``base_addresses={"api": "http://1
   (``Idempotent-Replayed: true``); the same key on another endpoint or body is a 400
   ``idempotency_error``. Validation errors are not stored.
 * test controls: ``POST /_config/settlement_delay`` (``seconds``), ``GET`` it,
+  ``POST /_config/webhook_endpoint`` (``url``, ``secret`` optional, ``enabled_events`` optional: the
+  endpoint for that URL with that secret, as ``--webhook-url/--webhook-secret`` do),
   ``POST /_config/settle_now`` (``payment_intent`` optional: settle pending debits now),
   ``DELETE /_config/data`` (forget everything, keep the endpoint given on the command line).
 
@@ -863,16 +865,21 @@ class Gateway:
 
     def register_cli_endpoint(self) -> None:
         """--webhook-url/--webhook-secret: one endpoint for that URL, with that secret, every event."""
-        url, secret = self.settings.webhook_url, self.settings.webhook_secret
-        if not url:
-            return
+        if self.settings.webhook_url:
+            self.upsert_endpoint(self.settings.webhook_url, self.settings.webhook_secret, ["*"],
+                                 "registered with --webhook-url")
+
+    def upsert_endpoint(self, url: str, secret: str | None, events: list[str], description: str) -> dict[str, Any]:
+        """The endpoint for this URL with this secret (a sandbox extension: Stripe always makes the secret)."""
+        if secret is not None and not secret.startswith("whsec_"):
+            raise ApiError(400, "A webhook secret starts with whsec_.", param="secret")
         for endpoint in self.store.all_of("webhook_endpoint"):
             if endpoint["url"] == url:
-                endpoint.update(_secret=secret or endpoint["_secret"], enabled_events=["*"], status="enabled")
+                endpoint.update(_secret=secret or endpoint["_secret"], enabled_events=events, status="enabled")
                 with self.store.tx():
                     self.store.put(endpoint)
-                return
-        self.create_endpoint(url, ["*"], secret=secret, description="registered with --webhook-url")
+                return dict(public(endpoint), secret=endpoint["_secret"])
+        return self.create_endpoint(url, events, secret=secret, description=description)
 
     # -- settlement and delivery workers ------------------------------------------------------
 
@@ -1175,6 +1182,12 @@ def routes(gw: Gateway) -> web.RouteTableDef:
         with store.tx():
             count = store.make_timers_due(0, p.str("payment_intent"))
         return web.json_response({"settling": count})
+
+    @r.post("/_config/webhook_endpoint")
+    async def _(request):
+        p = await read_params(request)
+        return web.json_response(gw.upsert_endpoint(p.str("url", required=True), p.str("secret"),
+                                                    p.list("enabled_events") or ["*"], "registered by a test"))
 
     @r.delete("/_config/data")
     async def _(request):
