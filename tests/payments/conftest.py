@@ -137,10 +137,9 @@ async def payments(serve, settings_env, database_url, sandbox_gateway, invoicing
     db_url = await database_url("payments")
     # The sandbox POSTs its signed events (bank debits settling) to this payments' /webhooks/stripe.
     port = free_port(*PORT_RANGE)
-    endpoint = sandbox_gateway.client().v1.webhook_endpoints.create(params={
-        "url": f"http://127.0.0.1:{port}/webhooks/stripe", "enabled_events": ["*"]})
+    secret = sandbox_gateway.register_webhook(f"http://127.0.0.1:{port}/webhooks/stripe")
     app = build(payments_settings(settings_env, db_url, sandbox_gateway, invoicing.url,
-                                  stripe_webhook_secret=endpoint.secret))
+                                  stripe_webhook_secret=secret))
     engine = create_async_engine(db_url)
     async with serve(app, port=port) as url:
         yield RunningPayments(url, app, engine)
