@@ -22,6 +22,14 @@ def signed(secret: str, payload: bytes, at: int | None = None) -> str:
     return f"t={at},v1={mac}"
 
 
+async def accept_bank_debits(invoicing, org) -> None:
+    """The organization accepts ACH and SEPA debits (the default accepts fewer: invoicing's setting)."""
+    async with httpx.AsyncClient(base_url=invoicing.url, headers=org.headers) as api:
+        response = await api.patch("/v1/settings/invoicing", json={
+            "accepted_payment_methods": ["card", "ach_debit", "sepa_debit"]})
+    assert response.status_code == 200, response.text
+
+
 async def invoice_status(invoicing, org, invoice_id: str) -> dict:
     async with httpx.AsyncClient(base_url=invoicing.url, headers=org.headers) as api:
         return (await api.get(f"/v1/invoices/{invoice_id}")).json()
@@ -29,6 +37,7 @@ async def invoice_status(invoicing, org, invoice_id: str) -> dict:
 
 async def test_an_ach_debit_processes_then_succeeds_through_the_signed_event(
         payments, invoicing, issue_invoice, org, publish, read_events, sandbox_gateway):
+    await accept_bank_debits(invoicing, org)
     invoice = await issue_invoice(org)
     method = await save(payments.url, org, invoice["customer_id"], ach_method(sandbox_gateway), mandate=MANDATE,
                         authorization_text=ACH_TEXT)
@@ -74,6 +83,7 @@ async def issue_in_euros(invoicing, payments, org) -> dict:
 
 async def test_a_sepa_debit_that_fails_late_frees_the_invoice(
         payments, invoicing, org, publish, read_events, sandbox_gateway):
+    await accept_bank_debits(invoicing, org)
     invoice = await issue_in_euros(invoicing, payments, org)
     await save(payments.url, org, invoice["customer_id"], sepa_method(sandbox_gateway, "DE62370400440532013001"),
                mandate=MANDATE)
@@ -95,7 +105,8 @@ async def test_a_sepa_debit_that_fails_late_frees_the_invoice(
 
 
 async def test_a_closed_account_is_a_hard_decline(
-        payments, issue_invoice, org, publish, read_events, sandbox_gateway):
+        payments, invoicing, issue_invoice, org, publish, read_events, sandbox_gateway):
+    await accept_bank_debits(invoicing, org)
     invoice = await issue_invoice(org)
     await save(payments.url, org, invoice["customer_id"], ach_method(sandbox_gateway, "000111111113"),
                mandate=MANDATE, authorization_text=ACH_TEXT)
@@ -135,7 +146,8 @@ async def _status(invoicing, org, invoice_id: str, status: str):
 
 
 async def test_a_debit_in_the_wrong_currency_is_skipped(
-        payments, issue_invoice, org, publish, read_events, sandbox_gateway):
+        payments, invoicing, issue_invoice, org, publish, read_events, sandbox_gateway):
+    await accept_bank_debits(invoicing, org)
     invoice = await issue_invoice(org)  # in USD
     await save(payments.url, org, invoice["customer_id"], sepa_method(sandbox_gateway), mandate=MANDATE)
     await publish(charge_due(org.id, invoice["id"]))
@@ -155,6 +167,7 @@ async def test_a_debit_whose_event_never_arrives_is_settled_by_polling(
     from tests.payments.conftest import RunningPayments, payments_settings
     from datetime import datetime, timezone
 
+    await accept_bank_debits(invoicing, org)
     db_url = await database_url("payments_debit_poll")
     app = build(payments_settings(settings_env, db_url, sandbox_gateway, invoicing.url, debit_poll_interval_s=1.0))
     app.state.runtime.consumers.routes.clear()  # the session's payments consumes the broker
