@@ -192,3 +192,37 @@ async def test_a_debit_whose_event_never_arrives_is_settled_by_polling(
     [event] = await wait_for(lambda: about(read_events, "payment.succeeded", invoice["id"]), timeout=30)
     assert event.data["method_type"] == "us_bank_account"
     await engine.dispose()
+
+
+async def test_an_ach_account_verified_later_becomes_active(
+        payments, invoicing, issue_invoice, org, read_events, sandbox_gateway):
+    """Stripe leaves an account to verify by micro-deposits `pending_verification` (the sandbox verifies at
+    once, so the row is put back to that state); the gateway's setup_intent.succeeded activates it."""
+    from sqlalchemy import update
+
+    from duely_payments.models import SavedPaymentMethod
+
+    invoice = await issue_invoice(org)
+    method = await save(payments.url, org, invoice["customer_id"], ach_method(sandbox_gateway), mandate=MANDATE,
+                        authorization_text=ACH_TEXT)
+    async with payments.session() as session:
+        await session.execute(update(SavedPaymentMethod).where(SavedPaymentMethod.id == method["id"])
+                              .values(status="pending_verification"))
+        setup_intent = (await session.get(SavedPaymentMethod, method["id"])).gateway_setup_intent
+    base = f"/v1/customers/{invoice['customer_id']}/payment_methods/{method['id']}"
+    secret = payments.app.state.runtime.settings.stripe_webhook_secret
+    event = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "object": "event", "type": "setup_intent.succeeded",
+                        "data": {"object": {"id": setup_intent, "object": "setup_intent", "status": "succeeded",
+                                            "metadata": {"duely_organization_id": org.id}}}}).encode()
+    async with httpx.AsyncClient(base_url=payments.url) as client:
+        assert (await client.get(base, headers=org.headers)).json()["status"] == "pending_verification"
+        response = await client.post("/webhooks/stripe", content=event,
+                                     headers={"Stripe-Signature": signed(secret, event)})
+        assert response.status_code == 200 and response.json()["outcome"] == "handled"
+        assert (await client.get(base, headers=org.headers)).json()["status"] == "active"
+
+    async def updated():
+        return [e for e in await read_events("payment_method.updated", timeout=3, quiet_s=0.5)
+                if e.aggregate_id == method["id"]]
+    [event] = await wait_for(updated, timeout=20)
+    assert event.data["payment_method"]["status"] == "active" and event.aggregate_version == 2

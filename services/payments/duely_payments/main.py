@@ -38,7 +38,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.add_worker(refund_worker(charging, settings.recovery_interval_s))
     runtime.add_worker(autopay_worker(autopay, settings.autopay_interval_s))
     app = runtime.create_app(routers=[api.router(runtime, charging), payment_methods_router.router(methods),
-                                      stripe_webhooks.router(charging, settings.stripe_webhook_secret)],
+                                      stripe_webhooks.router(charging, settings.stripe_webhook_secret,
+                                                             methods)],
                              title="Duely payments")
     app.state.charging = charging
     app.state.payment_methods = methods

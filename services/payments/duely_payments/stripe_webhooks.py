@@ -1,4 +1,5 @@
-"""`POST /webhooks/stripe`: the gateway's signed events. Today they settle bank debits.
+"""`POST /webhooks/stripe`: the gateway's signed events. They settle bank debits (payment_intent.succeeded /
+payment_failed) and activate ACH accounts verified later (setup_intent.succeeded).
 
 Verified with `stripe.Webhook.construct_event` and DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET (400 on a bad or
 missing signature). Each event id is handled once (gateway_events, in the transaction of its effects), so a
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 
 import stripe
+from sqlalchemy import update
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -29,7 +31,7 @@ log = logging.getLogger(__name__)
 SETTLEMENT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed")
 
 
-def router(charging: Charging, webhook_secret: str) -> APIRouter:
+def router(charging: Charging, webhook_secret: str, methods=None) -> APIRouter:
     api = APIRouter()
 
     @api.post("/webhooks/stripe", include_in_schema=False)
@@ -48,36 +50,39 @@ def router(charging: Charging, webhook_secret: str) -> APIRouter:
         except ValueError:
             return JSONResponse(error_body("invalid_request_error", "invalid_json",
                                            "The request body is not a Stripe event."), status_code=400)
-        outcome = await handle_event(charging, event)
+        outcome = await handle_event(charging, event, methods)
         return JSONResponse({"received": True, "outcome": outcome})
 
     return api
 
 
-async def handle_event(charging: Charging, event) -> str:
+async def handle_event(charging: Charging, event, methods=None) -> str:
     """Act on one verified event, once: 'handled', 'ignored' or 'duplicate'."""
-    event_id, event_type = gateway_field(event, "id"), gateway_field(event, "type")
-    intent = gateway_field(gateway_field(event, "data"), "object")
+    event_id, event_type = gateway_field(event, "id"), str(gateway_field(event, "type"))
+    obj = gateway_field(gateway_field(event, "data"), "object")
+    metadata = gateway_field(obj, "metadata") or {}
+    organization_id = gateway_field(metadata, "duely_organization_id")
     now = utcnow()
     attempt = None
     async with charging.db.transaction() as session:
-        outcome = "ignored"
-        result = None
-        if event_type in SETTLEMENT_EVENTS and gateway_field(intent, "object") == "payment_intent":
-            candidate = await repo.attempt_by_gateway_reference(session, gateway_field(intent, "id"))
-            metadata = gateway_field(intent, "metadata") or {}
-            if candidate is not None and candidate.settling_since is not None and \
-                    gateway_field(metadata, "duely_organization_id") == candidate.organization_id:
-                result = result_from_payment_intent(intent, settles_later=True)
-                outcome = "handled" if result.status != PROCESSING else "ignored"
-                attempt = candidate
         if not await insert_ignore(session, GatewayEvent.__table__, {
-                "id": event_id, "type": str(event_type)[:100], "outcome": outcome, "received_at": now}):
+                "id": event_id, "type": event_type[:100], "outcome": "ignored", "received_at": now}):
             return "duplicate"
-        if attempt is not None and result is not None and result.status != PROCESSING:
-            attempt = await record_outcome(session, charging.outbox, attempt.id, result, now)
-        else:
-            attempt = None
+        outcome = "ignored"
+        if event_type in SETTLEMENT_EVENTS and gateway_field(obj, "object") == "payment_intent":
+            candidate = await repo.attempt_by_gateway_reference(session, gateway_field(obj, "id"))
+            if candidate is not None and candidate.settling_since is not None and \
+                    organization_id == candidate.organization_id:
+                result = result_from_payment_intent(obj, settles_later=True)
+                if result.status != PROCESSING:
+                    attempt = await record_outcome(session, charging.outbox, candidate.id, result, now)
+                    outcome = "handled"
+        elif event_type == "setup_intent.succeeded" and methods is not None and \
+                gateway_field(obj, "object") == "setup_intent":
+            if await methods.verified(session, gateway_field(obj, "id"), organization_id) is not None:
+                outcome = "handled"
+        if outcome != "ignored":
+            await session.execute(update(GatewayEvent).where(GatewayEvent.id == event_id).values(outcome=outcome))
     if attempt is not None:
         log.info("a bank debit settled", extra={"attempt_id": attempt.id, "status": attempt.status,
                                                 "event_id": event_id})

@@ -11,9 +11,13 @@ from duely_runtime.kit.writes import insert_ignore
 DETACHED = "detached"
 
 
-async def get_gateway_customer(session: AsyncSession, organization_id: str, customer_id: str) -> GatewayCustomer | None:
+async def get_gateway_customer(session: AsyncSession, organization_id: str, customer_id: str, *,
+                               for_update: bool = False) -> GatewayCustomer | None:
+    """With for_update it is the customer's lock: its methods' default flags change one writer at a time."""
     query = select(GatewayCustomer).where(GatewayCustomer.organization_id == organization_id,
                                           GatewayCustomer.customer_id == customer_id)
+    if for_update:
+        query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
 
 
@@ -67,3 +71,10 @@ async def add_method(session: AsyncSession, method: SavedPaymentMethod) -> None:
     await session.flush()
 
 
+
+
+async def method_by_setup_intent(session: AsyncSession, setup_intent: str | None) -> SavedPaymentMethod | None:
+    if not setup_intent:
+        return None
+    query = select(SavedPaymentMethod).where(SavedPaymentMethod.gateway_setup_intent == setup_intent).limit(1)
+    return (await session.execute(query.with_for_update())).scalar_one_or_none()

@@ -121,6 +121,7 @@ class PaymentMethods:
         saved = setup.payment_method
         now = utcnow()
         async with self.db.transaction() as session:
+            await repo.get_gateway_customer(session, organization_id, customer_id, for_update=True)
             existing = await repo.get_any_method(session, saved.id)
             if existing is not None:
                 if (existing.organization_id, existing.customer_id) != (organization_id, customer_id):
@@ -195,6 +196,7 @@ class PaymentMethods:
     async def make_default(self, organization_id: str, customer_id: str, method_id: str) -> SavedPaymentMethod:
         customer = await self.customer(organization_id, customer_id)
         async with self.db.transaction() as session:
+            await repo.get_gateway_customer(session, organization_id, customer_id, for_update=True)
             methods = await repo.attached_methods(session, organization_id, customer_id, for_update=True)
             chosen = found(next((m for m in methods if m.id == method_id), None), "payment_method", method_id)
             if chosen.is_default:
@@ -220,6 +222,20 @@ class PaymentMethods:
                 method.version += 1
                 await self._emit(session, "payment_method.detached", method, customer)
             return method
+
+    async def verified(self, session: AsyncSession, setup_intent_id: str | None,
+                       organization_id: str | None) -> SavedPaymentMethod | None:
+        """The gateway says a SetupIntent succeeded: an ACH account waiting for verification is active now
+        (payment_method.updated). None when that changes nothing of ours."""
+        method = await repo.method_by_setup_intent(session, setup_intent_id)
+        if method is None or method.organization_id != organization_id or method.status != PENDING_VERIFICATION:
+            return None
+        method.status = ACTIVE
+        method.version += 1
+        known = await repo.get_gateway_customer(session, method.organization_id, method.customer_id)
+        await self._emit(session, "payment_method.updated", method,
+                         CustomerRef.model_validate(known.customer) if known else None)
+        return method
 
     async def _emit(self, session: AsyncSession, event_type: str, method: SavedPaymentMethod,
                     customer: CustomerRef | None) -> None:
