@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime, timezone
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -131,7 +132,6 @@ async def test_a_type_the_invoice_does_not_accept_is_not_charged(
         invoice = await issue_invoice(org)
         snapshot = await payments.app.state.charging.invoicing.fetch_invoice(org.id, invoice["id"])
         if snapshot.accepted_payment_methods is None:
-            import pytest
             pytest.skip("invoicing does not put accepted_payment_methods on snapshots yet (invoicing-9)")
         await save(payments.url, org, invoice["customer_id"], "pm_card_visa")
         await publish(charge_due(org.id, invoice["id"]))
