@@ -135,9 +135,13 @@ def payments_settings(settings_env, database_url: str, sandbox: SandboxGateway, 
 @pytest.fixture(scope="session")
 async def payments(serve, settings_env, database_url, sandbox_gateway, invoicing) -> AsyncIterator[RunningPayments]:
     db_url = await database_url("payments")
-    app = build(payments_settings(settings_env, db_url, sandbox_gateway, invoicing.url))
+    # The sandbox POSTs its signed events (bank debits settling) to this payments' /webhooks/stripe.
+    port = free_port(*PORT_RANGE)
+    secret = sandbox_gateway.register_webhook(f"http://127.0.0.1:{port}/webhooks/stripe")
+    app = build(payments_settings(settings_env, db_url, sandbox_gateway, invoicing.url,
+                                  stripe_webhook_secret=secret))
     engine = create_async_engine(db_url)
-    async with serve(app) as url:
+    async with serve(app, port=port) as url:
         yield RunningPayments(url, app, engine)
     await engine.dispose()
 

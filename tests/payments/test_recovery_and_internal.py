@@ -138,6 +138,9 @@ def test_production_mode_needs_an_explicit_stripe_key(monkeypatch):
     with pytest.raises(RuntimeError, match="STRIPE_API_KEY"):
         Settings().check_production_secrets()
     monkeypatch.setenv("DUELY_PAYMENTS_STRIPE_API_KEY", "sk_live_from_env")
+    with pytest.raises(RuntimeError, match="DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET"):
+        Settings().check_production_secrets()
+    monkeypatch.setenv("DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET", "whsec_from_env")
     settings = Settings()
     settings.check_production_secrets()
     assert settings.stripe_api_key == "sk_live_from_env"

@@ -16,6 +16,7 @@ def production(monkeypatch):
                  "DUELY_STRIPE_API_BASE", "DUELY_PAYMENTS_ALLOW_TEST_GATEWAY", "DUELY_ALLOW_TEST_GATEWAY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DUELY_MODE", "production")
+    monkeypatch.setenv("DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET", "whsec_" + LONG)
     monkeypatch.setenv("DUELY_INTERNAL_SECRET", LONG)
     monkeypatch.setenv("DUELY_HOSTED_LINK_SECRET", LONG + "y")
     return monkeypatch

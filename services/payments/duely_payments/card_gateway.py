@@ -10,7 +10,7 @@ import stripe
 
 from duely_payments.domain.charging import (
     FAILED, AttemptFacts, ChargePending, ChargeResult, attempt_idempotency_key, card_details,
-    card_of_intent, invalid_request_result, payment_intent_params, result_from_payment_intent, safe_failure_reason,
+    card_of_intent, invalid_request_result, is_hard_decline, payment_intent_params, result_from_payment_intent, safe_failure_reason,
 )
 from duely_payments.domain import refunding
 from duely_payments.domain.refunding import RefundFacts, RefundPending, RefundResult, refund_params, result_from_refund
@@ -43,7 +43,8 @@ class CardGateway:
             result = ChargeResult(FAILED, _intent_id(intent), None, code,
                                   exc.user_message or str(error.message if error else "Card declined."),
                                   safe_failure_reason(code, getattr(error, "decline_code", None)),
-                                  card_of_intent(intent) or card_details(getattr(error, "payment_method", None)))
+                                  card_of_intent(intent) or card_details(getattr(error, "payment_method", None)),
+                                  hard_decline=is_hard_decline(code, getattr(error, "decline_code", None)))
             return await self._with_card(result, attempt)
         except stripe.InvalidRequestError as exc:
             # Refused before the card was even asked (e.g. an unknown payment method): the caller's error.
@@ -52,12 +53,22 @@ class CardGateway:
             # Unreachable, 5xx, rate limit, auth or idempotency trouble: no final answer.
             log.warning("gateway gave no final answer", extra={"attempt_id": attempt.id, "error": repr(exc)})
             raise ChargePending(repr(exc)) from exc
-        return await self._with_card(result_from_payment_intent(intent), attempt)
+        return await self._with_card(result_from_payment_intent(intent, settles_later=attempt.settles_later),
+                                     attempt)
+
+    async def settlement(self, payment_intent: str) -> ChargeResult:
+        """A processing bank debit's PaymentIntent read again: PROCESSING while it settles, else its outcome.
+        Raises ChargePending when the gateway gave no answer."""
+        try:
+            intent = await self.client.v1.payment_intents.retrieve_async(payment_intent)
+        except stripe.StripeError as exc:
+            raise ChargePending(repr(exc)) from exc
+        return result_from_payment_intent(intent, settles_later=True)
 
     async def _with_card(self, result: ChargeResult, attempt: AttemptFacts) -> ChargeResult:
         """Fill in the card's brand and last4 when the answer carried only ids: ask for the PaymentMethod.
         Best effort: the outcome stands without them."""
-        if result.card is not None:
+        if result.card is not None or attempt.method_type != "card":
             return result
         try:  # bounded: the outcome waits for this call before it is recorded
             method = await asyncio.wait_for(

@@ -24,6 +24,17 @@ class Settings(ServiceSettings):
     # (the process died mid-charge) and is completed by the recovery worker.
     stale_attempt_after_s: float = 10.0
     recovery_interval_s: float = 2.0  # also how often pending refunds are retried (a new one starts at once)
+    # Signs the gateway's events POSTed to /webhooks/stripe (Stripe: the endpoint's `whsec_…`).
+    stripe_webhook_secret: str = Field("", validation_alias=AliasChoices(
+        "DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET", "STRIPE_WEBHOOK_SECRET"))
+    # A bank debit settles in days; its outcome comes as a gateway event. In case one is lost, the
+    # recovery worker also asks the gateway about a processing debit this rarely (its invoice's hold is
+    # renewed every minute meanwhile, which costs one call to invoicing per processing debit).
+    debit_poll_interval_s: float = Field(900.0, gt=0)
+    # Where the customer saves a new card (the portal); empty = DUELY_PUBLIC_BASE_URL.
+    portal_base_url: str = ""
+    # How often pending AutoPay requests are looked at (a new one is executed at once).
+    autopay_interval_s: float = Field(5.0, gt=0)
 
     # Production refuses test keys and any API base but Stripe's own, unless this says otherwise
     # (a staging installation that runs against Stripe's test mode or the sandbox on purpose).
@@ -48,4 +59,10 @@ class Settings(ServiceSettings):
         if not self.allow_test_gateway and self.stripe_api_base.rstrip("/") not in STRIPE_API_BASES:
             problems.append(f"DUELY_PAYMENTS_STRIPE_API_BASE={self.stripe_api_base!r} is not Stripe's API; set "
                             "DUELY_PAYMENTS_ALLOW_TEST_GATEWAY=true to use a sandbox on purpose")
+        if not self.stripe_webhook_secret.strip():
+            problems.append("DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET must be set (the gateway's events are verified "
+                            "with it; bank debits settle only through them)")
         return problems
+
+    def portal_url(self) -> str:
+        return (self.portal_base_url or self.public_base_url).rstrip("/")

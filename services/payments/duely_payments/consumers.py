@@ -3,7 +3,7 @@ invoicing would not count."""
 
 from __future__ import annotations
 
-from duely_payments import refunds_service
+from duely_payments import autopay, expiry, refunds_service
 from duely_payments import repository as repo
 from duely_runtime.kit.clock import utcnow
 
@@ -12,7 +12,7 @@ INVOICE_EVENTS = ("invoice.issued", "invoice.paid", "invoice.past_due", "invoice
                   "invoice.marked_uncollectible")
 
 
-def register(runtime, charging) -> None:
+def register(runtime, charging, autopay_executor=None, settings=None) -> None:
     async def remember_invoice(session, envelope, event) -> None:
         await repo.apply_invoice_snapshot(session, event.invoice, envelope.aggregate_version, utcnow())
 
@@ -26,3 +26,17 @@ def register(runtime, charging) -> None:
         if await refunds_service.request_refund(session, envelope, event, now) is not None:
             # Wake the refund worker once the request is committed.
             session.sync_session.info.setdefault("after_commit", []).append(charging.refunds_due.set)
+
+    if autopay_executor is not None:
+        @runtime.consumers.on("dunning.autopay_charge_due")
+        async def request_autopay_charge(session, envelope, event) -> None:
+            if await autopay.request_charge(session, envelope, event):
+                # Wake the AutoPay worker once the request is committed.
+                session.sync_session.info.setdefault("after_commit", []).append(autopay_executor.due.set)
+
+    if settings is not None:
+        @runtime.consumers.on("dunning.payment_method_expiry_due")
+        async def warn_of_expiring_card(session, envelope, event) -> None:
+            await expiry.warn_if_expiring(
+                session, charging.outbox, envelope, event, portal_base_url=settings.portal_url(),
+                organization_name=await repo.organization_name(session, envelope.organization_id))

@@ -5,10 +5,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from duely_payments import api, consumers, payments_api
+from duely_payments import api, consumers, payments_api, stripe_webhooks
+from duely_payments.autopay import Autopay, autopay_worker
 from duely_payments.card_gateway import CardGateway
 from duely_payments.config import Settings
 from duely_payments.models import Base
+from duely_payments.payment_methods import router as payment_methods_router
+from duely_payments.payment_methods.gateway import MethodsGateway
+from duely_payments.payment_methods.service import PaymentMethods
 from duely_payments.refunds_service import refund_worker
 from duely_payments.service import Charging, recovery_worker
 from duely_runtime.invoicing_client import InvoicingClient
@@ -24,13 +28,22 @@ def build(settings: Settings | None = None) -> FastAPI:
         db=runtime.db, outbox=runtime.outbox,
         card_gateway=CardGateway(settings.stripe_api_key, settings.stripe_api_base),
         invoicing=InvoicingClient(settings.invoicing_url, settings.internal_secret),
-        stale_attempt_after=timedelta(seconds=settings.stale_attempt_after_s))
-    consumers.register(runtime, charging)
+        stale_attempt_after=timedelta(seconds=settings.stale_attempt_after_s),
+        debit_poll_interval=timedelta(seconds=settings.debit_poll_interval_s))
+    methods = PaymentMethods(runtime.db, runtime.outbox, MethodsGateway(charging.card_gateway.client),
+                             charging.invoicing)
+    autopay = Autopay(charging)
+    consumers.register(runtime, charging, autopay, settings)
     runtime.add_worker(recovery_worker(charging, settings.recovery_interval_s))
     runtime.add_worker(refund_worker(charging, settings.recovery_interval_s))
-    app = runtime.create_app(routers=[api.router(runtime, charging), payments_api.router(charging)],
+    runtime.add_worker(autopay_worker(autopay, settings.autopay_interval_s))
+    app = runtime.create_app(routers=[api.router(runtime, charging), payments_api.router(charging),
+                                      payment_methods_router.router(methods),
+                                      stripe_webhooks.router(charging, settings.stripe_webhook_secret, methods)],
                              title="Duely payments")
     app.state.charging = charging
+    app.state.payment_methods = methods
+    app.state.autopay = autopay
     return app
 
 

@@ -57,6 +57,8 @@ class PaymentAttempt(Base):
               postgresql_where=text("status = 'processing'"), sqlite_where=text("status = 'processing'")),
         # The recovery worker's scan: cost follows the number of stuck attempts only.
         Index("ix_payment_attempts_recovery", "status", "next_check_at"),
+        # A gateway event names the PaymentIntent: find its attempt.
+        Index("ix_payment_attempts_gateway_reference", "gateway_reference"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -80,6 +82,15 @@ class PaymentAttempt(Base):
     next_check_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Saved methods (AutoPay) and bank debits. A typed card (the pay button) leaves these at their defaults,
+    # so its gateway request is the one it always was.
+    method_type: Mapped[str] = mapped_column(String(32), default="card", server_default="card")
+    gateway_customer: Mapped[str | None] = mapped_column(String(255))  # the gateway Customer of a saved method
+    gateway_mandate: Mapped[str | None] = mapped_column(String(255))  # bank debits: the mandate debited under
+    autopay: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A bank debit the gateway accepted and settles later: when it said `processing`, and when we last asked it.
+    settling_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    gateway_polled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     @property
     def card(self) -> CardRef | None:
@@ -157,6 +168,108 @@ class Refund(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     manual: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # recorded, not sent
     requested_by: Mapped[str | None] = mapped_column(String(64))  # the API key that asked; None: automatic
+
+
+# -- saved payment methods, gateway events, AutoPay requests, expiry warnings (issue #9) -------------
+
+class GatewayCustomer(Base):
+    """The gateway Customer that holds one of our customers' saved methods: created once per (org, customer)."""
+
+    __tablename__ = "gateway_customers"
+    __table_args__ = (UniqueConstraint("organization_id", "customer_id", name="uq_gateway_customers_customer"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    gateway_id: Mapped[str] = mapped_column(String(255), unique=True)  # cus_… at the gateway
+    customer: Mapped[dict] = mapped_column(JSON)  # the CustomerRef invoicing gave when it was created or last read
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SavedPaymentMethod(Base):
+    """A customer's saved payment method. Its id is the gateway's PaymentMethod id (pm_…): the AutoPay
+    setting, the attempts and the events all name it the same way. Never a full number."""
+
+    __tablename__ = "payment_methods"
+    __table_args__ = (Index("ix_payment_methods_customer", "organization_id", "customer_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    gateway_customer: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(32))  # card | us_bank_account | sepa_debit
+    brand: Mapped[str | None] = mapped_column(String(32))  # cards
+    bank_name: Mapped[str | None] = mapped_column(String(200))  # us_bank_account
+    bank_code: Mapped[str | None] = mapped_column(String(32))  # sepa_debit
+    country: Mapped[str | None] = mapped_column(String(2))  # sepa_debit
+    account_holder_type: Mapped[str | None] = mapped_column(String(32))  # us_bank_account
+    last4: Mapped[str | None] = mapped_column(String(4))
+    exp_month: Mapped[int | None] = mapped_column(Integer)
+    exp_year: Mapped[int | None] = mapped_column(Integer)
+    # active | pending_verification | detached; `expired` is computed from exp_month/exp_year when read.
+    status: Mapped[str] = mapped_column(String(32))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    gateway_setup_intent: Mapped[str | None] = mapped_column(String(255))
+    gateway_mandate: Mapped[str | None] = mapped_column(String(255))  # mandate_… at the gateway
+    mandate_reference: Mapped[str | None] = mapped_column(String(255))  # what the bank statement shows (SEPA)
+    mandate_accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    mandate_ip_address: Mapped[str | None] = mapped_column(String(64))
+    mandate_user_agent: Mapped[str | None] = mapped_column(Text)
+    authorization_text: Mapped[str | None] = mapped_column(Text)  # ACH: the words the customer accepted
+    version: Mapped[int] = mapped_column(Integer, default=1)  # aggregate_version of payment_method.* events
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    detached_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class GatewayEvent(Base):
+    """A gateway event (Stripe webhook) already handled: its id, so a redelivery changes nothing."""
+
+    __tablename__ = "gateway_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # evt_…
+    type: Mapped[str] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(40))  # handled | ignored
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AutopayRequest(Base):
+    """Dunning asked for an AutoPay charge: one row per timer, written in the consumer's transaction.
+
+    `attempt_id` is chosen and stored before invoicing is asked for the reservation, so after a crash the
+    same attempt is resumed (the reservation and the gateway key are both keyed by it), never a second one.
+    """
+
+    __tablename__ = "autopay_requests"
+    __table_args__ = (Index("ix_autopay_requests_due", "status", "next_check_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    timer_id: Mapped[str] = mapped_column(String(255), unique=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    invoice_id: Mapped[str] = mapped_column(String(64), index=True)
+    payment_method_id: Mapped[str | None] = mapped_column(String(255))  # as asked; null = the customer's default
+    status: Mapped[str] = mapped_column(String(20))  # pending | started | skipped | failed
+    attempt_id: Mapped[str | None] = mapped_column(String(64))
+    skip_reason: Mapped[str | None] = mapped_column(String(40))
+    correlation_id: Mapped[str | None] = mapped_column(String(64))
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    next_check_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ExpiryWarning(Base):
+    """`payment_method.expiring` was published for this (method, expiry): never twice."""
+
+    __tablename__ = "payment_method_expiry_warnings"
+    __table_args__ = (UniqueConstraint("payment_method_id", "exp_month", "exp_year",
+                                       name="uq_expiry_warnings_method_expiry"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    payment_method_id: Mapped[str] = mapped_column(String(255))
+    exp_month: Mapped[int] = mapped_column(Integer)
+    exp_year: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 add_runtime_tables(Base.metadata)

@@ -228,3 +228,18 @@ async def refunds_of_payments(session: AsyncSession, payment_ids: list[str]) -> 
 async def add_refund(session: AsyncSession, refund: Refund) -> None:
     session.add(refund)
     await session.flush()
+
+
+async def attempt_by_gateway_reference(session: AsyncSession, payment_intent: str | None) -> PaymentAttempt | None:
+    """The attempt a gateway PaymentIntent belongs to (a gateway event names only the intent)."""
+    if not payment_intent:
+        return None
+    query = select(PaymentAttempt).where(PaymentAttempt.gateway_reference == payment_intent).limit(1)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def organization_name(session: AsyncSession, organization_id: str) -> str | None:
+    """The organization's name as its newest invoice we know of gave it (invoicing owns organizations)."""
+    query = (select(Invoice.organization_name).where(Invoice.organization_id == organization_id)
+             .order_by(Invoice.updated_at.desc()).limit(1))
+    return (await session.execute(query)).scalar_one_or_none()

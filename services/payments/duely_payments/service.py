@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_contracts.events import InvoicePaymentFailed, PaymentSucceeded
+from duely_contracts.events import InvoicePaymentFailed, PaymentProcessing, PaymentSucceeded
 from duely_contracts.models import CustomerRef, InvoiceSnapshot, InvoiceSummary
 from duely_payments import repository as repo
 from duely_payments.card_gateway import CardGateway
@@ -59,6 +59,13 @@ class Charging:
     invoicing: InvoicingClient
     stale_attempt_after: timedelta = timedelta(seconds=10)
     refunds_due: asyncio.Event = field(default_factory=asyncio.Event)  # set when a refund was requested
+    # How rarely a processing bank debit is asked about (its outcome normally arrives as a gateway event).
+    debit_poll_interval: timedelta = timedelta(minutes=15)
+
+    @property
+    def settle_check_interval(self) -> timedelta:
+        """How often the recovery worker looks at a settling debit: renew its hold, maybe poll the gateway."""
+        return min(RESERVATION_RENEWAL, self.debit_poll_interval)
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,8 @@ async def charge_invoice(charging: Charging, *, organization_id: str, invoice_id
         log.warning("charge left processing; the recovery worker will finish it", extra={"attempt_id": attempt.id})
         return ChargeOutcome(attempt)
     async with charging.db.transaction() as session:  # transaction 2: the outcome and its event
-        attempt = await record_outcome(session, charging.outbox, attempt.id, result, utcnow())
+        attempt = await record_outcome(session, charging.outbox, attempt.id, result, utcnow(),
+                                       settle_check_after=charging.settle_check_interval)
     await end_reservation_after(charging, attempt)
     if attempt.status == INVALID:  # nothing was charged and nothing failed: the request was wrong
         raise invalid(result.param or "payment_method", attempt.failure_message, code=attempt.failure_code)
@@ -113,7 +121,7 @@ async def refuse_from_what_we_know(charging: Charging, organization_id: str, inv
 
 async def begin_attempt(session: AsyncSession, *, attempt_id: str, organization_id: str, invoice_id: str,
                         payment_method: str, snapshot: InvoiceSnapshot, now: datetime,
-                        check_after: timedelta) -> PaymentAttempt:
+                        check_after: timedelta, saved: SavedMethodCharge | None = None) -> PaymentAttempt:
     await repo.apply_invoice_snapshot(session, snapshot, snapshot.version, now)  # invoicing's word, under the hold
     invoice = await repo.get_invoice(session, organization_id, invoice_id, for_update=True)
     if invoice is None:
@@ -126,8 +134,24 @@ async def begin_attempt(session: AsyncSession, *, attempt_id: str, organization_
         gateway_idempotency_key=attempt_idempotency_key(invoice_id, number),
         correlation_id=context.current_correlation_id(), gateway_checks=0,
         next_check_at=now + check_after, created_at=now)
+    if saved is not None:
+        attempt.method_type, attempt.gateway_customer = saved.method_type, saved.gateway_customer
+        attempt.gateway_mandate, attempt.autopay = saved.gateway_mandate, saved.autopay
+        attempt.card_brand, attempt.card_last4 = saved.card_brand, saved.card_last4
     await repo.add_attempt(session, attempt)
     return attempt
+
+
+@dataclass(frozen=True)
+class SavedMethodCharge:
+    """What charging a saved method adds to an attempt (AutoPay)."""
+
+    method_type: str
+    gateway_customer: str
+    gateway_mandate: str | None
+    autopay: bool
+    card_brand: str | None = None
+    card_last4: str | None = None
 
 
 async def refuse_unless_chargeable(session: AsyncSession, invoice: Invoice) -> None:
@@ -148,19 +172,34 @@ async def end_reservation_after(charging: Charging, attempt: PaymentAttempt | No
 
 def facts_of(attempt: PaymentAttempt) -> AttemptFacts:
     return AttemptFacts(attempt.id, attempt.organization_id, attempt.invoice_id, attempt.attempt_number,
-                        attempt.amount, attempt.currency, attempt.payment_method)
+                        attempt.amount, attempt.currency, attempt.payment_method,
+                        attempt.method_type or "card", attempt.gateway_customer, attempt.gateway_mandate)
 
 
 # -- recording an outcome (shared by the HTTP path and recovery) ---------------------
 
 async def record_outcome(session: AsyncSession, outbox: Outbox, attempt_id: str, result: ChargeResult,
-                         now: datetime) -> PaymentAttempt:
+                         now: datetime, *, settle_check_after: timedelta | None = None) -> PaymentAttempt:
     """Complete a processing attempt and emit its event; an attempt already completed is left alone.
     An invalid request emits nothing: no payment was tried, so there is no failure to tell anyone."""
     attempt = await repo.get_attempt(session, attempt_id, for_update=True)
     if attempt is None or attempt.status != PROCESSING:
         return attempt
     invoice = await repo.get_invoice_by_id(session, attempt.invoice_id)
+    if result.status == PROCESSING:  # a bank debit the gateway accepted: it settles in days
+        attempt.gateway_reference = result.gateway_reference or attempt.gateway_reference
+        attempt.gateway_polled_at = now
+        if attempt.settling_since is None:
+            attempt.settling_since = now
+            attempt.next_check_at = now + (settle_check_after or RESERVATION_RENEWAL)
+            await outbox.emit(session, "payment.processing", PaymentProcessing(
+                attempt_id=attempt.id, invoice_id=attempt.invoice_id, amount=attempt.amount,
+                currency=attempt.currency, payment_method=attempt.payment_method, method_type=attempt.method_type,
+                started_at=now, invoice=invoice_summary(invoice), autopay=attempt.autopay,
+            ), **await event_keys(session, attempt.organization_id, attempt.invoice_id))
+        await session.flush()
+        return attempt
+    late = attempt.settling_since is not None
     attempt.gateway_reference = result.gateway_reference
     attempt.completed_at = now
     attempt.next_check_at = None
@@ -169,12 +208,22 @@ async def record_outcome(session: AsyncSession, outbox: Outbox, attempt_id: str,
     if result.status == INVALID:
         attempt.status = INVALID
         attempt.failure_code, attempt.failure_message = result.failure_code, result.failure_message
+        if attempt.autopay:  # nobody made this request to be told it was wrong: the merchant must hear of it
+            attempt.failure_reason = "card_declined"
+            await outbox.emit(session, "invoice.payment_failed", InvoicePaymentFailed(
+                invoice_id=attempt.invoice_id, attempt_number=attempt.attempt_number,
+                failure_code=result.failure_code or "payment_method_invalid",
+                failure_message=result.failure_message or "", failure_reason=attempt.failure_reason,
+                card=attempt.card, amount=attempt.amount, currency=attempt.currency,
+                payment_method=attempt.payment_method, failed_at=now, invoice=invoice_summary(invoice),
+                method_type=attempt.method_type, autopay=True, hard_decline=True,
+            ), **await event_keys(session, attempt.organization_id, attempt.invoice_id))
     elif result.succeeded:
         payment = Payment(id=new_id("pay"), organization_id=attempt.organization_id, invoice_id=attempt.invoice_id,
                           attempt_id=attempt.id, attempt_number=attempt.attempt_number, amount=attempt.amount,
                           currency=attempt.currency, payment_method=attempt.payment_method,
                           gateway_reference=result.gateway_reference, gateway_charge=result.gateway_charge,
-                          created_at=now)
+                          created_at=now, method_type=attempt.method_type or "card", paid_at=now)
         await repo.add_payment(session, payment)
         attempt.status, attempt.payment_id = SUCCEEDED, payment.id
         await outbox.emit(session, "payment.succeeded", PaymentSucceeded(
@@ -182,7 +231,7 @@ async def record_outcome(session: AsyncSession, outbox: Outbox, attempt_id: str,
             attempt_id=attempt.id,
             amount=attempt.amount, currency=attempt.currency, payment_method=attempt.payment_method,
             gateway_reference=result.gateway_reference, succeeded_at=now, invoice=invoice_summary(invoice),
-            card=attempt.card,
+            card=attempt.card, method_type=attempt.method_type, autopay=attempt.autopay,
         ), **await event_keys(session, attempt.organization_id, attempt.invoice_id))
     else:
         attempt.status = FAILED
@@ -194,6 +243,7 @@ async def record_outcome(session: AsyncSession, outbox: Outbox, attempt_id: str,
             failure_reason=attempt.failure_reason, card=attempt.card,
             amount=attempt.amount, currency=attempt.currency, payment_method=attempt.payment_method,
             failed_at=now, invoice=invoice_summary(invoice),
+            method_type=attempt.method_type, late=late, autopay=attempt.autopay, hard_decline=result.hard_decline,
         ), **await event_keys(session, attempt.organization_id, attempt.invoice_id))
     await session.flush()
     return attempt
@@ -219,11 +269,15 @@ async def finish_stuck_attempts(charging: Charging) -> int:
     """Repeat the gateway call of each stuck attempt with its own key, then record the outcome."""
     now = utcnow()
     async with charging.db.transaction() as session:
-        claimed = [(facts_of(a), a.correlation_id, a.gateway_checks)
+        claimed = [(facts_of(a), a.correlation_id, a.gateway_checks,
+                    (a.gateway_reference, a.gateway_polled_at) if a.settling_since is not None else None)
                    for a in await repo.claim_stuck_attempts(session, now, lease=charging.stale_attempt_after)]
-    for facts, correlation_id, checks in claimed:
+    for facts, correlation_id, checks, settling in claimed:
         with context.bound(correlation_id, facts.id):
             await keep_reservation(charging, facts)
+            if settling is not None:
+                await check_settling_debit(charging, facts, *settling)
+                continue
             try:
                 result = await charging.card_gateway.charge(facts)
             except ChargePending:
@@ -235,10 +289,33 @@ async def finish_stuck_attempts(charging: Charging) -> int:
                     await repo.postpone_check(session, facts.id, utcnow() + delay)
                 continue
             async with charging.db.transaction() as session:
-                attempt = await record_outcome(session, charging.outbox, facts.id, result, utcnow())
+                attempt = await record_outcome(session, charging.outbox, facts.id, result, utcnow(),
+                                               settle_check_after=charging.settle_check_interval)
             await end_reservation_after(charging, attempt)
             log.info("finished a stuck payment attempt", extra={"attempt_id": facts.id, "status": result.status})
     return len(claimed)
+
+
+async def check_settling_debit(charging: Charging, facts: AttemptFacts, payment_intent: str | None,
+                               polled_at: datetime | None) -> None:
+    """A bank debit settling for days: its hold was just renewed (every RESERVATION_RENEWAL, as long as it
+    settles); the gateway is asked only every `debit_poll_interval`, in case its event was lost."""
+    now = utcnow()
+    result = None
+    if payment_intent and (polled_at is None or polled_at + charging.debit_poll_interval <= now):
+        try:
+            result = await charging.card_gateway.settlement(payment_intent)
+        except ChargePending:
+            result = None
+    async with charging.db.transaction() as session:
+        if result is not None:
+            attempt = await record_outcome(session, charging.outbox, facts.id, result, now)
+        else:
+            attempt = None
+        await repo.postpone_check(session, facts.id, utcnow() + charging.settle_check_interval)
+    if attempt is not None and attempt.status != PROCESSING:
+        log.info("a bank debit settled (polled)", extra={"attempt_id": facts.id, "status": attempt.status})
+    await end_reservation_after(charging, attempt)
 
 
 async def keep_reservation(charging: Charging, facts: AttemptFacts) -> None:

@@ -28,6 +28,15 @@ SAFE_FAILURE_REASONS = {
     "authentication_required": "authentication_required",
 }
 CARD_DECLINED = "card_declined"
+# Bank debits: the gateway accepts them `processing` and tells the outcome days later.
+DEBIT_METHOD_TYPES = ("us_bank_account", "sepa_debit")
+# Codes after which trying the same method again cannot help.
+HARD_DECLINE_CODES = frozenset({"account_closed", "lost_card", "stolen_card", "pickup_card", "bank_account_restricted",
+                                "no_account", "debit_not_authorized", "bank_account_unusable"})
+
+
+def is_hard_decline(code: str | None, decline_code: str | None = None) -> bool:
+    return any(c and c.lower() in HARD_DECLINE_CODES for c in (code, decline_code))
 
 
 def attempt_idempotency_key(invoice_id: str, attempt_number: int) -> str:
@@ -57,6 +66,14 @@ class AttemptFacts:
     amount: int
     currency: str
     payment_method: str
+    # A saved method (AutoPay): its gateway customer, its type and, for bank debits, the mandate.
+    method_type: str = "card"
+    gateway_customer: str | None = None
+    gateway_mandate: str | None = None
+
+    @property
+    def settles_later(self) -> bool:
+        return self.method_type in DEBIT_METHOD_TYPES
 
 
 def payment_intent_params(attempt: AttemptFacts) -> dict[str, Any]:
@@ -65,13 +82,13 @@ def payment_intent_params(attempt: AttemptFacts) -> dict[str, Any]:
     Built only from the stored attempt so a recovery repeats it byte for byte:
     Stripe refuses an idempotency key reused with different parameters.
     """
-    return {
+    params: dict[str, Any] = {
         "amount": attempt.amount,
         "currency": attempt.currency,
         "payment_method": attempt.payment_method,
         "confirm": True,
         "off_session": True,
-        "payment_method_types": ["card"],
+        "payment_method_types": [attempt.method_type],
         "metadata": {
             "duely_invoice_id": attempt.invoice_id,
             "duely_organization_id": attempt.organization_id,
@@ -79,6 +96,11 @@ def payment_intent_params(attempt: AttemptFacts) -> dict[str, Any]:
             "duely_attempt_number": str(attempt.attempt_number),
         },
     }
+    if attempt.gateway_customer:  # a saved method is charged as its customer's
+        params["customer"] = attempt.gateway_customer
+    if attempt.gateway_mandate:
+        params["mandate"] = attempt.gateway_mandate
+    return params
 
 
 @dataclass(frozen=True)
@@ -126,7 +148,7 @@ def card_of_intent(intent: Any) -> CardDetails | None:
 class ChargeResult:
     """The gateway's final word on an attempt."""
 
-    status: Literal["succeeded", "failed", "invalid"]
+    status: Literal["succeeded", "failed", "invalid", "processing"]  # processing: a bank debit, settling
     gateway_reference: str | None = None  # PaymentIntent id
     gateway_charge: str | None = None  # Charge id
     failure_code: str | None = None
@@ -134,6 +156,7 @@ class ChargeResult:
     failure_reason: str | None = None  # what the customer may read: a SAFE_FAILURE_REASONS value or card_declined
     card: CardDetails | None = None
     param: str | None = None  # invalid only: the request field the gateway refused
+    hard_decline: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -171,19 +194,25 @@ def object_id(value: Any) -> str | None:
     return getattr(value, "id", None)
 
 
-def result_from_payment_intent(intent: Any) -> ChargeResult:
-    """Interpret a PaymentIntent returned by a create-and-confirm call."""
+def result_from_payment_intent(intent: Any, *, settles_later: bool = False) -> ChargeResult:
+    """Interpret a PaymentIntent returned by a create-and-confirm call (or read again, or sent in an event).
+    A bank debit (`settles_later`) that is `processing` has been accepted: a PROCESSING result."""
     status = gateway_field(intent, "status")
     reference = gateway_field(intent, "id")
+    if status == "processing" and settles_later:
+        return ChargeResult(PROCESSING, reference)
     if status == "succeeded":
         return ChargeResult(SUCCEEDED, reference, object_id(gateway_field(intent, "latest_charge")),
                             card=card_of_intent(intent))
     if status in ("requires_payment_method", "canceled"):
         error = gateway_field(intent, "last_payment_error") or {}
         code = gateway_field(error, "code") or "card_declined"
+        decline_code = gateway_field(error, "decline_code")
         return ChargeResult(FAILED, reference, object_id(gateway_field(intent, "latest_charge")), code,
                             gateway_field(error, "message") or "The payment was declined.",
-                            safe_failure_reason(code, gateway_field(error, "decline_code")), card_of_intent(intent))
+                            safe_failure_reason(code, decline_code),
+                            card_of_intent(intent) if not settles_later else None,
+                            hard_decline=is_hard_decline(code, decline_code))
     if status in ("requires_action", "requires_confirmation"):
         # Off-session: nobody is there to authenticate, so this attempt has failed.
         return ChargeResult(FAILED, reference, None, "authentication_required",

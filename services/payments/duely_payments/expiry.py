@@ -1,0 +1,54 @@
+"""Expiring cards: dunning's timeline says a saved card's expiry check fell due
+(`dunning.payment_method_expiry_due`, the month before it expires); payments publishes
+`payment_method.expiring` once per (method, exp_month, exp_year), if the card is still attached with that
+expiry. Notifications emails the customer the link (`update_url`) where they save a new card."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from duely_contracts.events import PaymentMethodExpiring
+from duely_contracts.models import CustomerRef
+from duely_payments.models import ExpiryWarning
+from duely_payments.payment_methods import repository as methods_repo
+from duely_payments.payment_methods.service import DETACHED
+from duely_runtime.kit.clock import utcnow
+from duely_runtime.kit.ids import new_id
+from duely_runtime.kit.writes import insert_ignore
+
+log = logging.getLogger(__name__)
+
+UPDATE_PATH = "/portal/payment_methods/update"
+
+
+def update_url(portal_base_url: str, customer_id: str) -> str:
+    return f"{portal_base_url.rstrip('/')}{UPDATE_PATH}?customer={quote(customer_id, safe='')}"
+
+
+async def warn_if_expiring(session: AsyncSession, outbox, envelope, event, *, portal_base_url: str,
+                           organization_name: str | None) -> bool:
+    """True when the warning was published now; False when not needed or already sent."""
+    method = await methods_repo.get_method(session, envelope.organization_id, event.payment_method_id,
+                                           for_update=True)
+    if method is None or method.status == DETACHED or method.type != "card":
+        return False
+    if (method.exp_month, method.exp_year) != (event.exp_month, event.exp_year):
+        return False  # the card was updated since the check was planned: a newer check covers it
+    if not await insert_ignore(session, ExpiryWarning.__table__, {
+            "id": new_id("pmexp"), "organization_id": method.organization_id, "payment_method_id": method.id,
+            "exp_month": method.exp_month, "exp_year": method.exp_year, "created_at": utcnow()}):
+        return False
+    known = await methods_repo.get_gateway_customer(session, method.organization_id, method.customer_id)
+    customer = CustomerRef.model_validate(known.customer)
+    method.version += 1
+    await session.flush()
+    await outbox.emit(session, "payment_method.expiring", PaymentMethodExpiring(
+        payment_method_id=method.id, customer=customer, brand=method.brand or "card", last4=method.last4 or "",
+        exp_month=method.exp_month, exp_year=method.exp_year, organization_name=organization_name,
+        update_url=update_url(portal_base_url, method.customer_id),
+    ), organization_id=method.organization_id, aggregate_id=method.id, aggregate_version=method.version)
+    log.info("card expiry warning published", extra={"payment_method_id": method.id})
+    return True
