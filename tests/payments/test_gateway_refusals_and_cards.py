@@ -3,7 +3,6 @@ a failure with a customer-safe reason; either way the attempt knows the card's b
 
 from __future__ import annotations
 
-import httpx
 
 from duely_runtime.auth import INTERNAL_HEADER
 from duely_runtime.config import EMBEDDED_SECRET

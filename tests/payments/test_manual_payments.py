@@ -30,6 +30,13 @@ async def invoicing_invoice(invoicing, org, invoice_id: str) -> dict:
         return response.json()
 
 
+async def invoicing_customer(invoicing, org, customer_id: str) -> dict:
+    async with httpx.AsyncClient(base_url=invoicing.url, headers=org.headers) as merchant:
+        response = await merchant.get(f"/v1/customers/{customer_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
 def counted(invoicing, org, invoice_id: str, amount_paid: int):
     """wait_for(counted(...)): the invoice once invoicing has counted `amount_paid` (and so ended the hold)."""
     async def check():
@@ -134,8 +141,11 @@ async def test_overpayment_is_refused_without_the_flag_and_nothing_is_held(
     events = await wait_for(lambda: events_about(read_events, "payment.succeeded", invoice["id"]))
     assert [(e.data["amount"], e.data["allow_overpayment"]) for e in sorted(events, key=lambda e: e.aggregate_version)
             ] == [(TOTAL - 63, False), (100, True)]
-    paid = await wait_for(counted(invoicing, org, invoice["id"], TOTAL - 63 + 100))
-    assert paid["status"] == "paid"
+    # Invoicing counts up to the balance and keeps the other 37 as the customer's credit.
+    paid = await wait_for(counted(invoicing, org, invoice["id"], TOTAL))
+    assert paid["status"] == "paid" and paid["amount_due"] == 0
+    customer = await invoicing_customer(invoicing, org, paid["customer_id"])
+    assert customer["credit_balance"] == {paid["currency"]: 37}
 
 
 async def test_an_idempotency_key_replays_the_same_payment_once(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 
 from tests.payments.test_manual_payments import TOTAL, api, counted, events_about
 

@@ -8,7 +8,7 @@ from duely_contracts.models import Address
 
 from duely_presentation.content import DocumentInput, Party
 from duely_presentation.i18n import Formatter
-from duely_presentation.methods import DEBIT_TYPES, ONLINE_METHODS, describe_ref, method_type_name
+from duely_presentation.methods import ONLINE_METHODS, describe_ref, method_type_name
 
 STAMPS = {"paid", "void", "uncollectible", "past_due"}
 PAYABLE = {"issued", "past_due"}

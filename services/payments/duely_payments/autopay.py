@@ -233,7 +233,7 @@ async def refuse_unless_payable(session: AsyncSession, snapshot: InvoiceSnapshot
     if await repo.attempt_with_status(session, snapshot.id, "processing") is not None:
         raise Skip("payment_in_progress", _conflict_message("payment_in_progress"))
     reason = not_payable_reason(snapshot.status, snapshot.amount_due,
-                                already_paid=await repo.has_succeeded_attempt(session, snapshot.id))
+                                already_paid=await repo.fully_collected(session, snapshot.id, snapshot.total))
     if reason:
         raise Skip("invoice_not_payable", reason)
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts.models import InvoiceSnapshot
-from duely_payments.domain.charging import INVALID, PROCESSING, SUCCEEDED
+from duely_payments.domain.charging import INVALID, PROCESSING
 from duely_payments.domain.refunding import PENDING as REFUND_PENDING
 from duely_payments.models import Invoice, Payment, PaymentAttempt, Refund
 from duely_runtime.errors import not_found
@@ -126,8 +126,15 @@ async def add_payment(session: AsyncSession, payment: Payment) -> None:
     await session.flush()
 
 
-async def has_succeeded_attempt(session: AsyncSession, invoice_id: str) -> bool:
-    return await attempt_with_status(session, invoice_id, SUCCEEDED) is not None
+async def fully_collected(session: AsyncSession, invoice_id: str, total: int) -> bool:
+    """Whether the payments we took for the invoice, less what went back, cover its total. Our invoice read
+    model may not show a payment counted yet; a refund reopens the balance, so a succeeded charge alone
+    does not make an invoice paid for good."""
+    paid = await session.scalar(select(func.coalesce(func.sum(Payment.amount), 0))
+                                .where(Payment.invoice_id == invoice_id))
+    refunded = await session.scalar(select(func.coalesce(func.sum(Refund.amount), 0))
+                                    .where(Refund.invoice_id == invoice_id, Refund.status == "succeeded"))
+    return total > 0 and int(paid) - int(refunded) >= total
 
 
 async def get_payment(session: AsyncSession, organization_id: str, payment_id: str) -> Payment | None:

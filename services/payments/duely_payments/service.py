@@ -158,7 +158,7 @@ async def refuse_unless_chargeable(session: AsyncSession, invoice: Invoice) -> N
     if await repo.attempt_with_status(session, invoice.id, PROCESSING) is not None:
         raise conflict("payment_in_progress", "A payment for this invoice is already being processed.")
     reason = not_payable_reason(invoice.status, invoice.amount_due,
-                                already_paid=await repo.has_succeeded_attempt(session, invoice.id))
+                                already_paid=await repo.fully_collected(session, invoice.id, invoice.total))
     if reason:
         raise conflict("invoice_not_payable", reason)
 
