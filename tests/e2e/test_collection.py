@@ -35,6 +35,16 @@ async def save_method(api, customer_id: str, payment_method: str, **extra) -> di
     return response.json()
 
 
+async def known_to_invoicing(api, customer_id: str, method_id: str, autopay: dict) -> None:
+    """Name the saved method in the customer's AutoPay: invoicing accepts it once payment_method.attached
+    reached it (its read model fixes each invoice's AutoPay plan at approval)."""
+    async def named():
+        response = await api.patch(f"/v1/customers/{customer_id}",
+                                   json={"autopay": {**autopay, "payment_method_id": method_id}})
+        return response if response.status_code == 200 else None
+    await wait_for(named, timeout=30)
+
+
 async def issue(api, customer_id: str, *, amount: int = 10000, currency: str = "usd", terms: str = "net_30",
                 subscription_id: str | None = None) -> dict:
     body = {"customer_id": customer_id, "currency": currency, "payment_terms": terms,
@@ -121,7 +131,7 @@ async def test_a_subscriptions_autopay_beats_the_customers(fresh_org):
     await save_method(api, customer["id"], "pm_card_visa")
     subscription = await api.post("/v1/subscriptions", json={
         "customer_id": customer["id"], "description": "Monthly plan",
-        "invoice_settings": {"autopay": {"enabled": True, "timing": "on_issue"}}})
+        "settings": {"autopay": {"enabled": True, "timing": "on_issue"}}})
     assert subscription.status_code in (200, 201), subscription.text
     issued = await issue(api, customer["id"], subscription_id=subscription.json()["id"])
     assert issued["autopay"]["timing"] == "on_issue"
@@ -181,6 +191,7 @@ async def test_sepa_debit_waits_for_the_prenotification_and_a_late_failure_reope
         "sepa_debit": {"iban": "DE62370400440532013001"}})
     method = await save_method(api, customer["id"], pm.id, mandate=MANDATE)
     assert method["mandate"]["reference"]
+    await known_to_invoicing(api, customer["id"], method["id"], {"enabled": True, "timing": "on_issue"})
 
     issued = await issue(api, customer["id"], currency="eur")
     today = date.fromisoformat(issued["issued_at"][:10])
