@@ -20,7 +20,7 @@ from duely_runtime.kit.clock import utcnow
 from duely_runtime.links import PAYMENT_METHOD_UPDATE_PATH, verify_invoice_token, verify_payment_method_update_token
 from duely_runtime.service import ServiceRuntime
 from duely_portal import pages, repository, service, update_pages
-from duely_portal.domain.presentation import is_known_payment_method
+from duely_portal.domain.presentation import is_known_card_to_save
 from duely_portal.domain.page_state import parse_wait
 from duely_portal.payments_client import PaymentsClient, PaymentsUnavailable
 
@@ -183,7 +183,7 @@ def router(runtime: ServiceRuntime, invoicing: InvoicingClient, payments: Paymen
         form = parse_qs(body[:MAX_FORM_BYTES].decode(errors="replace"))
         choice, form_key = _field(form, "payment_method"), _field(form, "form_key")
         here = f"{PAYMENT_METHOD_UPDATE_PATH}/{token}"
-        if not is_known_payment_method(choice) or not form_key or len(form_key) > 64:
+        if not is_known_card_to_save(choice) or not form_key or len(form_key) > 64:
             return RedirectResponse(f"{here}?error=form_invalid", status_code=303, headers=PAGE_HEADERS)
         outcome = await payments.save_payment_method(
             link.organization_id, link.customer_id, choice, link.payment_method_id,

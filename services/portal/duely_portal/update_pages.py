@@ -1,7 +1,8 @@
 """The card update page (`/portal/payment_methods/update/<token>`, the link in the payment_method_expiring
 email): which card expires, a form to save a new one, the confirmation. Branded like the customer's newest
 invoice page (logo, accent colour, seller name) and written in the customer's language (else the invoice's,
-else the portal's configured one). The card input is the hosted page's: the sandbox's test payment methods.
+else the portal's configured one). The card input works as the hosted page's pay form: a choice of the sandbox's test payment methods
+(`presentation.SAVE_CARD_CHOICES`).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def render_update(token: str, context: dict, brand: Branding, fallback_locale: s
         intro=L["page_update_intro"].format(company=company),
         saved_detail=L["page_update_saved_detail"].format(company=company),
         default_note=L["page_update_default_note"].format(company=company),
-        payment_methods=presentation.PAYMENT_METHOD_CHOICES,
+        payment_methods=presentation.SAVE_CARD_CHOICES,
         form_key=secrets.token_urlsafe(16))  # one per rendered form: a double submit saves once
 
 
