@@ -173,6 +173,8 @@ async def test_the_email_link_saves_a_new_default_card(payments, portal, gateway
         assert page.url.startswith(f"{url}?saved=pm_")
         assert await page.inner_text("#update-outcome") == "Visa •••• 4242 will be used from now on."
         assert await page.query_selector("#update-form") is None
+        assert await page.inner_text("#saved-card-name") == "Visa •••• 4242"
+        assert await page.query_selector("#expiring") is None  # the old card's warning no longer applies
         await page.screenshot(path=str(SCREENSHOTS / "card-update-saved-desktop.png"), full_page=True)
         await page.set_viewport_size(PHONE)
         await page.screenshot(path=str(SCREENSHOTS / "card-update-saved-phone.png"), full_page=True)

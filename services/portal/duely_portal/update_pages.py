@@ -69,6 +69,7 @@ def render_update(token: str, context: dict, brand: Branding, fallback_locale: s
     return TEMPLATES.get_template("payment_method_update.html").render(
         lang=f.html_lang, L=L, token=token, brand=brand, company=company, notice=notice, saved=saved,
         current_card=card_label(method), expires=expires,
+        saved_card=card_label(saved) if saved else None, saved_expires=_expires(saved, f.locale) if saved else None,
         expiring_text=sentence.format(card=card_label(method), expires=expires) if expires else None,
         intro=L["page_update_intro"].format(company=company),
         saved_detail=L["page_update_saved_detail"].format(company=company),
