@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import httpx
 
 from duely_contracts import Envelope
 from duely_contracts.events import PaymentMethodExpiryDue
+from duely_runtime.links import verify_payment_method_update_token
 from tests.conftest import wait_for
 from tests.payments.test_autopay import save
 
@@ -45,7 +46,14 @@ async def test_an_expiring_card_is_warned_about_once(payments, issue_invoice, or
         card["id"], "visa", "4242", month, year)
     assert data["customer"]["id"] == invoice["customer_id"] and data["customer"]["email"] == "jane@example.com"
     assert data["organization_name"] == "Acme Payments Test"
-    assert data["update_url"].endswith(f"/portal/payment_methods/update?customer={invoice['customer_id']}")
+    # The link is signed and short-lived: it names this organization, customer and card, for 30 days.
+    base, token = data["update_url"].rsplit("/", 1)
+    assert base == f"{payments.app.state.runtime.settings.portal_url()}/portal/payment_methods/update"
+    link = verify_payment_method_update_token(payments.app.state.runtime.settings.hosted_link_secret, token)
+    assert (link.organization_id, link.customer_id, link.payment_method_id) == (org.id, invoice["customer_id"],
+                                                                                card["id"])
+    assert timedelta(days=29) < link.expires_at - datetime.now(timezone.utc) <= timedelta(days=30)
+    assert verify_payment_method_update_token("another secret", token) is None
     assert warning.aggregate_type == "payment_method" and warning.organization_id == org.id
 
 

@@ -33,6 +33,8 @@ class Settings(ServiceSettings):
     debit_poll_interval_s: float = Field(900.0, gt=0)
     # Where the customer saves a new card (the portal); empty = DUELY_PUBLIC_BASE_URL.
     portal_base_url: str = ""
+    # How long the signed link in the `payment_method_expiring` email works (the customer may come back).
+    payment_method_link_ttl_days: float = Field(30.0, gt=0)
     # How often pending AutoPay requests are looked at (a new one is executed at once).
     autopay_interval_s: float = Field(5.0, gt=0)
 

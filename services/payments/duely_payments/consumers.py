@@ -38,5 +38,5 @@ def register(runtime, charging, autopay_executor=None, settings=None) -> None:
         @runtime.consumers.on("dunning.payment_method_expiry_due")
         async def warn_of_expiring_card(session, envelope, event) -> None:
             await expiry.warn_if_expiring(
-                session, charging.outbox, envelope, event, portal_base_url=settings.portal_url(),
+                session, charging.outbox, envelope, event, settings=settings,
                 organization_name=await repo.organization_name(session, envelope.organization_id))

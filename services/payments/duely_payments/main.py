@@ -10,6 +10,7 @@ from duely_payments.autopay import Autopay, autopay_worker
 from duely_payments.card_gateway import CardGateway
 from duely_payments.config import Settings
 from duely_payments.models import Base
+from duely_payments.payment_methods import internal_router as payment_methods_internal
 from duely_payments.payment_methods import router as payment_methods_router
 from duely_payments.payment_methods.gateway import MethodsGateway
 from duely_payments.payment_methods.service import PaymentMethods
@@ -39,6 +40,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.add_worker(autopay_worker(autopay, settings.autopay_interval_s))
     app = runtime.create_app(routers=[api.router(runtime, charging), payments_api.router(charging),
                                       payment_methods_router.router(methods),
+                                      payment_methods_internal.router(runtime, methods),
                                       stripe_webhooks.router(charging, settings.stripe_webhook_secret, methods)],
                              title="Duely payments")
     app.state.charging = charging

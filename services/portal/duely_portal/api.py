@@ -15,11 +15,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from starlette.background import BackgroundTask
 
 from duely_runtime.invoicing_client import InvoicingClient, InvoicingUnavailable
-from duely_runtime.links import verify_invoice_token
+from duely_contracts.models import InvoiceSnapshot
+from duely_runtime.kit.clock import utcnow
+from duely_runtime.links import PAYMENT_METHOD_UPDATE_PATH, verify_invoice_token, verify_payment_method_update_token
 from duely_runtime.service import ServiceRuntime
-from duely_portal import pages, service
+from duely_portal import pages, repository, service, update_pages
+from duely_portal.domain.presentation import is_known_card_to_save
 from duely_portal.domain.page_state import parse_wait
-from duely_portal.payments_client import PaymentsClient
+from duely_portal.payments_client import PaymentsClient, PaymentsUnavailable
 
 log = logging.getLogger(__name__)
 MAX_FORM_BYTES = 4096
@@ -107,6 +110,91 @@ def router(runtime: ServiceRuntime, invoicing: InvoicingClient, payments: Paymen
         if outcome.failure_code:
             query["code"] = outcome.failure_code
         return RedirectResponse(f"/i/{token}?{urlencode(query)}", status_code=303, headers=PAGE_HEADERS)
+
+    # -- the card update page (the link in the payment_method_expiring email) -----------------------
+
+    def link_page(status: int, title_key: str, message_key: str, *, locale: str | None = None,
+                  brand: update_pages.Branding | None = None) -> HTMLResponse:
+        html = update_pages.render_update_message(locale or settings.locale, title_key, message_key,
+                                                  company=brand.company if brand else None,
+                                                  accent=brand.accent if brand else None)
+        headers = {**PAGE_HEADERS, "Retry-After": "30"} if status == 503 else PAGE_HEADERS
+        return HTMLResponse(html, status, headers=headers)
+
+    def link_invalid() -> HTMLResponse:
+        return link_page(404, "page_update_invalid_title", "page_update_invalid_message")
+
+    def link_unavailable() -> HTMLResponse:
+        return link_page(503, "page_update_unavailable_title", "page_update_unavailable_message")
+
+    async def open_update_link(token: str):
+        """(link, context, branding) for a genuine, unexpired link to one of the customer's methods; else the
+        page to answer (not valid 404, expired 410, unavailable 503)."""
+        link = verify_payment_method_update_token(settings.hosted_link_secret, token)
+        if link is None:
+            return link_invalid()
+        try:
+            context = await payments.payment_method_context(link.organization_id, link.customer_id,
+                                                            link.payment_method_id)
+        except PaymentsUnavailable as exc:
+            log.warning("card update page: payments unavailable", extra={"error": str(exc)})
+            return link_unavailable()
+        if context is None:
+            return link_invalid()
+        async with runtime.db.transaction() as session:
+            row = await repository.latest_customer_invoice(session, link.organization_id, link.customer_id)
+            snapshot = InvoiceSnapshot.model_validate_json(row.snapshot) if row is not None else None
+        brand = update_pages.branding(snapshot, context.get("organization_name"))
+        if link.expired(utcnow()):
+            return link_page(410, "page_update_expired_title", "page_update_expired_message",
+                             locale=context["customer"].get("locale") or brand.locale, brand=brand)
+        return link, context, brand
+
+    @routes.get(PAYMENT_METHOD_UPDATE_PATH + "/{token}", response_class=HTMLResponse, include_in_schema=False)
+    async def payment_method_update(token: str, saved: str | None = None, error: str | None = None):
+        opened = await open_update_link(token)
+        if isinstance(opened, HTMLResponse):
+            return opened
+        link, context, brand = opened
+        saved_method = None
+        if saved and len(saved) <= 255:  # the confirmation names the new card: only one of this customer's
+            try:
+                found = await payments.payment_method_context(link.organization_id, link.customer_id, saved)
+            except PaymentsUnavailable:
+                found = None
+            saved_method = found["payment_method"] if found else None
+        failure = error if error and error.isidentifier() and len(error) <= 64 else None
+        html = update_pages.render_update(token, context, brand, settings.locale, saved=saved_method,
+                                          failure_code=None if saved_method else failure)
+        return HTMLResponse(html, headers=PAGE_HEADERS)
+
+    @routes.post(PAYMENT_METHOD_UPDATE_PATH + "/{token}", include_in_schema=False)
+    async def save_payment_method(token: str, request: Request):
+        # As the hosted page's pay form: the signed token in the path is the key (kept out of Referer
+        # headers, the page out of frames), and a key per rendered form makes a double submit one save.
+        # Browsers also say when a form comes from another site: refused.
+        if request.headers.get("sec-fetch-site") == "cross-site":
+            return link_invalid()
+        opened = await open_update_link(token)
+        if isinstance(opened, HTMLResponse):
+            return opened
+        link, _, _ = opened
+        body = await request.body()
+        form = parse_qs(body[:MAX_FORM_BYTES].decode(errors="replace"))
+        choice, form_key = _field(form, "payment_method"), _field(form, "form_key")
+        here = f"{PAYMENT_METHOD_UPDATE_PATH}/{token}"
+        if not is_known_card_to_save(choice) or not form_key or len(form_key) > 64:
+            return RedirectResponse(f"{here}?error=form_invalid", status_code=303, headers=PAGE_HEADERS)
+        outcome = await payments.save_payment_method(
+            link.organization_id, link.customer_id, choice, link.payment_method_id,
+            idempotency_key=f"pmupdate:{link.organization_id}:{link.customer_id}:{form_key}")
+        if outcome.failure_code == "not_found":
+            return link_invalid()
+        if outcome.method is None:
+            return RedirectResponse(f"{here}?{urlencode({'error': outcome.failure_code})}", status_code=303,
+                                    headers=PAGE_HEADERS)
+        return RedirectResponse(f"{here}?{urlencode({'saved': outcome.method['id']})}", status_code=303,
+                                headers=PAGE_HEADERS)
 
     return routes
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import httpx
 
@@ -23,7 +24,66 @@ class PaymentOutcome:
     failure_code: str | None = None
 
 
-class PaymentsClient:
+@dataclass(frozen=True)
+class SaveOutcome:
+    """The card update page's save: the saved method (as payments shows it), or a customer-safe code."""
+
+    method: dict | None = None
+    failure_code: str | None = None
+
+
+class PaymentsUnavailable(Exception):
+    pass
+
+
+class _PaymentMethodsCalls:
+    """The card update page's calls (mixed into PaymentsClient)."""
+
+    async def payment_method_context(self, organization_id: str, customer_id: str,
+                                     payment_method_id: str) -> dict | None:
+        """{payment_method, customer, organization_name} when the method is this customer's, else None."""
+        try:
+            async with self._client() as client:
+                response = await client.get(f"/internal/customers/{quote(customer_id, safe='')}/payment_methods/{quote(payment_method_id, safe='')}",
+                                            params={"organization_id": organization_id})
+        except httpx.HTTPError as exc:
+            raise PaymentsUnavailable(repr(exc)) from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise PaymentsUnavailable(f"payments answered {response.status_code}")
+        return _json(response)
+
+    async def save_payment_method(self, organization_id: str, customer_id: str, payment_method: str,
+                                  replaces: str, idempotency_key: str) -> SaveOutcome:
+        """Save the method for the customer as the default. The key makes a double-submitted form save once."""
+        try:
+            async with self._client() as client:
+                response = await client.post(
+                    f"/internal/customers/{quote(customer_id, safe='')}/payment_methods",
+                    json={"organization_id": organization_id, "payment_method": payment_method,
+                          "replaces": replaces},
+                    headers={"Idempotency-Key": idempotency_key})
+        except httpx.HTTPError as exc:
+            log.warning("payments unreachable", extra={"customer_id": customer_id, "error": repr(exc)})
+            return SaveOutcome(failure_code="payment_service_unavailable")
+        body = _json(response)
+        if response.status_code in (200, 201):
+            return SaveOutcome(method=body)
+        if response.status_code >= 500 or response.status_code == 409:
+            log.warning("payments did not save the method", extra={"customer_id": customer_id,
+                                                                   "status": response.status_code})
+            return SaveOutcome(failure_code="payment_service_unavailable")
+        error = body.get("error") or {}
+        if response.status_code == 402:
+            return SaveOutcome(failure_code=error.get("code") or "card_declined")
+        if response.status_code == 404:
+            return SaveOutcome(failure_code="not_found")
+        return SaveOutcome(failure_code=error.get("code") if error.get("code") == "payment_method_invalid"
+                           else "form_invalid")
+
+
+class PaymentsClient(_PaymentMethodsCalls):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.headers = {INTERNAL_HEADER: settings.internal_secret}

@@ -74,3 +74,11 @@ async def outcome_since(session: AsyncSession, organization_id: str, invoice_id:
         PaymentHistoryEntry.method_type.in_(("sepa_debit", "us_bank_account", "ach_debit")),
         PaymentHistoryEntry.occurred_at >= since).order_by(PaymentHistoryEntry.occurred_at).limit(1))
     return row.outcome if row else None
+
+
+async def latest_customer_invoice(session: AsyncSession, organization_id: str,
+                                  customer_id: str) -> InvoiceReadModel | None:
+    """The customer's newest invoice we know of: the card update page is branded like it."""
+    return await session.scalar(select(InvoiceReadModel).where(
+        InvoiceReadModel.organization_id == organization_id, InvoiceReadModel.customer_id == customer_id,
+    ).order_by(InvoiceReadModel.updated_at.desc()).limit(1))

@@ -162,3 +162,125 @@ LABELS: dict[str, dict[str, str]] = {
                                                     "débité ; veuillez réessayer.",
     },
 }
+
+# The card update page (`/portal/payment_methods/update/<token>`, the link in the payment_method_expiring
+# email). {card} is "Visa •••• 4242", {expires} a month and year ("December 2026"), {company} the seller.
+UPDATE_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "page_update_title": "Update your payment method",
+        "page_update_heading": "Your card on file",
+        "page_update_expiring": "Your {card} expires at the end of {expires}.",
+        "page_update_expired": "Your {card} expired at the end of {expires}.",
+        "page_update_intro": "{company} uses it for your automatic payments. Save a new card to keep them running.",
+        "page_update_card": "Card", "page_update_expires": "Expires",
+        "page_update_new_heading": "Save a new card",
+        "page_update_new_card": "New card",
+        "page_update_button": "Save card", "page_update_saving": "Saving…",
+        "page_update_default_note": "The new card becomes your default payment method for {company}.",
+        "page_update_saved": "{card} will be used from now on.",
+        "page_update_saved_detail": "{company} will charge it for your automatic payments. You can close this page.",
+        "page_update_another": "Save another card",
+        "page_update_failure": "Your card could not be saved. Nothing was charged; please try another card.",
+        "page_update_failure_card_declined": "Your card was declined. Nothing was charged; please try another card.",
+        "page_update_failure_insufficient_funds": "Your card has insufficient funds. Please try another card.",
+        "page_update_failure_expired_card": "This card has expired. Please try another card.",
+        "page_update_failure_incorrect_cvc": "The security code is incorrect. Please try again.",
+        "page_update_failure_processing_error": "The card could not be processed. Please try again.",
+        "page_update_failure_payment_method_invalid": "This card can't be used. Please choose another one.",
+        "page_update_failure_form_invalid": "The form was incomplete. Please choose a card and try again.",
+        "page_update_failure_payment_service_unavailable": "We could not reach the payment service. Nothing was "
+                                                           "saved; please try again.",
+        "page_update_invalid_title": "Link not valid",
+        "page_update_invalid_message": "This link is not valid. Please use the link from your email.",
+        "page_update_expired_title": "Link expired",
+        "page_update_expired_message": "This link has expired. Please ask {company} for a new one.",
+        "page_update_expired_message_plain": "This link has expired. Please ask the sender of the email for a new one.",
+        "page_update_unavailable_title": "Page temporarily unavailable",
+        "page_update_unavailable_message": "We could not load this page just now. Please try again in a minute.",
+    },
+    "de": {
+        "page_update_title": "Zahlungsmittel aktualisieren",
+        "page_update_heading": "Ihre hinterlegte Karte",
+        "page_update_expiring": "Ihre {card} läuft Ende {expires} ab.",
+        "page_update_expired": "Ihre {card} ist Ende {expires} abgelaufen.",
+        "page_update_intro": "{company} nutzt sie für Ihre automatischen Zahlungen. Hinterlegen Sie eine neue "
+                             "Karte, damit diese weiterlaufen.",
+        "page_update_card": "Karte", "page_update_expires": "Gültig bis",
+        "page_update_new_heading": "Neue Karte hinterlegen",
+        "page_update_new_card": "Neue Karte",
+        "page_update_button": "Karte speichern", "page_update_saving": "Wird gespeichert …",
+        "page_update_default_note": "Die neue Karte wird Ihr Standard-Zahlungsmittel bei {company}.",
+        "page_update_saved": "{card} wird ab jetzt verwendet.",
+        "page_update_saved_detail": "{company} belastet sie für Ihre automatischen Zahlungen. Sie können diese "
+                                    "Seite schließen.",
+        "page_update_another": "Andere Karte hinterlegen",
+        "page_update_failure": "Ihre Karte konnte nicht gespeichert werden. Es wurde nichts belastet; bitte "
+                               "versuchen Sie eine andere Karte.",
+        "page_update_failure_card_declined": "Ihre Karte wurde abgelehnt. Es wurde nichts belastet; bitte "
+                                             "versuchen Sie eine andere Karte.",
+        "page_update_failure_insufficient_funds": "Ihre Karte ist nicht ausreichend gedeckt. Bitte versuchen Sie "
+                                                  "eine andere Karte.",
+        "page_update_failure_expired_card": "Diese Karte ist abgelaufen. Bitte versuchen Sie eine andere Karte.",
+        "page_update_failure_incorrect_cvc": "Die Prüfnummer ist falsch. Bitte versuchen Sie es erneut.",
+        "page_update_failure_processing_error": "Die Karte konnte nicht verarbeitet werden. Bitte versuchen Sie "
+                                                "es erneut.",
+        "page_update_failure_payment_method_invalid": "Diese Karte kann nicht verwendet werden. Bitte wählen Sie "
+                                                      "eine andere.",
+        "page_update_failure_form_invalid": "Das Formular war unvollständig. Bitte wählen Sie eine Karte und "
+                                            "versuchen Sie es erneut.",
+        "page_update_failure_payment_service_unavailable": "Der Zahlungsdienst war nicht erreichbar. Es wurde "
+                                                           "nichts gespeichert; bitte versuchen Sie es erneut.",
+        "page_update_invalid_title": "Link ungültig",
+        "page_update_invalid_message": "Dieser Link ist ungültig. Bitte verwenden Sie den Link aus Ihrer E-Mail.",
+        "page_update_expired_title": "Link abgelaufen",
+        "page_update_expired_message": "Dieser Link ist abgelaufen. Bitte fragen Sie {company} nach einem neuen.",
+        "page_update_expired_message_plain": "Dieser Link ist abgelaufen. Bitte fragen Sie den Absender der E-Mail "
+                                             "nach einem neuen.",
+        "page_update_unavailable_title": "Seite vorübergehend nicht verfügbar",
+        "page_update_unavailable_message": "Die Seite konnte gerade nicht geladen werden. Bitte versuchen Sie es in "
+                                           "einer Minute erneut.",
+    },
+    "fr": {
+        "page_update_title": "Mettre à jour votre moyen de paiement",
+        "page_update_heading": "Votre carte enregistrée",
+        "page_update_expiring": "Votre carte {card} expire fin {expires}.",
+        "page_update_expired": "Votre carte {card} a expiré fin {expires}.",
+        "page_update_intro": "{company} l’utilise pour vos paiements automatiques. Enregistrez une nouvelle carte "
+                             "pour qu’ils continuent.",
+        "page_update_card": "Carte", "page_update_expires": "Expire fin",
+        "page_update_new_heading": "Enregistrer une nouvelle carte",
+        "page_update_new_card": "Nouvelle carte",
+        "page_update_button": "Enregistrer la carte", "page_update_saving": "Enregistrement…",
+        "page_update_default_note": "La nouvelle carte devient votre moyen de paiement par défaut chez {company}.",
+        "page_update_saved": "La carte {card} sera utilisée désormais.",
+        "page_update_saved_detail": "{company} la débitera pour vos paiements automatiques. Vous pouvez fermer "
+                                    "cette page.",
+        "page_update_another": "Enregistrer une autre carte",
+        "page_update_failure": "Votre carte n’a pas pu être enregistrée. Rien n’a été débité\u00a0; veuillez "
+                               "essayer une autre carte.",
+        "page_update_failure_card_declined": "Votre carte a été refusée. Rien n’a été débité\u00a0; veuillez "
+                                             "essayer une autre carte.",
+        "page_update_failure_insufficient_funds": "Le solde de votre carte est insuffisant. Veuillez essayer une "
+                                                  "autre carte.",
+        "page_update_failure_expired_card": "Cette carte a expiré. Veuillez essayer une autre carte.",
+        "page_update_failure_incorrect_cvc": "Le cryptogramme est incorrect. Veuillez réessayer.",
+        "page_update_failure_processing_error": "La carte n’a pas pu être traitée. Veuillez réessayer.",
+        "page_update_failure_payment_method_invalid": "Cette carte ne peut pas être utilisée. Veuillez en choisir "
+                                                      "une autre.",
+        "page_update_failure_form_invalid": "Le formulaire était incomplet. Veuillez choisir une carte et "
+                                            "réessayer.",
+        "page_update_failure_payment_service_unavailable": "Le service de paiement est injoignable. Rien n’a été "
+                                                           "enregistré\u00a0; veuillez réessayer.",
+        "page_update_invalid_title": "Lien non valide",
+        "page_update_invalid_message": "Ce lien n’est pas valide. Veuillez utiliser le lien de votre e-mail.",
+        "page_update_expired_title": "Lien expiré",
+        "page_update_expired_message": "Ce lien a expiré. Veuillez en demander un nouveau à {company}.",
+        "page_update_expired_message_plain": "Ce lien a expiré. Veuillez en demander un nouveau à l’expéditeur "
+                                             "de l’e-mail.",
+        "page_update_unavailable_title": "Page momentanément indisponible",
+        "page_update_unavailable_message": "Nous n’avons pas pu charger cette page. Veuillez réessayer dans une "
+                                           "minute.",
+    },
+}
+for _language, _labels in UPDATE_LABELS.items():
+    LABELS[_language].update(_labels)
