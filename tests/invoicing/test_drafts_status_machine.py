@@ -85,7 +85,10 @@ async def test_overpayment_never_makes_the_balance_negative(svc, org, publish, w
         invoice = await issued_invoice(client)
         await publish(payment_envelope(invoice, organization_id, f"pay_over_{invoice['id']}", invoice["total"] + 5))
         paid = await _until(client, wait_for, invoice["id"], lambda b: b["status"] == "paid")
-        assert (paid["amount_paid"], paid["amount_due"]) == (invoice["total"] + 5, 0)
+        # The invoice counts its total; the 5 beyond it is the customer's credit (issue #9), not lost.
+        assert (paid["amount_paid"], paid["amount_due"]) == (invoice["total"], 0)
+        customer = (await client.get(f"/v1/customers/{invoice['customer_id']}")).json()
+        assert customer["credit_balance"] == {invoice["currency"].lower(): 5}
 
 
 async def _rejected(read_events, wait_for, invoice_id: str, expected: int = 1) -> list:

@@ -238,3 +238,24 @@ async def test_voiding_an_invoice_paid_in_part_by_credit_gives_the_credit_back(s
         voided = await client.post(f"/v1/invoices/{second['id']}/void")
         assert voided.status_code == 200, voided.text
         assert (await client.get(f"/v1/customers/{customer['id']}")).json()["credit_balance"] == {"usd": 2500}
+
+
+async def test_a_payment_beyond_the_balance_is_never_swallowed(svc, org, publish, read_events, wait_for):
+    """Two payments taken against the same balance (the first not yet counted when the second was charged:
+    invoicing lagged past the charge reservation) exceed the invoice. What the invoice did not need is the
+    customer's credit, as an allowed overpayment's is, never counted into amount_paid beyond the total."""
+    organization_id, api_key = org
+    async with svc.client(api_key) as client:
+        customer = await create_customer(client)
+        invoice = await approve(client, customer["id"])
+        iid = invoice["id"]
+        await publish(payment_envelope(invoice, organization_id, f"pay_wire_{iid}", 10000,
+                                       method_type="wire_transfer", manual=True))
+        await until(client, wait_for, iid, amount_paid=10000)
+        await publish(payment_envelope(invoice, organization_id, f"pay_card_{iid}", TOTAL))  # the stale balance
+        body = await until(client, wait_for, iid, status="paid")
+        assert (body["amount_paid"], body["amount_due"]) == (TOTAL, 0)
+        assert (await client.get(f"/v1/customers/{customer['id']}")).json()["credit_balance"] == {"usd": 10000}
+    events = await events_of(read_events, wait_for, "invoice.payment_succeeded", iid, 2)
+    last = InvoicePaymentApplied.model_validate(events[-1].data)
+    assert (last.amount, last.credit_added, last.invoice.amount_paid) == (TOTAL - 10000, 10000, TOTAL)

@@ -226,3 +226,30 @@ async def test_an_ach_account_verified_later_becomes_active(
                 if e.aggregate_id == method["id"]]
     [event] = await wait_for(updated, timeout=20)
     assert event.data["payment_method"]["status"] == "active" and event.aggregate_version == 2
+
+
+async def test_autopay_never_debits_a_sepa_account_its_invoice_did_not_prenotify(
+        payments, invoicing, org, publish, read_events, sandbox_gateway):
+    """AutoPay on the due date; the customer had no saved method when the invoice was issued, so its email
+    pre-notified no SEPA debit (plan without a method, prenotified false, charge day not moved by the
+    pre-notification period). A SEPA account saved later becomes the default: AutoPay must not debit it when
+    the day comes (the SEPA rulebook wants amount and date notified ahead), it says why instead."""
+    await accept_bank_debits(invoicing, org)
+    async with httpx.AsyncClient(base_url=invoicing.url, headers=org.headers) as api:
+        response = await api.patch("/v1/settings/invoicing", json={
+            "autopay": {"enabled": True, "timing": "on_due_date"}})
+        assert response.status_code == 200, response.text
+    try:
+        invoice = await issue_in_euros(invoicing, payments, org)
+    finally:
+        async with httpx.AsyncClient(base_url=invoicing.url, headers=org.headers) as api:
+            await api.patch("/v1/settings/invoicing", json={"autopay": {"enabled": False, "timing": "on_issue"}})
+    plan = invoice["autopay"]
+    assert plan and plan["enabled"] and plan["payment_method"] is None and plan["prenotified"] is False
+    await save(payments.url, org, invoice["customer_id"], sepa_method(sandbox_gateway), mandate=MANDATE)
+    await publish(charge_due(org.id, invoice["id"]))  # dunning names no method: the plan had none
+
+    [skipped] = await wait_for(lambda: about(read_events, "invoice.autopay_skipped", invoice["id"]), timeout=30)
+    assert skipped.data["reason"] == "payment_method_not_accepted" and "pre-notif" in skipped.data["message"]
+    assert await payments.attempts(invoice["id"]) == []
+    assert sandbox_gateway.intents_for(invoice["id"]) == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 
 
-from tests.payments.test_manual_payments import TOTAL, api, counted, events_about
+from tests.payments.test_manual_payments import TOTAL, api, counted, events_about, invoicing_invoice
 
 
 def refunds_in_sandbox(sandbox_gateway, intent_id: str) -> list:
@@ -182,3 +182,30 @@ async def test_an_automatic_refund_after_an_api_refund_gives_back_only_the_rest(
                 for r in (await session.execute(select(Refund).where(Refund.payment_id == payment_id))).scalars()}
     assert keys == {"invoice_already_paid": f"{payment_id}:refund",
                     "requested_by_customer": f"{payment_id}:refund:{first.json()['id']}"}
+
+
+async def test_an_invoice_a_refund_reopened_can_be_paid_again_by_card(
+        payments, invoicing, issue_invoice, org, wait_for):
+    """A refund of a counted payment reopens a paid invoice at invoicing (invoice.reopened): the customer can then
+    pay what is owed again, on the hosted page or through the API, rather than being told it is already paid."""
+    invoice = await issue_invoice(org)
+    payment = await manual_payment(payments, invoicing, org, invoice, wait_for)
+    async with api(payments, org) as client:
+        refund = await client.post(f"/v1/payments/{payment['id']}/refunds", json={"amount": 5000})
+        assert refund.status_code == 201, refund.text
+
+        async def reopened():
+            body = await invoicing_invoice(invoicing, org, invoice["id"])
+            return body if body["status"] == "issued" and body["amount_due"] == 5000 else None
+        await wait_for(reopened)
+        # Payments hears of the reopening too (its read model is what a pay request is first checked against).
+        await wait_for(lambda: _read_model_status(payments, invoice["id"], "issued"))
+        paid = await client.post(f"/v1/invoices/{invoice['id']}/pay", json={"payment_method": "pm_card_visa"})
+        assert paid.status_code == 200, paid.text
+        assert (paid.json()["status"], paid.json()["amount"]) == ("succeeded", 5000)
+    await wait_for(counted(invoicing, org, invoice["id"], TOTAL))
+
+
+async def _read_model_status(payments, invoice_id: str, status: str):
+    invoice = await payments.invoice(invoice_id)
+    return invoice if invoice is not None and invoice.status == status else None

@@ -226,7 +226,22 @@ async def choose_method(session: AsyncSession, snapshot: InvoiceSnapshot,
     if currency and snapshot.currency.lower() != currency:
         raise Skip("payment_method_not_accepted", f"A {METHOD_LABELS[method.type]} debits {currency.upper()} only; "
                                                   f"this invoice is in {snapshot.currency.upper()}.", method.id)
+    if method.type == "sepa_debit" and not _prenotified(snapshot, method):
+        raise Skip("payment_method_not_accepted",
+                   f"SEPA account ending {method.last4} was not pre-notified for this invoice: its AutoPay plan "
+                   "(and so the invoice email, the debit's pre-notice) named no SEPA debit from it, so it cannot "
+                   "be debited now. Collect this invoice another way; later invoices plan the SEPA debit.",
+                   method.id)
     return method
+
+
+def _prenotified(snapshot: InvoiceSnapshot, method: SavedPaymentMethod) -> bool:
+    """A SEPA debit needs the payer told amount and date ahead (the invoice email, when the plan says
+    `prenotified` for this very account). A snapshot without a plan (no AutoPay at approval) is not judged here."""
+    plan = snapshot.autopay
+    if plan is None:
+        return True
+    return bool(plan.prenotified and plan.payment_method is not None and plan.payment_method.id == method.id)
 
 
 async def refuse_unless_payable(session: AsyncSession, snapshot: InvoiceSnapshot) -> None:

@@ -7,9 +7,11 @@ from duely_payments import autopay, expiry, refunds_service
 from duely_payments import repository as repo
 from duely_runtime.kit.clock import utcnow
 
-# Every one of these carries the invoice's full snapshot; newer aggregate_version wins.
+# Every one of these carries the invoice's full snapshot; newer aggregate_version wins. A partial payment
+# (invoice.payment_succeeded) and a refund's reopening (invoice.reopened) change status and balance too:
+# without them the read model stays `paid` after a refund, and a pay request is refused as already paid.
 INVOICE_EVENTS = ("invoice.issued", "invoice.paid", "invoice.past_due", "invoice.voided",
-                  "invoice.marked_uncollectible")
+                  "invoice.marked_uncollectible", "invoice.payment_succeeded", "invoice.reopened")
 
 
 def register(runtime, charging, autopay_executor=None, settings=None) -> None:

@@ -172,7 +172,8 @@ async def apply_payment(session: AsyncSession, outbox: Outbox, envelope: Envelop
 
     With `allow_overpayment` (a manual payment the merchant allowed to exceed the balance) the payment counts
     up to the balance and the excess becomes the customer's credit (credits/service.py), applied to their next
-    invoice in that currency. Without it the whole amount counts, as before (payments only charges the balance).
+    invoice in that currency. Without it payments only takes the balance; should a payment still exceed it (two
+taken against one balance), the excess is kept as credit the same way rather than counted past the total.
 
     A payment on a closed invoice (void, uncollectible, already paid) is recorded as rejected, never
     counted in amount_paid, and announced (`invoice.payment_rejected`) so that payments refunds it.
@@ -187,8 +188,14 @@ async def apply_payment(session: AsyncSession, outbox: Outbox, envelope: Envelop
     now = utcnow()
     rejection = status.payment_rejection(invoice.status)
     counted, excess = event.amount, 0
-    if not rejection and event.allow_overpayment and event.amount > invoice.amount_due:
+    if not rejection and event.amount > invoice.amount_due:
+        # Allowed (a manual overpayment), or not: two payments taken against one balance (the first not yet
+        # counted when the second was charged, e.g. invoicing lagged past the charge reservation). Either way
+        # the invoice counts its balance and the rest is the customer's credit, never lost in amount_paid.
         counted, excess = invoice.amount_due, event.amount - invoice.amount_due
+        if not event.allow_overpayment:
+            log.warning("payment beyond the invoice's balance kept as customer credit", extra={
+                "payment_id": event.payment_id, "invoice_id": invoice.id, "excess": excess})
     first_time = await repository.record_payment(session, {
         "payment_id": event.payment_id, "invoice_id": invoice.id, "organization_id": invoice.organization_id,
         "amount": event.amount, "currency": invoice.currency, "succeeded_at": event.succeeded_at,
