@@ -105,6 +105,7 @@ async def test_every_timestamp_in_responses_events_and_openapi_has_an_offset(pla
         endpoint = await post("/v1/webhook_endpoints", {"url": f"{receiver}/hooks", "events": ["*"]})
         customer = await post("/v1/customers", {"name": "Ada Lovelace", "email": "ada@example.com"})
         subscription = await post("/v1/subscriptions", {"customer_id": customer["id"]})
+        method = await post(f"/v1/customers/{customer['id']}/payment_methods", {"payment_method": "pm_card_visa"})
         tax_rate = await post("/v1/tax_rates", {"display_name": "VAT", "percentage": "20"})
         await post("/v1/exchange_rates", {"base": "usd", "quote": "eur", "rate": "0.9", "date": "2026-01-02"})
         draft = await post("/v1/invoices", {"customer_id": customer["id"], "currency": "usd", "lines": [
@@ -129,7 +130,7 @@ async def test_every_timestamp_in_responses_events_and_openapi_has_an_offset(pla
 
         ids = {"invoice_id": invoice["id"], "customer_id": customer["id"], "subscription_id": subscription["id"],
                "tax_rate_id": tax_rate["id"], "endpoint_id": endpoint["id"], "message_id": messages[0]["id"],
-               "payment_id": payment["id"]}
+               "payment_id": payment["id"], "payment_method_id": method["id"]}
         problems: list[str] = []
         seen: dict[str, int] = {}
         date_time_fields = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -18,7 +17,7 @@ SingleLine = Annotated[CleanText, StringConstraints(strip_whitespace=True, min_l
 class MandateIn(RequestModel):
     """The customer's acceptance of the debit mandate, as the page that collected it saw it."""
 
-    accepted_at: datetime | None = Field(None, description="When the customer accepted; default now.")
+    accepted_at: Timestamp | None = Field(None, description="When the customer accepted; default now.")
     ip_address: Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
     user_agent: SingleLine
 
