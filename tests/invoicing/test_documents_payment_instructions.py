@@ -93,3 +93,17 @@ def test_the_receipt_pdf_in_three_languages():
                                       last4="4242"))
     text = words(render_receipt_pdf(card))
     assert "Visa •••• 4242" in text and "The invoice is paid in full." in text
+
+
+def test_a_long_reference_without_spaces_stays_on_the_receipt_page():
+    """A manual payment's reference may be 200 characters with no space: it wraps inside the page."""
+    invoice = snapshot(issuer=ISSUER)
+    reference = "WIRE" + "X" * 190 + "9876"
+    receipt = build_receipt(invoice.model_copy(update={"amount_paid": 10000, "amount_due": invoice.total - 10000}),
+                            PaymentFacts("pay_long", 10000, invoice.currency, datetime(2026, 1, 20, tzinfo=timezone.utc),
+                                         "wire_transfer", reference=reference))
+    pdf = render_receipt_pdf(receipt)
+    picture(pdf, "receipt-long-reference")
+    text = "".join(pdf_text(pdf).split())
+    assert reference in text  # every character printed (wrapped lines joined back), none cut off the page
+    assert "Receiptforpaymentpay_long" in text

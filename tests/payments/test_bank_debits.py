@@ -253,3 +253,29 @@ async def test_autopay_never_debits_a_sepa_account_its_invoice_did_not_prenotify
     assert skipped.data["reason"] == "payment_method_not_accepted" and "pre-notif" in skipped.data["message"]
     assert await payments.attempts(invoice["id"]) == []
     assert sandbox_gateway.intents_for(invoice["id"]) == []
+
+
+async def test_a_debit_outcome_that_overtakes_its_processing_record_is_asked_again(payments):
+    """The gateway's settle event can arrive before payments recorded the debit as processing: it is not
+    kept (a redelivery must not be dropped as a duplicate) and the gateway is told to retry."""
+    secret = payments.app.state.runtime.settings.stripe_webhook_secret
+    event = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "object": "event", "type": "payment_intent.succeeded",
+                        "data": {"object": {"id": f"pi_{uuid.uuid4().hex}", "object": "payment_intent",
+                                            "status": "succeeded", "payment_method_types": ["sepa_debit"],
+                                            "metadata": {"duely_invoice_id": "in_not_recorded_yet",
+                                                         "duely_organization_id": "org_x"}}}}).encode()
+    card = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "object": "event", "type": "payment_intent.succeeded",
+                       "data": {"object": {"id": f"pi_{uuid.uuid4().hex}", "object": "payment_intent",
+                                           "status": "succeeded", "payment_method_types": ["card"],
+                                           "metadata": {"duely_invoice_id": "in_card"}}}}).encode()
+    async with httpx.AsyncClient(base_url=payments.url) as client:
+        async def post(body):
+            return await client.post("/webhooks/stripe", content=body, headers={
+                "Stripe-Signature": signed(secret, body), "Content-Type": "application/json"})
+        first = await post(event)
+        assert first.status_code == 503 and first.json()["error"]["code"] == "not_ready"
+        again = await post(event)  # not remembered: still asked again, never "duplicate"
+        assert again.status_code == 503
+        # A card payment's event needs nothing from us: answered and ignored, never retried.
+        ignored = await post(card)
+        assert ignored.status_code == 200 and ignored.json()["outcome"] == "ignored"

@@ -178,6 +178,7 @@ async def test_bad_input_names_the_field_and_records_nothing(payments, issue_inv
         ({"method": "check", "amount": 10.5}, "amount"),
         ({"method": "check", "amount": "100"}, "amount"),
         ({"method": "check", "reference": "x" * 201}, "reference"),
+        ({"method": "check", "reference": "CHK 1001\nsecond line"}, "reference"),  # printed on one line
         ({"method": "check", "note": "x" * 1001}, "note"),
         ({"method": "check", "paid_at": future}, "paid_at"),
         ({"method": "check", "paid_at": "yesterday"}, "paid_at"),

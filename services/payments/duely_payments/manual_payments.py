@@ -78,8 +78,10 @@ async def _record(session: AsyncSession, outbox: Outbox, *, reservation_id: str,
     # The reservation was granted, so invoicing holds the invoice payable; our own view must agree.
     if await repo.attempt_with_status(session, invoice_id, PROCESSING) is not None:
         raise conflict("payment_in_progress", "A payment for this invoice is already being processed.")
-    # Our read model is updated only with newer versions: check the reservation's snapshot itself.
-    if reason := not_payable_reason(snapshot.status, snapshot.amount_due, already_paid=False):
+    # Our read model is updated only with newer versions: check the reservation's snapshot itself, and what we
+    # took for the invoice that invoicing may not have counted yet (a charge whose hold lapsed).
+    if reason := not_payable_reason(snapshot.status, snapshot.amount_due,
+                                    already_paid=await repo.fully_collected(session, invoice_id, snapshot.total)):
         raise conflict("invoice_not_payable", reason)
     amount = snapshot.amount_due if request.amount is None else request.amount
     if problem := amount_problem(amount, snapshot.amount_due, invoice.currency,

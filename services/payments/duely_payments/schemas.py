@@ -11,7 +11,7 @@ from duely_contracts.timestamps import Timestamp
 from duely_payments.models import Payment, PaymentAttempt, Refund
 from duely_runtime.amounts import IntegerMinorUnits
 from duely_runtime.kit.pagination import ListBody
-from duely_runtime.text import CleanText, document_text_rules
+from duely_runtime.text import CleanText, SingleLineText, document_text_rules
 
 Id = Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
@@ -142,8 +142,8 @@ class ManualPaymentRequest(RequestModel):
     method: ManualMethod = Field(description="How the money arrived: " + " | ".join(MANUAL_PAYMENT_METHODS) + ".")
     amount: PositiveAmount | None = Field(None, description="Default: the invoice's whole balance.")
     paid_at: Timestamp | None = Field(None, description="When the money arrived; default now; not in the future.")
-    reference: Annotated[CleanText, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
-        None, description="What the payer quoted (wire reference, check number).")
+    reference: Annotated[SingleLineText, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
+        None, description="What the payer quoted (wire reference, check number): one line, printed on the receipt.")
     note: Annotated[CleanText, StringConstraints(strip_whitespace=True, max_length=1000)] | None = Field(
         None, description="For the merchant only.")
     allow_overpayment: bool = Field(False, description="Accept more than the balance; the excess becomes the "

@@ -51,13 +51,41 @@ def router(charging: Charging, webhook_secret: str, methods=None) -> APIRouter:
             return JSONResponse(error_body("invalid_request_error", "invalid_json",
                                            "The request body is not a Stripe event."), status_code=400)
         outcome = await handle_event(charging, event, methods)
+        if outcome == NOT_READY:  # the gateway retries with backoff; by then the debit is recorded
+            return JSONResponse(error_body("api_error", "not_ready", "This debit is not recorded yet; retry."),
+                                status_code=503)
         return JSONResponse({"received": True, "outcome": outcome})
 
     return api
 
 
+NOT_READY = "not_ready"
+
+
+class _NotReady(Exception):
+    """Raised inside the event's transaction so that nothing of it, its id included, is kept."""
+
+
+DEBIT_TYPES = frozenset({"sepa_debit", "us_bank_account"})
+
+
+def _debit_not_recorded_yet(intent, metadata, attempt) -> bool:
+    """A bank debit of ours whose attempt does not yet say it is settling (or is not found by the intent)."""
+    types = set(gateway_field(intent, "payment_method_types") or ())
+    if not types & DEBIT_TYPES or not gateway_field(metadata, "duely_invoice_id"):
+        return False
+    return attempt is None or (attempt.settling_since is None and attempt.status == PROCESSING)
+
+
 async def handle_event(charging: Charging, event, methods=None) -> str:
-    """Act on one verified event, once: 'handled', 'ignored' or 'duplicate'."""
+    """Act on one verified event, once: 'handled', 'ignored', 'duplicate', or 'not_ready' (nothing kept)."""
+    try:
+        return await _handle_event(charging, event, methods)
+    except _NotReady:
+        return NOT_READY
+
+
+async def _handle_event(charging: Charging, event, methods=None) -> str:
     event_id, event_type = gateway_field(event, "id"), str(gateway_field(event, "type"))
     obj = gateway_field(gateway_field(event, "data"), "object")
     metadata = gateway_field(obj, "metadata") or {}
@@ -71,6 +99,10 @@ async def handle_event(charging: Charging, event, methods=None) -> str:
         outcome = "ignored"
         if event_type in SETTLEMENT_EVENTS and gateway_field(obj, "object") == "payment_intent":
             candidate = await repo.attempt_by_gateway_reference(session, gateway_field(obj, "id"))
+            if _debit_not_recorded_yet(obj, metadata, candidate):
+                # The debit's outcome overtook our record of it as processing (both race the gateway's
+                # answer): forget the event id and ask the gateway to deliver it again.
+                raise _NotReady
             if candidate is not None and candidate.settling_since is not None and \
                     organization_id == candidate.organization_id:
                 result = result_from_payment_intent(obj, settles_later=True)
