@@ -31,3 +31,7 @@ def register(runtime: ServiceRuntime) -> None:
     @runtime.consumers.on("payment.processing")
     async def remember_debit(session, envelope, event) -> None:
         await service.record_debit_processing(session, envelope.organization_id, event)
+
+    @runtime.consumers.on("payment.refunded")
+    async def remember_refund(session, envelope, event) -> None:
+        await service.record_refund(session, envelope.organization_id, event)

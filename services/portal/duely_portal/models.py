@@ -2,14 +2,15 @@
 
 The portal owns no invoices: `portal_invoices` is a copy of the latest snapshot
 invoicing published (newest `version` wins), and `portal_payments` is the
-history payments published. Both are rebuilt from events alone.
+history payments published, `portal_refunds` the money payments gave back. All are rebuilt from events
+alone.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from duely_runtime.tables import BigId, add_runtime_tables
@@ -66,6 +67,29 @@ class PaymentHistoryEntry(Base):
         UniqueConstraint("invoice_id", "attempt_number", "outcome", name="uq_portal_payments_attempt"),
         Index("ix_portal_payments_invoice", "invoice_id", "occurred_at"),
     )
+
+
+class RefundHistoryEntry(Base):
+    """A refund of one of the invoice's payments (payment.refunded), shown in the payment history beside it.
+
+    Keyed by the refund, not by the payment's attempt: one payment can be refunded in parts, each its own
+    line; the same refund delivered twice is one row."""
+
+    __tablename__ = "portal_refunds"
+
+    organization_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    refund_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    payment_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    amount: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    currency: Mapped[str] = mapped_column(String(3), nullable=False)
+    # requested_by_customer | duplicate | fraudulent | other, or invoice_void | invoice_uncollectible |
+    # invoice_already_paid when a payment on a closed invoice went back by itself
+    reason: Mapped[str] = mapped_column(String(40), nullable=False)
+    manual: Mapped[bool] = mapped_column(Boolean, nullable=False)  # recorded only: paid outside the gateway
+    refunded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+    __table_args__ = (Index("ix_portal_refunds_invoice", "invoice_id", "refunded_at"),)
 
 
 class DebitInProgress(Base):

@@ -19,7 +19,7 @@ from duely_presentation.content import from_snapshot
 from duely_presentation.i18n import Formatter
 from duely_presentation.view import InvoiceView, build_view
 from duely_portal.domain import presentation
-from duely_portal.domain.payment_history import history_line
+from duely_portal.domain.payment_history import history_line, refund_line
 from duely_presentation.methods import DEBIT_TYPES, describe, method_type_name
 from duely_portal.domain.page_state import PageState, invoice_methods, page_state
 from duely_portal.service import HostedInvoice
@@ -106,17 +106,32 @@ def _check(view: InvoiceView) -> dict:
 
 
 def _payment_history(invoice: HostedInvoice, view: InvoiceView) -> list[dict]:
-    return [{
-        "text": view.labels["history_paid_by"].format(
+    """Payments and refunds in the order they happened (a refund after the payment it gives back)."""
+    lines = [(entry.occurred_at, 0, _payment_line(entry, view)) for entry in invoice.payments]
+    lines += [(refund.refunded_at, 1, _refund_line(refund, view)) for refund in invoice.refunds]
+    return [line for _, _, line in sorted(lines, key=lambda item: item[:2])]
+
+
+def _payment_line(entry, view: InvoiceView) -> dict:
+    succeeded = entry.outcome == "succeeded"
+    if succeeded and entry.method_type not in (None, "card"):
+        text = view.labels["history_paid_by"].format(
             date=_on(entry.occurred_at, view.locale),
             method=describe(view.labels, entry.method_type, brand=entry.card_brand, last4=entry.card_last4,
                             reference=entry.reference))
-        if entry.outcome == "succeeded" and entry.method_type not in (None, "card") else history_line(view.labels, succeeded=entry.outcome == "succeeded",
-                             date=_on(entry.occurred_at, view.locale), brand=entry.card_brand, last4=entry.card_last4,
-                             failure_reason=entry.failure_reason, failure_code=entry.failure_code),
-        "amount": presentation.format_money(entry.amount, entry.currency, view.locale),
-        "succeeded": entry.outcome == "succeeded",
-    } for entry in invoice.payments]
+    else:
+        text = history_line(view.labels, succeeded=succeeded, date=_on(entry.occurred_at, view.locale),
+                            brand=entry.card_brand, last4=entry.card_last4, failure_reason=entry.failure_reason,
+                            failure_code=entry.failure_code)
+    return {"kind": "succeeded" if succeeded else "failed", "text": text,
+            "amount": presentation.format_money(entry.amount, entry.currency, view.locale)}
+
+
+def _refund_line(refund, view: InvoiceView) -> dict:
+    return {"kind": "refunded", "text": refund_line(view.labels, date=_on(refund.refunded_at, view.locale),
+                                                     reason=refund.reason),
+            # Money going back, signed as the totals' "Amount paid" is: the lines add up to what was paid so far.
+            "amount": presentation.format_money(-refund.amount, refund.currency, view.locale)}
 
 
 def _on(value: datetime, locale: str) -> str:

@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts.models import InvoiceSnapshot
 from duely_runtime.kit.writes import insert_ignore, upsert_newer
-from duely_portal.models import DebitInProgress, InvoiceReadModel, InvoiceView, PaymentHistoryEntry
+from duely_portal.models import (
+    DebitInProgress, InvoiceReadModel, InvoiceView, PaymentHistoryEntry, RefundHistoryEntry,
+)
 
 
 async def upsert_invoice(session: AsyncSession, snapshot: InvoiceSnapshot, version: int, now: datetime) -> bool:
@@ -36,6 +38,18 @@ async def payment_history(session: AsyncSession, organization_id: str, invoice_i
     rows = await session.scalars(select(PaymentHistoryEntry).where(
         PaymentHistoryEntry.invoice_id == invoice_id, PaymentHistoryEntry.organization_id == organization_id,
     ).order_by(PaymentHistoryEntry.occurred_at, PaymentHistoryEntry.id))
+    return list(rows)
+
+
+async def add_refund(session: AsyncSession, **values) -> bool:
+    """One row per (organization, refund id): a repeated payment.refunded writes nothing."""
+    return await insert_ignore(session, RefundHistoryEntry.__table__, values)
+
+
+async def refund_history(session: AsyncSession, organization_id: str, invoice_id: str) -> list[RefundHistoryEntry]:
+    rows = await session.scalars(select(RefundHistoryEntry).where(
+        RefundHistoryEntry.invoice_id == invoice_id, RefundHistoryEntry.organization_id == organization_id,
+    ).order_by(RefundHistoryEntry.refunded_at, RefundHistoryEntry.refund_id))
     return list(rows)
 
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_contracts.events import InvoicePaymentFailed, InvoiceViewed, PaymentProcessing, PaymentSucceeded
+from duely_contracts.events import (
+    InvoicePaymentFailed, InvoiceViewed, PaymentProcessing, PaymentRefunded, PaymentSucceeded,
+)
 from duely_contracts.models import CardRef, InvoiceSnapshot
 from duely_runtime.db import Database
 from duely_runtime.invoicing_client import InvoicingClient
@@ -21,7 +23,7 @@ from duely_portal import repository
 from duely_portal.payments_client import PaymentOutcome, PaymentsClient
 from duely_portal.domain.page_state import invoice_methods
 from duely_portal.domain.presentation import is_known_payment_method, is_payable
-from duely_portal.models import DebitInProgress, PaymentHistoryEntry
+from duely_portal.models import DebitInProgress, PaymentHistoryEntry, RefundHistoryEntry
 
 DEBIT_TYPES = ("sepa_debit", "us_bank_account", "ach_debit")
 
@@ -32,6 +34,7 @@ class HostedInvoice:
     version: int
     payments: list[PaymentHistoryEntry]
     debits: list[DebitInProgress] = ()  # bank debits started and not settled yet
+    refunds: list[RefundHistoryEntry] = ()  # money given back, each refund once
 
 
 # -- read models (fed by events) ---------------------------------------------------
@@ -73,6 +76,15 @@ async def record_debit_processing(session: AsyncSession, organization_id: str, e
         settled_at=event.started_at if outcome else None, outcome=outcome)
 
 
+async def record_refund(session: AsyncSession, organization_id: str, event: PaymentRefunded) -> bool:
+    """A refund of one of the invoice's payments, partial or whole, asked for or automatic (a payment that
+    landed on a closed invoice). Stored under the envelope's organization: only its own invoice shows it."""
+    return await repository.add_refund(
+        session, organization_id=organization_id, refund_id=event.refund_id, invoice_id=event.invoice_id,
+        payment_id=event.payment_id, amount=event.amount, currency=event.currency, reason=event.reason,
+        manual=event.manual, refunded_at=event.refunded_at)
+
+
 def _card_columns(card: CardRef | None) -> dict:
     return {"card_brand": card.brand if card else None, "card_last4": card.last4 if card else None}
 
@@ -85,7 +97,8 @@ async def find_hosted_invoice(session: AsyncSession, organization_id: str, invoi
         return None
     payments = await repository.payment_history(session, organization_id, invoice_id)
     debits = await repository.open_debits(session, organization_id, invoice_id)
-    return HostedInvoice(InvoiceSnapshot.model_validate_json(row.snapshot), row.version, payments, debits)
+    refunds = await repository.refund_history(session, organization_id, invoice_id)
+    return HostedInvoice(InvoiceSnapshot.model_validate_json(row.snapshot), row.version, payments, debits, refunds)
 
 
 async def open_invoice(db: Database, invoicing: InvoicingClient, organization_id: str,
