@@ -223,7 +223,7 @@ def main() -> None:
     print(flush=True)
     # Separate processes: each measures one component without the platform's load around it.
     subprocess.run([sys.executable, "-m", "duely_invoicing.documents.bench"], check=True)
-    subprocess.run([sys.executable, "-m", "duely_invoicing.listing_bench"], check=True)
+    subprocess.run([sys.executable, "-m", "duely_invoicing.invoices.listing_bench"], check=True)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,8 @@ from duely_runtime.kit.writes import insert_ignore
 log = logging.getLogger(__name__)
 
 PENDING, STARTED, CHARGED, SKIPPED, DROPPED = "pending", "started", "charged", "skipped", "dropped"
-LEASE = timedelta(seconds=60)  # longer than one execution (invoicing, gateway): no second worker meanwhile
+LEASE = timedelta(seconds=60)  # longer than one batch's execution (invoicing, gateway): no second worker meanwhile
+BATCH, CONCURRENCY = 32, 8  # requests claimed per transaction; executed at once (HTTP waits overlap)
 
 # A bank debit moves one currency only (Stripe: ACH in USD, SEPA in EUR).
 DEBIT_CURRENCIES = {"us_bank_account": "usd", "sepa_debit": "eur"}
@@ -87,27 +88,34 @@ async def request_charge(session: AsyncSession, envelope, event) -> bool:
 # -- executing requests (background worker) ------------------------------------------------
 
 async def execute_due_requests(autopay: Autopay) -> int:
+    """Claim up to BATCH due requests and execute them, CONCURRENCY at a time: each waits on invoicing and the
+    gateway, and one invoice's requests never race (invoicing's reservation lets one charge hold the invoice)."""
     charging = autopay.charging
     now = utcnow()
     async with charging.db.transaction() as session:
         query = (select(AutopayRequest)
                  .where(AutopayRequest.status.in_((PENDING, STARTED)), AutopayRequest.next_check_at <= now)
-                 .order_by(AutopayRequest.next_check_at).limit(20).with_for_update(skip_locked=True))
+                 .order_by(AutopayRequest.next_check_at).limit(BATCH).with_for_update(skip_locked=True))
         claimed = list((await session.execute(query)).scalars())
         for request in claimed:
             request.next_check_at, request.tries = now + LEASE, request.tries + 1
         jobs = [(r.id, r.organization_id, r.invoice_id, r.payment_method_id, r.attempt_id, r.timer_id,
                  r.correlation_id, r.tries) for r in claimed]
-    for job in jobs:
-        with context.bound(job[6], job[0]):
-            try:
-                await execute(charging, *job[:6])
-            except (InvoicingUnavailable, ChargePending) as exc:  # nothing concluded: again later
-                log.warning("AutoPay request postponed", extra={"request_id": job[0], "error": repr(exc)})
-                async with charging.db.transaction() as session:
-                    request = await session.get(AutopayRequest, job[0], with_for_update=True)
-                    if request.status in (PENDING, STARTED):
-                        request.next_check_at = utcnow() + recovery_delay(job[7] - 1, base_s=5, cap_s=300)
+    slots = asyncio.Semaphore(CONCURRENCY)
+
+    async def run(job) -> None:
+        async with slots:
+            with context.bound(job[6], job[0]):
+                try:
+                    await execute(charging, *job[:6])
+                except (InvoicingUnavailable, ChargePending) as exc:  # nothing concluded: again later
+                    log.warning("AutoPay request postponed", extra={"request_id": job[0], "error": repr(exc)})
+                    async with charging.db.transaction() as session:
+                        request = await session.get(AutopayRequest, job[0], with_for_update=True)
+                        if request.status in (PENDING, STARTED):
+                            request.next_check_at = utcnow() + recovery_delay(job[7] - 1, base_s=5, cap_s=300)
+
+    await asyncio.gather(*(run(job) for job in jobs))
     return len(jobs)
 
 
@@ -290,7 +298,8 @@ def autopay_worker(autopay: Autopay, interval_s: float):
     async def execute_autopay_requests() -> None:
         while True:
             autopay.due.clear()
-            await execute_due_requests(autopay)
+            while await execute_due_requests(autopay) == BATCH:  # more are waiting: no pause between batches
+                pass
             with contextlib.suppress(asyncio.TimeoutError):  # woken early when a request arrives
                 await asyncio.wait_for(autopay.due.wait(), timeout=interval_s)
     return execute_autopay_requests
