@@ -25,7 +25,7 @@ from duely_runtime.config import EMBEDDED_SECRET
 from duely_runtime.links import payment_method_update_token, verify_payment_method_update_token
 
 from tests.portal.conftest import portal_settings
-from tests.portal.invoices import ACME_SETTINGS, DESKTOP, PHONE, SCREENSHOTS, api, created
+from tests.portal.invoices import DESKTOP, PHONE, SCREENSHOTS, api, created
 
 PORT_RANGE = (28000, 28999)  # the portal suite's range for subprocesses
 LINK_SECRET = EMBEDDED_SECRET + "-links"  # the hosted-link secret every service here runs with
