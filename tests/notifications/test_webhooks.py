@@ -284,3 +284,46 @@ async def test_a_dripping_endpoint_does_not_hold_back_another_organizations_webh
             rows = await wait_for(cut_off, timeout=20)
     assert rows[0]["last_error"] == f"no complete response within {notifications.settings.webhook_timeout_s:g} s"
     assert rows[0]["last_status_code"] is None
+
+
+async def test_every_webhook_event_of_payment_collection_reaches_its_subscribers(
+        notifications, invoicing, webhook_receiver, publish, wait_for):
+    """Each event type a merchant can subscribe to is delivered, including those that send no email."""
+    from duely_contracts.events import AutopaySkipped, PaymentMethodChanged, PaymentProcessing
+    from duely_contracts.models import InvoiceSummary, PaymentMethodRef
+
+    org_id, api_key = await invoicing.create_org("Collect Hooks Inc")
+    name = f"collect-{uuid.uuid4().hex[:6]}"
+    types = ["payment.processing", "invoice.autopay_skipped", "payment_method.attached", "payment_method.updated",
+             "payment_method.detached"]
+    async with notifications.client(api_key) as client:
+        endpoint = await _create_endpoint(client, webhook_receiver.endpoint_url(name), types)
+    webhook_receiver.secrets[name] = endpoint["secret"]
+    invoice = snapshot(org_id)
+    summary = InvoiceSummary(id=invoice.id, number=invoice.number, organization_name=invoice.organization_name,
+                             currency=invoice.currency, total=invoice.total, amount_due=invoice.amount_due,
+                             customer=invoice.customer)
+    now = datetime.now(timezone.utc)
+    method = PaymentMethodRef(id="pm_hooks_1", organization_id=org_id, customer_id=invoice.customer.id,
+                              type="sepa_debit", last4="3000", status="active", is_default=True)
+    sent = [
+        envelope("payment.processing", PaymentProcessing(
+            attempt_id="payatt_1", invoice_id=invoice.id, amount=invoice.total, currency=invoice.currency,
+            payment_method="pm_hooks_1", method_type="sepa_debit", started_at=now, invoice=summary),
+            organization_id=org_id, aggregate_id=invoice.id, version=1),
+        envelope("invoice.autopay_skipped", AutopaySkipped(
+            invoice_id=invoice.id, reason="no_payment_method", message="Save a payment method for the customer.",
+            skipped_at=now, invoice=summary), organization_id=org_id, aggregate_id=invoice.id, version=2),
+    ] + [envelope(event_type, PaymentMethodChanged(payment_method=method), organization_id=org_id,
+                  aggregate_id=method.id, version=version)
+         for version, event_type in enumerate(("payment_method.attached", "payment_method.updated",
+                                               "payment_method.detached"), start=1)]
+    for event in sent:
+        await publish(event)
+
+    async def delivered():
+        return set(webhook_receiver.accepted_ids(name)) == {event.id for event in sent}
+    await wait_for(delivered, timeout=30)
+    bodies = {body["type"]: body for body in webhook_receiver.accepted[name]}
+    assert bodies["invoice.autopay_skipped"]["data"]["reason"] == "no_payment_method"
+    assert bodies["payment_method.attached"]["data"]["payment_method"]["last4"] == "3000"

@@ -17,6 +17,9 @@ from duely_notifications.service import Notifications
 # Invoice lifecycle events whose only work here is the read model and the webhooks.
 SNAPSHOT_EVENTS = ("invoice.past_due", "invoice.voided", "invoice.marked_uncollectible", "invoice.paid",
                    "invoice.reopened")
+# Webhook events that send no email: the merchant's systems hear of them, the customer does not.
+WEBHOOK_ONLY_EVENTS = ("payment.processing", "invoice.autopay_skipped", "payment_method.attached",
+                       "payment_method.updated", "payment_method.detached")
 
 
 def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
@@ -68,6 +71,13 @@ def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
     @on_event("payment_method.expiring")
     async def payment_method_expiring(session, envelope: Envelope, event: PaymentMethodExpiring) -> None:
         await notifications.queue("payment_method_expiring", session, envelope.organization_id, event, envelope.data)
+        await notifications.fan_out(session, envelope)
+
+    async def webhook_only(session, envelope: Envelope, event) -> None:
+        await notifications.fan_out(session, envelope)
+
+    for event_type in WEBHOOK_ONLY_EVENTS:
+        on_event(event_type)(webhook_only)
 
     @on_event("invoice.viewed")
     async def invoice_viewed(session, envelope: Envelope, event: InvoiceViewed) -> None:
