@@ -96,7 +96,8 @@ async def customer_with_card(invoicing, payments, portal, wait_for, *, card: str
     async def branded():
         async with portal.state.runtime.db.transaction() as session:
             return await repository.latest_customer_invoice(session, organization_id, customer["id"])
-    await wait_for(branded)
+    # Generous: the module's first test also waits for the consumer groups to settle (a loaded CI machine).
+    await wait_for(branded, timeout=60)
     return {"organization_id": organization_id, "api_key": api_key, "customer_id": customer["id"], "card": saved}
 
 
