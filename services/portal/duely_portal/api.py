@@ -62,7 +62,8 @@ def router(runtime: ServiceRuntime, invoicing: InvoicingClient, payments: Paymen
         if invoice is None:
             return not_found()
         await service.record_view(runtime.db, runtime.outbox, invoice)
-        html = pages.render_invoice(invoice, token, payment=payment, code=code, waited=parse_wait(wait))
+        html = pages.render_invoice(invoice, token, payment=payment, code=code, waited=parse_wait(wait),
+                                    gateway=(settings.stripe_publishable_key, settings.stripe_public_api_base))
         return HTMLResponse(html, headers=PAGE_HEADERS)
 
     @routes.get("/i/{token}/pdf", include_in_schema=False)
@@ -104,8 +105,15 @@ def router(runtime: ServiceRuntime, invoicing: InvoicingClient, payments: Paymen
             return unavailable()
         if invoice is None:
             return not_found()
-        outcome = await service.pay_hosted_invoice(
-            payments, invoice, _field(form, "payment_method"), _field(form, "attempt_key"))
+        debit = _field(form, "debit_type")
+        if debit:  # a bank debit: the page's script created the PaymentMethod at the gateway
+            outcome = await service.pay_hosted_invoice_by_debit(
+                payments, invoice, debit, _field(form, "payment_method"), _field(form, "attempt_key"),
+                mandate_accepted=_field(form, "mandate_accepted") == "yes", ip_address=client_address(request),
+                user_agent=request.headers.get("user-agent", ""), accepted_at=int(utcnow().timestamp()))
+        else:
+            outcome = await service.pay_hosted_invoice(
+                payments, invoice, _field(form, "payment_method"), _field(form, "attempt_key"))
         query = {"payment": outcome.status}
         if outcome.failure_code:
             query["code"] = outcome.failure_code
@@ -197,6 +205,17 @@ def router(runtime: ServiceRuntime, invoicing: InvoicingClient, payments: Paymen
                                 headers=PAGE_HEADERS)
 
     return routes
+
+
+def client_address(request: Request) -> str:
+    """The customer's address, for a debit mandate's evidence. Behind Duely's gateway (the public base URL)
+    it is the entry the gateway appended to X-Forwarded-For (the rightmost: earlier entries are whatever the
+    client claimed); reached directly, the connection's peer."""
+    forwarded = request.headers.get("x-forwarded-for", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if hops:
+        return hops[-1]
+    return request.client.host if request.client else ""
 
 
 def _field(form: dict[str, list[str]], name: str) -> str:

@@ -93,13 +93,18 @@ class PaymentsClient(_PaymentMethodsCalls):
                                  headers=self.headers)
 
     async def pay_invoice(self, organization_id: str, invoice_id: str, payment_method: str,
-                          idempotency_key: str) -> PaymentOutcome:
-        """Ask payments to charge now. The key makes a double-submitted form charge once."""
+                          idempotency_key: str, *, payment_method_type: str | None = None,
+                          mandate_data: dict | None = None) -> PaymentOutcome:
+        """Ask payments to charge now (a card; or a bank debit with its type and accepted mandate).
+        The key makes a double-submitted form charge once."""
+        body = {"organization_id": organization_id, "payment_method": payment_method}
+        if payment_method_type:
+            body.update(payment_method_type=payment_method_type, mandate_data=mandate_data)
         try:
             async with self._client() as client:
                 response = await client.post(
                     f"/internal/invoices/{invoice_id}/pay",
-                    json={"organization_id": organization_id, "payment_method": payment_method},
+                    json=body,
                     headers={"Idempotency-Key": idempotency_key})
         except httpx.HTTPError as exc:
             log.warning("payments unreachable", extra={"invoice_id": invoice_id, "error": repr(exc)})
