@@ -48,7 +48,7 @@ def router(runtime: ServiceRuntime, invoicing: InvoicingClient, payments: Paymen
 
     @routes.get("/i/{token}", response_class=HTMLResponse, include_in_schema=False)
     async def hosted_invoice(token: str, payment: str | None = None, code: str | None = None,
-                             wait: str | None = None):
+                             wait: str | None = None, attempt: str | None = None):
         ids = verify_invoice_token(settings.hosted_link_secret, token)
         if ids is None:
             return not_found()
@@ -63,6 +63,7 @@ def router(runtime: ServiceRuntime, invoicing: InvoicingClient, payments: Paymen
             return not_found()
         await service.record_view(runtime.db, runtime.outbox, invoice)
         html = pages.render_invoice(invoice, token, payment=payment, code=code, waited=parse_wait(wait),
+                                    attempt=int(attempt) if attempt and attempt.isdigit() and len(attempt) <= 6 else None,
                                     gateway=(settings.stripe_publishable_key, settings.stripe_public_api_base))
         return HTMLResponse(html, headers=PAGE_HEADERS)
 
@@ -115,6 +116,9 @@ def router(runtime: ServiceRuntime, invoicing: InvoicingClient, payments: Paymen
             outcome = await service.pay_hosted_invoice(
                 payments, invoice, _field(form, "payment_method"), _field(form, "attempt_key"))
         query = {"payment": outcome.status}
+        if debit and outcome.status == "processing" and outcome.attempt_number:
+            # Settles in days: the page follows this attempt (processing, then paid, or failed and payable again).
+            query = {"payment": "debit", "attempt": str(outcome.attempt_number)}
         if outcome.failure_code:
             query["code"] = outcome.failure_code
         return RedirectResponse(f"/i/{token}?{urlencode(query)}", status_code=303, headers=PAGE_HEADERS)

@@ -32,11 +32,16 @@ TEMPLATES = Environment(
 
 
 def render_invoice(invoice: HostedInvoice, token: str, *, payment: str | None, code: str | None,
-                   waited: int = 0, gateway: tuple[str, str] | None = None) -> str:
+                   waited: int = 0, gateway: tuple[str, str] | None = None, attempt: int | None = None) -> str:
     """`gateway`: (publishable key, the gateway's public API base) for the bank debit form's script."""
     doc = from_snapshot(invoice.snapshot)
     view = build_view(doc)
     debit = invoice.debits[-1] if invoice.debits else None
+    follow = f"payment=debit&attempt={attempt}" if payment == "debit" and attempt is not None else "payment=succeeded"
+    if payment == "debit":  # after paying by bank debit: this attempt's outcome, once the read model has it
+        failed = attempt is not None and any(entry.outcome == "failed" and entry.attempt_number >= attempt
+                                             for entry in invoice.payments)
+        payment, code = ("failed", "debit_failed") if failed else ("processing", None)
     state = page_state(doc.status, doc.amount_due, payment, code, waited, debit_processing=debit is not None)
     methods = invoice_methods(invoice.snapshot)
     L = view.labels
@@ -58,7 +63,7 @@ def render_invoice(invoice: HostedInvoice, token: str, *, payment: str | None, c
         "debit_methods": L["pay_by_debit_intro"].format(methods=", ".join(debits), company=view.seller.name)
         if debits and state.is_payable else None,
         "notice": _debit_notice(debit, view) if state.debit else _notice(state, view),
-        "refresh_url": f"/i/{token}?payment=succeeded&wait={state.next_wait}" if state.refresh_after else None,
+        "refresh_url": f"/i/{token}?{follow}&wait={state.next_wait}" if state.refresh_after else None,
         "pay_label": view.labels["page_pay_button"].format(amount=view.amount_due),
         "card": state.is_payable and "card" in methods,
         "wire": state.is_payable and "wire_transfer" in methods and bool(view.bank_rows),

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 class PaymentOutcome:
     status: str  # succeeded | failed | processing (the card gateway has not answered yet)
     failure_code: str | None = None
+    attempt_number: int | None = None  # the attempt payments made (a bank debit's page follows its outcome)
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,8 @@ class PaymentsClient(_PaymentMethodsCalls):
             attempt = error.get("payment_attempt") or {}
             return PaymentOutcome("failed", attempt.get("failure_reason") or code)
         if body.get("status") in ("succeeded", "processing"):
-            return PaymentOutcome(body["status"])
+            number = body.get("attempt_number")
+            return PaymentOutcome(body["status"], attempt_number=number if isinstance(number, int) else None)
         return PaymentOutcome("failed", body.get("failure_reason") or body.get("failure_code") or "payment_failed")
 
 

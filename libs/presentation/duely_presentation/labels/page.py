@@ -338,6 +338,8 @@ DEBIT_LABELS: dict[str, dict[str, str]] = {
         "page_failure_payment_method_currency_mismatch": "This bank debit can't pay an invoice in this currency "
                                                          "(SEPA debits euros, ACH US dollars).",
         "page_failure_mandate_not_accepted": "Please accept the debit mandate to pay by bank debit.",
+        "page_failure_debit_failed": "Your bank debit did not go through; nothing was taken. Please check your "
+                                     "bank details or pay another way.",
     },
     "de": {
         "page_debit_heading": "Per Lastschrift bezahlen",
@@ -377,6 +379,8 @@ DEBIT_LABELS: dict[str, dict[str, str]] = {
                                                          "bezahlen (SEPA in Euro, ACH in US-Dollar).",
         "page_failure_mandate_not_accepted": "Bitte erteilen Sie das Lastschriftmandat, um per Lastschrift zu "
                                              "bezahlen.",
+        "page_failure_debit_failed": "Ihre Lastschrift ist nicht durchgegangen; es wurde nichts abgebucht. Bitte "
+                                     "prüfen Sie Ihre Bankdaten oder zahlen Sie auf anderem Weg.",
     },
     "fr": {
         "page_debit_heading": "Payer par prélèvement",
@@ -416,6 +420,8 @@ DEBIT_LABELS: dict[str, dict[str, str]] = {
                                                          "devise (SEPA en euros, ACH en dollars US).",
         "page_failure_mandate_not_accepted": "Veuillez accepter le mandat de prélèvement pour payer par "
                                              "prélèvement.",
+        "page_failure_debit_failed": "Votre prélèvement n’a pas abouti ; rien n’a été débité. Veuillez "
+                                     "vérifier vos coordonnées bancaires ou payer autrement.",
     },
 }
 for _language, _labels in DEBIT_LABELS.items():
