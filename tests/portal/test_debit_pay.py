@@ -87,7 +87,7 @@ async def test_sepa_debit_from_the_page_is_processing_then_paid(debit_portal, sa
     try:
         assert await page.is_visible("#pay-debit")
         assert not await page.is_visible("#debit")  # the no-script hint gave way to the form
-        assert await page.inner_text("#debit-heading") == "Payer par prélèvement · Prélèvement SEPA"
+        assert await page.inner_text("#debit-heading") == "Payer par prélèvement · SEPA"
         mandate = await page.inner_text("#debit-mandate")
         assert "vous autorisez (A) Acme GmbH et Stripe" in mandate and "8\u00a0semaines" in mandate
         # Accessible: every field is labelled; the mandate must be accepted before anything is sent.
@@ -154,7 +154,7 @@ async def test_a_failing_iban_is_processing_then_the_invoice_is_payable_again(de
         assert await page.inner_text("#payment-outcome") == (
             "Votre prélèvement n’a pas abouti ; rien n’a été débité. Veuillez vérifier vos coordonnées "
             "bancaires ou payer autrement.")
-        assert await page.query_selector("#payments tr.failed")
+        assert "Prélèvement SEPA — échoué le" in await page.inner_text("#payments tr.failed")
         await page.screenshot(path=str(SCREENSHOTS / "debit-failed-phone.png"), full_page=True)
         assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     finally:
@@ -202,7 +202,7 @@ async def test_an_ach_invoice_offers_ach_and_a_eur_invoice_never_does(debit_port
         usd = await created(await client.post(f"/v1/invoices/{draft['id']}/approve"))
     page, _ = await open_page(browser, f"{debit_portal.state.url}/i/{token_of(usd)}", viewport=PHONE)
     try:
-        assert await page.inner_text("#debit-heading") == "Pay by bank debit · ACH bank debit"
+        assert await page.inner_text("#debit-heading") == "Pay by bank debit · ACH"
         for label in ("Account holder name", "Routing number", "Account number", "Account holder type"):
             assert await page.get_by_label(label).count() == 1, label
         assert "you authorize Acme GmbH to debit the bank account specified above once for $500.00" in \

@@ -120,7 +120,7 @@ def _debit_form(invoice: HostedInvoice, view: InvoiceView, gateway: tuple[str, s
                L["page_debit_ach_mandate"].format(company=company, amount=view.amount_due))
     key, api_base = gateway
     return {
-        "kind": kind, "title": method_type_name(L, kind), "mandate": mandate,
+        "kind": kind, "title": "SEPA" if kind == "sepa_debit" else "ACH", "mandate": mandate,
         "accept": L["page_debit_accept_sepa" if kind == "sepa_debit" else "page_debit_accept_ach"],
         "button": L["page_debit_button"].format(amount=view.amount_due),
         "privacy": L["page_debit_privacy"].format(company=company),
@@ -152,6 +152,9 @@ def _payment_line(entry, view: InvoiceView) -> dict:
             date=_on(entry.occurred_at, view.locale),
             method=describe(view.labels, entry.method_type, brand=entry.card_brand, last4=entry.card_last4,
                             reference=entry.reference))
+    elif not succeeded and entry.method_type in DEBIT_TYPES:  # a bank debit returned: no card to name
+        text = view.labels["page_history_debit_failed"].format(
+            method=method_type_name(view.labels, entry.method_type), date=_on(entry.occurred_at, view.locale))
     else:
         text = history_line(view.labels, succeeded=succeeded, date=_on(entry.occurred_at, view.locale),
                             brand=entry.card_brand, last4=entry.card_last4, failure_reason=entry.failure_reason,

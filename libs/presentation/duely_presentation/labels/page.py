@@ -308,6 +308,7 @@ for _language, _labels in UPDATE_LABELS.items():
 DEBIT_LABELS: dict[str, dict[str, str]] = {
     "en": {
         "page_debit_heading": "Pay by bank debit",
+        "page_history_debit_failed": "{method} — failed on {date}",
         "page_debit_name": "Account holder name", "page_debit_iban": "IBAN",
         "page_debit_routing": "Routing number", "page_debit_account": "Account number",
         "page_debit_holder_type": "Account holder type", "page_debit_individual": "Individual",
@@ -322,8 +323,8 @@ DEBIT_LABELS: dict[str, dict[str, str]] = {
                                    "you can obtain from your bank.",
         "page_debit_ach_mandate": "By checking the box and clicking the button below, you authorize {company} to "
                                   "debit the bank account specified above once for {amount}, on or after today. "
-                                  "If the debit is returned, you will not be charged a fee by {company}. You may "
-                                  "cancel this authorization by contacting {company} before the debit is made.",
+                                  "You may cancel this authorization by contacting {company} before the debit is "
+                                  "made.",
         "page_debit_accept_sepa": "I accept this SEPA Direct Debit mandate",
         "page_debit_accept_ach": "I authorize this debit",
         "page_debit_button": "Pay {amount} by bank debit",
@@ -343,6 +344,7 @@ DEBIT_LABELS: dict[str, dict[str, str]] = {
     },
     "de": {
         "page_debit_heading": "Per Lastschrift bezahlen",
+        "page_history_debit_failed": "{method} — fehlgeschlagen am {date}",
         "page_debit_name": "Name des Kontoinhabers", "page_debit_iban": "IBAN",
         "page_debit_routing": "Routing-Nummer", "page_debit_account": "Kontonummer",
         "page_debit_holder_type": "Kontoinhaber", "page_debit_individual": "Privatperson",
@@ -357,9 +359,8 @@ DEBIT_LABELS: dict[str, dict[str, str]] = {
                                    "Erklärung aufgeführt, die Sie von Ihrer Bank erhalten können.",
         "page_debit_ach_mandate": "Mit dem Ankreuzen des Kästchens und dem Klick auf die Schaltfläche unten "
                                   "ermächtigen Sie {company}, das oben angegebene Bankkonto einmalig mit {amount} "
-                                  "zu belasten, ab heute. Wird die Lastschrift zurückgegeben, berechnet {company} "
-                                  "Ihnen keine Gebühr. Sie können diese Ermächtigung widerrufen, indem Sie {company} "
-                                  "vor dem Einzug kontaktieren.",
+                                  "zu belasten, ab heute. Sie können diese Ermächtigung widerrufen, indem Sie "
+                                  "{company} vor dem Einzug kontaktieren.",
         "page_debit_accept_sepa": "Ich erteile dieses SEPA-Lastschriftmandat",
         "page_debit_accept_ach": "Ich ermächtige diese Lastschrift",
         "page_debit_button": "{amount} per Lastschrift bezahlen",
@@ -384,6 +385,7 @@ DEBIT_LABELS: dict[str, dict[str, str]] = {
     },
     "fr": {
         "page_debit_heading": "Payer par prélèvement",
+        "page_history_debit_failed": "{method} — échoué le {date}",
         "page_debit_name": "Titulaire du compte", "page_debit_iban": "IBAN",
         "page_debit_routing": "Numéro de routage", "page_debit_account": "Numéro de compte",
         "page_debit_holder_type": "Type de titulaire", "page_debit_individual": "Particulier",
@@ -399,9 +401,8 @@ DEBIT_LABELS: dict[str, dict[str, str]] = {
                                    "pouvez obtenir auprès de votre banque.",
         "page_debit_ach_mandate": "En cochant la case et en cliquant sur le bouton ci-dessous, vous autorisez "
                                   "{company} à débiter une fois le compte bancaire indiqué ci-dessus de {amount}, à "
-                                  "partir d’aujourd’hui. Si le prélèvement est rejeté, {company} ne vous facturera "
-                                  "aucuns frais. Vous pouvez révoquer cette autorisation en contactant {company} "
-                                  "avant le prélèvement.",
+                                  "partir d’aujourd’hui. Vous pouvez révoquer cette autorisation en contactant "
+                                  "{company} avant le prélèvement.",
         "page_debit_accept_sepa": "J’accepte ce mandat de prélèvement SEPA",
         "page_debit_accept_ach": "J’autorise ce prélèvement",
         "page_debit_button": "Payer {amount} par prélèvement",
