@@ -26,6 +26,11 @@ official ``stripe`` SDK works against it with ``base_addresses={"api": "http://1
   refunds are ``pending`` until the settlement delay has passed).
 * webhook_endpoints create / retrieve / update / delete / list; events retrieve / list. Events are
   POSTed signed (``Stripe-Signature: t=…,v1=…``) to every enabled endpoint, retried with backoff.
+* Keys: a secret key (``sk_…``, or none at all, as before) may call everything. A publishable key
+  (``Authorization: Bearer pk_…``, what Stripe.js sends from a browser) may only create a PaymentMethod
+  (``POST /v1/payment_methods``); anything else with it is a 401 as Stripe answers. That endpoint also
+  answers CORS (preflight ``OPTIONS`` and ``Access-Control-Allow-Origin: *``), so a hosted page's script
+  can tokenize bank details straight at the gateway: raw account numbers never reach Duely's servers.
 * ``Idempotency-Key`` on POST as Stripe: the first result for a key is replayed
   (``Idempotent-Replayed: true``); the same key on another endpoint or body is a 400
   ``idempotency_error``. Validation errors are not stored.
@@ -1198,6 +1203,37 @@ def routes(gw: Gateway) -> web.RouteTableDef:
     return r
 
 
+# What a browser may call with a publishable key (Stripe.js's tokenization): method and path.
+PUBLISHABLE_ROUTES = frozenset({("POST", "/v1/payment_methods")})
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST, OPTIONS",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type, Stripe-Version, Idempotency-Key",
+                "Access-Control-Max-Age": "600"}
+
+
+def _bearer(request: web.Request) -> str:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else ""
+
+
+@web.middleware
+async def keys_and_cors_middleware(request: web.Request, handler):
+    """Publishable keys only for tokenizing (as Stripe); CORS for that one browser-facing endpoint."""
+    browser_facing = request.path in {path for _, path in PUBLISHABLE_ROUTES}
+    if request.method == "OPTIONS" and browser_facing:
+        return web.Response(status=204, headers=CORS_HEADERS)
+    key = _bearer(request)
+    if key.startswith("pk_") and (request.method, request.path) not in PUBLISHABLE_ROUTES:
+        response = web.json_response({"error": {
+            "type": "invalid_request_error",
+            "message": "This API call cannot be made with a publishable API key. Please use a secret API key."}},
+            status=401)
+    else:
+        response = await handler(request)
+    if browser_facing:
+        response.headers.update({k: v for k, v in CORS_HEADERS.items() if k == "Access-Control-Allow-Origin"})
+    return response
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler):
     try:
@@ -1305,7 +1341,8 @@ def build_app(state_dir: str | Path, reset: bool = False, settings: Settings | N
     state.mkdir(parents=True, exist_ok=True)
     gateway = Gateway(Store(state / "sandbox.sqlite3"), settings or Settings())
     gateway.register_cli_endpoint()
-    app = web.Application(middlewares=[idempotency_middleware(IdempotencyStore(state / "idempotency.sqlite3")),
+    app = web.Application(middlewares=[keys_and_cors_middleware,
+                                       idempotency_middleware(IdempotencyStore(state / "idempotency.sqlite3")),
                                        errors_middleware])
     app.add_routes(routes(gateway))
     app["gateway"] = gateway

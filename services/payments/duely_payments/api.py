@@ -70,8 +70,10 @@ def router(runtime, charging: Charging) -> APIRouter:
               dependencies=[Depends(require_internal(runtime.settings.internal_secret))])
     async def pay_invoice_internal(invoice_id: str, body: InternalPayRequest):
         """For our own services (the portal's pay button): failures are a 200 with status failed."""
-        outcome = await service.charge_invoice(charging, organization_id=body.organization_id,
-                                               invoice_id=invoice_id, payment_method=body.payment_method)
+        outcome = await service.charge_invoice(
+            charging, organization_id=body.organization_id, invoice_id=invoice_id,
+            payment_method=body.payment_method, method_type=body.payment_method_type,
+            mandate_data=body.mandate_data.model_dump(exclude_none=True) if body.mandate_data else None)
         return _attempt_response(outcome, failures_as_errors=False)
 
     return api

@@ -87,6 +87,8 @@ class PaymentAttempt(Base):
     method_type: Mapped[str] = mapped_column(String(32), default="card", server_default="card")
     gateway_customer: Mapped[str | None] = mapped_column(String(255))  # the gateway Customer of a saved method
     gateway_mandate: Mapped[str | None] = mapped_column(String(255))  # bank debits: the mandate debited under
+    # A one-off debit from the hosted page: the PaymentIntent's `mandate_data` (JSON), the acceptance it carries.
+    gateway_mandate_data: Mapped[str | None] = mapped_column(Text)
     autopay: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # A bank debit the gateway accepted and settles later: when it said `processing`, and when we last asked it.
     settling_since: Mapped[datetime | None] = mapped_column(UtcDateTime)

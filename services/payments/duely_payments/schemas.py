@@ -25,8 +25,29 @@ class PayRequest(RequestModel):
     payment_method: Annotated[CleanText, StringConstraints(max_length=255)] | None = None
 
 
+class OnlineAcceptance(RequestModel):
+    ip_address: Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    user_agent: Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class CustomerAcceptance(RequestModel):
+    type: Literal["online"]
+    accepted_at: int | None = Field(None, ge=0, description="Unix seconds; default now.")
+    online: OnlineAcceptance
+
+
+class MandateData(RequestModel):
+    """The customer's acceptance of a one-off bank debit's mandate, in Stripe's `mandate_data` shape."""
+
+    customer_acceptance: CustomerAcceptance
+
+
 class InternalPayRequest(PayRequest):
     organization_id: Id
+    # The hosted page's bank debit: a PaymentMethod its script created at the gateway, its type, and the
+    # mandate the customer accepted on the page. Absent: a card, as always.
+    payment_method_type: Literal["card", "sepa_debit", "us_bank_account"] | None = None
+    mandate_data: MandateData | None = None
 
 
 class PaymentAttemptOut(BaseModel):

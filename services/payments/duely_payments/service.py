@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,8 +31,8 @@ from duely_contracts.models import CustomerRef, InvoiceSnapshot, InvoiceSummary
 from duely_payments import repository as repo
 from duely_payments.card_gateway import CardGateway
 from duely_payments.domain.charging import (
-    FAILED, INVALID, PROCESSING, SUCCEEDED, AttemptFacts, ChargePending, ChargeResult, attempt_idempotency_key,
-    not_payable_reason, recovery_delay, safe_failure_reason,
+    DEBIT_METHOD_TYPES, FAILED, INVALID, PROCESSING, SUCCEEDED, AttemptFacts, ChargePending, ChargeResult, attempt_idempotency_key,
+    not_payable_reason, one_off_debit_refusal, recovery_delay, safe_failure_reason,
 )
 from duely_payments.models import Invoice, Payment, PaymentAttempt
 from duely_runtime import context
@@ -76,20 +77,41 @@ class ChargeOutcome:
 # -- charging an invoice now (HTTP: public and internal) ---------------------------
 
 async def charge_invoice(charging: Charging, *, organization_id: str, invoice_id: str,
-                         payment_method: str | None) -> ChargeOutcome:
+                         payment_method: str | None, method_type: str | None = None,
+                         mandate_data: dict | None = None) -> ChargeOutcome:
+    """Charge the invoice now. A card by default; a one-off bank debit (`method_type` sepa_debit or
+    us_bank_account, the hosted page) with the `mandate_data` the customer accepted: it answers processing
+    and settles through the gateway's signed event."""
     payment_method = (payment_method or "").strip()
     if not payment_method:
         raise invalid("payment_method", "payment_method is required, e.g. 'pm_card_visa'.", code="parameter_missing")
+    method_type = method_type or "card"
+    if method_type in DEBIT_METHOD_TYPES and not mandate_data:
+        raise invalid("mandate_data", "A bank debit needs the mandate the customer accepted (mandate_data).",
+                      code="parameter_missing")
+    if method_type not in DEBIT_METHOD_TYPES and mandate_data:
+        raise invalid("mandate_data", "mandate_data is only for bank debits (sepa_debit, us_bank_account).")
+    if mandate_data and not mandate_data["customer_acceptance"].get("accepted_at"):
+        mandate_data["customer_acceptance"]["accepted_at"] = int(utcnow().timestamp())
     await refuse_from_what_we_know(charging, organization_id, invoice_id)
     attempt_id = new_id("payatt")
     # 404 for another organization's invoice, 409 when it is not payable or another charge holds it.
     reservation = await charging.invoicing.reserve_charge(organization_id, invoice_id, attempt_id)
     try:
+        if method_type in DEBIT_METHOD_TYPES:  # what the invoice accepts, as invoicing says under the hold
+            refusal = one_off_debit_refusal(method_type, reservation.invoice.currency,
+                                            accepted_methods_of(reservation.invoice))
+            if refusal:
+                raise invalid("payment_method_type", refusal[1], code=refusal[0])
         async with charging.db.transaction() as session:  # transaction 1: the attempt exists
             attempt = await begin_attempt(session, attempt_id=attempt_id, organization_id=organization_id,
                                           invoice_id=invoice_id, payment_method=payment_method,
                                           snapshot=reservation.invoice, now=utcnow(),
                                           check_after=charging.stale_attempt_after)
+            if method_type in DEBIT_METHOD_TYPES:
+                attempt.method_type = method_type
+                attempt.gateway_mandate_data = json.dumps(mandate_data, sort_keys=True)
+                await session.flush()
     except BaseException as exc:  # no attempt, so no charge follows: free the invoice at once, whatever failed
         with contextlib.suppress(Exception):
             await charging.invoicing.release_charge(organization_id, invoice_id, attempt_id)
@@ -173,7 +195,16 @@ async def end_reservation_after(charging: Charging, attempt: PaymentAttempt | No
 def facts_of(attempt: PaymentAttempt) -> AttemptFacts:
     return AttemptFacts(attempt.id, attempt.organization_id, attempt.invoice_id, attempt.attempt_number,
                         attempt.amount, attempt.currency, attempt.payment_method,
-                        attempt.method_type or "card", attempt.gateway_customer, attempt.gateway_mandate)
+                        attempt.method_type or "card", attempt.gateway_customer, attempt.gateway_mandate,
+                        json.loads(attempt.gateway_mandate_data) if attempt.gateway_mandate_data else None)
+
+
+def accepted_methods_of(snapshot: InvoiceSnapshot) -> list[str]:
+    """The methods the invoice accepts: its own list, else its issuer's, else cards (older snapshots)."""
+    methods = snapshot.accepted_payment_methods
+    if methods is None and snapshot.issuer is not None:
+        methods = snapshot.issuer.accepted_payment_methods
+    return list(methods or ["card"])
 
 
 # -- recording an outcome (shared by the HTTP path and recovery) ---------------------

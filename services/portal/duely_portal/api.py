@@ -48,7 +48,7 @@ def router(runtime: ServiceRuntime, invoicing: InvoicingClient, payments: Paymen
 
     @routes.get("/i/{token}", response_class=HTMLResponse, include_in_schema=False)
     async def hosted_invoice(token: str, payment: str | None = None, code: str | None = None,
-                             wait: str | None = None):
+                             wait: str | None = None, attempt: str | None = None):
         ids = verify_invoice_token(settings.hosted_link_secret, token)
         if ids is None:
             return not_found()
@@ -62,7 +62,9 @@ def router(runtime: ServiceRuntime, invoicing: InvoicingClient, payments: Paymen
         if invoice is None:
             return not_found()
         await service.record_view(runtime.db, runtime.outbox, invoice)
-        html = pages.render_invoice(invoice, token, payment=payment, code=code, waited=parse_wait(wait))
+        html = pages.render_invoice(invoice, token, payment=payment, code=code, waited=parse_wait(wait),
+                                    attempt=int(attempt) if attempt and attempt.isdigit() and len(attempt) <= 6 else None,
+                                    gateway=(settings.stripe_publishable_key, settings.stripe_public_api_base))
         return HTMLResponse(html, headers=PAGE_HEADERS)
 
     @routes.get("/i/{token}/pdf", include_in_schema=False)
@@ -104,9 +106,19 @@ def router(runtime: ServiceRuntime, invoicing: InvoicingClient, payments: Paymen
             return unavailable()
         if invoice is None:
             return not_found()
-        outcome = await service.pay_hosted_invoice(
-            payments, invoice, _field(form, "payment_method"), _field(form, "attempt_key"))
+        debit = _field(form, "debit_type")
+        if debit:  # a bank debit: the page's script created the PaymentMethod at the gateway
+            outcome = await service.pay_hosted_invoice_by_debit(
+                payments, invoice, debit, _field(form, "payment_method"), _field(form, "attempt_key"),
+                mandate_accepted=_field(form, "mandate_accepted") == "yes", ip_address=client_address(request),
+                user_agent=request.headers.get("user-agent", ""), accepted_at=int(utcnow().timestamp()))
+        else:
+            outcome = await service.pay_hosted_invoice(
+                payments, invoice, _field(form, "payment_method"), _field(form, "attempt_key"))
         query = {"payment": outcome.status}
+        if debit and outcome.status == "processing" and outcome.attempt_number:
+            # Settles in days: the page follows this attempt (processing, then paid, or failed and payable again).
+            query = {"payment": "debit", "attempt": str(outcome.attempt_number)}
         if outcome.failure_code:
             query["code"] = outcome.failure_code
         return RedirectResponse(f"/i/{token}?{urlencode(query)}", status_code=303, headers=PAGE_HEADERS)
@@ -197,6 +209,17 @@ def router(runtime: ServiceRuntime, invoicing: InvoicingClient, payments: Paymen
                                 headers=PAGE_HEADERS)
 
     return routes
+
+
+def client_address(request: Request) -> str:
+    """The customer's address, for a debit mandate's evidence. Behind Duely's gateway (the public base URL)
+    it is the entry the gateway appended to X-Forwarded-For (the rightmost: earlier entries are whatever the
+    client claimed); reached directly, the connection's peer."""
+    forwarded = request.headers.get("x-forwarded-for", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if hops:
+        return hops[-1]
+    return request.client.host if request.client else ""
 
 
 def _field(form: dict[str, list[str]], name: str) -> str:

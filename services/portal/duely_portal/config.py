@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
 from duely_runtime.config import ServiceSettings
+
+STRIPE_API = "https://api.stripe.com"
 
 
 class Settings(ServiceSettings):
@@ -14,3 +17,14 @@ class Settings(ServiceSettings):
     # written in the invoice's own locale, as its PDF and emails are.
     locale: str = "en_US"
     upstream_timeout_s: float = 30.0  # a card charge can take a while; a person is waiting
+    # Bank debits on the hosted page: the page's script creates the PaymentMethod at the gateway itself
+    # (as Stripe.js does), with the publishable key, so account numbers never pass through Duely.
+    stripe_publishable_key: str = "pk_test_sandbox"
+    # Where the customer's browser reaches the gateway: the embedded sandbox by default; Stripe in production.
+    stripe_public_api_base: str = "http://127.0.0.1:8420"
+
+    @model_validator(mode="after")
+    def _real_stripe_by_default_in_production(self) -> "Settings":
+        if self.mode == "production" and "stripe_public_api_base" not in self.model_fields_set:
+            self.stripe_public_api_base = STRIPE_API
+        return self

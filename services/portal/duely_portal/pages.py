@@ -22,7 +22,7 @@ from duely_portal.domain import presentation
 from duely_portal.domain.payment_history import history_line, refund_line
 from duely_presentation.methods import DEBIT_TYPES, describe, method_type_name
 from duely_portal.domain.page_state import PageState, invoice_methods, page_state
-from duely_portal.service import HostedInvoice
+from duely_portal.service import HostedInvoice, offered_debits
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -32,10 +32,16 @@ TEMPLATES = Environment(
 
 
 def render_invoice(invoice: HostedInvoice, token: str, *, payment: str | None, code: str | None,
-                   waited: int = 0) -> str:
+                   waited: int = 0, gateway: tuple[str, str] | None = None, attempt: int | None = None) -> str:
+    """`gateway`: (publishable key, the gateway's public API base) for the bank debit form's script."""
     doc = from_snapshot(invoice.snapshot)
     view = build_view(doc)
     debit = invoice.debits[-1] if invoice.debits else None
+    follow = f"payment=debit&attempt={attempt}" if payment == "debit" and attempt is not None else "payment=succeeded"
+    if payment == "debit":  # after paying by bank debit: this attempt's outcome, once the read model has it
+        failed = attempt is not None and any(entry.outcome == "failed" and entry.attempt_number >= attempt
+                                             for entry in invoice.payments)
+        payment, code = ("failed", "debit_failed") if failed else ("processing", None)
     state = page_state(doc.status, doc.amount_due, payment, code, waited, debit_processing=debit is not None)
     methods = invoice_methods(invoice.snapshot)
     L = view.labels
@@ -57,15 +63,17 @@ def render_invoice(invoice: HostedInvoice, token: str, *, payment: str | None, c
         "debit_methods": L["pay_by_debit_intro"].format(methods=", ".join(debits), company=view.seller.name)
         if debits and state.is_payable else None,
         "notice": _debit_notice(debit, view) if state.debit else _notice(state, view),
-        "refresh_url": f"/i/{token}?payment=succeeded&wait={state.next_wait}" if state.refresh_after else None,
+        "refresh_url": f"/i/{token}?{follow}&wait={state.next_wait}" if state.refresh_after else None,
         "pay_label": view.labels["page_pay_button"].format(amount=view.amount_due),
         "card": state.is_payable and "card" in methods,
         "wire": state.is_payable and "wire_transfer" in methods and bool(view.bank_rows),
         "check": _check(view) if state.is_payable and "check" in methods else None,
         "payment_methods": presentation.PAYMENT_METHOD_CHOICES,
         "attempt_key": secrets.token_urlsafe(16),  # one per rendered form: a double submit is one attempt
+        "debit_attempt_key": secrets.token_urlsafe(16),
         "download_label": view.labels["page_download_receipt" if doc.status == "paid" else "page_download_pdf"],
         "payments": _payment_history(invoice, view),
+        "debit_form": _debit_form(invoice, view, gateway) if state.is_payable and gateway else None,
     }
     return TEMPLATES.get_template("invoice.html").render(**context)
 
@@ -99,6 +107,31 @@ def _debit_notice(debit, view: InvoiceView) -> dict:
     return {"kind": "info", "id": "processing-notice", "text": text}
 
 
+def _debit_form(invoice: HostedInvoice, view: InvoiceView, gateway: tuple[str, str]) -> dict | None:
+    """The "Pay by bank debit" form: SEPA for a euro invoice accepting it, ACH for a US dollar one. Its script
+    creates the PaymentMethod at the gateway (publishable key) and posts only its id and the accepted mandate."""
+    offered = offered_debits(invoice.snapshot)
+    if not offered:
+        return None
+    kind = offered[0]  # each debits in one currency, so an invoice is offered one of them at most
+    L = view.labels
+    company = view.seller.name
+    mandate = (L["page_debit_sepa_mandate"].format(company=company) if kind == "sepa_debit" else
+               L["page_debit_ach_mandate"].format(company=company, amount=view.amount_due))
+    key, api_base = gateway
+    return {
+        "kind": kind, "title": "SEPA" if kind == "sepa_debit" else "ACH", "mandate": mandate,
+        "accept": L["page_debit_accept_sepa" if kind == "sepa_debit" else "page_debit_accept_ach"],
+        "button": L["page_debit_button"].format(amount=view.amount_due),
+        "privacy": L["page_debit_privacy"].format(company=company),
+        "config": {"key": key, "api": api_base.rstrip("/"), "type": "sepa_debit" if kind == "sepa_debit"
+                   else "us_bank_account", "email": view.buyer.email or "", "sending": L["page_debit_sending"],
+                   "errors": {"iban": L["page_debit_error_iban"], "routing": L["page_debit_error_routing"],
+                              "account": L["page_debit_error_account"], "network": L["page_debit_error_network"],
+                              "other": L["page_debit_error"]}},
+    }
+
+
 def _check(view: InvoiceView) -> dict:
     """Checks go to the seller's own address, payable to the seller, with the invoice number on them."""
     intro = view.labels["page_check_intro"].format(amount=view.amount_due, payee=view.seller.name, number=view.number)
@@ -119,6 +152,9 @@ def _payment_line(entry, view: InvoiceView) -> dict:
             date=_on(entry.occurred_at, view.locale),
             method=describe(view.labels, entry.method_type, brand=entry.card_brand, last4=entry.card_last4,
                             reference=entry.reference))
+    elif not succeeded and entry.method_type in DEBIT_TYPES:  # a bank debit returned: no card to name
+        text = view.labels["page_history_debit_failed"].format(
+            method=method_type_name(view.labels, entry.method_type), date=_on(entry.occurred_at, view.locale))
     else:
         text = history_line(view.labels, succeeded=succeeded, date=_on(entry.occurred_at, view.locale),
                             brand=entry.card_brand, last4=entry.card_last4, failure_reason=entry.failure_reason,

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 class PaymentOutcome:
     status: str  # succeeded | failed | processing (the card gateway has not answered yet)
     failure_code: str | None = None
+    attempt_number: int | None = None  # the attempt payments made (a bank debit's page follows its outcome)
 
 
 @dataclass(frozen=True)
@@ -93,13 +94,18 @@ class PaymentsClient(_PaymentMethodsCalls):
                                  headers=self.headers)
 
     async def pay_invoice(self, organization_id: str, invoice_id: str, payment_method: str,
-                          idempotency_key: str) -> PaymentOutcome:
-        """Ask payments to charge now. The key makes a double-submitted form charge once."""
+                          idempotency_key: str, *, payment_method_type: str | None = None,
+                          mandate_data: dict | None = None) -> PaymentOutcome:
+        """Ask payments to charge now (a card; or a bank debit with its type and accepted mandate).
+        The key makes a double-submitted form charge once."""
+        body = {"organization_id": organization_id, "payment_method": payment_method}
+        if payment_method_type:
+            body.update(payment_method_type=payment_method_type, mandate_data=mandate_data)
         try:
             async with self._client() as client:
                 response = await client.post(
                     f"/internal/invoices/{invoice_id}/pay",
-                    json={"organization_id": organization_id, "payment_method": payment_method},
+                    json=body,
                     headers={"Idempotency-Key": idempotency_key})
         except httpx.HTTPError as exc:
             log.warning("payments unreachable", extra={"invoice_id": invoice_id, "error": repr(exc)})
@@ -118,7 +124,8 @@ class PaymentsClient(_PaymentMethodsCalls):
             attempt = error.get("payment_attempt") or {}
             return PaymentOutcome("failed", attempt.get("failure_reason") or code)
         if body.get("status") in ("succeeded", "processing"):
-            return PaymentOutcome(body["status"])
+            number = body.get("attempt_number")
+            return PaymentOutcome(body["status"], attempt_number=number if isinstance(number, int) else None)
         return PaymentOutcome("failed", body.get("failure_reason") or body.get("failure_code") or "payment_failed")
 
 

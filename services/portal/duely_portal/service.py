@@ -165,3 +165,39 @@ async def pay_hosted_invoice(payments: PaymentsClient, invoice: HostedInvoice, p
         return PaymentOutcome("failed", "form_invalid")
     return await payments.pay_invoice(snapshot.organization_id, snapshot.id, payment_method,
                                       idempotency_key=f"portal-pay-{snapshot.id}-{attempt_key}")
+
+
+# The hosted page's bank debits: the form's choice ⇔ the gateway's PaymentMethod type, and its currency.
+DEBIT_FORMS = {"sepa_debit": ("sepa_debit", "eur"), "ach_debit": ("us_bank_account", "usd")}
+_GATEWAY_PM = re.compile(r"^pm_[A-Za-z0-9]{6,64}$")
+
+
+def offered_debits(snapshot) -> tuple[str, ...]:
+    """The bank debits the page offers: accepted by the invoice, in the one currency each debits in."""
+    methods = invoice_methods(snapshot)
+    return tuple(kind for kind, (_, currency) in DEBIT_FORMS.items()
+                 if kind in methods and snapshot.currency.lower() == currency)
+
+
+async def pay_hosted_invoice_by_debit(payments: PaymentsClient, invoice: HostedInvoice, debit: str,
+                                      payment_method: str, attempt_key: str, *, mandate_accepted: bool,
+                                      ip_address: str, user_agent: str, accepted_at: int) -> PaymentOutcome:
+    """A one-off bank debit: the PaymentMethod the page's script created at the gateway (only its id comes
+    here), and the mandate the customer accepted on the page, as its online acceptance."""
+    snapshot = invoice.snapshot
+    if not is_payable(snapshot.status, snapshot.amount_due):
+        return PaymentOutcome("failed", "invoice_not_payable")
+    if debit not in DEBIT_FORMS or debit not in invoice_methods(snapshot):
+        return PaymentOutcome("failed", "payment_method_not_accepted")
+    gateway_type, currency = DEBIT_FORMS[debit]
+    if snapshot.currency.lower() != currency:
+        return PaymentOutcome("failed", "payment_method_currency_mismatch")
+    if not mandate_accepted:
+        return PaymentOutcome("failed", "mandate_not_accepted")
+    if not _GATEWAY_PM.match(payment_method) or not _ATTEMPT_KEY.match(attempt_key):
+        return PaymentOutcome("failed", "form_invalid")
+    mandate_data = {"customer_acceptance": {"type": "online", "accepted_at": accepted_at, "online": {
+        "ip_address": ip_address[:64] or "0.0.0.0", "user_agent": (user_agent or "unknown")[:500]}}}
+    return await payments.pay_invoice(snapshot.organization_id, snapshot.id, payment_method,
+                                      idempotency_key=f"portal-pay-{snapshot.id}-{attempt_key}",
+                                      payment_method_type=gateway_type, mandate_data=mandate_data)

@@ -302,3 +302,128 @@ UPDATE_LABELS: dict[str, dict[str, str]] = {
 }
 for _language, _labels in UPDATE_LABELS.items():
     LABELS[_language].update(_labels)
+
+# Paying by bank debit on the hosted page (SEPA for euro invoices, ACH for US dollar ones). The SEPA mandate
+# is the standard wording (Stripe's, naming the creditor); the ACH one is a one-time debit authorization.
+DEBIT_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "page_debit_heading": "Pay by bank debit",
+        "page_history_debit_failed": "{method} — failed on {date}",
+        "page_debit_name": "Account holder name", "page_debit_iban": "IBAN",
+        "page_debit_routing": "Routing number", "page_debit_account": "Account number",
+        "page_debit_holder_type": "Account holder type", "page_debit_individual": "Individual",
+        "page_debit_company": "Company",
+        "page_debit_sepa_mandate": "By providing your payment information and confirming this payment, you authorise "
+                                   "(A) {company} and Stripe, our payment service provider, to send instructions to "
+                                   "your bank to debit your account and (B) your bank to debit your account in "
+                                   "accordance with those instructions. As part of your rights, you are entitled to "
+                                   "a refund from your bank under the terms and conditions of your agreement with "
+                                   "your bank. A refund must be claimed within 8 weeks starting from the date on "
+                                   "which your account was debited. Your rights are explained in a statement that "
+                                   "you can obtain from your bank.",
+        "page_debit_ach_mandate": "By checking the box and clicking the button below, you authorize {company} to "
+                                  "debit the bank account specified above once for {amount}, on or after today. "
+                                  "You may cancel this authorization by contacting {company} before the debit is "
+                                  "made.",
+        "page_debit_accept_sepa": "I accept this SEPA Direct Debit mandate",
+        "page_debit_accept_ach": "I authorize this debit",
+        "page_debit_button": "Pay {amount} by bank debit",
+        "page_debit_sending": "Sending…",
+        "page_debit_privacy": "Your bank details go straight to our payment provider; they are never stored by {company}.",
+        "page_debit_error": "These bank details could not be used. Please check them and try again.",
+        "page_debit_error_iban": "This IBAN is not valid. Please check it.",
+        "page_debit_error_routing": "This routing number is not valid (9 digits).",
+        "page_debit_error_account": "This account number is not valid (4 to 17 digits).",
+        "page_debit_error_network": "We could not reach the payment provider. Nothing was charged; please try again.",
+        "page_failure_payment_method_not_accepted": "This invoice can't be paid by this method.",
+        "page_failure_payment_method_currency_mismatch": "This bank debit can't pay an invoice in this currency "
+                                                         "(SEPA debits euros, ACH US dollars).",
+        "page_failure_mandate_not_accepted": "Please accept the debit mandate to pay by bank debit.",
+        "page_failure_debit_failed": "Your bank debit did not go through; nothing was taken. Please check your "
+                                     "bank details or pay another way.",
+    },
+    "de": {
+        "page_debit_heading": "Per Lastschrift bezahlen",
+        "page_history_debit_failed": "{method} — fehlgeschlagen am {date}",
+        "page_debit_name": "Name des Kontoinhabers", "page_debit_iban": "IBAN",
+        "page_debit_routing": "Routing-Nummer", "page_debit_account": "Kontonummer",
+        "page_debit_holder_type": "Kontoinhaber", "page_debit_individual": "Privatperson",
+        "page_debit_company": "Unternehmen",
+        "page_debit_sepa_mandate": "Durch Angabe Ihrer Zahlungsinformationen und der Bestätigung dieser Zahlung "
+                                   "ermächtigen Sie (A) {company} und Stripe, unseren Zahlungsdienstleister, Ihrer "
+                                   "Bank Anweisungen zur Belastung Ihres Kontos zu erteilen, und (B) Ihre Bank, Ihr "
+                                   "Konto gemäß diesen Anweisungen zu belasten. Als Teil Ihrer Rechte haben Sie "
+                                   "Anspruch auf eine Rückerstattung von Ihrer Bank gemäß den Bedingungen Ihrer "
+                                   "Vereinbarung mit Ihrer Bank. Eine Rückerstattung muss innerhalb von 8 Wochen ab "
+                                   "dem Datum der Belastung Ihres Kontos beantragt werden. Ihre Rechte sind in einer "
+                                   "Erklärung aufgeführt, die Sie von Ihrer Bank erhalten können.",
+        "page_debit_ach_mandate": "Mit dem Ankreuzen des Kästchens und dem Klick auf die Schaltfläche unten "
+                                  "ermächtigen Sie {company}, das oben angegebene Bankkonto einmalig mit {amount} "
+                                  "zu belasten, ab heute. Sie können diese Ermächtigung widerrufen, indem Sie "
+                                  "{company} vor dem Einzug kontaktieren.",
+        "page_debit_accept_sepa": "Ich erteile dieses SEPA-Lastschriftmandat",
+        "page_debit_accept_ach": "Ich ermächtige diese Lastschrift",
+        "page_debit_button": "{amount} per Lastschrift bezahlen",
+        "page_debit_sending": "Wird gesendet …",
+        "page_debit_privacy": "Ihre Bankdaten gehen direkt an unseren Zahlungsdienstleister; {company} speichert "
+                              "sie nicht.",
+        "page_debit_error": "Diese Bankdaten konnten nicht verwendet werden. Bitte prüfen Sie sie und versuchen "
+                            "Sie es erneut.",
+        "page_debit_error_iban": "Diese IBAN ist ungültig. Bitte prüfen Sie sie.",
+        "page_debit_error_routing": "Diese Routing-Nummer ist ungültig (9 Ziffern).",
+        "page_debit_error_account": "Diese Kontonummer ist ungültig (4 bis 17 Ziffern).",
+        "page_debit_error_network": "Der Zahlungsdienstleister war nicht erreichbar. Es wurde nichts belastet; "
+                                    "bitte versuchen Sie es erneut.",
+        "page_failure_payment_method_not_accepted": "Diese Rechnung kann nicht mit diesem Zahlungsmittel bezahlt "
+                                                    "werden.",
+        "page_failure_payment_method_currency_mismatch": "Diese Lastschrift kann keine Rechnung in dieser Währung "
+                                                         "bezahlen (SEPA in Euro, ACH in US-Dollar).",
+        "page_failure_mandate_not_accepted": "Bitte erteilen Sie das Lastschriftmandat, um per Lastschrift zu "
+                                             "bezahlen.",
+        "page_failure_debit_failed": "Ihre Lastschrift ist nicht durchgegangen; es wurde nichts abgebucht. Bitte "
+                                     "prüfen Sie Ihre Bankdaten oder zahlen Sie auf anderem Weg.",
+    },
+    "fr": {
+        "page_debit_heading": "Payer par prélèvement",
+        "page_history_debit_failed": "{method} — échoué le {date}",
+        "page_debit_name": "Titulaire du compte", "page_debit_iban": "IBAN",
+        "page_debit_routing": "Numéro de routage", "page_debit_account": "Numéro de compte",
+        "page_debit_holder_type": "Type de titulaire", "page_debit_individual": "Particulier",
+        "page_debit_company": "Entreprise",
+        "page_debit_sepa_mandate": "En fournissant vos informations de paiement et en confirmant ce paiement, vous "
+                                   "autorisez (A) {company} et Stripe, notre prestataire de services de paiement, à "
+                                   "envoyer des instructions à votre banque pour débiter votre compte, et (B) votre "
+                                   "banque à débiter votre compte conformément à ces instructions. Vous avez, entre "
+                                   "autres, le droit de vous faire rembourser par votre banque selon les modalités et "
+                                   "conditions du contrat conclu avec votre banque. La demande de remboursement doit "
+                                   "être présentée dans un délai de 8\u00a0semaines à compter de la date à laquelle "
+                                   "votre compte a été débité. Vos droits sont expliqués dans un document que vous "
+                                   "pouvez obtenir auprès de votre banque.",
+        "page_debit_ach_mandate": "En cochant la case et en cliquant sur le bouton ci-dessous, vous autorisez "
+                                  "{company} à débiter une fois le compte bancaire indiqué ci-dessus de {amount}, à "
+                                  "partir d’aujourd’hui. Vous pouvez révoquer cette autorisation en contactant "
+                                  "{company} avant le prélèvement.",
+        "page_debit_accept_sepa": "J’accepte ce mandat de prélèvement SEPA",
+        "page_debit_accept_ach": "J’autorise ce prélèvement",
+        "page_debit_button": "Payer {amount} par prélèvement",
+        "page_debit_sending": "Envoi en cours…",
+        "page_debit_privacy": "Vos coordonnées bancaires vont directement à notre prestataire de paiement\u00a0; "
+                              "{company} ne les conserve pas.",
+        "page_debit_error": "Ces coordonnées bancaires n’ont pas pu être utilisées. Veuillez les vérifier et "
+                            "réessayer.",
+        "page_debit_error_iban": "Cet IBAN n’est pas valide. Veuillez le vérifier.",
+        "page_debit_error_routing": "Ce numéro de routage n’est pas valide (9\u00a0chiffres).",
+        "page_debit_error_account": "Ce numéro de compte n’est pas valide (4 à 17\u00a0chiffres).",
+        "page_debit_error_network": "Le prestataire de paiement est injoignable. Rien n’a été débité\u00a0; "
+                                    "veuillez réessayer.",
+        "page_failure_payment_method_not_accepted": "Cette facture ne peut pas être payée par ce moyen.",
+        "page_failure_payment_method_currency_mismatch": "Ce prélèvement ne peut pas payer une facture dans cette "
+                                                         "devise (SEPA en euros, ACH en dollars US).",
+        "page_failure_mandate_not_accepted": "Veuillez accepter le mandat de prélèvement pour payer par "
+                                             "prélèvement.",
+        "page_failure_debit_failed": "Votre prélèvement n’a pas abouti ; rien n’a été débité. Veuillez "
+                                     "vérifier vos coordonnées bancaires ou payer autrement.",
+    },
+}
+for _language, _labels in DEBIT_LABELS.items():
+    LABELS[_language].update(_labels)

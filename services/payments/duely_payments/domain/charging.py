@@ -70,6 +70,8 @@ class AttemptFacts:
     method_type: str = "card"
     gateway_customer: str | None = None
     gateway_mandate: str | None = None
+    # A one-off bank debit (the hosted page): the customer's acceptance, sent as the PaymentIntent's mandate_data.
+    mandate_data: dict[str, Any] | None = None
 
     @property
     def settles_later(self) -> bool:
@@ -100,7 +102,30 @@ def payment_intent_params(attempt: AttemptFacts) -> dict[str, Any]:
         params["customer"] = attempt.gateway_customer
     if attempt.gateway_mandate:
         params["mandate"] = attempt.gateway_mandate
+    elif attempt.mandate_data:
+        params["mandate_data"] = attempt.mandate_data
     return params
+
+
+# The invoice settings' names of the bank debits ⇔ the gateway's PaymentMethod types, and the one currency
+# each debits in (SEPA in euros, ACH in US dollars).
+DEBIT_SETTING_OF_TYPE = {"sepa_debit": "sepa_debit", "us_bank_account": "ach_debit"}
+DEBIT_CURRENCY = {"sepa_debit": "eur", "us_bank_account": "usd"}
+
+
+def one_off_debit_refusal(method_type: str, currency: str, accepted: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
+    """Why a bank debit of `method_type` cannot pay an invoice in `currency` accepting `accepted`:
+    (code, message), or None when it can."""
+    setting = DEBIT_SETTING_OF_TYPE[method_type]
+    name = "SEPA Direct Debit" if method_type == "sepa_debit" else "ACH Direct Debit"
+    if setting not in accepted:
+        return ("payment_method_not_accepted",
+                f"This invoice does not accept {name}; it accepts: {', '.join(accepted) or 'nothing online'}.")
+    wanted = DEBIT_CURRENCY[method_type]
+    if currency.lower() != wanted:
+        return ("payment_method_currency_mismatch",
+                f"{name} can only pay invoices in {wanted.upper()}; this invoice is in {currency.upper()}.")
+    return None
 
 
 @dataclass(frozen=True)
