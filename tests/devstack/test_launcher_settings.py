@@ -12,7 +12,8 @@ from duely_devstack.run import banner
 LAUNCHER_SET = ("SMTP_HOST", "SMTP_PORT", "DUELY_KAFKA_BOOTSTRAP_SERVERS", "DUELY_PAYMENTS_STRIPE_API_BASE",
                 "DUELY_STRIPE_API_BASE", "DUELY_PUBLIC_BASE_URL", "DUELY_VAR_DIR", "DUELY_NOTIFICATIONS_SMTP_HOST",
                 "DUELY_NOTIFICATIONS_SMTP_PORT", "DUELY_GATEWAY_HTTP_PORT", "DUELY_INVOICING_HTTP_PORT",
-                "DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET", "DUELY_PAYMENTS_HTTP_PORT")
+                "DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET", "DUELY_PAYMENTS_HTTP_PORT",
+                "DUELY_PORTAL_STRIPE_PUBLIC_API_BASE")
 
 
 @pytest.fixture
@@ -29,6 +30,10 @@ def test_the_embedded_defaults_when_the_user_sets_nothing(clean_env, tmp_path):
     assert (config.start_broker, config.start_smtp, config.start_sandbox) == (True, True, True)
     assert (env["SMTP_HOST"], env["SMTP_PORT"]) == ("127.0.0.1", "1025")
     assert env["DUELY_PAYMENTS_STRIPE_API_BASE"] == "http://127.0.0.1:8420"
+    # The hosted page's bank-debit script creates methods at the same sandbox, whatever its port.
+    assert env["DUELY_PORTAL_STRIPE_PUBLIC_API_BASE"] == "http://127.0.0.1:8420"
+    moved = Platform(PlatformConfig(var_dir=tmp_path, stripe_port=24777)).env()
+    assert moved["DUELY_PORTAL_STRIPE_PUBLIC_API_BASE"] == "http://127.0.0.1:24777"
 
 
 def test_the_users_smtp_relay_broker_gateway_and_ports_win(clean_env, tmp_path):
@@ -47,6 +52,7 @@ def test_the_users_smtp_relay_broker_gateway_and_ports_win(clean_env, tmp_path):
     assert (env["SMTP_HOST"], env["SMTP_PORT"]) == ("relay.example.com", "2525")
     assert env["DUELY_KAFKA_BOOTSTRAP_SERVERS"] == "kafka.internal:9092"
     assert env["DUELY_PAYMENTS_STRIPE_API_BASE"] == ""
+    assert "DUELY_PORTAL_STRIPE_PUBLIC_API_BASE" not in env  # no sandbox: the portal's own default (Stripe)
     assert env["DUELY_PUBLIC_BASE_URL"] == "https://billing.example.com"
     assert env["DUELY_INVOICING_HTTP_PORT"] == "18001" and env["DUELY_INVOICING_URL"] == "http://127.0.0.1:18001"
     assert config.var_dir == (tmp_path / "state").resolve()

@@ -96,6 +96,8 @@ class Platform:
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(c.smtp_port),
             "DUELY_PAYMENTS_STRIPE_API_BASE": f"http://127.0.0.1:{c.stripe_port}",
+            # Where the hosted page's script creates bank-debit methods with the publishable key.
+            "DUELY_PORTAL_STRIPE_PUBLIC_API_BASE": f"http://127.0.0.1:{c.stripe_port}",
             # The sandbox signs the events it POSTs to payments' /webhooks/stripe with this secret.
             WEBHOOK_SECRET_ENV: self.stripe_webhook_secret(),
             "DUELY_GATEWAY_HTTP_PORT": str(c.port("gateway")),
@@ -113,6 +115,7 @@ class Platform:
             launcher.pop("SMTP_HOST"), launcher.pop("SMTP_PORT")
         if not c.start_sandbox:
             launcher.pop("DUELY_PAYMENTS_STRIPE_API_BASE")
+            launcher.pop("DUELY_PORTAL_STRIPE_PUBLIC_API_BASE")
             launcher.pop(WEBHOOK_SECRET_ENV)
         if not c.start_broker:
             launcher.pop("DUELY_KAFKA_BOOTSTRAP_SERVERS")
