@@ -6,6 +6,7 @@ processing, and the sandbox's signed event settles it (paid, or failed and payab
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import httpx
 import pytest
@@ -32,8 +33,11 @@ async def debit_payments(serve, settings_env, database_url, sandbox, invoicing):
     from duely_payments.main import build
     port = free_port(*PORT_RANGE)
     secret = sandbox.register_webhook(f"http://127.0.0.1:{port}/webhooks/stripe")
+    # Its own consumer group (a unique service name): another payments of this test session shares none of
+    # its partitions, so every event this module publishes reaches this instance.
     settings = settings_env(Settings, await database_url("portal_debit_payments"), stripe_api_base=sandbox.url,
-                            invoicing_url=invoicing.url, stripe_webhook_secret=secret, recovery_interval_s=0.5)
+                            invoicing_url=invoicing.url, stripe_webhook_secret=secret, recovery_interval_s=0.5,
+                            service_name=f"payments_t{uuid.uuid4().hex[:8]}")
     async with serve(build(settings), port=port) as url:
         yield url
 

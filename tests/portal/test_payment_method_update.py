@@ -50,8 +50,11 @@ def sandbox_gateway(tmp_path_factory) -> str:
 async def payments(serve, settings_env, database_url, sandbox_gateway, invoicing):
     from duely_payments.config import Settings
     from duely_payments.main import build
+    # Its own consumer group (a unique service name): another payments of this test session shares none of
+    # its partitions, so the expiry request this module publishes reaches this instance.
     settings = settings_env(Settings, await database_url("update_payments"), stripe_api_base=sandbox_gateway,
-                            invoicing_url=invoicing.url, portal_base_url="https://pay.example.test")
+                            invoicing_url=invoicing.url, portal_base_url="https://pay.example.test",
+                            service_name=f"payments_t{uuid.uuid4().hex[:8]}")
     async with serve(build(settings)) as url:
         yield url
 
