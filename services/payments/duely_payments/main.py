@@ -24,7 +24,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    runtime = ServiceRuntime("payments", settings, Base.metadata, MIGRATIONS)
+    runtime = ServiceRuntime(settings.service_name, settings, Base.metadata, MIGRATIONS)
     charging = Charging(
         db=runtime.db, outbox=runtime.outbox,
         card_gateway=CardGateway(settings.stripe_api_key, settings.stripe_api_base),
