@@ -17,7 +17,8 @@ PRODUCT_WEBHOOK_EVENTS = {"invoice.issued", "invoice.viewed", "invoice.paid", "i
 # debit in flight, AutoPay's skipped moments, saved methods, and money that went back.
 COLLECTION_WEBHOOK_EVENTS = {"invoice.payment_succeeded", "invoice.reopened", "payment.processing",
                              "invoice.autopay_skipped", "payment_method.attached", "payment_method.updated",
-                             "payment_method.detached", "payment_method.expiring", "payment.refunded"}
+                             "payment_method.detached", "payment_method.expiring", "payment.refunded",
+                             "invoice.dunning_step_executed", "invoice.sent_to_collections"}
 
 
 def test_the_six_webhook_events_of_the_product_are_registered():

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from duely_contracts.models import (
     AUTOPAY_SKIP_REASONS, CUSTOMER_FAILURE_REASONS, CardRef, Contract, CustomerRef, InvoiceSettingOverrides,
-    InvoiceSnapshot, InvoiceSummary, PaymentMethodRef,
+    InvoiceSnapshot, InvoiceSummary, LateFeeSettings, PaymentMethodRef,
 )
 from duely_contracts.timestamps import Timestamp
 
@@ -243,6 +243,88 @@ class AutopayChargeDue(Contract):
                                                             "default method.")
     scheduled_for: Timestamp
     fired_at: Timestamp
+    reason: str = Field("autopay", description="autopay (the AutoPay moment) | dunning_retry (a dunning step's "
+                                               "retry_payment)")
+
+
+class ReminderDue(Contract):
+    """A reminder fell due on an invoice's collection timeline (or was asked for by hand): notifications sends it
+    on `channel` if the invoice still owes money when it goes out."""
+
+    invoice_id: str
+    timer_id: str = Field(description="The timeline entry: one message per entry and channel.")
+    step: str = Field(description="before_3, after_7, v2:day_7 (a dunning schedule's step), manual_2026-12-01…")
+    source: str = Field(description="before_due | after_due | dunning | manual")
+    channel: str = Field(description="email | sms")
+    template: str = Field(description="invoice_reminder | invoice_reminder_gentle | invoice_reminder_firm | "
+                                      "invoice_reminder_final")
+    tone: str = Field(description="gentle | firm | final")
+    days_from_due: int | None = Field(None, description="Negative before the due date; null without one.")
+    scheduled_for: Timestamp
+    fired_at: Timestamp
+
+
+class UncollectibleDue(Contract):
+    """A dunning step wrote the invoice off: invoicing marks it uncollectible (if it still owes money)."""
+
+    invoice_id: str
+    timer_id: str
+    step: str
+    fired_at: Timestamp
+
+
+class SubscriptionActionDue(Contract):
+    """A dunning step pauses or cancels the invoice's subscription: invoicing changes its status."""
+
+    subscription_id: str
+    invoice_id: str
+    action: str = Field(description="pause | cancel")
+    timer_id: str
+    step: str
+    fired_at: Timestamp
+
+
+class LateFeeDue(Contract):
+    """A late fee period of an overdue invoice came: invoicing issues the fee invoice once per (invoice, period)."""
+
+    invoice_id: str
+    timer_id: str
+    period: int = Field(ge=1)
+    late_fee: LateFeeSettings
+    fired_at: Timestamp
+
+
+class DunningActionResult(Contract):
+    action: str = Field(description="retry_payment | email_reminder | sms_reminder | pause_subscription | "
+                                    "cancel_subscription | mark_uncollectible | mark_as_collections")
+    outcome: str = Field(description="requested, or skipped_<reason>")
+
+
+class DunningStepExecuted(Contract):
+    """One step of the invoice's dunning schedule ran: what each of its actions did."""
+
+    invoice_id: str
+    invoice_number: str | None = None
+    schedule_id: str
+    schedule_version: int
+    day: int
+    step: str
+    actions: list[DunningActionResult]
+    amount_due: int
+    currency: str
+    executed_at: Timestamp
+
+
+class InvoiceSentToCollections(Contract):
+    """The dunning schedule ended without payment and its persistent-failure actions hand the invoice to
+    collections."""
+
+    invoice_id: str
+    invoice_number: str | None = None
+    amount_due: int
+    currency: str
+    schedule_id: str
+    sent_at: Timestamp
 
 
 class PaymentMethodExpiryDue(Contract):
@@ -264,6 +346,9 @@ class InvoiceReminderSent(Contract):
     recipients: list[str]
     message_id: str
     sent_at: Timestamp
+    channel: str = Field("email", description="email | sms")
+    step: str | None = Field(None, description="The collection timeline step (before_3, v1:day_7, manual_…).")
+    source: str | None = Field(None, description="before_due | after_due | dunning | manual")
 
 
 class EmailDelivered(Contract):

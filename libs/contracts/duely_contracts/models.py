@@ -73,6 +73,10 @@ class InvoiceSettingOverrides(Contract):
     autopay: "AutopaySettings | None" = Field(None, description="AutoPay for this level; null = inherit.")
     accepted_payment_methods: list[str] | None = Field(
         None, description="Customer level only: the methods this customer may pay by; null = the organization's.")
+    reminders: "ReminderSettings | None" = Field(None, description="Reminders for this level; null = inherit.")
+    late_fee: "LateFeeSettings | None" = Field(None, description="Customer level only: late fees; null = inherit.")
+    dunning_schedule_id: str | None = Field(None, description="The dunning schedule for this level (subscription "
+                                                              "or customer); null = inherit.")
 
 
 # --- payment collection ------------------------------------------------------
@@ -135,6 +139,73 @@ class AutopayPlan(Contract):
                                                  "and date), sent at least the organization's period ahead.")
 
 
+# --- collections: reminders, late fees, dunning ---------------------------------
+
+# The reminder emails' templates: one neutral, and the three tones of an escalation.
+REMINDER_TEMPLATES = ("invoice_reminder", "invoice_reminder_gentle", "invoice_reminder_firm", "invoice_reminder_final")
+MESSAGE_CHANNELS = ("email", "sms")
+LATE_FEE_RECURRENCES = ("once", "monthly")
+
+
+class ReminderRule(Contract):
+    """Reminders on one side of the due date."""
+
+    enabled: bool = False
+    days: list[int] = Field(default_factory=list, description="Before due: days before the due date (e.g. 7, 3, 1); "
+                                                              "after due: days after it (e.g. 1, 7, 14).")
+    templates: list[str] = Field(default_factory=list, description=(
+        "The template of each reminder in the order they are sent (the last one repeats): "
+        f"{' | '.join(REMINDER_TEMPLATES)}. After due, escalate gentle → firm → final."))
+
+
+def _before_due_default() -> ReminderRule:
+    return ReminderRule(enabled=False, days=[7, 3, 1], templates=["invoice_reminder"])
+
+
+def _after_due_default() -> ReminderRule:
+    return ReminderRule(enabled=False, days=[1, 7, 14], templates=["invoice_reminder_gentle",
+                                                                   "invoice_reminder_firm", "invoice_reminder_final"])
+
+
+class ReminderSettings(Contract):
+    """Reminders before and after the due date, as set at one level (organization, customer, subscription)."""
+
+    before_due: ReminderRule = Field(default_factory=_before_due_default)
+    after_due: ReminderRule = Field(default_factory=_after_due_default)
+    channels: list[str] = Field(default_factory=lambda: ["email"], description=(
+        "email, and sms to also text customers with a phone number who opted in (sms_opt_in)."))
+
+
+class LateFeeSettings(Contract):
+    """A late fee: its own invoice, linked to the overdue one, once per (invoice, period)."""
+
+    enabled: bool = False
+    percentage: str | None = Field(None, description="Decimal string: percent of the overdue balance, e.g. '1.5'.")
+    fixed_amount: int | None = Field(None, description="Minor units of the overdue invoice's currency.")
+    after_days: int = Field(30, description="Days after the due date the first fee is charged.")
+    recurrence: str = Field("once", description="once | monthly (a fee each month while unpaid).")
+    cap: int | None = Field(None, description="The most all late fees of one invoice add up to (minor units).")
+
+
+class CollectionPlan(Contract):
+    """How an invoice is chased, fixed at approval from its settings (with the level each came from)."""
+
+    dunning_schedule_id: str | None = Field(None, description="null = the organization's default schedule.")
+    dunning_schedule_source: str = Field("default", description="subscription | customer | default")
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
+    reminders_source: str = Field("default", description="subscription | customer | organization | default")
+    late_fee: LateFeeSettings = Field(default_factory=LateFeeSettings)
+    late_fee_source: str = Field("default", description="customer | organization | default")
+
+
+class LateFeeLink(Contract):
+    """On a late fee invoice: the overdue invoice it charges for, and which period."""
+
+    invoice_id: str
+    invoice_number: str | None = None
+    period: int
+
+
 class CustomerRef(Contract):
     id: str
     name: str
@@ -150,6 +221,8 @@ class CustomerRef(Contract):
     tax_treatment: str | None = Field(None, description=(
         "standard, reverse_charge, intra_community_supply, export or exempt; on an invoice snapshot, the "
         "invoice's (see InvoiceSnapshot.tax_treatment)."))
+    phone: str | None = Field(None, description="E.164, e.g. '+14155550123'.")
+    sms_opt_in: bool = Field(False, description="The customer agreed to receive SMS; none is sent without it.")
 
 
 class TaxRateApplied(Contract):
@@ -260,6 +333,9 @@ class InvoiceSnapshot(Contract):
                           "absent on older events: the issuer's.")
     credit_applied: int = Field(0, description="Customer credit balance (from an earlier overpayment) applied to "
                                                "this invoice at approval; included in amount_paid.")
+    collection: CollectionPlan | None = Field(None, description="Reminders, late fees and the dunning schedule; "
+                                                                "absent on older events: the defaults.")
+    late_fee_for: LateFeeLink | None = Field(None, description="Set on a late fee invoice.")
 
 
 # Why a payment failed, in words a customer may be told: payments maps the gateway's codes onto these
