@@ -31,7 +31,7 @@ from duely_gateway.routes import ROUTES, route, service_for
     ("/v1/webhook_endpoints/we_1/deliveries", "notifications"),
     ("/v1/messages", "notifications"),
     ("/v1/messages/msg_1", "notifications"),
-    ("/v1/invoices/in_123/remind", "notifications"),
+    ("/v1/invoices/in_123/remind", "dunning"),
     # dunning
     ("/v1/dunning", "dunning"),
     ("/v1/dunning/schedules", "dunning"),
