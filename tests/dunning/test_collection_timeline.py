@@ -255,7 +255,7 @@ async def test_the_collection_view_lists_plans_and_outcomes_in_time_order_for_it
         "charge_at": charge["due_at"], "status": "done",
         "payment_method": {"id": method.id, "type": "card", "brand": "visa", "bank_name": None, "last4": "1881"}}
     assert set(view) == {"object", "invoice_id", "number", "status", "amount_due", "currency", "due_date",
-                         "payment_processing", "autopay", "entries", "history"}
+                         "payment_processing", "autopay", "dunning", "entries", "history"}
     assert (view["object"], view["invoice_id"], view["status"], view["amount_due"], view["currency"]) == (
         "invoice_collection", invoice.id, "open", 13_531, "usd")
     assert set(charge) == {"object", "id", "kind", "step", "status", "due_at", "fired_at", "cancelled_at",

@@ -229,6 +229,7 @@ async def test_an_invoice_keeps_the_schedule_version_it_started_with(dunning, or
     assert [e["step"] for e in entries(view, "dunning_step")] == [
         "v1:day_0", "v1:day_3", "v1:day_7", "v1:day_14", "v1:day_30"]
     assert all(e["detail"]["schedule_version"] == 1 for e in entries(view, "dunning_step"))
+    assert (view["dunning"]["schedule_id"], view["dunning"]["schedule_version"]) == (default_id, 1)
 
 
 # -- reminders for a manual payer, and manual reminders -------------------------------------

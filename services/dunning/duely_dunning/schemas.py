@@ -129,6 +129,14 @@ class AutopaySummaryOut(BaseModel):
     payment_method: AutopayMethodOut | None
 
 
+class DunningSummaryOut(BaseModel):
+    schedule_id: str
+    schedule_version: int = Field(description="The version the invoice keeps, whatever edits came after.")
+    started_at: Timestamp = Field(description="Day 0: the first failed AutoPay charge, or the moment the "
+                                              "invoice became past due.")
+    sent_to_collections_at: Timestamp | None = None
+
+
 class InvoiceCollectionOut(BaseModel):
     """An invoice's collection timeline: what is planned and what happened, with times."""
 
@@ -141,6 +149,8 @@ class InvoiceCollectionOut(BaseModel):
     due_date: date | None
     payment_processing: bool = Field(description="A bank debit is settling: no overdue notice meanwhile.")
     autopay: AutopaySummaryOut | None = Field(description="The AutoPay plan as fixed at issue; null = paid by hand.")
+    dunning: DunningSummaryOut | None = Field(None, description="The dunning schedule the invoice is under; "
+                                                                "null until dunning starts.")
     entries: list[CollectionEntryOut] = Field(description="Planned and past actions, by due time.")
     history: list[CollectionHistoryOut] = Field(description="What came back, by time.")
 
@@ -160,7 +170,11 @@ class InvoiceCollectionOut(BaseModel):
                     AutopayMethodOut(id=detail["payment_method_id"]) if detail.get("payment_method_id") else None))
         return cls(invoice_id=state.invoice_id, number=state.number, status=state.status,
                    amount_due=state.amount_due, currency=state.currency, due_date=state.due_date,
-                   payment_processing=state.processing_attempt_id is not None, autopay=autopay, entries=entries,
+                   payment_processing=state.processing_attempt_id is not None, autopay=autopay,
+                   dunning=None if state.dunning_started_at is None else DunningSummaryOut(
+                       schedule_id=state.dunning_schedule_id or "", schedule_version=state.dunning_schedule_version or 1,
+                       started_at=state.dunning_started_at, sent_to_collections_at=state.sent_to_collections_at),
+                   entries=entries,
                    history=[CollectionHistoryOut(type=e.type, at=e.at, detail=e.detail) for e in events])
 
 
