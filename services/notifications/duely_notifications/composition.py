@@ -34,7 +34,7 @@ from duely_notifications import repository as repo
 from duely_notifications.config import Settings
 from duely_notifications.domain import sender as identity
 from duely_notifications.domain.relevance import obsolete_reason
-from duely_notifications.email_kinds import EMAIL_KINDS, EmailKind, Material, email_kind
+from duely_notifications.email_kinds import EMAIL_KINDS, EmailKind, Material, customer_and_cc, email_kind
 from duely_notifications.invoice_pdfs import InvoicePdf, InvoicePdfs, PdfUnavailable, TooLarge
 from duely_notifications.rendering import EmailRenderer
 
@@ -140,6 +140,9 @@ class Composer:
         if plan.snapshot is None:
             return self._about_no_invoice(plan, kind)
         snapshot = InvoiceSnapshot.model_validate(plan.snapshot)
+        if not row["to"]:  # queued before its invoice was known here (a reminder): to its customer, as of now
+            recipients = customer_and_cc(snapshot.customer)
+            row = {**row, "to": recipients.to, "cc": recipients.cc}
         document = from_snapshot(snapshot)
         if not (snapshot.locale or snapshot.customer.locale):
             document = dataclasses.replace(document, locale=self.settings.email_locale)

@@ -8,7 +8,7 @@ from duely_contracts import Envelope
 from duely_contracts.events import (
     InvoiceIssued, InvoiceMarkedUncollectible, InvoicePaid, InvoicePastDue, InvoicePaymentApplied,
     InvoicePaymentFailed, InvoiceReminderSent, InvoiceReopened, InvoiceViewed, InvoiceVoided, OrganizationCreated, PaymentMethodExpiring, PaymentRefunded,
-    PaymentSucceeded,
+    PaymentSucceeded, ReminderDue,
 )
 from duely_runtime.service import ServiceRuntime
 
@@ -82,6 +82,12 @@ def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
     @on_event("invoice.viewed")
     async def invoice_viewed(session, envelope: Envelope, event: InvoiceViewed) -> None:
         await notifications.fan_out(session, envelope)
+
+    @on_event("dunning.reminder_due")
+    async def reminder_due(session, envelope: Envelope, event: ReminderDue) -> None:
+        # A reminder fell due on the invoice's collection timeline (or was asked for by hand at dunning):
+        # queued on its channel once per timeline entry; sent if the invoice still owes money then.
+        await notifications.remind(session, envelope.organization_id, event, envelope.data)
 
     @on_event("invoice.reminder_sent")
     async def reminder_sent(session, envelope: Envelope, event: InvoiceReminderSent) -> None:

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy import Select, and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime.kit.pagination import Page, keyset_page
@@ -81,11 +81,6 @@ async def message_by_key(session: AsyncSession, idempotency_key: str) -> Message
     return await session.scalar(select(Message).where(Message.idempotency_key == idempotency_key))
 
 
-async def count_messages(session: AsyncSession, invoice_id: str, template: str) -> int:
-    return await session.scalar(select(func.count()).select_from(Message).where(
-        Message.invoice_id == invoice_id, Message.template == template)) or 0
-
-
 async def page_messages(session: AsyncSession, organization_id: str, invoice_id: str | None,
                         limit: int) -> Page[Message]:
     query = select(Message).where(Message.organization_id == organization_id)
@@ -153,13 +148,15 @@ async def renew_claims(session: AsyncSession, table, ids: list[str], token: str,
 
 
 async def mark_message_sent(session: AsyncSession, message_id: str, token: str, sent_at: datetime, *,
-                            subject: str, text_body: str, html_body: str, attachments: list[str]) -> bool:
-    """Record what went out. False when this claim no longer holds the row (another worker took it over
+                            subject: str, text_body: str, html_body: str, attachments: list[str],
+                            to: list[str], cc: list[str]) -> bool:
+    """Record what went out, and to whom (a reminder queued before its invoice was known here takes its
+    recipients at send time). False when this claim no longer holds the row (another worker took it over
     and finished it)."""
     result = await session.execute(
         update(Message).where(Message.id == message_id, Message.status == "pending", Message.claim_token == token)
         .values(status="sent", sent_at=sent_at, last_error=None, claim_token=None, subject=subject[:998],
-                text_body=text_body, html_body=html_body, attachments=attachments))
+                text_body=text_body, html_body=html_body, attachments=attachments, to=to, cc=cc))
     return result.rowcount == 1
 
 

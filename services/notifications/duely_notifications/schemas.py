@@ -36,12 +36,6 @@ class WebhookEndpointCreate(BaseModel):
     description: Text | None = Field(default=None, max_length=5000)
 
 
-class ReminderRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    tone: Literal["gentle", "firm", "final"] = "gentle"
-
-
 class WebhookEndpointOut(BaseModel):
     id: str
     object: Literal["webhook_endpoint"] = "webhook_endpoint"
@@ -100,6 +94,7 @@ class WebhookDeliveryOut(BaseModel):
 class EmailMessageOut(BaseModel):
     id: str
     object: Literal["email_message"] = "email_message"
+    channel: Literal["email"] = "email"
     template: str
     to: list[str]
     cc: list[str]
