@@ -12,6 +12,7 @@ from duely_contracts.events import (
 )
 from duely_runtime.service import ServiceRuntime
 
+from duely_notifications import repository as repo
 from duely_notifications.service import Notifications
 
 # Invoice lifecycle events whose only work here is the read model and the webhooks.
@@ -60,7 +61,10 @@ def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
 
     @on_event("invoice.payment_failed")
     async def payment_failed(session, envelope: Envelope, event: InvoicePaymentFailed) -> None:
-        await notifications.queue("payment_failed", session, envelope.organization_id, event, envelope.data)
+        # After the first failed AutoPay charge, dunning's retries fail quietly: the step's reminder (same day)
+        # is the customer's one message, not a failure email beside it.
+        if not (event.autopay and await repo.autopay_failure_emailed(session, event.invoice_id)):
+            await notifications.queue("payment_failed", session, envelope.organization_id, event, envelope.data)
         await notifications.fan_out(session, envelope)
 
     @on_event("payment.refunded")

@@ -117,7 +117,8 @@ def failure_facts(failed: InvoicePaymentFailed, data: Mapping[str, Any]) -> dict
     return {"attempt_number": failed.attempt_number, "failure_code": failed.failure_code,
             "failure_reason": failed.failure_reason,
             "payment_method": failed.payment_method, "method_details": method_details(data),
-            "amount": failed.amount, "currency": failed.currency, "failed_at": failed.failed_at.isoformat()}
+            "amount": failed.amount, "currency": failed.currency, "failed_at": failed.failed_at.isoformat(),
+            "autopay": failed.autopay}
 
 
 def refund_facts(refunded: PaymentRefunded, data: Mapping[str, Any]) -> dict[str, Any]:

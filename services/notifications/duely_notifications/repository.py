@@ -77,6 +77,13 @@ async def insert_message(session: AsyncSession, values: dict[str, Any]) -> bool:
     return await insert_ignore(session, Message.__table__, values)
 
 
+async def autopay_failure_emailed(session: AsyncSession, invoice_id: str) -> bool:
+    """Whether the customer was already told an AutoPay charge of this invoice failed."""
+    rows = (await session.execute(select(Message.facts).where(
+        Message.invoice_id == invoice_id, Message.template == "payment_failed"))).scalars()
+    return any((facts or {}).get("autopay") for facts in rows)
+
+
 async def message_by_key(session: AsyncSession, idempotency_key: str) -> Message | None:
     return await session.scalar(select(Message).where(Message.idempotency_key == idempotency_key))
 
