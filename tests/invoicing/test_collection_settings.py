@@ -186,8 +186,9 @@ async def test_customer_and_subscription_events_carry_the_settings_and_the_phone
 
 
 BAD_ORGANIZATION = [
-    ({"reminders": {"before_due": {"days": [0]}}}, "reminders.before_due.days"),
-    ({"reminders": {"before_due": {"days": [91]}}}, "reminders.before_due.days"),
+    ({"reminders": {"before_due": {"days": [0]}}}, "reminders.before_due.days[0]"),
+    ({"reminders": {"before_due": {"days": [3, 91]}}}, "reminders.before_due.days[1]"),
+    ({"reminders": {"before_due": {"days": list(range(1, 12))}}}, "reminders.before_due.days"),
     ({"reminders": {"after_due": {"days": [1, 7, 1]}}}, "reminders.after_due.days"),
     ({"reminders": {"after_due": {"days": []}}}, "reminders.after_due.days"),
     ({"reminders": {"after_due": {"days": ["7"]}}}, "reminders.after_due.days[0]"),
@@ -226,7 +227,7 @@ async def test_bad_organization_collection_settings_are_400_naming_the_field(svc
 
 
 BAD_CUSTOMER = [
-    ({"reminders": {"before_due": {"days": [100]}}}, "reminders.before_due.days"),
+    ({"reminders": {"before_due": {"days": [100]}}}, "reminders.before_due.days[0]"),
     ({"late_fee": {"enabled": True, "percentage": "-1"}}, "late_fee.percentage"),
     ({"dunning_schedule_id": "sched_1"}, "dunning_schedule_id"),
     ({"dunning_schedule_id": "dsch_"}, "dunning_schedule_id"),

@@ -232,15 +232,18 @@ class AutopayIn(RequestModel):
 
 # --- collections (issue #10): reminders, late fees, the dunning schedule, the customer's phone -------------------
 
-def _reminder_days(value: list[int]) -> list[int]:
-    if problem := collections.days_problem(value):
-        raise ValueError(problem)
+def _unique(value: list) -> list:
+    if len(set(value)) != len(value):
+        raise ValueError("must not repeat an item (each day or channel once)")
     return value
 
 
-ReminderDays = Annotated[list[Annotated[int, Field(strict=True)]], AfterValidator(_reminder_days), Field(
-    description=f"{collections.REMINDER_DAY_MIN}-{collections.REMINDER_DAY_MAX}, unique, at most "
-                f"{collections.MAX_REMINDERS_PER_SIDE}.")]
+ReminderDays = Annotated[
+    list[Annotated[int, Field(strict=True, ge=collections.REMINDER_DAY_MIN, le=collections.REMINDER_DAY_MAX)]],
+    Field(min_length=1, max_length=collections.MAX_REMINDERS_PER_SIDE, json_schema_extra={"uniqueItems": True},
+          description=f"{collections.REMINDER_DAY_MIN}-{collections.REMINDER_DAY_MAX}, unique, at most "
+                      f"{collections.MAX_REMINDERS_PER_SIDE}."),
+    AfterValidator(_unique)]
 ReminderTemplate = Literal[collections.TEMPLATES]  # type: ignore[valid-type]
 ReminderTemplates = Annotated[list[ReminderTemplate], Field(
     min_length=1, max_length=collections.MAX_REMINDERS_PER_SIDE,
@@ -285,16 +288,11 @@ class RemindersIn(RequestModel):
 
     before_due: BeforeDueReminderIn = Field(default_factory=BeforeDueReminderIn)
     after_due: AfterDueReminderIn = Field(default_factory=AfterDueReminderIn)
-    channels: Annotated[list[ReminderChannel], Field(min_length=1, max_length=len(collections.CHANNELS))] = Field(
+    channels: Annotated[list[ReminderChannel], Field(min_length=1, max_length=len(collections.CHANNELS),
+                                                     json_schema_extra={"uniqueItems": True}),
+                        AfterValidator(_unique)] = Field(
         default_factory=lambda: ["email"],
         description="email, and sms to also text customers with a phone number who opted in (sms_opt_in).")
-
-    @field_validator("channels", mode="after")
-    @classmethod
-    def _unique_channels(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError("channels must be unique")
-        return value
 
 
 LateFeePercentage = Annotated[Decimal, Field(gt=0, le=100, decimal_places=4, allow_inf_nan=False,
@@ -330,13 +328,7 @@ class LateFeeIn(RequestModel):
         return self
 
 
-def _dunning_schedule_id(value: str) -> str:
-    if not collections.is_valid_dunning_schedule_id(value):
-        raise ValueError("a dunning schedule id is 'dsch_' followed by 1-60 letters, digits or _")
-    return value
-
-
-DunningScheduleId = Annotated[str, StringConstraints(max_length=65), AfterValidator(_dunning_schedule_id), Field(
+DunningScheduleId = Annotated[str, StringConstraints(pattern=collections.DUNNING_SCHEDULE_ID.pattern), Field(
     description="A dunning schedule (/v1/dunning_schedules), e.g. 'dsch_123'; null = inherit (in the end the "
                 "organization's default schedule).", examples=["dsch_3f9a"])]
 
@@ -357,6 +349,8 @@ def _phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# The pattern is documented only (libphonenumber decides), so that a national number gets the clearer message.
 Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone), Field(
+    json_schema_extra={"pattern": r"^\s*\+[1-9][0-9 ()./-]{2,35}$"},
     description="E.164 (a leading + and the country code), e.g. '+14155550123'; spaces and dashes are dropped.",
     examples=["+14155550123"])]

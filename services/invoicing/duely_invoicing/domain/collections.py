@@ -24,26 +24,9 @@ CHANNELS = MESSAGE_CHANNELS
 RECURRENCES = LATE_FEE_RECURRENCES
 
 
-def days_problem(days: list[int]) -> str | None:
-    if not days:
-        return "give at least one day"
-    if len(days) > MAX_REMINDERS_PER_SIDE:
-        return f"at most {MAX_REMINDERS_PER_SIDE} days"
-    for day in days:
-        if not REMINDER_DAY_MIN <= day <= REMINDER_DAY_MAX:
-            return f"each day must be from {REMINDER_DAY_MIN} to {REMINDER_DAY_MAX}; {day} is not"
-    if len(set(days)) != len(days):
-        return "days must be unique"
-    return None
-
-
 def percentage_str(value: Decimal) -> str:
     """The canonical string kept: no exponent, no trailing zeros ('1.50' → '1.5', '2E+1' → '20')."""
     return format(value.normalize(), "f")
-
-
-def is_valid_dunning_schedule_id(value: str) -> bool:
-    return bool(DUNNING_SCHEDULE_ID.fullmatch(value))
 
 
 def late_fee_amount(*, percentage: str | None, fixed_amount: int | None, balance: int, cap: int | None,
