@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -121,8 +122,10 @@ class SmsSender:
             return Skip(refusal, phone)
         if isinstance(self.driver, NoSmsDriver):
             return Skip(NOT_CONFIGURED, phone)
-        body = reminder_sms(snapshot, str(row["facts"].get("tone") or "gentle"), self.notifications.clock().date(),
-                            self.settings.email_locale)
+        days = row["facts"].get("days_from_due")  # the day dunning fired it, on the organization's clock
+        today = snapshot.due_date + timedelta(days=int(days)) if days is not None and snapshot.due_date \
+            else self.notifications.clock().date()
+        body = reminder_sms(snapshot, str(row["facts"].get("tone") or "gentle"), today, self.settings.email_locale)
         counted = count_segments(body)
         return Text(phone, body, counted.count, counted.encoding)
 
