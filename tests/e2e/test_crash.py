@@ -121,3 +121,70 @@ async def test_autopay_charges_falling_due_survive_killed_payments_and_dunning(f
         assert succeeded[inv["id"]] == 1, (inv["id"], succeeded[inv["id"]])
         attempts = (await api.get(f"/v1/invoices/{inv['id']}/payment_attempts")).json()["data"]
         assert [a["status"] for a in attempts] == ["succeeded"], (inv["id"], attempts)
+
+
+async def test_dunning_killed_mid_catch_up_fires_each_step_once_and_sends_one_message_per_invoice(
+        fresh_org, platform, mailbox):
+    """A month of reminders and dunning steps falls due at once (a test-clock jump) and dunning is killed while
+    it fires them. Whether the jump committed or not, once dunning is back and the clock stands 25 days on,
+    every entry fired once, each invoice's customer got one reminder (the latest due) and each step one
+    webhook."""
+    api = fresh_org
+    hooks = (await api.post("/v1/webhook_endpoints", json={
+        "url": "https://hooks.example.com/duely", "events": ["invoice.dunning_step_executed"]})).json()
+    email = f"crash-dunning+{uuid.uuid4().hex[:8]}@example.com"
+    customer = (await api.post("/v1/customers", json={
+        "name": "Crash Dunning", "email": email,
+        "reminders": {"after_due": {"enabled": True, "days": [1, 7, 14], "templates": [
+            "invoice_reminder_gentle", "invoice_reminder_firm", "invoice_reminder_final"]}}})).json()
+    invoices = []
+    for _ in range(BATCH):
+        draft = (await api.post("/v1/invoices", json={
+            "customer_id": customer["id"], "currency": "usd", "payment_terms": "net_7",
+            "lines": [{"description": "Plan", "quantity": 1, "unit_amount": 1500}]})).json()
+        invoices.append((await api.post(f"/v1/invoices/{draft['id']}/approve")).json())
+
+    async def all_planned():
+        for inv in invoices:
+            view = await api.get(f"/v1/invoices/{inv['id']}/collection")
+            if view.status_code != 200 or not any(e["kind"] == "reminder" for e in view.json()["entries"]):
+                return False
+        return True
+    await wait_for(all_planned, timeout=60)
+
+    jump = asyncio.create_task(api.post("/v1/test_clocks/advance", json={"days": 25}))
+    await asyncio.sleep(0.3)
+    await asyncio.to_thread(platform.kill, "dunning")
+    await asyncio.gather(jump, return_exceptions=True)  # answered, or cut off
+    await asyncio.to_thread(platform.start_service, "dunning")
+    await asyncio.to_thread(platform.wait_ready, "dunning")
+    offset = (await api.get("/v1/test_clocks/current")).json()["offset_seconds"]
+    if offset < 25 * 86_400:  # the jump did not commit: nothing of it happened; make it again
+        assert offset == 0
+        assert (await api.post("/v1/test_clocks/advance", json={"days": 25})).status_code == 200
+
+    expected_steps = ["v1:day_0", "v1:day_3", "v1:day_7", "v1:day_14"]
+    for inv in invoices:
+        view = (await api.get(f"/v1/invoices/{inv['id']}/collection")).json()
+        fired = [e["step"] for e in view["entries"] if e["kind"] == "dunning_step" and e["status"] != "planned"]
+        assert fired == expected_steps, (inv["id"], view["entries"])
+        reminders = [e for e in view["entries"] if e["kind"] == "reminder"]
+        assert [e["outcome"] for e in reminders] == ["skipped_superseded_by_later_reminder"] * 3
+
+    async def one_reminder_each():
+        subjects = [str(m["Subject"]) for m in mailbox(to=email) if "Final notice" in str(m["Subject"])]
+        return len(subjects) == len(invoices) and subjects
+    await wait_for(one_reminder_each, timeout=120)
+    await asyncio.sleep(3)  # a duplicate that would come, comes
+    sent = [str(m["Subject"]) for m in mailbox(to=email) if "Reminder" in str(m["Subject"])
+            or "Final notice" in str(m["Subject"])]
+    assert Counter(s.split("invoice ")[1].split(" ")[0] for s in sent) == Counter(
+        inv["number"] for inv in invoices)
+
+    async def step_webhooks():
+        rows = (await api.get(f"/v1/webhook_endpoints/{hooks['id']}/deliveries")).json()["data"]
+        return rows if len(rows) >= len(invoices) * len(expected_steps) else None
+    rows = await wait_for(step_webhooks, timeout=60)
+    await asyncio.sleep(2)
+    rows = (await api.get(f"/v1/webhook_endpoints/{hooks['id']}/deliveries")).json()["data"]
+    assert len(rows) == len({r["event_id"] for r in rows}) == len(invoices) * len(expected_steps)
