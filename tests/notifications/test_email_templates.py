@@ -14,6 +14,8 @@ import pytest
 from duely_notifications.composition import Composer, Plan
 from duely_notifications.config import Settings
 from duely_notifications.custom_templates import sandbox
+from duely_notifications.custom_templates.render import choose
+from duely_notifications.custom_templates.variables import names_for_email
 from duely_notifications.invoice_pdfs import InvoicePdfs
 from duely_notifications.models import EmailTemplate
 from tests.notifications.notification_events import invoice_issued, snapshot
@@ -349,3 +351,46 @@ async def test_templates_are_scoped_to_their_organization(notifications, invoici
         assert preview["customized"] is False and "Secret" not in preview["text"]
         assert (await other.delete("/v1/email_templates/payment_failed")).json()["deleted"] is False
         assert (await owner.get("/v1/email_templates/payment_failed")).json()["text"].startswith("Secret wording")
+
+
+def test_which_custom_template_an_email_uses():
+    assert names_for_email("invoice_reminder", {"tone": "firm"}) == ("invoice_reminder_firm", "invoice_reminder")
+    assert names_for_email("invoice_reminder", {"tone": "final", "template": "invoice_reminder_final"}) == (
+        "invoice_reminder_final", "invoice_reminder")
+    assert names_for_email("invoice_reminder", {"tone": "gentle", "template": "invoice_reminder"}) == (
+        "invoice_reminder",)
+    assert names_for_email("invoice_issued", {}) == ("invoice_issued",)
+    assert names_for_email("payment_refunded", {}) == ()  # not customizable
+
+    def saved(name: str, locale: str) -> EmailTemplate:
+        return EmailTemplate(name=name, locale=locale, subject=f"{name} {locale}", html="", text="", sms=None)
+    firm_de, firm_any, any_reminder = (saved("invoice_reminder_firm", "de_DE"), saved("invoice_reminder_firm", "default"),
+                                       saved("invoice_reminder", "default"))
+    names = ("invoice_reminder_firm", "invoice_reminder")
+    assert choose([any_reminder, firm_any, firm_de], names, "de_DE") is firm_de
+    assert choose([any_reminder, firm_any, firm_de], names, "de-DE") is firm_de
+    assert choose([any_reminder, firm_any, firm_de], names, "fr_FR") is firm_any
+    assert choose([any_reminder, firm_de], names, "fr_FR") is any_reminder
+    german = saved("invoice_reminder", "de")
+    assert choose([any_reminder, german], names, "de_AT") is german  # the language when no exact locale
+    assert choose([], names, "de_DE") is None
+
+
+async def test_the_customers_locale_chooses_the_template_and_formats_its_variables():
+    invoice = snapshot("org_locale", number="INV-DE-1").model_copy(update={"locale": "de_DE"})
+    settings = Settings()
+    composer = Composer(settings, InvoicePdfs(settings.invoicing_url, settings.internal_secret, max_bytes=1,
+                                              timeout_s=1))
+    row = {"id": "msg_de", "organization_id": "org_locale", "template": "invoice_reminder",
+           "facts": {"tone": "firm"}, "invoice_id": invoice.id, "to": ["ada@example.test"], "cc": []}
+    templates = (EmailTemplate(name="invoice_reminder", locale="de_DE", subject="Mahnung {{ invoice_number }}",
+                               html="<p>{{ amount_due }}</p>", text="Fällig am {{ due_date }}: {{ amount_due }}",
+                               sms=None),
+                 EmailTemplate(name="invoice_reminder", locale="default", subject="Reminder {{ invoice_number }}",
+                               html="<p>{{ amount_due }}</p>", text="{{ amount_due }}", sms=None))
+    sent = await composer.compose(Plan(row, invoice.model_dump(mode="json"), None, "Acme Cloud", templates))
+    assert sent.subject == "Mahnung INV-DE-1"
+    assert sent.text == "Fällig am 31. März 2026: 1.623,75\xa0$"
+    english = await composer.compose(Plan(row, invoice.model_copy(update={"locale": "en_US"}).model_dump(mode="json"),
+                                          None, "Acme Cloud", templates))
+    assert (english.subject, english.text) == ("Reminder INV-DE-1", "$1,623.75")

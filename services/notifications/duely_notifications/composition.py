@@ -152,7 +152,7 @@ class Composer:
             return Outgoing(row, row["subject"], row["text_body"], row["html_body"], self.settings.smtp_from)
         kind = email_kind(row["template"])
         if plan.snapshot is None:
-            return self._about_no_invoice(plan, kind)
+            return await self._about_no_invoice(plan, kind)
         snapshot = InvoiceSnapshot.model_validate(plan.snapshot)
         document, view = presentation_of(snapshot, self.settings.email_locale)
         receipt = receipt_of(snapshot, facts, plan.payment, document.locale) if kind.attaches_receipt else None
@@ -169,9 +169,11 @@ class Composer:
         context = kind.context(Material(facts, self._today(), view=view, document=document, payment=plan.payment,
                                         pdf_note=note, receipt=receipt))
         # The organization's own template when it has one that renders; the built-in email otherwise.
-        rendered = custom_email(plan.custom_templates, kind.template, facts, document.locale,
-                                lambda: invoice_variables(document, view, self._today(), facts, list(row["to"])),
-                                message_id=row.get("id")) or self.renderer.render(kind.template, context)
+        # (In a thread: a custom template may take its whole time limit.)
+        custom = await asyncio.to_thread(
+            custom_email, plan.custom_templates, kind.template, facts, document.locale,
+            lambda: invoice_variables(document, view, self._today(), facts, list(row["to"])), message_id=row.get("id"))
+        rendered = custom or self.renderer.render(kind.template, context)
         return Outgoing(row, rendered.subject, rendered.text, rendered.html,
                         identity.from_address(self.settings.smtp_from,
                                               identity.display_name(snapshot.issuer, snapshot.organization_name)),
@@ -188,16 +190,16 @@ class Composer:
                 return None  # nothing to wait for: the email has the invoice page's link
             raise
 
-    def _about_no_invoice(self, plan: Plan, kind: EmailKind) -> Outgoing:
+    async def _about_no_invoice(self, plan: Plan, kind: EmailKind) -> Outgoing:
         """Rendered from its facts alone (an expiring card), under the organization's name."""
         facts = plan.row["facts"]
         company = facts.get("company") or facts.get("organization_name") or plan.organization_name or ""
         context = kind.context(Material(facts, self._today(), company=company,
                                         default_locale=self.settings.email_locale))
-        rendered = custom_email(plan.custom_templates, kind.template, facts,
-                                facts.get("locale") or self.settings.email_locale,
-                                lambda: expiring_variables(facts, company, list(plan.row["to"])),
-                                message_id=plan.row.get("id")) or self.renderer.render(kind.template, context)
+        custom = await asyncio.to_thread(
+            custom_email, plan.custom_templates, kind.template, facts, facts.get("locale") or self.settings.email_locale,
+            lambda: expiring_variables(facts, company, list(plan.row["to"])), message_id=plan.row.get("id"))
+        rendered = custom or self.renderer.render(kind.template, context)
         return Outgoing(plan.row, rendered.subject, rendered.text, rendered.html,
                         identity.from_address(self.settings.smtp_from, company))
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from duely_contracts.timestamps import Timestamp
+from duely_runtime.text import SingleLineText, Text
 
 from duely_notifications.custom_templates.sandbox import SOURCE_LIMIT
 
@@ -19,24 +20,24 @@ def _part(description: str, **default):
 class EmailTemplateSave(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    locale: str | None = Field(None, max_length=35, description="A locale such as en_US or de_DE, or 'default' "
+    locale: SingleLineText | None = Field(None, max_length=35, description="A locale such as en_US or de_DE, or 'default' "
                                                                 "(the default): every locale without its own.")
-    subject: str = _part("The subject line (not HTML-escaped; whitespace collapsed to one line).")
-    html: str = _part("The HTML body; variables are HTML-escaped.")
-    text: str = _part("The plain-text body.")
-    sms: str | None = _part("The reminder SMS text (reminder templates).", default=None)
+    subject: Text = _part("The subject line (not HTML-escaped; whitespace collapsed to one line).")
+    html: Text = _part("The HTML body; variables are HTML-escaped.")
+    text: Text = _part("The plain-text body.")
+    sms: Text | None = _part("The reminder SMS text (reminder templates).", default=None)
 
 
 class EmailTemplatePreviewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    locale: str | None = Field(None, max_length=35)
-    invoice_id: str | None = Field(None, max_length=64, description="Render with this invoice of yours; sample "
+    locale: SingleLineText | None = Field(None, max_length=35)
+    invoice_id: SingleLineText | None = Field(None, max_length=64, description="Render with this invoice of yours; sample "
                                                                     "data when absent.")
-    subject: str | None = _part("A draft subject to preview instead of the saved one.", default=None)
-    html: str | None = _part("A draft HTML body to preview instead of the saved one.", default=None)
-    text: str | None = _part("A draft text body to preview instead of the saved one.", default=None)
-    sms: str | None = _part("A draft SMS text to preview instead of the saved one.", default=None)
+    subject: Text | None = _part("A draft subject to preview instead of the saved one.", default=None)
+    html: Text | None = _part("A draft HTML body to preview instead of the saved one.", default=None)
+    text: Text | None = _part("A draft text body to preview instead of the saved one.", default=None)
+    sms: Text | None = _part("A draft SMS text to preview instead of the saved one.", default=None)
 
 
 class EmailTemplateOut(BaseModel):

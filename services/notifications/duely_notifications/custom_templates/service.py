@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any, Callable
 
@@ -87,9 +88,9 @@ class EmailTemplates:
         name, locale = self._name(name), self._locale(body.locale)
         parts = Parts(body.subject, body.html, body.text, body.sms)
         now = self.clock()
-        try:
-            check_custom_template(name, parts, organization_id, await self._company(session, organization_id),
-                                  now.date())
+        company = await self._company(session, organization_id)
+        try:  # in a thread: the trial render may take its whole time limit
+            await asyncio.to_thread(check_custom_template, name, parts, organization_id, company, now.date())
         except PartProblem as failed:
             raise problem_error(failed) from None
         await repository.save(session, {
@@ -130,7 +131,7 @@ class EmailTemplates:
         chosen = await self._custom(session, organization_id, name, kind, facts, render_locale, body)
         if chosen is not None:
             try:
-                rendered = render_custom_template(chosen, variables)
+                rendered = await asyncio.to_thread(render_custom_template, chosen, variables)
             except PartProblem as failed:
                 raise problem_error(failed) from None
             return EmailTemplatePreview(name=name, customized=True, template_name=getattr(chosen, "name", name),
@@ -163,9 +164,9 @@ class EmailTemplates:
             return saved
         base = saved if saved is not None and saved.name == name else STARTERS[name]
         parts = Parts(**{part: draft.get(part, getattr(base, part)) for part in ("subject", "html", "text", "sms")})
+        company = await self._company(session, organization_id)
         try:
-            check_custom_template(name, parts, organization_id, await self._company(session, organization_id),
-                                  self.clock().date())
+            await asyncio.to_thread(check_custom_template, name, parts, organization_id, company, self.clock().date())
         except PartProblem as failed:
             raise problem_error(failed) from None
         return parts

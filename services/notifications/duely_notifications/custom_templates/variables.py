@@ -69,13 +69,12 @@ def normalized_locale(value: str | None) -> str | None:
 
 def lookup_order(names: tuple[str, ...], locale: str | None) -> list[tuple[str, str]]:
     """(name, locale) pairs in the order a custom template is chosen: each name in turn, its exact locale
-    first, then its 'default' one."""
+    first (de_AT), then its language alone when one was saved so (de), then its 'default' one."""
     exact = normalized_locale(locale) if locale else None
+    locales = [exact, exact.split("_")[0]] if exact and exact != DEFAULT_LOCALE else []
     order: list[tuple[str, str]] = []
     for name in names:
-        if exact and exact != DEFAULT_LOCALE:
-            order.append((name, exact))
-        order.append((name, DEFAULT_LOCALE))
+        order.extend((name, each) for each in dict.fromkeys([*locales, DEFAULT_LOCALE]))
     return order
 
 
