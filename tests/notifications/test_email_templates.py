@@ -60,9 +60,13 @@ def test_no_globals_but_range_and_no_filters_that_escape():
     with pytest.raises(sandbox.UnknownVariables) as unknown:
         sandbox.check("{{ cycler.__init__.__globals__ }}\n{{ lipsum() }}", {"customer_name"}, html=True)
     assert unknown.value.names == ["cycler", "lipsum"]
-    for source in ("{{ customer_name|safe }}", "{{ customer_name|attr('__class__') }}", "{% include 'x' %}"):
+    for source in ("{{ customer_name|safe }}", "{{ customer_name|attr('__class__') }}", "{% include 'x' %}",
+                   "{% autoescape false %}{{ customer_name }}{% endautoescape %}"):
         with pytest.raises(sandbox.TemplateSyntaxProblem):
             sandbox.check(source, {"customer_name"}, html=True)
+
+
+BIG_LIST = "{% set a = 'x'|center(250000) %}{% set l = [" + "a," * 2000 + "a] %}"
 
 
 @pytest.mark.parametrize("source", [
@@ -76,6 +80,12 @@ def test_no_globals_but_range_and_no_filters_that_escape():
     "{{ 9 ** (9 ** 9) }}",
     "{% set s = 'xxxxxxxxxxxxxxxx' %}" + "{% set s = s ~ s %}" * 40 + "{{ s }}",
     "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
+    # Many references to one big string: nothing may build their text (500 MB) before a check stops it.
+    *(BIG_LIST + use for use in ("{{ l }}", "{{ l|join }}", "{{ '%s' % l }}", "{{ l|tojson }}", "{{ '{}'.format(l) }}",
+                                 "{{ l|map('upper')|list|length }}")),
+    # Buffers (macros, {% set %} and {% filter %} blocks) are joined under the limits too.
+    "{% macro m() %}{% for i in range(100000) %}" + "x" * 5000 + "{% endfor %}{% endmacro %}{{ m()|length }}",
+    "{% set b %}{% for i in range(100000) %}" + "x" * 5000 + "{% endfor %}{% endset %}{{ b|length }}",
 ])
 def test_huge_loops_and_strings_are_stopped_quickly(source):
     started = time.monotonic()

@@ -2,14 +2,16 @@
 
 - Jinja2's ImmutableSandboxedEnvironment: no `__class__`, `__globals__`, `mro()`..., no mutating methods.
 - Only `range` as a global (the sandbox's, capped at 100,000 items) and a short list of builtin filters
-  that can neither read files nor the network; `include`, `extends` and `import` are refused (there is
-  no loader either).
+  that can neither read files nor the network (there is no loader either).
 - StrictUndefined: a name the template does not know is an error, never an empty string.
+- `include`, `extends`, `import` and `autoescape` tags are refused.
 - Limits, per part: the source size, the output size (streamed with `generate`, stopped once over), and
   a wall-clock deadline checked on every call, attribute read, intercepted operator, loop step and
-  output chunk. `*`, `**`, `+` and `%` are checked before they run, and every filter refuses an integer
-  argument larger than the output limit (`'x'|center(10**9)`), so nothing big is built before the
-  check can stop it.
+  output chunk (compiling the source, bounded by its size, is outside it). Nothing big is built before
+  a check can stop it: `*`, `**`, `+` and `%` are checked before they run, every filter and call refuses
+  an integer argument larger than the output limit (`'x'|center(10**9)`) and a list whose text would be,
+  and every `{{ value }}`, `~` and buffer join (macros, set and filter blocks) is sized before it becomes
+  text. All values built in one render count against WORK_LIMIT, so a loop of big values stops too.
 
 The HTML part is autoescaped; subject, text and SMS are not (they are not HTML).
 """
@@ -26,12 +28,14 @@ from typing import Any, Iterable, Iterator
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.compiler import CodeGenerator
 from jinja2.defaults import DEFAULT_FILTERS
+from jinja2.runtime import markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 SOURCE_LIMIT = 64 * 1024         # characters of one part's source
 OUTPUT_LIMIT = 256 * 1024        # characters of one part's output (and of any value built on the way)
 TIME_LIMIT_S = 0.2               # wall clock for one part
 SUBJECT_LIMIT = 998              # one header line (RFC 5322), after whitespace is collapsed
+WORK_LIMIT = 16 * OUTPUT_LIMIT   # characters of all the values built in one render, freed or not
 MAX_EXPONENT = 1024
 
 # Builtin filters that only transform values. Left out: safe (a customer's name must stay text),
@@ -103,9 +107,11 @@ class _LimitedCodeGenerator(CodeGenerator):
         super().visit_For(node, frame)
 
     def visit_Concat(self, node: nodes.Concat, frame) -> None:
-        self.write("environment.checked_size(")
-        super().visit_Concat(node, frame)
-        self.write(")")
+        self.write("environment.checked_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write(f"), {bool(frame.eval_ctx.autoescape)!r})")
 
 
 class LimitedEnvironment(ImmutableSandboxedEnvironment):
@@ -115,9 +121,12 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset(["*", "**", "+", "%"])
 
     def __init__(self, *, html: bool, limits: Limits = Limits()) -> None:
-        super().__init__(autoescape=html, undefined=StrictUndefined, keep_trailing_newline=True)
+        super().__init__(autoescape=html, undefined=StrictUndefined, keep_trailing_newline=True,
+                         finalize=self.checked_output)
         self.limits = limits
         self.deadline = float("inf")
+        self.spent = 0  # characters of values built so far (WORK_LIMIT): a list of big strings is big
+        self.concat = self.checked_join  # every buffer (macros, {% set %} and {% filter %} blocks) is joined here
         self.globals = {"range": self.globals["range"]}
         self.filters = {name: _guarded(self, DEFAULT_FILTERS[name]) for name in ALLOWED_FILTERS}
         self.filters["replace"] = _guarded(self, _replace)
@@ -132,9 +141,32 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
             raise LimitExceeded(f"rendering took longer than {int(self.limits.time_s * 1000)} ms")
 
     def checked_size(self, value: Any) -> Any:
-        if isinstance(value, (str, list, tuple, dict, set)) and len(value) > self.limits.output:
-            raise LimitExceeded(f"a value grew beyond {self.limits.output} characters or items")
+        """`value` (just built), unless it, or everything built so far, is too large."""
+        self._spend(size_of(value, self.limits.output + 1))
         return value
+
+    def _spend(self, size: int) -> None:
+        if size > self.limits.output:
+            raise LimitExceeded(f"a value grew beyond {self.limits.output} characters or items")
+        self.spent += size
+        if self.spent > WORK_LIMIT:
+            raise LimitExceeded(f"rendering built more than {WORK_LIMIT} characters")
+
+    def checked_output(self, value: Any) -> Any:
+        """Every {{ expression }}'s value, before it becomes text: `{{ a_list_of_big_strings }}` is refused
+        before str() builds it."""
+        self._spend(size_of(value, self.limits.output + 1))
+        return value
+
+    def checked_join(self, parts: Iterable[Any]) -> str:
+        parts = list(parts)
+        self._spend(size_of(parts, self.limits.output + 1))
+        return "".join(parts)
+
+    def checked_concat(self, values: tuple, autoescape: bool) -> str:
+        """`a ~ b ~ c`, refused before it is built when it would be too large."""
+        self._spend(size_of(values, self.limits.output + 1))
+        return markup_join(values) if autoescape else str_join(values)
 
     def checked_iter(self, iterable: Any) -> Iterator[Any]:
         self.check_time()
@@ -163,6 +195,9 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
     def call_binop(self, context, operator_name: str, left: Any, right: Any) -> Any:
         self.check_time()
         limit = self.limits.output
+        for operand in (left, right):  # '%s' % a_list_of_big_strings
+            if isinstance(operand, (list, tuple, dict, set, frozenset)) and size_of(operand, limit + 1) > limit:
+                raise LimitExceeded(f"an operand larger than {limit} characters")
         if operator_name == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(times, int) and len(seq) * times > limit:
@@ -177,9 +212,33 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
 
 
 def _check_arguments(limits: Limits, args: tuple, kwargs: dict) -> None:
+    """No number larger than the output limit (a width, a count) and no value larger than it (a list of big
+    strings to join, format or serialize) goes into a function."""
     for value in (*args, *kwargs.values()):
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > limits.output:
             raise LimitExceeded(f"an argument larger than {limits.output}")
+        if isinstance(value, (list, tuple, dict, set, frozenset)) and size_of(value, limits.output + 1) > limits.output:
+            raise LimitExceeded(f"an argument larger than {limits.output} characters")
+
+
+def size_of(value: Any, cap: int) -> int:
+    """About how many characters `value` takes as text, counting no further than `cap`."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, (list, tuple, set, frozenset, dict)):
+        total = 2
+        items = value.items() if isinstance(value, dict) else value
+        try:
+            for item in items:
+                total += 2 + size_of(item, cap - total)
+                if total >= cap:
+                    return cap
+        except RecursionError:
+            return cap
+        return total
+    if isinstance(value, (int, float, bool)) or value is None:
+        return 8
+    return 16  # an object the template was given or built (Undefined, a range): its text is short
 
 
 def _check_format(spec: str) -> None:
@@ -229,6 +288,9 @@ def parse(source: str, *, html: bool, limits: Limits = Limits()) -> nodes.Templa
     for refused in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
         tag = type(refused).__name__.lower().replace("fromimport", "from ... import")
         raise TemplateSyntaxProblem(f"{{% {tag} %}} is not allowed: a template stands alone", refused.lineno)
+    for refused in tree.find_all((nodes.ScopedEvalContextModifier, nodes.EvalContextModifier)):
+        raise TemplateSyntaxProblem("{% autoescape %} is not allowed: the HTML part is always escaped",
+                                    refused.lineno)
     return tree
 
 
@@ -254,8 +316,7 @@ def check(source: str, known: Iterable[str], *, html: bool, limits: Limits = Lim
 def render(source: str, variables: dict[str, Any], *, html: bool, limits: Limits = Limits()) -> str:
     """`source` rendered with `variables`, within the limits; TemplateProblem otherwise (with the line where
     the template failed, when Jinja's traceback names it)."""
-    if len(source) > limits.source:
-        raise LimitExceeded(f"the template is longer than {limits.source} characters")
+    parse(source, html=html, limits=limits)  # the size, and the tags refused, even for a template saved long ago
     env = LimitedEnvironment(html=html, limits=limits)
     try:
         template = env.from_string(source)
