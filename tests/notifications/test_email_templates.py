@@ -14,7 +14,7 @@ import pytest
 from duely_notifications.composition import Composer, Plan
 from duely_notifications.config import Settings
 from duely_notifications.custom_templates import sandbox
-from duely_notifications.custom_templates.render import choose
+from duely_notifications.custom_templates.render import choose, custom_reminder_sms
 from duely_notifications.custom_templates.variables import names_for_email
 from duely_notifications.invoice_pdfs import InvoicePdfs
 from duely_notifications.models import EmailTemplate
@@ -264,6 +264,13 @@ async def test_preview_with_sample_data_a_draft_and_a_real_invoice(notifications
         assert "Jane Doe" in sample["text"] and "Professional services" in sample["html"]
         assert sample["variables"]["amount_due"] == "$1,375.00" and sample["variables"]["invoice_number"] == "INV-0001"
 
+        for name in NAMES:  # every built-in email, through the composer, with sample data
+            shown = await client.post(f"/v1/email_templates/{name}/preview", json={})
+            assert shown.status_code == 200, (name, shown.text)
+            assert shown.json()["customized"] is False and shown.json()["subject"] and shown.json()["html"]
+            starter = await client.post(f"/v1/email_templates/{name}/preview", json={"text": "{{ customer_name }}"})
+            assert starter.json()["customized"] is True and starter.json()["text"] == "Jane Doe", name
+
         german = (await client.post("/v1/email_templates/invoice_reminder_final/preview",
                                     json={"locale": "de_DE"})).json()
         assert german["variables"]["amount_due"] == "1.375,00\xa0€" and german["variables"]["days_overdue"] == 7
@@ -404,3 +411,23 @@ async def test_the_customers_locale_chooses_the_template_and_formats_its_variabl
     english = await composer.compose(Plan(row, invoice.model_copy(update={"locale": "en_US"}).model_dump(mode="json"),
                                           None, "Acme Cloud", templates))
     assert (english.subject, english.text) == ("Reminder INV-DE-1", "$1,623.75")
+
+
+async def test_a_reminders_sms_text_comes_from_the_custom_template(notifications, invoicing):
+    org_id, api_key = await invoicing.create_org("SMS Text Co")
+    variables = {"customer_name": "Ada", "invoice_number": "INV-9", "amount_due": "$10.00", "pay_now_url": "https://x/p",
+                 "company_name": "SMS Text Co"}
+    db = notifications.app.state.runtime.db
+    async with db.transaction() as session:
+        assert await custom_reminder_sms(session, org_id, {"tone": "firm"}, "en_US", lambda: variables) is None
+    async with notifications.client(api_key) as client:
+        assert (await client.put("/v1/email_templates/invoice_reminder", json={
+            **VALID, "sms": "{{ company_name }}: {{ invoice_number }},\n{{ amount_due }} due. {{ pay_now_url }}"})
+                ).status_code == 200
+        assert (await client.put("/v1/email_templates/invoice_reminder_final", json=VALID)).status_code == 200
+    async with db.transaction() as session:
+        # The final one has no SMS part: the organization's invoice_reminder SMS is used.
+        for reminder in ({"tone": "firm"}, {"template": "invoice_reminder_final", "tone": "final"}):
+            assert await custom_reminder_sms(session, org_id, reminder, "de_DE", lambda: variables) == (
+                "SMS Text Co: INV-9, $10.00 due. https://x/p")
+        assert await custom_reminder_sms(session, "org_someone_else", {"tone": "firm"}, None, lambda: variables) is None

@@ -6,7 +6,9 @@ What other code calls:
 - `choose(candidates, names, locale)` / `find_custom_template(session, organization_id, names, locale)`: the
   organization's template to use, in the lookup order (each name, exact locale then 'default');
 - `custom_email(...)`: what the composer calls at send time; None (and a warning in the log) when the
-  custom template fails, so the customer gets the built-in email instead.
+  custom template fails, so the customer gets the built-in email instead;
+- `custom_reminder_sms(session, organization_id, reminder, locale, variables)`: the same for a reminder's SMS
+  text (for the SMS sender).
 """
 
 from __future__ import annotations
@@ -126,6 +128,25 @@ async def find_custom_template(session: AsyncSession, organization_id: str, name
                                locale: str | None) -> Any | None:
     """The organization's custom template for the first of `names` it has, in `locale` or its 'default' one."""
     return choose(await repository.of_names(session, organization_id, names), names, locale)
+
+
+async def custom_reminder_sms(session: AsyncSession, organization_id: str, reminder: Mapping[str, Any],
+                              locale: str | None, variables: Callable[[], dict[str, Any]]) -> str | None:
+    """The organization's own SMS text for a reminder (`reminder`: its `template`, e.g. invoice_reminder_firm,
+    and/or `tone`), rendered with `variables` (invoice_variables(...)); None when it has none with an SMS
+    part, or when it fails (logged): then the built-in SMS is sent."""
+    names = names_for_email("invoice_reminder", reminder)
+    candidates = [t for t in await repository.of_names(session, organization_id, names) if t.sms]
+    chosen = choose(candidates, names, locale)
+    if chosen is None:
+        return None
+    try:
+        rendered = sandbox.render(chosen.sms, dict(variables()), html=False)
+    except sandbox.TemplateProblem as problem:
+        log.warning("custom SMS template failed; the built-in SMS is sent instead",
+                    extra={"template": chosen.name, "locale": chosen.locale, "error": str(problem)})
+        return None
+    return " ".join(rendered.split())  # one paragraph: line breaks cost segments
 
 
 def custom_email(candidates: Iterable[Any], template: str, facts: Mapping[str, Any] | None, locale: str | None,
