@@ -21,7 +21,7 @@ def router(templates: EmailTemplates) -> APIRouter:
 
     @api.get("", response_model=EmailTemplateList)
     async def list_email_templates(caller: Caller, session: DbSession):
-        return EmailTemplateList(data=await templates.list(session, caller.organization_id))
+        return EmailTemplateList(data=await templates.summaries(session, caller.organization_id))
 
     @api.get("/{name}", response_model=EmailTemplateOut)
     async def get_email_template(name: str, caller: Caller, session: DbSession, locale: str | None = Locale):

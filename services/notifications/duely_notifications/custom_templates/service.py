@@ -66,7 +66,7 @@ class EmailTemplates:
 
     # -- use cases ------------------------------------------------------------------
 
-    async def list(self, session: AsyncSession, organization_id: str) -> list[EmailTemplateSummary]:
+    async def summaries(self, session: AsyncSession, organization_id: str) -> list[EmailTemplateSummary]:
         locales: dict[str, list[str]] = {name: [] for name in TEMPLATE_NAMES}
         for row in await repository.all_of(session, organization_id):
             locales.setdefault(row.name, []).append(row.locale)
