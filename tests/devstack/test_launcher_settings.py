@@ -13,7 +13,10 @@ LAUNCHER_SET = ("SMTP_HOST", "SMTP_PORT", "DUELY_KAFKA_BOOTSTRAP_SERVERS", "DUEL
                 "DUELY_STRIPE_API_BASE", "DUELY_PUBLIC_BASE_URL", "DUELY_VAR_DIR", "DUELY_NOTIFICATIONS_SMTP_HOST",
                 "DUELY_NOTIFICATIONS_SMTP_PORT", "DUELY_GATEWAY_HTTP_PORT", "DUELY_INVOICING_HTTP_PORT",
                 "DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET", "DUELY_PAYMENTS_HTTP_PORT",
-                "DUELY_PORTAL_STRIPE_PUBLIC_API_BASE")
+                "DUELY_PORTAL_STRIPE_PUBLIC_API_BASE", "DUELY_NOTIFICATIONS_SMS_PROVIDER",
+                "DUELY_NOTIFICATIONS_TWILIO_BASE_URL", "DUELY_NOTIFICATIONS_TWILIO_ACCOUNT_SID",
+                "DUELY_NOTIFICATIONS_TWILIO_AUTH_TOKEN", "DUELY_NOTIFICATIONS_TWILIO_FROM", "TWILIO_ACCOUNT_SID",
+                "TWILIO_AUTH_TOKEN", "TWILIO_BASE_URL", "TWILIO_FROM")
 
 
 @pytest.fixture
@@ -66,6 +69,7 @@ def test_without_its_catcher_and_sandbox_the_launcher_starts_neither(clean_env, 
     clean_env.setenv("SMTP_PORT", "1")
     clean_env.setenv("DUELY_PAYMENTS_STRIPE_API_BASE", "https://api.stripe.com")
     clean_env.setenv("DUELY_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    clean_env.setenv("DUELY_NOTIFICATIONS_SMS_PROVIDER", "none")
     platform = Platform(PlatformConfig.from_environment(os.environ, tmp_path))
     try:
         platform.start_infrastructure()
@@ -150,3 +154,65 @@ def test_the_launched_sandbox_signs_events_to_payments_with_the_shared_secret(cl
             e.type == "payment_intent.succeeded" and e.data.object.id == intent.id for e in events))
     finally:
         platform.stop()
+
+
+def test_make_run_points_notifications_at_its_sms_catcher(clean_env, tmp_path):
+    import os
+    config = PlatformConfig.from_environment(os.environ, tmp_path)
+    env = Platform(config).env()
+    assert config.start_sms and config.smsdir == tmp_path.resolve() / "sms"
+    assert env["DUELY_NOTIFICATIONS_SMS_PROVIDER"] == "twilio"
+    assert env["DUELY_NOTIFICATIONS_TWILIO_BASE_URL"] == "http://127.0.0.1:8430"
+    for name, value in env.items():
+        clean_env.setenv(name, value)
+    from duely_notifications.config import Settings as NotificationsSettings
+    settings = NotificationsSettings()
+    assert (settings.sms_provider, settings.twilio_base_url) == ("twilio", "http://127.0.0.1:8430")
+    assert settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from
+    text = banner(config, {"name": "Demo", "organization_id": "org_1", "api_key": "sk_test_x"}, env)
+    assert f"SMS             {config.smsdir}" in text and "http://127.0.0.1:8430/messages" in text
+
+
+def test_the_users_sms_provider_wins_and_no_catcher_is_pointed_at(clean_env, tmp_path):
+    import os
+    clean_env.setenv("DUELY_NOTIFICATIONS_SMS_PROVIDER", "twilio")
+    clean_env.setenv("TWILIO_ACCOUNT_SID", "AC123")
+    clean_env.setenv("TWILIO_AUTH_TOKEN", "secret")
+    clean_env.setenv("TWILIO_FROM", "+14155550100")
+    config = PlatformConfig.from_environment(os.environ, tmp_path)
+    env = Platform(config).env()
+    assert not config.start_sms
+    assert "DUELY_NOTIFICATIONS_TWILIO_BASE_URL" not in env and "DUELY_NOTIFICATIONS_TWILIO_ACCOUNT_SID" not in env
+    for name, value in env.items():
+        clean_env.setenv(name, value)
+    from duely_notifications.config import Settings as NotificationsSettings
+    settings = NotificationsSettings()
+    assert (settings.twilio_base_url, settings.twilio_account_sid, settings.twilio_from) == (
+        "https://api.twilio.com", "AC123", "+14155550100")
+    text = banner(config, {"name": "Demo", "organization_id": "org_1", "api_key": "sk_test_x"}, env)
+    assert "your provider (twilio)" in text
+
+
+async def test_the_launched_sms_catcher_takes_what_notifications_sends(clean_env, tmp_path):
+    import os
+
+    from duely_devstack.net import free_port
+    from duely_notifications.config import Settings as NotificationsSettings
+    from duely_notifications.sms.driver import driver_from_settings
+    from tests.devstack.conftest import PORT_RANGE
+
+    config = PlatformConfig(var_dir=tmp_path, sms_port=free_port(*PORT_RANGE), start_broker=False, start_smtp=False,
+                            start_sandbox=False)
+    platform = Platform(config)
+    try:
+        platform.start_infrastructure()
+        assert set(platform.procs) == {"sms"}
+        for name, value in platform.env().items():
+            clean_env.setenv(name, value)
+        result = await driver_from_settings(NotificationsSettings()).send("+14155550123", "Hello from make run")
+        assert result.accepted
+        [stored] = list(config.smsdir.glob("*.json"))
+        assert stored.read_text().count("Hello from make run") == 1
+    finally:
+        platform.stop()
+    assert os.path.isdir(config.smsdir)

@@ -25,7 +25,8 @@ async def test_make_run_allows_a_local_receiver_but_not_the_platform(tmp_path, m
         monkeypatch.setenv(name, value)
     guard = OutboundGuard.from_settings(Settings(), environ=env)
     await guard.check_url("http://127.0.0.1:9000/hooks")  # README: duely_devstack.webhook_receiver --port 9000
-    for port in (8000, 8001, 8002, 8003, 8004, 8005, 8420, 9092, 1025):  # gateway, services, sandbox, broker, SMTP
+    for port in (8000, 8001, 8002, 8003, 8004, 8005, 8420, 9092, 1025, 8430):  # gateway, services, sandbox, broker,
+        #                                                                       SMTP, SMS catchers
         with pytest.raises(OutboundRefused, match="platform's own services"):
             await guard.check_url(f"http://localhost:{port}/")
 

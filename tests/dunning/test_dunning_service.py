@@ -70,7 +70,8 @@ async def test_issued_twice_makes_one_state_and_one_timer_and_advancing_fires_it
     assert datetime.fromisoformat(overdue.data["detected_at"]) >= overdue_at(invoice.due_date)
 
     state = (await get_state(dunning, api_key, invoice.id)).json()
-    assert state["next_timers"] == []
+    # Past due: the rest of the timeline is its dunning schedule's steps (the default: days 3 to 30 to come).
+    assert [t["step"] for t in state["next_timers"]] == ["v1:day_3", "v1:day_7", "v1:day_14", "v1:day_30"]
     assert state["timers"][0]["status"] == "fired"
 
     again = await advance(dunning, api_key, days=1)

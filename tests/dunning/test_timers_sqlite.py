@@ -43,7 +43,8 @@ async def test_timers_and_test_clock_on_sqlite(tmp_path):
         assert await worker.tick() == 0
 
         async with db.transaction() as session:
-            rows = (await session.execute(select(runtime_tables.outbox.c.payload))).scalars().all()
+            rows = (await session.execute(select(runtime_tables.outbox.c.payload).where(
+                runtime_tables.outbox.c.topic == "dunning.invoice_overdue"))).scalars().all()
             timers = await repository.timers_of_invoice(session, later.id)
         assert sorted(json.loads(r)["aggregate_id"] for r in rows) == sorted([later.id, overdue.id])
         assert timers[0].due_at == datetime.combine(in_days(31), datetime.min.time(), tzinfo=timezone.utc)

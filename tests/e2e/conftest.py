@@ -37,7 +37,8 @@ async def started_platform(var: Path, database_urls: dict[str, str], extra_env: 
     with these processes. Empty `database_urls` means SQLite files in `var`, as `make run` has."""
     config = PlatformConfig(
         var_dir=var, base_port=_free_block(), broker_port=free_port(24000, 24299),
-        smtp_port=free_port(24300, 24599), stripe_port=free_port(24600, 24999), database_urls=database_urls,
+        smtp_port=free_port(24300, 24599), stripe_port=free_port(24600, 24999), sms_port=free_port(20000, 20999),
+        database_urls=database_urls,
         extra_env=extra_env)
     running = Platform(config)
     try:
@@ -137,6 +138,15 @@ def mailbox(platform):
         if to:
             found = [m for m in found if to in str(m["To"])]
         return found
+    return messages
+
+
+@pytest.fixture(scope="session")
+def sms_box(platform):
+    """sms_box(to=None) → the SMS the platform's SMS catcher stored in var/sms/ (one JSON file each), oldest first."""
+    def messages(to: str | None = None) -> list[dict]:
+        found = [json.loads(path.read_text()) for path in sorted(Path(platform.config.smsdir).glob("*.json"))]
+        return [m for m in found if to is None or m["to"] == to]
     return messages
 
 

@@ -140,7 +140,7 @@ async def test_unknown_path_is_a_404_in_the_error_shape(gateway):
 async def test_a_dead_upstream_is_a_502_naming_the_service(gateway):
     async with httpx.AsyncClient(base_url=gateway) as client:
         for path, service in (("/v1/webhook_endpoints", "notifications"), ("/v1/test_clocks", "dunning"),
-                              ("/v1/invoices/in_1/remind", "notifications")):
+                              ("/v1/invoices/in_1/remind", "dunning")):
             response = await client.post(path, json={})
             assert response.status_code == 502
             error = response.json()["error"]

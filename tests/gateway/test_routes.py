@@ -31,11 +31,11 @@ from duely_gateway.routes import ROUTES, route, service_for
     ("/v1/webhook_endpoints/we_1/deliveries", "notifications"),
     ("/v1/messages", "notifications"),
     ("/v1/messages/msg_1", "notifications"),
-    ("/v1/invoices/in_123/remind", "notifications"),
     ("/v1/email_templates", "notifications"),
     ("/v1/email_templates/invoice_reminder_firm", "notifications"),
     ("/v1/email_templates/invoice_issued/preview", "notifications"),
     # dunning
+    ("/v1/invoices/in_123/remind", "dunning"),  # manual reminders go on the collection timeline
     ("/v1/dunning", "dunning"),
     ("/v1/dunning/schedules", "dunning"),
     ("/v1/dunning_schedules/ds_1", "dunning"),

@@ -1,5 +1,6 @@
 """A notifications instance on its own Postgres database and consumer group, an SMTP
-catcher subprocess writing a Maildir, and a local Standard Webhooks receiver."""
+catcher subprocess writing a Maildir, an SMS catcher subprocess (Twilio's API, a JSON file per
+SMS), and a local Standard Webhooks receiver."""
 
 from __future__ import annotations
 
@@ -22,13 +23,20 @@ from duely_devstack.net import free_port
 from duely_notifications.config import Settings
 from duely_notifications.main import build
 from tests.conftest import start_consumer_group_at_end
-from tests.notifications.notification_stack import PORTS, SmtpCatcher
+from tests.notifications.notification_stack import PORTS, SmsCatcher, SmtpCatcher
 
 
 
 @pytest.fixture(scope="module")
 async def smtp_catcher(tmp_path_factory) -> AsyncIterator[SmtpCatcher]:
     catcher = await SmtpCatcher(tmp_path_factory.mktemp("mail") / "Maildir").start()
+    yield catcher
+    catcher.stop()
+
+
+@pytest.fixture(scope="module")
+async def sms_catcher(tmp_path_factory) -> AsyncIterator[SmsCatcher]:
+    catcher = await SmsCatcher(tmp_path_factory.mktemp("sms")).start()
     yield catcher
     catcher.stop()
 
@@ -84,6 +92,7 @@ class NotificationsUnderTest:
     app: object
     settings: Settings
     catcher: SmtpCatcher
+    sms: SmsCatcher
 
     def client(self, api_key: str | None = None) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -91,14 +100,15 @@ class NotificationsUnderTest:
 
 
 @pytest.fixture(scope="module")
-async def notifications(serve, settings_env, database_url, invoicing, smtp_catcher
+async def notifications(serve, settings_env, database_url, invoicing, smtp_catcher, sms_catcher
                         ) -> AsyncIterator[NotificationsUnderTest]:
     settings = settings_env(
         Settings, await database_url("notifications"),
         service_name=f"notifications-test-{uuid.uuid4().hex[:6]}",  # its own consumer group
         invoicing_url=invoicing.url, smtp_host="127.0.0.1", smtp_port=smtp_catcher.port,
         outbound_allow_networks="127.0.0.0/8",  # the local receivers, as `make run` allows
-        webhook_backoff_s=[0.2, 0.5, 1.0], email_backoff_s=[0.2, 0.5], worker_poll_interval_s=0.1)
+        webhook_backoff_s=[0.2, 0.5, 1.0], email_backoff_s=[0.2, 0.5], worker_poll_interval_s=0.1,
+        sms_backoff_s=[0.2, 0.5], **sms_catcher.settings())
     await start_consumer_group_at_end(settings.kafka_bootstrap_servers, settings.service_name)
     app = build(settings)
     async with serve(app, port=free_port(*PORTS)) as url:
@@ -107,4 +117,4 @@ async def notifications(serve, settings_env, database_url, invoicing, smtp_catch
                 if (await client.get(f"{url}/readyz")).status_code == 200:
                     break
                 await asyncio.sleep(0.1)
-        yield NotificationsUnderTest(url, app, settings, smtp_catcher)
+        yield NotificationsUnderTest(url, app, settings, smtp_catcher, sms_catcher)

@@ -7,20 +7,22 @@ from datetime import datetime, timezone
 
 from duely_contracts import Envelope
 from duely_contracts.events import (
-    InvoiceIssued, InvoicePaid, InvoicePaymentApplied, InvoicePaymentFailed, PaymentSucceeded,
+    InvoiceIssued, InvoicePaid, InvoicePaymentApplied, InvoicePaymentFailed, PaymentSucceeded, ReminderDue,
 )
 from duely_contracts.models import InvoiceSnapshot, InvoiceSummary
 
 
 def snapshot(organization_id: str, *, invoice_id: str | None = None, number: str = "INV-2026-00001",
              status: str = "issued", version: int = 2, customer_email: str = "ada@example.test",
-             cc: tuple[str, ...] = ("finance@example.test",), hosted_url: str | None = None) -> InvoiceSnapshot:
+             cc: tuple[str, ...] = ("finance@example.test",), hosted_url: str | None = None,
+             phone: str | None = None, sms_opt_in: bool = False) -> InvoiceSnapshot:
     invoice_id = invoice_id or f"in_{uuid.uuid4().hex[:20]}"
     paid = status == "paid"
     return InvoiceSnapshot.model_validate({
         "id": invoice_id, "organization_id": organization_id, "organization_name": "Acme Cloud",
         "number": number, "status": status, "currency": "usd",
-        "customer": {"id": "cus_1", "name": "Ada Lovelace", "email": customer_email, "cc_emails": list(cc)},
+        "customer": {"id": "cus_1", "name": "Ada Lovelace", "email": customer_email, "cc_emails": list(cc),
+                     "phone": phone, "sms_opt_in": sms_opt_in},
         "payment_terms": "net_30", "memo": "Thank you for your business.",
         "issued_at": "2026-03-01T09:00:00Z", "due_date": "2026-03-31",
         "subtotal": 150000, "tax": 12375, "total": 162375,
@@ -105,3 +107,15 @@ def payment_applied(invoice: InvoiceSnapshot, payment_id: str, amount: int, *, m
 def with_balance(invoice: InvoiceSnapshot, paid: int, *, version: int, status: str | None = None) -> InvoiceSnapshot:
     return invoice.model_copy(update={"amount_paid": paid, "amount_due": invoice.total - paid, "version": version,
                                       "status": status or ("paid" if paid >= invoice.total else invoice.status)})
+
+
+def reminder_due(invoice: InvoiceSnapshot, *, channel: str = "email", timer_id: str | None = None,
+                 step: str = "after_7", source: str = "after_due", tone: str = "firm",
+                 template: str = "invoice_reminder_firm", days_from_due: int | None = 7) -> Envelope:
+    """What dunning publishes when a reminder falls due on the invoice's collection timeline."""
+    fired = datetime(2026, 4, 7, 9, tzinfo=timezone.utc)
+    event = ReminderDue(invoice_id=invoice.id, timer_id=timer_id or f"tmr_{uuid.uuid4().hex[:12]}", step=step,
+                        source=source, channel=channel, template=template, tone=tone, days_from_due=days_from_due,
+                        scheduled_for=fired, fired_at=fired)
+    return envelope("dunning.reminder_due", event, organization_id=invoice.organization_id,
+                    aggregate_id=invoice.id, version=1)

@@ -21,7 +21,8 @@ def test_idempotency_keys_follow_their_cause():
     assert keys.invoice_issued_key("in_1") == "invoice_issued:in_1"
     assert keys.payment_receipt_key("pay_1") == "payment_receipt:pay_1"
     assert keys.payment_failed_key("in_1", 2) == "payment_failed:in_1:2"
-    assert keys.invoice_reminder_key("in_1", 3) == "invoice_reminder:in_1:3"
+    assert keys.reminder_key("tmr_1", "email") == "invoice_reminder:tmr_1:email"
+    assert keys.reminder_key("tmr_1", "sms") != keys.reminder_key("tmr_1", "email")
     assert keys.payment_method_expiring_key("pm_1", 4, 2027) == "payment_method_expiring:pm_1:2027-04"
 
 

@@ -18,7 +18,7 @@ from duely_notifications.custom_templates.render import choose, custom_reminder_
 from duely_notifications.custom_templates.variables import names_for_email
 from duely_notifications.invoice_pdfs import InvoicePdfs
 from duely_notifications.models import EmailTemplate
-from tests.notifications.notification_events import invoice_issued, snapshot
+from tests.notifications.notification_events import invoice_issued, reminder_due, snapshot
 
 NAMES = ["invoice_issued", "invoice_reminder", "invoice_reminder_gentle", "invoice_reminder_firm",
          "invoice_reminder_final", "payment_receipt", "payment_failed", "payment_method_expiring"]
@@ -333,10 +333,8 @@ async def test_custom_templates_are_used_when_sent_and_escaped_in_html(notificat
         assert "<p>Dear &lt;b&gt;x&lt;/b&gt;, pay $1,623.75" in _html(mail) and "<b>x</b>" not in _html(mail)
         assert _plain(mail).strip() == "Dear <b>x</b>, pay $1,623.75 by March 31, 2026."
 
-        async def remind():
-            response = await client.post(f"/v1/invoices/{invoice.id}/remind", json={"tone": "firm"})
-            return response if response.status_code == 202 else None
-        await wait_for(remind, timeout=30)
+        # Dunning's reminder in tone firm: the organization's invoice_reminder_firm.
+        await publish(reminder_due(invoice, tone="firm", template="invoice_reminder_firm"))
 
         async def reminder_mail():
             return notifications.catcher.messages(subject=f"FIRM {number}") or None
@@ -431,3 +429,22 @@ async def test_a_reminders_sms_text_comes_from_the_custom_template(notifications
             assert await custom_reminder_sms(session, org_id, reminder, "de_DE", lambda: variables) == (
                 "SMS Text Co: INV-9, $10.00 due. https://x/p")
         assert await custom_reminder_sms(session, "org_someone_else", {"tone": "firm"}, None, lambda: variables) is None
+
+
+async def test_a_reminder_sms_says_what_the_organizations_template_says(notifications, invoicing, publish, wait_for):
+    org_id, api_key = await invoicing.create_org("Own Words Co")
+    number, phone = f"INV-S-{uuid.uuid4().hex[:5].upper()}", f"+1415{uuid.uuid4().int % 10_000_000:07d}"
+    invoice = snapshot(org_id, number=number, phone=phone, sms_opt_in=True).model_copy(update={"locale": "de_DE"})
+    async with notifications.client(api_key) as client:
+        assert (await client.put("/v1/email_templates/invoice_reminder", json={
+            **VALID, "sms": "{{ company_name }}: {{ invoice_number }}\n{{ amount_due }} offen. {{ pay_now_url }}"})
+                ).status_code == 200
+    await publish(invoice_issued(invoice))
+    await publish(reminder_due(invoice, channel="sms", tone="final", template="invoice_reminder_final"))
+
+    async def texted():
+        return notifications.sms.messages(to=phone) or None
+    [text] = await wait_for(texted, timeout=30)
+    # German amounts, one line, plain spaces (GSM-7): the built-in words are not used.
+    assert text["body"] == f"Acme Cloud: {number} 1.623,75 $ offen. {invoice.hosted_invoice_url}#pay"
+    assert text["encoding"] == "GSM-7"

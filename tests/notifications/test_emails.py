@@ -167,3 +167,26 @@ async def test_the_card_and_the_safe_reason_from_payments_events_reach_the_email
     await publish(payment_applied(paid, payment_id, paid.total))
     receipt = await wait_for(lambda: mail(f"Receipt for invoice {number}"), timeout=30)
     assert "Visa •••• 4242" in _plain(receipt) and "pm_" not in _plain(receipt)
+
+
+async def test_after_the_first_failed_autopay_charge_dunning_retries_fail_quietly(notifications, invoicing, publish,
+                                                                                  wait_for):
+    """Dunning retries an AutoPay invoice on the days it also reminds the customer: the first failure is
+    emailed, later AutoPay failures are not (that day's reminder is the one message); a payment the
+    customer tries by hand and that fails is still emailed."""
+    org_id, api_key = await invoicing.create_org("Retry Co")
+    number = f"INV-2026-{uuid.uuid4().hex[:5].upper()}"
+    invoice = snapshot(org_id, number=number)
+    await publish(invoice_issued(invoice))
+    for attempt in (1, 2, 3):
+        await publish(payment_failed(invoice, attempt_number=attempt, autopay=True))
+    await publish(payment_failed(invoice, attempt_number=4))  # on the hosted page
+
+    async with notifications.client(api_key) as client:
+        async def all_sent():
+            rows = (await client.get("/v1/messages", params={"invoice_id": invoice.id})).json()["data"]
+            failed = [r for r in rows if r["template"] == "payment_failed"]
+            return failed if len(failed) == 2 and all(r["status"] == "sent" for r in failed) else None
+        await wait_for(all_sent, timeout=30)
+    await asyncio.sleep(1.0)
+    assert len(notifications.catcher.messages(subject=f"Payment failed for invoice {number}")) == 2

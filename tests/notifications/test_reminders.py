@@ -1,15 +1,18 @@
-"""Manual reminders: POST /v1/invoices/{id}/remind queues a reminder email; once it is
-sent, invoice.reminder_sent is published and delivered to subscribed webhooks."""
+"""Reminder emails from dunning's timeline: `dunning.reminder_due` (channel email) queues one reminder per
+timeline entry, however often the event arrives; it waits for the invoice's snapshot, is skipped once
+nothing is owed, and `invoice.reminder_sent` says the channel, step and source. (Manual reminders are
+asked of dunning now: POST /v1/invoices/{id}/remind is not notifications' any more.)"""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
-from tests.notifications.notification_events import invoice_issued, invoice_paid, snapshot
+from tests.notifications.notification_events import invoice_issued, invoice_paid, reminder_due, snapshot
 
 
-async def test_manual_reminder_is_emailed_and_announced(notifications, invoicing, webhook_receiver, publish,
-                                                         read_events, wait_for):
+async def test_a_reminder_due_twice_is_emailed_once_and_announced(notifications, invoicing, webhook_receiver,
+                                                                  publish, read_events, wait_for):
     org_id, api_key = await invoicing.create_org("Remind Co")
     name = f"reminders-{uuid.uuid4().hex[:6]}"
     number = f"INV-2026-{uuid.uuid4().hex[:5].upper()}"
@@ -19,72 +22,72 @@ async def test_manual_reminder_is_emailed_and_announced(notifications, invoicing
             "url": webhook_receiver.endpoint_url(name), "events": ["invoice.reminder_sent"]})).json()
         webhook_receiver.secrets[name] = endpoint["secret"]
 
-        # Before invoice.issued reaches us the invoice is unknown here.
-        unknown = await client.post(f"/v1/invoices/{invoice.id}/remind")
-        assert unknown.status_code == 404 and unknown.json()["error"]["param"] == "id"
+    # Dunning's reminder may come before invoice.issued has reached notifications: it waits for the snapshot.
+    due = reminder_due(invoice, step="after_7", source="after_due", tone="firm", template="invoice_reminder_firm")
+    await publish(due)
+    await publish(due)  # redelivered as is (the inbox)...
+    await publish(due.model_copy(update={"id": str(uuid.uuid4())}))  # ...and republished (the idempotency key)
+    await publish(invoice_issued(invoice))
 
-        await publish(invoice_issued(invoice))
-
-        async def remind():
-            response = await client.post(f"/v1/invoices/{invoice.id}/remind", json={"tone": "firm"})
-            return response if response.status_code == 202 else None
-        first = (await wait_for(remind, timeout=30)).json()
-        assert first["template"] == "invoice_reminder" and first["status"] == "pending"
-        assert first["object"] == "email_message" and first["id"].startswith("msg_")
-        second = await client.post(f"/v1/invoices/{invoice.id}/remind")  # a second reminder, a new email
-        assert second.status_code == 202 and second.json()["id"] != first["id"]
-
-        bad_tone = await client.post(f"/v1/invoices/{invoice.id}/remind", json={"tone": "rude"})
-        assert bad_tone.status_code == 400 and bad_tone.json()["error"]["param"] == "tone"
-
-    async def two_reminders():
+    async def invoice_and_reminder():
         found = notifications.catcher.messages(subject=number)
-        return found if len(found) >= 3 else None  # the invoice email and two reminders
-    mails = await wait_for(two_reminders, timeout=30)
-    reminders = [m for m in mails if m["Subject"].startswith("Reminder:")]
-    assert len(reminders) == 2
-    # The invoice fell due on 2026-03-31 (the wall clock is later): the firm reminder says so.
-    assert reminders[0]["Subject"] == f"Reminder: invoice {number} from Acme Cloud is past due"
-    assert reminders[0]["Message-ID"] != reminders[1]["Message-ID"]
-    plain = reminders[0].get_body(preferencelist=("plain",)).get_content()
-    assert "days overdue and remains unpaid" in plain
+        return found if len(found) >= 2 else None
+    await wait_for(invoice_and_reminder, timeout=30)
+    await asyncio.sleep(1.0)  # a second reminder would show up now
+    reminders = [m for m in notifications.catcher.messages(subject=number) if m["Subject"].startswith("Reminder:")]
+    assert len(reminders) == 1
+    [mail] = reminders
+    assert mail["Subject"] == f"Reminder: invoice {number} from Acme Cloud is past due"  # the firm tone
+    assert mail["To"] == "ada@example.test" and mail["Cc"] == "finance@example.test"  # from the snapshot
+    plain = mail.get_body(preferencelist=("plain",)).get_content()
     assert "$1,623.75" in plain and invoice.hosted_invoice_url in plain
-    assert "Pay now" in reminders[0].get_body(preferencelist=("html",)).get_content()
+
+    async with notifications.client(api_key) as client:
+        rows = (await client.get("/v1/messages", params={"invoice_id": invoice.id})).json()["data"]
+    [logged] = [r for r in rows if r["template"] == "invoice_reminder"]
+    assert logged["status"] == "sent" and logged["channel"] == "email"
+    assert logged["to"] == ["ada@example.test"] and logged["cc"] == ["finance@example.test"]
 
     async def announced():
-        found = [e for e in await read_events("invoice.reminder_sent") if e.aggregate_id == invoice.id]
-        return found if len(found) >= 2 else None
-    events = await wait_for(announced, timeout=20)
-    assert {e.data["message_id"] for e in events} == {first["id"], second.json()["id"]}
-    assert events[0].data["invoice_number"] == number
-    assert events[0].data["recipients"] == ["ada@example.test", "finance@example.test"]
+        return [e for e in await read_events("invoice.reminder_sent") if e.aggregate_id == invoice.id] or None
+    [event] = await wait_for(announced, timeout=20)
+    assert event.data["message_id"] == logged["id"] and event.data["invoice_number"] == number
+    assert (event.data["channel"], event.data["step"], event.data["source"]) == ("email", "after_7", "after_due")
+    assert event.data["template"] == "invoice_reminder_firm"
+    assert event.data["recipients"] == ["ada@example.test", "finance@example.test"]
 
-    async def webhooks():
-        return len(webhook_receiver.accepted_ids(name)) >= 2
-    await wait_for(webhooks, timeout=30)
-    assert sorted(webhook_receiver.accepted_ids(name)) == sorted(e.id for e in events)
-    assert {b["type"] for b in webhook_receiver.accepted[name]} == {"invoice.reminder_sent"}
+    async def webhook():
+        return webhook_receiver.accepted[name] or None
+    [body] = await wait_for(webhook, timeout=30)
+    assert body["type"] == "invoice.reminder_sent" and body["data"]["channel"] == "email"
 
-    # Once paid, the invoice can no longer be reminded.
+
+async def test_a_reminder_for_a_paid_invoice_is_skipped(notifications, invoicing, publish, wait_for):
+    org_id, api_key = await invoicing.create_org("Paid Co")
+    number = f"INV-2026-{uuid.uuid4().hex[:5].upper()}"
+    invoice = snapshot(org_id, number=number)
+    await publish(invoice_issued(invoice))
     await publish(invoice_paid(snapshot(org_id, invoice_id=invoice.id, number=number, status="paid", version=5),
                                "pay_9"))
     async with notifications.client(api_key) as client:
-        async def refused():
-            response = await client.post(f"/v1/invoices/{invoice.id}/remind")
-            return response if response.status_code == 409 else None
-        conflict = (await wait_for(refused, timeout=20)).json()["error"]
-    assert conflict["code"] == "invoice_not_remindable" and conflict["type"] == "conflict_error"
+        async def paid_here():  # the invoice email went out (the paid snapshot is in by then, or soon)
+            rows = (await client.get("/v1/messages", params={"invoice_id": invoice.id})).json()["data"]
+            return rows if rows and rows[0]["status"] != "pending" else None
+        await wait_for(paid_here, timeout=30)
+        await asyncio.sleep(0.5)
+        await publish(reminder_due(invoice, tone="gentle", template="invoice_reminder_gentle"))
+
+        async def reminder_done():
+            rows = (await client.get("/v1/messages", params={"invoice_id": invoice.id})).json()["data"]
+            found = [r for r in rows if r["template"] == "invoice_reminder" and r["status"] != "pending"]
+            return found or None
+        [reminder] = await wait_for(reminder_done, timeout=30)
+    assert reminder["status"] == "skipped" and "paid" in reminder["skipped_reason"]
+    assert not [m for m in notifications.catcher.messages(subject=number) if m["Subject"].startswith("Reminder:")]
 
 
-async def test_remind_is_scoped_to_the_organization(notifications, invoicing, publish, wait_for):
-    org_id, api_key = await invoicing.create_org("Owner Co")
-    _, other_key = await invoicing.create_org("Snoop Co")
-    invoice = snapshot(org_id)
-    await publish(invoice_issued(invoice))
-    async with notifications.client(api_key) as owner, notifications.client(other_key) as other:
-        async def known():
-            rows = (await owner.get("/v1/messages", params={"invoice_id": invoice.id})).json()["data"]
-            return rows or None
-        await wait_for(known, timeout=30)
-        response = await other.post(f"/v1/invoices/{invoice.id}/remind")
-    assert response.status_code == 404 and response.json()["error"]["code"] == "resource_missing"
+async def test_the_remind_route_is_no_longer_notifications(notifications, invoicing):
+    _, api_key = await invoicing.create_org("Route Co")
+    async with notifications.client(api_key) as client:
+        response = await client.post("/v1/invoices/in_1/remind", json={"tone": "firm"})
+    assert response.status_code in (404, 405)  # dunning answers it now (the gateway routes it there)

@@ -7,7 +7,6 @@ rebinding test, the outside edge a rebinding attacker controls.
 
 from __future__ import annotations
 
-import asyncio
 import ssl
 import subprocess
 import time

@@ -224,6 +224,11 @@ def main() -> None:
     # Separate processes: each measures one component without the platform's load around it.
     subprocess.run([sys.executable, "-m", "duely_invoicing.documents.bench"], check=True)
     subprocess.run([sys.executable, "-m", "duely_invoicing.invoices.listing_bench"], check=True)
+    print(flush=True)
+    subprocess.run([sys.executable, "-m", "duely_dunning.tick_bench"], check=True)
+    if shutil.which("pg_isready") and subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"]).returncode == 0:
+        subprocess.run([sys.executable, "-m", "duely_dunning.tick_bench", "--postgres",
+                        "postgresql://postgres@127.0.0.1:5432/postgres"], check=True)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,14 @@ from duely_devstack.net import wait_for_port_sync
 SERVICES = ("invoicing", "payments", "dunning", "notifications", "portal")
 INTERNAL_HEADER = "X-Duely-Internal-Secret"
 WEBHOOK_SECRET_ENV = "DUELY_PAYMENTS_STRIPE_WEBHOOK_SECRET"
+# Any of these in the user's environment means their own SMS provider: the catcher is not started.
+SMS_SETTINGS = ("DUELY_NOTIFICATIONS_SMS_PROVIDER", "DUELY_NOTIFICATIONS_TWILIO_BASE_URL",
+                "DUELY_NOTIFICATIONS_TWILIO_ACCOUNT_SID", "TWILIO_ACCOUNT_SID", "TWILIO_BASE_URL")
+# What notifications is given to send through the SMS catcher (it accepts any account and token).
+CATCHER_TWILIO = {"DUELY_NOTIFICATIONS_SMS_PROVIDER": "twilio",
+                  "DUELY_NOTIFICATIONS_TWILIO_ACCOUNT_SID": "ACembedded0000000000000000000000",
+                  "DUELY_NOTIFICATIONS_TWILIO_AUTH_TOKEN": "embedded-sms-catcher",
+                  "DUELY_NOTIFICATIONS_TWILIO_FROM": "+15005550006"}
 
 
 @dataclass
@@ -35,10 +43,12 @@ class PlatformConfig:
     broker_port: int = 9092
     smtp_port: int = 1025
     stripe_port: int = 8420
+    sms_port: int = 8430
     database_urls: dict[str, str] = field(default_factory=dict)  # service → URL; empty = SQLite in var/
     start_broker: bool = True         # False when the user points DUELY_KAFKA_BOOTSTRAP_SERVERS elsewhere
     start_smtp: bool = True           # False when the user gives SMTP_HOST / SMTP_PORT (their relay)
     start_sandbox: bool = True        # False when the user gives DUELY_PAYMENTS_STRIPE_API_BASE
+    start_sms: bool = True            # False when the user gives their own SMS settings (SMS_SETTINGS)
     sandbox_settlement_delay_s: float = 5.0  # how long the sandbox's bank debits stay processing
     ports: dict[str, int] = field(default_factory=dict)  # service → port the user chose
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -58,6 +68,7 @@ class PlatformConfig:
             start_smtp=not given("SMTP_HOST", "SMTP_PORT", "DUELY_NOTIFICATIONS_SMTP_HOST",
                                  "DUELY_NOTIFICATIONS_SMTP_PORT"),
             start_sandbox=not given("DUELY_PAYMENTS_STRIPE_API_BASE", "DUELY_STRIPE_API_BASE"),
+            start_sms=not given(*SMS_SETTINGS),
         )
 
     def port(self, service: str) -> int:
@@ -75,6 +86,14 @@ class PlatformConfig:
     @property
     def maildir(self) -> Path:
         return self.var_dir / "mail"
+
+    @property
+    def smsdir(self) -> Path:
+        return self.var_dir / "sms"
+
+    @property
+    def sms_url(self) -> str:
+        return f"http://127.0.0.1:{self.sms_port}"
 
 
 class Platform:
@@ -101,6 +120,8 @@ class Platform:
             # The sandbox signs the events it POSTs to payments' /webhooks/stripe with this secret.
             WEBHOOK_SECRET_ENV: self.stripe_webhook_secret(),
             "DUELY_GATEWAY_HTTP_PORT": str(c.port("gateway")),
+            # SMS through the catcher: the production Twilio driver, at the catcher's address.
+            **CATCHER_TWILIO, "DUELY_NOTIFICATIONS_TWILIO_BASE_URL": c.sms_url,
             # Outbound calls to tenant URLs may reach this machine (the README's local webhook
             # receiver); the platform's own ports stay refused.
             "DUELY_OUTBOUND_ALLOW_NETWORKS": "127.0.0.0/8",
@@ -119,6 +140,9 @@ class Platform:
             launcher.pop(WEBHOOK_SECRET_ENV)
         if not c.start_broker:
             launcher.pop("DUELY_KAFKA_BOOTSTRAP_SERVERS")
+        if not c.start_sms:
+            for name in (*CATCHER_TWILIO, "DUELY_NOTIFICATIONS_TWILIO_BASE_URL"):
+                launcher.pop(name)
         for name, value in launcher.items():
             if not (c.user_env_wins and name in os.environ):
                 env[name] = value
@@ -158,7 +182,7 @@ class Platform:
         return proc
 
     def start_infrastructure(self) -> None:
-        """The embedded broker, SMTP catcher and Stripe sandbox, each unless the user brought their own."""
+        """The embedded broker, SMTP and SMS catchers and Stripe sandbox, each unless the user brought their own."""
         c = self.config
         py = sys.executable
         if c.start_broker:
@@ -168,6 +192,10 @@ class Platform:
             self._spawn("smtp", [py, "-m", "duely_devstack.smtp_catcher", "--port", str(c.smtp_port),
                                  "--maildir", str(c.maildir)])
             wait_for_port_sync("127.0.0.1", c.smtp_port, timeout=20)
+        if c.start_sms:
+            self._spawn("sms", [py, "-m", "duely_devstack.sms_catcher", "--port", str(c.sms_port),
+                                "--dir", str(c.smsdir)])
+            wait_for_port_sync("127.0.0.1", c.sms_port, timeout=20)
         if c.start_sandbox:
             self._spawn("stripe", self.sandbox_command())
             wait_for_port_sync("127.0.0.1", c.stripe_port, timeout=20)
@@ -219,7 +247,7 @@ class Platform:
 
     def stop(self) -> None:
         # Services first, then what they depend on.
-        for name in ("gateway",) + SERVICES[::-1] + ("stripe", "smtp", "broker"):
+        for name in ("gateway",) + SERVICES[::-1] + ("stripe", "sms", "smtp", "broker"):
             self.stop_process(name)
 
     # -- demo organization ----------------------------------------------------------------

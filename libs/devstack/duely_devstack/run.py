@@ -17,7 +17,7 @@ from duely_devstack.platform import SERVICES, Platform, PlatformConfig
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--var", default="var", help="state directory (SQLite files, mail, logs)")
+    parser.add_argument("--var", default="var", help="state directory (SQLite files, mail, SMS, logs)")
     args = parser.parse_args()
     config = PlatformConfig.from_environment(os.environ, Path(args.var))
     platform = Platform(config)
@@ -29,7 +29,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    print("Starting Duely (broker, SMTP catcher, sandbox gateway, 5 services, API gateway)...", flush=True)
+    print("Starting Duely (broker, SMTP and SMS catchers, sandbox gateway, 5 services, API gateway)...", flush=True)
     try:
         platform.start()
         demo = platform.seed_demo_org()
@@ -54,6 +54,8 @@ def banner(config: PlatformConfig, demo: dict, env: dict[str, str]) -> str:
     mail = (f"{config.maildir}  (Maildir; every email sent lands here)" if config.start_smtp
             else f"your SMTP relay {env.get('SMTP_HOST', env.get('DUELY_NOTIFICATIONS_SMTP_HOST', '127.0.0.1'))}:"
                  f"{env.get('SMTP_PORT', env.get('DUELY_NOTIFICATIONS_SMTP_PORT', '1025'))}")
+    sms = (f"{config.smsdir}  (one JSON file per SMS; list: {config.sms_url}/messages)" if config.start_sms
+           else f"your provider ({env.get('DUELY_NOTIFICATIONS_SMS_PROVIDER', 'none')})")
     stripe = (f"http://127.0.0.1:{config.stripe_port} (sandbox)" if config.start_sandbox
               else env.get("DUELY_PAYMENTS_STRIPE_API_BASE", env.get("DUELY_STRIPE_API_BASE")) or "Stripe's API")
     broker = config.bootstrap if config.start_broker else f"{env['DUELY_KAFKA_BOOTSTRAP_SERVERS']} (yours)"
@@ -64,6 +66,7 @@ Duely is running.
   Demo org        {demo['name']} ({demo['organization_id']})
   Demo API key    {demo['api_key']}
   Mail            {mail}
+  SMS             {sms}
   Card gateway    {stripe}
   Broker          {broker}
   Logs            {config.var_dir / 'logs'}

@@ -89,6 +89,19 @@ class InvoicingClient:
             raise InvoicingUnavailable(f"invoicing answered {response.status_code} for a customer")
         return _parse(CustomerRef, response)
 
+    async def invoice_states(self, invoice_ids: list[str]) -> list[dict]:
+        """Status, balance and version of these invoices now (dunning, before its entries fire): one call."""
+        try:
+            response = await self.client.post("/internal/invoices/states", json={"invoice_ids": invoice_ids})
+        except httpx.HTTPError as exc:
+            raise InvoicingUnavailable(f"invoicing: {exc!r}") from exc
+        if response.status_code != 200:
+            raise InvoicingUnavailable(f"invoicing answered {response.status_code} for invoice states")
+        try:
+            return list(response.json()["states"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvoicingUnavailable("invoicing sent unreadable invoice states") from exc
+
     async def invoice_pdf(self, organization_id: str, invoice_id: str) -> PdfDownload | None:
         """The invoice's current PDF (once paid, its receipt); None when the organization has no such invoice."""
         request = self.client.build_request("GET", f"{_invoice_path(invoice_id)}/pdf",

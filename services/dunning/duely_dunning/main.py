@@ -7,7 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from duely_runtime.service import ServiceRuntime
-from duely_dunning import api, consumers
+from duely_runtime.invoicing_client import InvoicingClient
+from duely_dunning import api, consumers, schedules_api
+from duely_dunning.live_state import LiveInvoices
 from duely_dunning.config import Settings
 from duely_dunning.models import Base
 from duely_dunning.org_clocks import Clock
@@ -21,10 +23,13 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Fa
     clock = clock or Clock()
     runtime = ServiceRuntime("dunning", settings, Base.metadata, MIGRATIONS_DIR)
     consumers.register(runtime, clock)
+    invoicing = InvoicingClient(settings.invoicing_url, settings.internal_secret)
+    live = LiveInvoices(invoicing)
     worker = TimerWorker(runtime.db, runtime.outbox, clock, tick_s=settings.timer_tick_s,
-                         batch_size=settings.timer_batch_size)
+                         batch_size=settings.timer_batch_size, live=live)
     runtime.add_worker(worker.fire_due_timers_forever)
-    app = runtime.create_app([api.router(runtime, clock, settings)])
+    app = runtime.create_app([api.router(runtime, clock, settings, invoicing, live),
+                              schedules_api.router(clock)])
     app.state.clock = clock
     app.state.timer_worker = worker
     return app

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, BigInteger, Date, Index, Integer, String, UniqueConstraint, text,
+    JSON, BigInteger, Boolean, Date, Index, Integer, String, UniqueConstraint, false, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -43,6 +43,19 @@ class CollectionState(Base):
     correlation_id: Mapped[str | None] = mapped_column(String(64))
     # The bank debit in flight (payment.processing seen, no outcome yet): the overdue notice waits for it.
     processing_attempt_id: Mapped[str | None] = mapped_column(String(64))
+    subscription_id: Mapped[str | None] = mapped_column(String(64))
+    # AutoPay charges this invoice (a dunning retry charges it again; a manual payer is never charged).
+    autopay: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    autopay_payment_method_id: Mapped[str | None] = mapped_column(String(64))
+    # A decline retrying cannot cure (card lost or stolen, account closed): no more dunning retries.
+    hard_declined: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The collection plan fixed at approval (CollectionPlan: reminders, late fee, dunning schedule).
+    collection_plan: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # Dunning started (first failed AutoPay charge, or the due date passed): the schedule version it keeps.
+    dunning_started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dunning_schedule_id: Mapped[str | None] = mapped_column(String(64))
+    dunning_schedule_version: Mapped[int | None] = mapped_column(Integer)
+    sent_to_collections_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -146,6 +159,57 @@ class TrackedPaymentMethod(Base):
     version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(30))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DunningSchedule(Base):
+    """An organization's dunning schedule: its current version's steps (older versions are kept in
+    dunning_schedule_versions: an invoice in dunning keeps the version it started with)."""
+
+    __tablename__ = "dunning_schedules"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer)
+    steps: Mapped[list] = mapped_column(JSON)
+    on_persistent_failure: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        Index("ix_dunning_schedules_org", "organization_id", "created_at"),
+        # One default per organization; the default schedule is created once however many ask at once.
+        Index("uq_dunning_schedules_one_default", "organization_id", unique=True,
+              postgresql_where=text("is_default"), sqlite_where=text("is_default")),
+    )
+
+
+class DunningScheduleVersion(Base):
+    """Every version a schedule had: what an invoice that started under it still follows."""
+
+    __tablename__ = "dunning_schedule_versions"
+
+    schedule_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    steps: Mapped[list] = mapped_column(JSON)
+    on_persistent_failure: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReminderLedger(Base):
+    """One reminder per invoice per day (the organization's day), whoever asked: a manual reminder today
+    satisfies an automatic one due today, and a second request the same day sends nothing."""
+
+    __tablename__ = "reminder_ledger"
+
+    invoice_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    timer_id: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class OrgClock(Base):

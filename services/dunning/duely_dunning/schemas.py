@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from duely_contracts.timestamps import Timestamp
 
 from duely_dunning.domain.clock_arithmetic import MAX_ADVANCE_SECONDS, SECONDS_PER_DAY
 from duely_dunning.domain.schedule import TimerKind, entry_status, timer_status
-from duely_dunning.models import CollectionEvent, CollectionState, Timer
+from duely_dunning.models import CollectionEvent, CollectionState, DunningSchedule, Timer
 from duely_dunning.service import ClockReading
 
 
@@ -78,7 +80,7 @@ class CollectionEntryOut(BaseModel):
 
     object: Literal["collection_entry"] = "collection_entry"
     id: str
-    kind: str = Field(description="overdue | autopay_charge (reminders and dunning steps later).")
+    kind: str = Field(description="overdue | autopay_charge | reminder | dunning_step | late_fee.")
     step: str
     status: Literal["planned", "done", "skipped", "cancelled"]
     due_at: Timestamp
@@ -127,6 +129,14 @@ class AutopaySummaryOut(BaseModel):
     payment_method: AutopayMethodOut | None
 
 
+class DunningSummaryOut(BaseModel):
+    schedule_id: str
+    schedule_version: int = Field(description="The version the invoice keeps, whatever edits came after.")
+    started_at: Timestamp = Field(description="Day 0: the first failed AutoPay charge, or the moment the "
+                                              "invoice became past due.")
+    sent_to_collections_at: Timestamp | None = None
+
+
 class InvoiceCollectionOut(BaseModel):
     """An invoice's collection timeline: what is planned and what happened, with times."""
 
@@ -139,6 +149,8 @@ class InvoiceCollectionOut(BaseModel):
     due_date: date | None
     payment_processing: bool = Field(description="A bank debit is settling: no overdue notice meanwhile.")
     autopay: AutopaySummaryOut | None = Field(description="The AutoPay plan as fixed at issue; null = paid by hand.")
+    dunning: DunningSummaryOut | None = Field(None, description="The dunning schedule the invoice is under; "
+                                                                "null until dunning starts.")
     entries: list[CollectionEntryOut] = Field(description="Planned and past actions, by due time.")
     history: list[CollectionHistoryOut] = Field(description="What came back, by time.")
 
@@ -158,7 +170,11 @@ class InvoiceCollectionOut(BaseModel):
                     AutopayMethodOut(id=detail["payment_method_id"]) if detail.get("payment_method_id") else None))
         return cls(invoice_id=state.invoice_id, number=state.number, status=state.status,
                    amount_due=state.amount_due, currency=state.currency, due_date=state.due_date,
-                   payment_processing=state.processing_attempt_id is not None, autopay=autopay, entries=entries,
+                   payment_processing=state.processing_attempt_id is not None, autopay=autopay,
+                   dunning=None if state.dunning_started_at is None else DunningSummaryOut(
+                       schedule_id=state.dunning_schedule_id or "", schedule_version=state.dunning_schedule_version or 1,
+                       started_at=state.dunning_started_at, sent_to_collections_at=state.sent_to_collections_at),
+                   entries=entries,
                    history=[CollectionHistoryOut(type=e.type, at=e.at, detail=e.detail) for e in events])
 
 
@@ -196,3 +212,95 @@ class AdvanceTestClockIn(BaseModel):
 
 class AdvanceTestClockOut(TestClockOut):
     fired_timers: list[TimerOut] = Field(description="Timers that fell due and fired, in due order.")
+
+
+# -- dunning schedules and manual reminders --------------------------------------------
+
+class RequestModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+StepAction = Literal["retry_payment", "email_reminder", "sms_reminder", "pause_subscription", "cancel_subscription",
+                     "mark_uncollectible"]
+FailureAction = Literal["pause_subscription", "cancel_subscription", "mark_as_collections"]
+ReminderTemplate = Literal["invoice_reminder", "invoice_reminder_gentle", "invoice_reminder_firm",
+                           "invoice_reminder_final"]
+ScheduleName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class DunningStep(RequestModel):
+    day: int = Field(strict=True, ge=0, le=365, description="Days after dunning starts (day 0).")
+    actions: list[StepAction] = Field(min_length=1, max_length=6)
+    template: ReminderTemplate | None = Field(None, description="The reminder's template (steps that send one).")
+
+
+class DunningScheduleCreate(RequestModel):
+    name: ScheduleName
+    steps: list[DunningStep] = Field(min_length=1, max_length=20)
+    on_persistent_failure: list[FailureAction] = Field(default_factory=list, max_length=3, description=(
+        "Run after the last step when the invoice is still unpaid."))
+    is_default: bool = Field(False, description="Make it the organization's default schedule.")
+
+
+class DunningSchedulePatch(RequestModel):
+    name: ScheduleName | None = None
+    steps: list[DunningStep] | None = Field(None, min_length=1, max_length=20)
+    on_persistent_failure: list[FailureAction] | None = Field(None, max_length=3)
+    is_default: bool | None = None
+
+
+class DunningStepOut(BaseModel):
+    day: int
+    actions: list[str]
+    template: str | None
+
+
+class DunningScheduleOut(BaseModel):
+    object: Literal["dunning_schedule"] = "dunning_schedule"
+    id: str
+    name: str
+    is_default: bool
+    version: int = Field(description="Grows when the steps change; an invoice in dunning keeps its version.")
+    steps: list[DunningStepOut]
+    on_persistent_failure: list[str]
+    created_at: Timestamp
+    updated_at: Timestamp
+
+    @classmethod
+    def of(cls, schedule: DunningSchedule) -> "DunningScheduleOut":
+        return cls(id=schedule.id, name=schedule.name, is_default=schedule.is_default, version=schedule.version,
+                   steps=[DunningStepOut(**step) for step in schedule.steps],
+                   on_persistent_failure=list(schedule.on_persistent_failure), created_at=schedule.created_at,
+                   updated_at=schedule.updated_at)
+
+
+class DunningScheduleList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[DunningScheduleOut]
+    has_more: bool = False
+
+
+class RemindRequest(RequestModel):
+    tone: Literal["gentle", "firm", "final"] = "gentle"
+    channels: list[Literal["email", "sms"]] | None = Field(None, min_length=1, max_length=2, description=(
+        "Default: the invoice's reminder channels (email unless its settings add sms)."))
+
+
+class ReminderOut(BaseModel):
+    object: Literal["reminder"] = "reminder"
+    id: str = Field(description="The collection timeline entry.")
+    invoice_id: str
+    step: str
+    tone: str
+    template: str
+    channels: list[str]
+    status: str = Field(description="requested (notifications sends it), or skipped_<reason>.")
+    requested_at: Timestamp
+
+    @classmethod
+    def of(cls, timer: Timer) -> "ReminderOut":
+        detail = timer.detail or {}
+        return cls(id=timer.id, invoice_id=timer.subject_id, step=timer.step, tone=detail.get("tone", "gentle"),
+                   template=detail.get("template", "invoice_reminder"), channels=list(detail.get("channels", [])),
+                   status="requested" if timer.outcome == "reminder_requested" else (timer.outcome or "planned"),
+                   requested_at=timer.fired_at or timer.due_at)

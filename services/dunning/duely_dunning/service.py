@@ -18,9 +18,8 @@ from duely_contracts.events import (
 from duely_contracts.models import InvoiceSnapshot, InvoiceSummary, PaymentMethodRef
 from duely_runtime import context
 from duely_runtime.errors import not_found
-from duely_runtime.kit.ids import new_id
 from duely_runtime.outbox import Outbox
-from duely_dunning import repository
+from duely_dunning import collection_actions, repository
 from duely_dunning.domain.clock_arithmetic import org_now
 from duely_dunning.domain.collection import (
     STATUS_AFTER_EVENT, CollectionStatus, is_closed, is_new_failure, is_newer, needs_overdue_notice,
@@ -32,8 +31,9 @@ from duely_dunning.domain.schedule import (
 from duely_dunning.models import (
     SUBJECT_INVOICE, SUBJECT_PAYMENT_METHOD, CollectionEvent, CollectionState, Timer,
 )
+from duely_dunning.live_state import LiveInvoices
 from duely_dunning.org_clocks import Clock
-from duely_dunning.timers import TIMERS, Firing
+from duely_dunning.timers import TIMERS, Firing, fire_if_due, plan_entry
 
 log = logging.getLogger(__name__)
 
@@ -41,32 +41,6 @@ log = logging.getLogger(__name__)
 ADVANCE_WAIT_S = 10.0
 
 SKIPPED_PAYMENT_PROCESSING = "skipped_payment_processing"
-
-
-# -- planning entries on a timeline -------------------------------------------------
-
-async def plan_entry(session: AsyncSession, *, organization_id: str, subject_type: str, subject_id: str,
-                     planned: PlannedTimer, real_now: datetime) -> Timer | None:
-    """Put one entry on a timeline unless its (subject, kind, step) is there already; the new row or None."""
-    timer_id = new_id("tmr")
-    inserted = await repository.schedule_timer(session, {
-        "id": timer_id, "organization_id": organization_id, "kind": planned.kind, "subject_type": subject_type,
-        "subject_id": subject_id, "step": planned.step, "due_at": planned.due_at, "detail": planned.detail,
-        "created_at": real_now})
-    return await repository.get_timer(session, timer_id) if inserted else None
-
-
-async def fire_if_due(session: AsyncSession, outbox: Outbox | None, timers: list[Timer | None],
-                      state: CollectionState | None, now: datetime) -> None:
-    """Fire, in this transaction, entries just planned that are due already (AutoPay on issue, an expiry
-    check whose moment passed): no wait for the next tick. Only rows this transaction inserted, so no
-    other worker can hold them. Without an outbox they are left to the tick."""
-    if outbox is None:
-        return
-    for timer in timers:
-        if timer is not None and timer.fired_at is None and timer.cancelled_at is None and timer.due_at <= now:
-            await TIMERS.fire(session, outbox, timer, state, now)
-    await session.flush()
 
 
 # -- collection state from invoice and payment events ---------------------------
@@ -104,9 +78,11 @@ async def record_invoice_event(session: AsyncSession, *, event_type: str, invoic
         await repository.cancel_pending_timers(session, invoice.id, now)
     elif status == CollectionStatus.OPEN:
         await session.flush()
+        entries = timers_for_issued_invoice(invoice.due_date, invoice.autopay) + \
+            collection_actions.entries_at_issue(state, now)
         planned = [await plan_entry(session, organization_id=organization_id, subject_type=SUBJECT_INVOICE,
                                     subject_id=invoice.id, planned=entry, real_now=real_now)
-                   for entry in timers_for_issued_invoice(invoice.due_date, invoice.autopay)]
+                   for entry in entries]
         await fire_if_due(session, outbox, planned, state, now)
     return state
 
@@ -121,6 +97,13 @@ def _apply_snapshot(state: CollectionState, invoice: InvoiceSnapshot, status: st
     state.status = status
     state.version = version
     state.correlation_id = state.correlation_id or correlation_id
+    state.subscription_id = invoice.subscription_id
+    plan = invoice.autopay
+    state.autopay = bool(plan and plan.enabled)
+    state.autopay_payment_method_id = plan.payment_method.id if plan and plan.enabled and plan.payment_method \
+        and plan.payment_method_source in ("subscription", "customer") else None
+    if invoice.collection is not None:
+        state.collection_plan = invoice.collection.model_dump(mode="json")
     state.updated_at = real_now
 
 
@@ -287,6 +270,8 @@ async def record_payment_failure(session: AsyncSession, *, event: InvoicePayment
     if not first_time:
         return state
     state.failure_count += 1
+    state.hard_declined = state.hard_declined or event.hard_decline
+    state.autopay = state.autopay or event.autopay
     if is_new_failure(event.attempt_number, state.last_failure_attempt):
         state.last_failure_attempt = event.attempt_number
         state.last_failure_code = event.failure_code
@@ -297,6 +282,11 @@ async def record_payment_failure(session: AsyncSession, *, event: InvoicePayment
         await session.flush()
         await _replan_overdue_after_late_failure(session, outbox, state, event.attempt_number,
                                                  now or real_now, real_now)
+    if event.autopay and not is_closed(state.status):
+        # Day 0 of dunning for an AutoPay invoice: its first failed charge.
+        started = await collection_actions.start_dunning(session, state, now or real_now, started_by="payment_failed",
+                                                         now=now or real_now, real_now=real_now)
+        await fire_if_due(session, outbox, started, state, now or real_now)
     return state
 
 
@@ -367,6 +357,10 @@ async def announce_overdue(firing: Firing) -> str:
             invoice_id=state.invoice_id, due_date=state.due_date, detected_at=firing.now,
         ), organization_id=state.organization_id, aggregate_id=state.invoice_id,
             aggregate_version=state.events_published)
+    # Day 0 of dunning for an invoice paid by hand (or whose AutoPay never failed): it became past due.
+    started = await collection_actions.start_dunning(firing.session, state, timer.due_at, started_by="past_due",
+                                                     now=firing.now, real_now=firing.now)
+    await fire_if_due(firing.session, firing.outbox, started, state, firing.now)
     return "invoice_overdue_emitted"
 
 
@@ -412,13 +406,16 @@ async def request_expiry_warning(firing: Firing) -> str:
 
 
 async def fire_due_timers(session: AsyncSession, outbox: Outbox, clock: Clock, *, cutoff: datetime, limit: int,
-                          organization_id: str | None = None) -> list[Timer]:
-    """Claim and fire up to `limit` timers due by `cutoff`, in due order."""
+                          organization_id: str | None = None, live: LiveInvoices | None = None) -> list[Timer]:
+    """Claim and fire up to `limit` timers due by `cutoff`, in due order, on their invoices' live balance and
+    status (one call to invoicing per batch)."""
     timers = await repository.claim_due_timers(session, cutoff, limit, organization_id)
     if not timers:
         return []
     states = await repository.get_states(session, {t.subject_id for t in timers
                                                    if t.subject_type == SUBJECT_INVOICE})
+    if live is not None:
+        await live.refresh(states)
     offsets = await repository.clock_offsets(session, {t.organization_id for t in timers})
     real_now = clock.real()
     for timer in timers:
@@ -450,7 +447,7 @@ async def read_test_clock(session: AsyncSession, clock: Clock, organization_id: 
 
 
 async def advance_test_clock(session: AsyncSession, outbox: Outbox, clock: Clock, *, organization_id: str,
-                             seconds: int, batch_size: int) -> AdvanceResult:
+                             seconds: int, batch_size: int, live: LiveInvoices | None = None) -> AdvanceResult:
     """Move the organization's clock forward, then fire, in due order, every one of its
     timers that fell due, all in this one transaction: either the clock moved and its
     timers fired, or neither happened."""
@@ -460,7 +457,7 @@ async def advance_test_clock(session: AsyncSession, outbox: Outbox, clock: Clock
     while True:
         cutoff = org_now(clock.real(), offset)
         batch = await fire_due_timers(session, outbox, clock, cutoff=cutoff, limit=batch_size,
-                                      organization_id=organization_id)
+                                      organization_id=organization_id, live=live)
         fired.extend(batch)
         if len(batch) == batch_size:
             continue

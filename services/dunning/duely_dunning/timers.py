@@ -16,7 +16,10 @@ from typing import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from duely_runtime.kit.ids import new_id
 from duely_runtime.outbox import Outbox
+from duely_dunning import repository
+from duely_dunning.domain.schedule import PlannedTimer
 from duely_dunning.models import SUBJECT_INVOICE, CollectionState, Timer
 
 
@@ -71,3 +74,29 @@ class TimerHandlers:
 
 
 TIMERS = TimerHandlers()
+
+
+# -- planning entries on a timeline -------------------------------------------------
+
+async def plan_entry(session: AsyncSession, *, organization_id: str, subject_type: str, subject_id: str,
+                     planned: PlannedTimer, real_now: datetime) -> Timer | None:
+    """Put one entry on a timeline unless its (subject, kind, step) is there already; the new row or None."""
+    timer_id = new_id("tmr")
+    inserted = await repository.schedule_timer(session, {
+        "id": timer_id, "organization_id": organization_id, "kind": planned.kind, "subject_type": subject_type,
+        "subject_id": subject_id, "step": planned.step, "due_at": planned.due_at, "detail": planned.detail,
+        "created_at": real_now})
+    return await repository.get_timer(session, timer_id) if inserted else None
+
+
+async def fire_if_due(session: AsyncSession, outbox: Outbox | None, timers: list[Timer | None],
+                      state: CollectionState | None, now: datetime) -> None:
+    """Fire, in this transaction, entries just planned that are due already (AutoPay on issue, an expiry
+    check whose moment passed): no wait for the next tick. Only rows this transaction inserted, so no
+    other worker can hold them. Without an outbox they are left to the tick."""
+    if outbox is None:
+        return
+    for timer in timers:
+        if timer is not None and timer.fired_at is None and timer.cancelled_at is None and timer.due_at <= now:
+            await TIMERS.fire(session, outbox, timer, state, now)
+    await session.flush()

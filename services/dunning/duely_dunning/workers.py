@@ -9,14 +9,17 @@ from duely_runtime.db import Database
 from duely_runtime.outbox import Outbox
 from duely_dunning import repository, service
 from duely_dunning.domain.clock_arithmetic import org_now
+from duely_dunning.live_state import LiveInvoices
 from duely_dunning.org_clocks import Clock
 
 log = logging.getLogger(__name__)
 
 
 class TimerWorker:
-    def __init__(self, db: Database, outbox: Outbox, clock: Clock, *, tick_s: float, batch_size: int) -> None:
+    def __init__(self, db: Database, outbox: Outbox, clock: Clock, *, tick_s: float, batch_size: int,
+                 live: LiveInvoices | None = None) -> None:
         self.db = db
+        self.live = live
         self.outbox = outbox
         self.clock = clock
         self.tick_s = tick_s
@@ -39,7 +42,8 @@ class TimerWorker:
         while True:
             async with self.db.transaction() as session:
                 batch = await service.fire_due_timers(session, self.outbox, self.clock, cutoff=cutoff,
-                                                      limit=self.batch_size, organization_id=organization_id)
+                                                      limit=self.batch_size, organization_id=organization_id,
+                                                      live=self.live)
             fired += len(batch)
             if len(batch) < self.batch_size:
                 return fired

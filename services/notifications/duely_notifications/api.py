@@ -1,21 +1,28 @@
-"""HTTP API: webhook endpoints, their deliveries, email log and manual reminders."""
+"""HTTP API: webhook endpoints, their deliveries, the delivery log of emails and SMS. (Manual reminders are
+dunning's: POST /v1/invoices/{id}/remind goes on the invoice's collection timeline.)"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Depends, Query
 
 from duely_runtime.idempotency import redact
 from duely_runtime.kit.deps import Caller, DbSession
 
+from duely_notifications.models import SmsMessage
 from duely_notifications.schemas import (
-    DeletedObject, EmailMessageOut, ListOf, ReminderRequest, WebhookDeliveryOut, WebhookEndpointCreate,
-    WebhookEndpointCreated, WebhookEndpointOut,
+    DeletedObject, EmailMessageOut, ListOf, WebhookDeliveryOut, WebhookEndpointCreate, WebhookEndpointCreated,
+    WebhookEndpointOut,
 )
 from duely_notifications.service import Notifications
+from duely_notifications.sms.schemas import SmsMessageOut
 
 PageSize = Annotated[int, Query(ge=1, le=100)]  # ?limit=, 100 unless given
+
+
+def message_out(message) -> EmailMessageOut | SmsMessageOut:
+    return SmsMessageOut.of(message) if isinstance(message, SmsMessage) else EmailMessageOut.of(message)
 
 
 def router(notifications: Notifications) -> APIRouter:
@@ -48,20 +55,14 @@ def router(notifications: Notifications) -> APIRouter:
         page = await notifications.list_deliveries(session, caller.organization_id, endpoint_id, limit)
         return ListOf(data=[WebhookDeliveryOut.of(delivery) for delivery in page.rows], has_more=page.has_more)
 
-    @api.post("/invoices/{invoice_id}/remind", status_code=202, response_model=EmailMessageOut)
-    async def remind_invoice(invoice_id: str, caller: Caller, session: DbSession,
-                             body: ReminderRequest | None = Body(default=None)):
-        tone = body.tone if body else "gentle"
-        message = await notifications.request_reminder(session, caller.organization_id, invoice_id, tone)
-        return EmailMessageOut.of(message)
-
-    @api.get("/messages", response_model=ListOf[EmailMessageOut])
+    # The delivery log: every email and SMS, newest first.
+    @api.get("/messages", response_model=ListOf[EmailMessageOut | SmsMessageOut])
     async def list_messages(caller: Caller, session: DbSession, invoice_id: str | None = None, limit: PageSize = 100):
         page = await notifications.list_messages(session, caller.organization_id, invoice_id, limit)
-        return ListOf(data=[EmailMessageOut.of(message) for message in page.rows], has_more=page.has_more)
+        return ListOf(data=[message_out(message) for message in page.rows], has_more=page.has_more)
 
-    @api.get("/messages/{message_id}", response_model=EmailMessageOut)
+    @api.get("/messages/{message_id}", response_model=EmailMessageOut | SmsMessageOut)
     async def get_message(message_id: str, caller: Caller, session: DbSession):
-        return EmailMessageOut.of(await notifications.get_message(session, caller.organization_id, message_id))
+        return message_out(await notifications.get_message(session, caller.organization_id, message_id))
 
     return api

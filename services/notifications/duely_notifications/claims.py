@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Awaitable, Callable
 
 from sqlalchemy import Table
 
@@ -66,3 +66,22 @@ class ClaimKeeper:
             for token, ids in by_token.items():
                 renewed += await repo.renew_claims(session, self.table, ids, token, until)
         return renewed
+
+
+async def run_worker(claims: ClaimKeeper, wakeup: asyncio.Event, send_due_batch: Callable[[], Awaitable[int]],
+                     batch_size: int, poll_interval_s: float, name: str) -> None:
+    """A sender's loop (emails, SMS): send what is due, batch after batch while they come full, then sleep
+    until woken (rows committed) or the poll interval passes; the claims are renewed meanwhile."""
+    keeper = asyncio.create_task(claims.run(), name=name)
+    try:
+        while True:
+            wakeup.clear()
+            if await send_due_batch() >= batch_size:
+                continue
+            try:
+                await asyncio.wait_for(wakeup.wait(), poll_interval_s)
+            except asyncio.TimeoutError:
+                pass
+    finally:
+        keeper.cancel()
+        await asyncio.gather(keeper, return_exceptions=True)

@@ -37,7 +37,7 @@ from duely_notifications.custom_templates.render import custom_email
 from duely_notifications.custom_templates.variables import expiring_variables, invoice_variables, names_for_email
 from duely_notifications.domain import sender as identity
 from duely_notifications.domain.relevance import obsolete_reason
-from duely_notifications.email_kinds import EMAIL_KINDS, EmailKind, Material, email_kind
+from duely_notifications.email_kinds import EMAIL_KINDS, EmailKind, Material, customer_and_cc, email_kind
 from duely_notifications.invoice_pdfs import InvoicePdf, InvoicePdfs, PdfUnavailable, TooLarge
 from duely_notifications.rendering import EmailRenderer
 
@@ -154,6 +154,9 @@ class Composer:
         if plan.snapshot is None:
             return await self._about_no_invoice(plan, kind)
         snapshot = InvoiceSnapshot.model_validate(plan.snapshot)
+        if not row["to"]:  # queued before its invoice was known here (a reminder): to its customer, as of now
+            recipients = customer_and_cc(snapshot.customer)
+            row = {**row, "to": recipients.to, "cc": recipients.cc}
         document, view = presentation_of(snapshot, self.settings.email_locale)
         receipt = receipt_of(snapshot, facts, plan.payment, document.locale) if kind.attaches_receipt else None
         if receipt is not None:

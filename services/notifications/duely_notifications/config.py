@@ -7,7 +7,9 @@ the prefixed spelling works too.
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from duely_runtime.config import ServiceSettings
@@ -15,6 +17,11 @@ from duely_runtime.config import ServiceSettings
 
 def smtp(name: str) -> AliasChoices:
     return AliasChoices(f"SMTP_{name}", f"DUELY_NOTIFICATIONS_SMTP_{name}")
+
+
+def twilio(name: str) -> AliasChoices:
+    """DUELY_NOTIFICATIONS_TWILIO_<name>, or Twilio's own TWILIO_<name> spelling."""
+    return AliasChoices(f"DUELY_NOTIFICATIONS_TWILIO_{name}", f"TWILIO_{name}")
 
 
 class Settings(ServiceSettings):
@@ -44,6 +51,18 @@ class Settings(ServiceSettings):
     email_backoff_s: list[float] = [5, 30, 120, 600, 3600]
     email_batch_size: int = 50
 
+    # SMS (sms/): Twilio's REST API, or the SMS catcher speaking it (`make run`); "none" sends no SMS
+    # (each is recorded as skipped). The catcher is Twilio at another base URL, with any sid and token.
+    sms_provider: Literal["twilio", "none"] = "none"
+    twilio_account_sid: str | None = Field(None, validation_alias=twilio("ACCOUNT_SID"))
+    twilio_auth_token: str | None = Field(None, validation_alias=twilio("AUTH_TOKEN"))
+    twilio_from: str | None = Field(None, validation_alias=twilio("FROM"))  # E.164 sender number...
+    twilio_messaging_service_sid: str | None = Field(None, validation_alias=twilio("MESSAGING_SERVICE_SID"))  # ...or
+    twilio_base_url: str = Field("https://api.twilio.com", validation_alias=twilio("BASE_URL"))
+    sms_timeout_s: float = Field(15.0, gt=0)
+    sms_backoff_s: list[float] = [10, 60, 300, 1800, 7200]
+    sms_batch_size: int = 50
+
     webhook_backoff_s: list[float] = [5, 30, 120, 600, 3600, 21600]
     # One deadline for a whole delivery (connect, send, response headers); a slow or dripping
     # endpoint is cut off then and retried later. Nothing of the response body is read.
@@ -61,3 +80,15 @@ class Settings(ServiceSettings):
     # Retention (README: "Retention"): sent or failed emails, finished webhook deliveries.
     retention_messages_days: float = Field(90, gt=0)
     retention_webhook_deliveries_days: float = Field(30, gt=0)
+
+    @model_validator(mode="after")
+    def _twilio_is_complete(self) -> "Settings":
+        if self.sms_provider == "twilio":
+            missing = [name for name, value in (("TWILIO_ACCOUNT_SID", self.twilio_account_sid),
+                                                ("TWILIO_AUTH_TOKEN", self.twilio_auth_token)) if not value]
+            if not (self.twilio_from or self.twilio_messaging_service_sid):
+                missing.append("TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
+            if missing:
+                raise ValueError("DUELY_NOTIFICATIONS_SMS_PROVIDER=twilio needs "
+                                 + ", ".join(f"DUELY_NOTIFICATIONS_{name}" for name in missing))
+        return self

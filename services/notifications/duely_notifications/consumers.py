@@ -8,10 +8,11 @@ from duely_contracts import Envelope
 from duely_contracts.events import (
     InvoiceIssued, InvoiceMarkedUncollectible, InvoicePaid, InvoicePastDue, InvoicePaymentApplied,
     InvoicePaymentFailed, InvoiceReminderSent, InvoiceReopened, InvoiceViewed, InvoiceVoided, OrganizationCreated, PaymentMethodExpiring, PaymentRefunded,
-    PaymentSucceeded,
+    PaymentSucceeded, ReminderDue,
 )
 from duely_runtime.service import ServiceRuntime
 
+from duely_notifications import repository as repo
 from duely_notifications.service import Notifications
 
 # Invoice lifecycle events whose only work here is the read model and the webhooks.
@@ -60,7 +61,10 @@ def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
 
     @on_event("invoice.payment_failed")
     async def payment_failed(session, envelope: Envelope, event: InvoicePaymentFailed) -> None:
-        await notifications.queue("payment_failed", session, envelope.organization_id, event, envelope.data)
+        # After the first failed AutoPay charge, dunning's retries fail quietly: the step's reminder (same day)
+        # is the customer's one message, not a failure email beside it.
+        if not (event.autopay and await repo.autopay_failure_emailed(session, event.invoice_id)):
+            await notifications.queue("payment_failed", session, envelope.organization_id, event, envelope.data)
         await notifications.fan_out(session, envelope)
 
     @on_event("payment.refunded")
@@ -82,6 +86,12 @@ def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
     @on_event("invoice.viewed")
     async def invoice_viewed(session, envelope: Envelope, event: InvoiceViewed) -> None:
         await notifications.fan_out(session, envelope)
+
+    @on_event("dunning.reminder_due")
+    async def reminder_due(session, envelope: Envelope, event: ReminderDue) -> None:
+        # A reminder fell due on the invoice's collection timeline (or was asked for by hand at dunning):
+        # queued on its channel once per timeline entry; sent if the invoice still owes money then.
+        await notifications.remind(session, envelope.organization_id, event, envelope.data)
 
     @on_event("invoice.reminder_sent")
     async def reminder_sent(session, envelope: Envelope, event: InvoiceReminderSent) -> None:

@@ -4,9 +4,9 @@ A row says, for one kind of email:
 
 - `template`: its name, stored on the message (and sent as X-Duely-Template), and the layout files
   it is rendered with (templates/; every kind shares email.txt and email.html, its words are labels);
-- `cause`: what queues it (an event, or the API's request for a reminder);
+- `cause`: what queues it (an event, or a Reminder built from dunning's reminder_due);
 - `key`: its idempotency key, from its cause: a replayed event queues nothing new (domain/keys.py);
-- `recipients`: To and Cc;
+- `recipients`: To and Cc (none yet: taken from the invoice's snapshot when it is sent);
 - `invoice_id`: the invoice it is about, rendered from that invoice's newest snapshot when it is
   sent; None for an email rendered from its facts alone;
 - `facts`: what it keeps of its cause when it is queued;
@@ -27,7 +27,7 @@ from datetime import date
 from typing import Any, Callable, Mapping, NamedTuple
 
 from duely_contracts.events import (
-    InvoiceIssued, InvoicePaymentApplied, InvoicePaymentFailed, PaymentMethodExpiring, PaymentRefunded,
+    InvoiceIssued, InvoicePaymentApplied, InvoicePaymentFailed, PaymentMethodExpiring, PaymentRefunded, ReminderDue,
 )
 from duely_contracts.models import CustomerRef, InvoiceSnapshot
 from duely_presentation.content import DocumentInput
@@ -40,11 +40,20 @@ from duely_notifications.domain.payment_words import method_details
 
 @dataclass(frozen=True)
 class Reminder:
-    """The cause of a reminder: the API asked for the invoice's `ordinal`-th one, in `tone`."""
+    """The cause of a reminder email: dunning's reminder_due (a timeline entry, or a manual reminder), with
+    the invoice's snapshot when this service knows the invoice already. Without it, the email is queued
+    with no recipients and takes them from the snapshot it waits for (composition.py)."""
 
-    invoice: InvoiceSnapshot
-    tone: str
-    ordinal: int
+    due: ReminderDue
+    invoice: InvoiceSnapshot | None = None
+
+
+def reminder_facts(reminder: Reminder, data: Mapping[str, Any]) -> dict[str, Any]:
+    """What dunning decided: the tone, the template asked for (a custom template may answer to it), the
+    timeline step and where it came from."""
+    due = reminder.due
+    return {"tone": due.tone, "template": due.template, "step": due.step, "source": due.source,
+            "channel": due.channel, "timer_id": due.timer_id, "days_from_due": due.days_from_due}
 
 
 class Recipients(NamedTuple):
@@ -70,7 +79,7 @@ class Material:
 @dataclass(frozen=True)
 class EmailKind:
     template: str
-    cause: type  # what queues it: an event, or the API's request (Reminder)
+    cause: type  # what queues it: an event, or a Reminder (dunning.reminder_due)
     key: Callable[[Any], str]
     recipients: Callable[[Any], Recipients]
     invoice_id: Callable[[Any], str | None]
@@ -108,7 +117,8 @@ def failure_facts(failed: InvoicePaymentFailed, data: Mapping[str, Any]) -> dict
     return {"attempt_number": failed.attempt_number, "failure_code": failed.failure_code,
             "failure_reason": failed.failure_reason,
             "payment_method": failed.payment_method, "method_details": method_details(data),
-            "amount": failed.amount, "currency": failed.currency, "failed_at": failed.failed_at.isoformat()}
+            "amount": failed.amount, "currency": failed.currency, "failed_at": failed.failed_at.isoformat(),
+            "autopay": failed.autopay}
 
 
 def refund_facts(refunded: PaymentRefunded, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -137,12 +147,13 @@ EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
         facts=no_facts,
         context=lambda sent: email_context.invoice_issued(sent.view, sent.pdf_note),
         attaches_pdf=True),
-    EmailKind(  # POST /v1/invoices/{id}/remind: the invoice again, gently, firmly or for the last time
+    EmailKind(  # dunning.reminder_due (channel email): the invoice again, gently, firmly or for the last time
         template="invoice_reminder", cause=Reminder,
-        key=lambda reminder: keys.invoice_reminder_key(reminder.invoice.id, reminder.ordinal),
-        recipients=lambda reminder: customer_and_cc(reminder.invoice.customer),
-        invoice_id=lambda reminder: reminder.invoice.id,
-        facts=lambda reminder, data: {"tone": reminder.tone},
+        key=lambda reminder: keys.reminder_key(reminder.due.timer_id, "email"),
+        recipients=lambda reminder: (customer_and_cc(reminder.invoice.customer) if reminder.invoice
+                                     else Recipients([], [])),
+        invoice_id=lambda reminder: reminder.due.invoice_id,
+        facts=reminder_facts,
         context=lambda sent: email_context.reminder(sent.document, sent.view, sent.facts.get("tone", "gentle"),
                                                     sent.today, sent.pdf_note),
         attaches_pdf=True),

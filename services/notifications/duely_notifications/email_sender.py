@@ -21,17 +21,18 @@ from typing import Any
 import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_contracts.events import EmailDelivered, InvoiceReminderSent
+from duely_contracts.events import EmailDelivered
 from duely_runtime.db import Database
 from duely_runtime.outbox import Outbox
 
 from duely_notifications import repository as repo
-from duely_notifications.claims import ClaimKeeper
+from duely_notifications.claims import ClaimKeeper, run_worker
 from duely_notifications.composition import Composer, Defer, Outgoing, Plan, Skip, Wait, plan
 from duely_notifications.domain.retry import next_retry_at
 from duely_notifications.invoice_pdfs import InvoicePdfs, PdfUnavailable
 from duely_notifications.mailer import Mailer
 from duely_notifications.models import Message
+from duely_notifications.reminder_events import announce_reminder
 from duely_notifications.service import Notifications
 
 log = logging.getLogger(__name__)
@@ -81,20 +82,8 @@ class EmailSender:
         self.claims = ClaimKeeper(db, Message.__table__, self.settings.claim_lease_s, notifications.clock)
 
     async def run(self) -> None:
-        wakeup = self.notifications.email_wakeup
-        keeper = asyncio.create_task(self.claims.run(), name="email-claims")
-        try:
-            while True:
-                wakeup.clear()
-                if await self.send_due_batch() >= self.settings.email_batch_size:
-                    continue
-                try:
-                    await asyncio.wait_for(wakeup.wait(), self.settings.worker_poll_interval_s)
-                except asyncio.TimeoutError:
-                    pass
-        finally:
-            keeper.cancel()
-            await asyncio.gather(keeper, return_exceptions=True)
+        await run_worker(self.claims, self.notifications.email_wakeup, self.send_due_batch,
+                         self.settings.email_batch_size, self.settings.worker_poll_interval_s, "email-claims")
 
     async def send_due_batch(self) -> int:
         async with self.db.transaction() as session:
@@ -185,7 +174,7 @@ class EmailSender:
         attachments = [email.attachment.filename] if email.attachment else []
         if not await repo.mark_message_sent(session, row["id"], row["claim_token"], sent_at, subject=email.subject,
                                             text_body=email.text, html_body=email.html, attachments=attachments,
-                                            provider_response=reply):
+                                            to=row["to"], cc=row["cc"], provider_response=reply):
             return  # another worker's claim finished it; its events are already emitted
         recipients = list(row["to"]) + list(row["cc"])
         await self.outbox.emit(session, "email.delivered", EmailDelivered(
@@ -193,16 +182,7 @@ class EmailSender:
             invoice_id=row["invoice_id"], delivered_at=sent_at),
             organization_id=row["organization_id"], aggregate_id=row["id"], aggregate_version=1)
         if row["template"] == "invoice_reminder" and row["invoice_id"]:
-            # Numbered 1, 2, 3... per invoice: notifications' own invoice_reminders aggregate.
-            version = await repo.next_reminder_version(session, row["invoice_id"])
-            if version is None:  # a reminder is only queued for an invoice we know
-                log.warning("reminder sent for an unknown invoice; no event", extra={"message_id": row["id"]})
-                return
-            invoice = await repo.get_invoice(session, row["organization_id"], row["invoice_id"])
-            await self.outbox.emit(session, "invoice.reminder_sent", InvoiceReminderSent(
-                invoice_id=row["invoice_id"], invoice_number=invoice.number if invoice else None,
-                template=row["template"], recipients=recipients, message_id=row["id"], sent_at=sent_at),
-                organization_id=row["organization_id"], aggregate_id=row["invoice_id"], aggregate_version=version)
+            await announce_reminder(session, self.outbox, row, recipients, "email", sent_at)
 
     async def _schedule_retry(self, session: AsyncSession, row: dict[str, Any], failure: SendFailure) -> None:
         retry_at = None if failure.permanent else next_retry_at(

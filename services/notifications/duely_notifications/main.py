@@ -17,6 +17,9 @@ from duely_notifications.email_sender import EmailSender
 from duely_notifications.mailer import Mailer
 from duely_notifications.models import Base
 from duely_notifications.service import Notifications
+from duely_notifications.sms import repository as sms_repo
+from duely_notifications.sms.driver import driver_from_settings
+from duely_notifications.sms.sender import SmsSender
 from duely_notifications.webhook_dispatcher import WebhookDispatcher
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -27,11 +30,12 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings.service_name, settings, Base.metadata, MIGRATIONS_DIR)
     notifications = Notifications(settings)
     consumers.register(runtime, notifications)
-    for rule in repo.retention_rules(settings):
+    for rule in [*repo.retention_rules(settings), sms_repo.retention_rule(settings)]:
         runtime.retention.add(rule)
 
     sender = EmailSender(runtime.db, runtime.outbox, notifications, Mailer(settings))
     dispatcher = WebhookDispatcher(runtime.db, runtime.outbox, notifications)
+    texter = SmsSender(runtime.db, runtime.outbox, notifications, driver_from_settings(settings))
 
     async def send_emails() -> None:
         await sender.run()
@@ -39,7 +43,11 @@ def build(settings: Settings | None = None) -> FastAPI:
     async def deliver_webhooks() -> None:
         await dispatcher.run()
 
+    async def send_sms() -> None:
+        await texter.run()
+
     runtime.add_worker(send_emails)
+    runtime.add_worker(send_sms)
     runtime.add_worker(deliver_webhooks)
 
     templates = EmailTemplates(settings, notifications.renderer, notifications.clock)

@@ -88,7 +88,6 @@ class Message(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The token of the claim working on it (see claims.py); only that claim may record the outcome.
     claim_token: Mapped[str | None] = mapped_column(String(32))
-    channel: Mapped[str] = mapped_column(String(16), default="email", server_default="email")  # email | sms
     # What the provider answered when it took the message (the relay's SMTP reply); failures are in last_error.
     provider_response: Mapped[str | None] = mapped_column(Text)
 
@@ -157,6 +156,44 @@ class WebhookDelivery(Base):
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
         Index("ix_webhook_deliveries_created_at", "created_at"),
     )
+
+
+class SmsMessage(Base):
+    """One SMS (sms/): queued from dunning.reminder_due with channel "sms", decided and sent by the SMS sender.
+
+    The phone, consent and text are read from the invoice's newest snapshot when it is sent: `to`, `body`
+    and `segments` are filled then (or it is skipped: no_phone, no_sms_consent, the invoice paid since).
+    One per idempotency key: one SMS per timeline entry, ever. `provider_answer` is the provider's last
+    answer as it gave it.
+    """
+
+    __tablename__ = "sms_messages"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
+    template: Mapped[str] = mapped_column(String(64))
+    invoice_id: Mapped[str] = mapped_column(String(64), index=True)
+    facts: Mapped[dict] = mapped_column(JSON)  # tone, template, step, source, timer_id of its cause
+    to: Mapped[str | None] = mapped_column(String(32))  # E.164
+    body: Mapped[str | None] = mapped_column(Text)
+    segments: Mapped[int | None] = mapped_column(Integer)
+    encoding: Mapped[str | None] = mapped_column(String(8))  # GSM-7 | UCS-2
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed | skipped
+    skipped_reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    provider: Mapped[str | None] = mapped_column(String(32))
+    provider_id: Mapped[str | None] = mapped_column(String(64))
+    provider_status: Mapped[str | None] = mapped_column(String(32))
+    provider_answer: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_sms_messages_due", "status", "next_attempt_at"),
+                      Index("ix_sms_messages_created_at", "created_at"))
 
 
 runtime_tables = add_runtime_tables(Base.metadata)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy import Select, and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime.kit.pagination import Page, keyset_page
@@ -77,13 +77,15 @@ async def insert_message(session: AsyncSession, values: dict[str, Any]) -> bool:
     return await insert_ignore(session, Message.__table__, values)
 
 
+async def autopay_failure_emailed(session: AsyncSession, invoice_id: str) -> bool:
+    """Whether the customer was already told an AutoPay charge of this invoice failed."""
+    rows = (await session.execute(select(Message.facts).where(
+        Message.invoice_id == invoice_id, Message.template == "payment_failed"))).scalars()
+    return any((facts or {}).get("autopay") for facts in rows)
+
+
 async def message_by_key(session: AsyncSession, idempotency_key: str) -> Message | None:
     return await session.scalar(select(Message).where(Message.idempotency_key == idempotency_key))
-
-
-async def count_messages(session: AsyncSession, invoice_id: str, template: str) -> int:
-    return await session.scalar(select(func.count()).select_from(Message).where(
-        Message.invoice_id == invoice_id, Message.template == template)) or 0
 
 
 async def page_messages(session: AsyncSession, organization_id: str, invoice_id: str | None,
@@ -154,13 +156,14 @@ async def renew_claims(session: AsyncSession, table, ids: list[str], token: str,
 
 async def mark_message_sent(session: AsyncSession, message_id: str, token: str, sent_at: datetime, *,
                             subject: str, text_body: str, html_body: str, attachments: list[str],
-                            provider_response: str | None = None) -> bool:
-    """Record what went out. False when this claim no longer holds the row (another worker took it over
-    and finished it)."""
+                            to: list[str], cc: list[str], provider_response: str | None = None) -> bool:
+    """Record what went out, to whom (a reminder queued before its invoice was known here takes its
+    recipients at send time) and what the relay answered. False when this claim no longer holds the row
+    (another worker took it over and finished it)."""
     result = await session.execute(
         update(Message).where(Message.id == message_id, Message.status == "pending", Message.claim_token == token)
         .values(status="sent", sent_at=sent_at, last_error=None, claim_token=None, subject=subject[:998],
-                text_body=text_body, html_body=html_body, attachments=attachments,
+                text_body=text_body, html_body=html_body, attachments=attachments, to=to, cc=cc,
                 provider_response=provider_response[:2000] if provider_response else None))
     return result.rowcount == 1
 

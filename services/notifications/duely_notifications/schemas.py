@@ -36,12 +36,6 @@ class WebhookEndpointCreate(BaseModel):
     description: Text | None = Field(default=None, max_length=5000)
 
 
-class ReminderRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    tone: Literal["gentle", "firm", "final"] = "gentle"
-
-
 class WebhookEndpointOut(BaseModel):
     id: str
     object: Literal["webhook_endpoint"] = "webhook_endpoint"
@@ -100,8 +94,8 @@ class WebhookDeliveryOut(BaseModel):
 class EmailMessageOut(BaseModel):
     id: str
     object: Literal["email_message"] = "email_message"
+    channel: Literal["email"] = "email"
     template: str
-    channel: str = Field("email", description="email | sms")
     to: list[str]
     cc: list[str]
     recipients: list[str] = Field(default_factory=list, description="Everyone it goes to: to, then cc.")
@@ -124,7 +118,7 @@ class EmailMessageOut(BaseModel):
 
     @classmethod
     def of(cls, m: Message) -> "EmailMessageOut":
-        return cls(id=m.id, template=m.template, channel=m.channel or "email", to=m.to, cc=m.cc,
+        return cls(id=m.id, template=m.template, to=m.to, cc=m.cc,
                    recipients=[*m.to, *m.cc], subject=m.subject, invoice_id=m.invoice_id,
                    status=m.status, skipped_reason=m.skipped_reason, attachments=list(m.attachments or []),
                    attempts=m.attempts, last_error=m.last_error, provider_response=m.provider_response,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import secrets
 from datetime import datetime
 from typing import Any, Callable, Mapping
@@ -12,9 +13,9 @@ from typing import Any, Callable, Mapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts import Envelope
-from duely_contracts.events import OrganizationCreated, PaymentSucceeded
+from duely_contracts.events import OrganizationCreated, PaymentSucceeded, ReminderDue
 from duely_contracts.models import InvoiceSnapshot
-from duely_runtime.errors import conflict, found, invalid, not_found
+from duely_runtime.errors import found, invalid
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.ids import new_id
 from duely_runtime.kit.pagination import Page
@@ -22,16 +23,19 @@ from duely_runtime.outbound import OutboundGuard, OutboundRefused
 
 from duely_notifications import repository as repo
 from duely_notifications.config import Settings
-from duely_notifications.domain import email_context, keys
+from duely_notifications.domain import keys
 from duely_notifications.domain.payment_words import method_details
 from duely_notifications.domain.webhooks import (
     events_problem, normalized_events, subscribes, url_problem, webhook_body,
 )
 from duely_notifications.email_kinds import Reminder, email_kind
-from duely_notifications.models import Message, WebhookDelivery, WebhookEndpoint
+from duely_notifications.models import Message, SmsMessage, WebhookDelivery, WebhookEndpoint
 from duely_notifications.rendering import EmailRenderer
+from duely_notifications.sms import repository as sms_repo
+from duely_notifications.sms import service as sms_service
+from duely_notifications.sms.service import merge_newest_first
 
-REMINDABLE_STATUSES = ("issued", "past_due")
+log = logging.getLogger(__name__)
 
 
 def wake_after_commit(session: AsyncSession, event: asyncio.Event) -> None:
@@ -48,6 +52,7 @@ class Notifications:
         self.guard = guard or OutboundGuard.from_settings(settings)
         self.email_wakeup = asyncio.Event()
         self.webhook_wakeup = asyncio.Event()
+        self.sms_wakeup = asyncio.Event()
 
     # -- read models ------------------------------------------------------------
 
@@ -101,30 +106,33 @@ class Notifications:
             "method_details": details, "succeeded_at": event.succeeded_at,
             "recorded_at": self.clock()})
 
-    async def request_reminder(self, session: AsyncSession, organization_id: str, invoice_id: str,
-                               tone: str = "gentle") -> Message:
-        """Manual reminder: queue the invoice's next reminder email."""
-        invoice = await repo.get_invoice(session, organization_id, invoice_id)
-        if invoice is None:
-            raise not_found("invoice", invoice_id)
-        if invoice.status not in REMINDABLE_STATUSES:
-            raise conflict("invoice_not_remindable",
-                           f"Invoice {invoice_id} is {invoice.status}; only issued or past_due invoices can be "
-                           "reminded.", param="id")
-        if tone not in email_context.REMINDER_TONES:
-            raise invalid("tone", f"tone must be one of {', '.join(email_context.REMINDER_TONES)}.")
-        ordinal = await repo.count_messages(session, invoice_id, "invoice_reminder") + 1
-        reminder = Reminder(InvoiceSnapshot.model_validate(invoice.snapshot), tone, ordinal)
-        key = await self.queue("invoice_reminder", session, organization_id, reminder)
-        message = await repo.message_by_key(session, key)
-        assert message is not None
-        return message
+    async def remind(self, session: AsyncSession, organization_id: str, due: ReminderDue,
+                     data: Mapping[str, Any] | None = None) -> str | None:
+        """dunning.reminder_due: queue the reminder on its channel, once per (timeline entry, channel). Whether
+        it still goes out (the invoice owes money; for an SMS, a phone and consent) is decided when it is
+        sent, from the invoice's newest snapshot. Returns its idempotency key (None: a channel we don't have)."""
+        if due.channel == "sms":
+            key = await sms_service.queue_reminder(session, organization_id, due, self.clock())
+            wake_after_commit(session, self.sms_wakeup)
+            return key
+        if due.channel != "email":
+            log.warning("reminder on an unknown channel; nothing queued",
+                        extra={"channel": due.channel, "timer_id": due.timer_id})
+            return None
+        invoice = await repo.get_invoice(session, organization_id, due.invoice_id)
+        snapshot = InvoiceSnapshot.model_validate(invoice.snapshot) if invoice else None
+        return await self.queue("invoice_reminder", session, organization_id, Reminder(due, snapshot), data)
 
     async def list_messages(self, session: AsyncSession, organization_id: str, invoice_id: str | None,
-                            limit: int) -> Page[Message]:
-        return await repo.page_messages(session, organization_id, invoice_id, limit)
+                            limit: int) -> Page[Message | SmsMessage]:
+        """The delivery log: emails and SMS together, newest first."""
+        emails = await repo.page_messages(session, organization_id, invoice_id, limit)
+        texts = await sms_repo.page_sms(session, organization_id, invoice_id, limit)
+        return merge_newest_first(emails, texts, limit)
 
-    async def get_message(self, session: AsyncSession, organization_id: str, message_id: str) -> Message:
+    async def get_message(self, session: AsyncSession, organization_id: str, message_id: str) -> Message | SmsMessage:
+        if message_id.startswith(sms_service.ID_PREFIX + "_"):
+            return found(await sms_repo.get_sms(session, organization_id, message_id), "message", message_id)
         return found(await repo.get_message(session, organization_id, message_id), "message", message_id)
 
     # -- webhooks ---------------------------------------------------------------

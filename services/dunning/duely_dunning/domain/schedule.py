@@ -7,9 +7,9 @@ A collection timeline entry is (subject, kind, step) with a due time. Kinds toda
 - `autopay_charge` (invoice, step "1"): the AutoPay moment, the start of the charge day in the
   organization's timezone. Retries of a later issue are more steps of the same kind.
 - `payment_method_expiry` (payment method, step "YYYY-MM" = the card's expiry): the month before it expires.
-
-Reminders and dunning steps (issue 10) are more kinds whose step names the schedule version and the
-step (e.g. "v3:day_7"), so an invoice keeps the schedule it started with and each step fires once.
+- `reminder` (invoice, step "before_7", "after_1" or "manual_2026-12-01"), `dunning_step` (invoice, step
+  "v3:day_7": an invoice keeps the schedule version it started with) and `late_fee` (invoice, step
+  "period_1"): planned in `domain/dunning_plan.py`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,12 @@ class TimerKind(StrEnum):
     AUTOPAY_CHARGE = "autopay_charge"
     # A saved card expires next month: ask payments to warn the customer.
     PAYMENT_METHOD_EXPIRY = "payment_method_expiry"
+    # A reminder before or after the due date, or one asked for by hand: notifications sends it.
+    REMINDER = "reminder"
+    # A step of the invoice's dunning schedule: retries, reminders, subscription actions, write-off.
+    DUNNING_STEP = "dunning_step"
+    # A late fee period: invoicing issues the fee invoice.
+    LATE_FEE = "late_fee"
 
 
 @dataclass(frozen=True)

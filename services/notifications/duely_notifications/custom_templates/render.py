@@ -13,6 +13,7 @@ What other code calls:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -140,13 +141,13 @@ async def custom_reminder_sms(session: AsyncSession, organization_id: str, remin
     chosen = choose(candidates, names, locale)
     if chosen is None:
         return None
-    try:
-        rendered = sandbox.render(chosen.sms, dict(variables()), html=False)
+    try:  # in a thread: it may take its whole time limit
+        rendered = await asyncio.to_thread(sandbox.render, chosen.sms, dict(variables()), html=False)
     except sandbox.TemplateProblem as problem:
         log.warning("custom SMS template failed; the built-in SMS is sent instead",
                     extra={"template": chosen.name, "locale": chosen.locale, "error": str(problem)})
         return None
-    return " ".join(rendered.split())  # one paragraph: line breaks cost segments
+    return " ".join(rendered.split())  # one line, plain spaces (no-break spaces would make it UCS-2)
 
 
 def custom_email(candidates: Iterable[Any], template: str, facts: Mapping[str, Any] | None, locale: str | None,

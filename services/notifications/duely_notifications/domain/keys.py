@@ -26,8 +26,10 @@ def payment_refunded_key(refund_id: str) -> str:
     return f"payment_refunded:{refund_id}"
 
 
-def invoice_reminder_key(invoice_id: str, ordinal: int) -> str:
-    return f"invoice_reminder:{invoice_id}:{ordinal}"
+def reminder_key(timer_id: str, channel: str) -> str:
+    """One reminder per collection timeline entry and channel (dunning.reminder_due), however often the
+    event is delivered."""
+    return f"invoice_reminder:{timer_id}:{channel}"
 
 
 def payment_method_expiring_key(payment_method_id: str, exp_month: int, exp_year: int) -> str:

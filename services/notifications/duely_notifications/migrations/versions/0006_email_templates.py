@@ -1,11 +1,10 @@
-"""email templates per organization, name and locale; the delivery log's channel and provider response
+"""email templates per organization, name and locale; the relay's answer in the email delivery log
 
 Revision ID: 0006_email_templates
 Revises: 0005_one_head
 Create Date: 2026-11-30 08:00:00
 
-`messages.channel` ('email' for every existing row) is added here for both channels: the SMS work
-(issue #10) uses it and adds no column of that name.
+(SMS have their own table, sms_messages, in 0006_sms: `messages` needs no channel column.)
 """
 from typing import Sequence, Union
 
@@ -36,12 +35,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("organization_id", "name", "locale", name="uq_email_templates_name_locale"),
     )
     with op.batch_alter_table("messages", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("channel", sa.String(length=16), server_default="email", nullable=False))
         batch_op.add_column(sa.Column("provider_response", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_column("provider_response")
-        batch_op.drop_column("channel")
     op.drop_table("email_templates")
