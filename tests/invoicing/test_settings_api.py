@@ -48,8 +48,9 @@ async def test_organization_settings_defaults_then_patch_and_reset(svc, org, log
         assert body["email_from_name"] == "Acme Billing" and body["email_reply_to"] == "billing@acme.example"
         today = date.today()
         assert body["next_number_example"] == f"ACME-{today:%y%m}-001"
-        assert body["version"] == 2 and sorted(body["defaults"]) == [  # and issue #9's, not set here
-            "autopay", "cc_finance_contacts", "number_reset", "sepa_prenotification_days", "timezone"]
+        assert body["version"] == 2 and sorted(body["defaults"]) == [  # and issues #9's and #10's, not set here
+            "autopay", "cc_finance_contacts", "late_fee", "number_reset", "reminders", "sepa_prenotification_days",
+            "timezone"]
         assert (await client.get("/v1/settings/invoicing")).json() == body
 
         # Partial: only what is sent changes; null resets to the built-in default.
@@ -108,7 +109,8 @@ async def test_subscription_status_machine_and_settings(svc, org, read_events):
         assert sub["id"].startswith("sub_") and sub["status"] == "active" and sub["object"] == "subscription"
         assert sub["settings"] == {"payment_terms": "net_7", "currency": "gbp", "locale": None, "attach_pdf": None,
                                    "memo": None, "cc_emails": ["team@buyer.example"],
-                                   "autopay": None}  # issue #9: null = inherit
+                                   "autopay": None,  # issue #9: null = inherit
+                                   "reminders": None, "dunning_schedule_id": None}  # issue #10: null = inherit
         await client.post("/v1/subscriptions", json={"customer_id": other["id"]})
 
         listed = (await client.get("/v1/subscriptions", params={"customer_id": customer["id"]})).json()

@@ -17,8 +17,10 @@ from duely_invoicing.customers.views import customer_ref
 from duely_invoicing.config import Settings
 from duely_invoicing.documents import service as documents_service
 from duely_invoicing.invoices import charge_reservations
+from duely_invoicing.invoices import repository as invoices_repository
 from duely_invoicing.invoices import service as invoices_service
-from duely_invoicing.invoices.schemas import ChargeReleaseOut, ChargeReservationOut, ChargeReservationRequest
+from duely_invoicing.invoices.schemas import (ChargeReleaseOut, ChargeReservationOut, ChargeReservationRequest,
+                                             InvoiceStatesOut, InvoiceStatesRequest)
 from duely_invoicing.organizations import service as organizations_service
 from duely_invoicing.organizations.schemas import (
     CreateOrganization,
@@ -64,6 +66,12 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
         return Response(document.content, media_type="application/pdf", headers={
             "Content-Disposition": f'inline; filename="{document.filename}"', "ETag": f'"{document.sha256}"',
             "X-Invoice-Version": str(document.version)})
+
+    @api.post("/invoices/states", response_model=InvoiceStatesOut)
+    async def invoice_states(body: InvoiceStatesRequest, session: DbSession):
+        """Status and balance now of each invoice that exists (any organization; each row names its own), in one
+        query: dunning reads them when a timer fires, since its read model may lag a payment."""
+        return InvoiceStatesOut(states=await invoices_repository.invoice_states(session, body.invoice_ids))
 
     @api.get("/invoices/{invoice_id}", response_model=InvoiceSnapshot)
     async def invoice_snapshot(invoice_id: str, session: DbSession, organization_id: str = Query(...)):

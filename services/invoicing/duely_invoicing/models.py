@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true,
+    JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -72,6 +72,13 @@ class Customer(Base):
     # AutopaySettings object; None = inherit) and the methods it may pay by (None = the organization's).
     autopay: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     accepted_payment_methods: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    # Collections (migration 0007_collections): reminders and late fee (whole ReminderSettings / LateFeeSettings
+    # objects; None = inherit), the dunning schedule (None = inherit), the phone (E.164) and SMS consent.
+    reminders: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    late_fee: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    dunning_schedule_id: Mapped[str | None] = mapped_column(String(65), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class NumberSequence(Base):
@@ -148,6 +155,9 @@ class Invoice(Base):
     # (included in amount_paid).
     autopay_plan: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     credit_applied: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Collections (migration 0007_collections): on a late fee invoice, the overdue invoice and period it charges for
+    # (a LateFeeLink as JSON). (The collection plan is read from resolved_settings, frozen at approval.)
+    late_fee_for: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     lines: Mapped[list["InvoiceLine"]] = relationship(order_by="InvoiceLine.position", lazy="selectin",
                                                       cascade="all, delete-orphan")
@@ -269,6 +279,22 @@ class SavedPaymentMethod(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)  # when payments published this version
 
 
+class LateFeeInvoice(Base):
+    """One row per (overdue invoice, period) that was charged a late fee: the fee invoice issued for it. The primary
+    key makes a redelivered `dunning.late_fee_due`, or a replica racing on the same one, create nothing new."""
+
+    __tablename__ = "late_fee_invoices"
+
+    invoice_id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the overdue invoice
+    period: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(40))
+    fee_invoice_id: Mapped[str] = mapped_column(String(40), unique=True)
+    amount: Mapped[int] = mapped_column(BigInteger)  # the fee, minor units of the overdue invoice's currency
+    balance: Mapped[int] = mapped_column(BigInteger)  # the overdue invoice's amount_due it was computed on
+    timer_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class InvoiceSettings(Base):
     """An organization's invoice settings, one row, created on first read. None = the built-in default
     (domain/settings_resolution.DEFAULTS), so the resolver can tell "set" from "default"."""
@@ -301,6 +327,9 @@ class InvoiceSettings(Base):
     autopay: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     sepa_prenotification_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Migration 0007_collections: reminders' and late fees' organization defaults (whole objects; None = built-in).
+    reminders: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    late_fee: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -325,6 +354,10 @@ class Subscription(Base):
     cc_emails: Mapped[list] = mapped_column(JSON, default=list)
     # Migration 0006_payment_collection: the subscription's AutoPay (a whole AutopaySettings object; None = inherit).
     autopay: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # Migration 0007_collections: the subscription's reminders (a whole ReminderSettings object) and dunning
+    # schedule; None = inherit.
+    reminders: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    dunning_schedule_id: Mapped[str | None] = mapped_column(String(65), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

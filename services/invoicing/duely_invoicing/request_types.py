@@ -11,6 +11,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+import phonenumbers
 from babel import Locale, UnknownLocaleError
 from pydantic import (
     AfterValidator,
@@ -18,6 +19,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    PlainSerializer,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -26,7 +28,7 @@ from pydantic import (
 
 from duely_contracts import tax_treatment as vat
 from duely_invoicing import schema_docs
-from duely_invoicing.domain import autopay, money, terms
+from duely_invoicing.domain import autopay, collections, money, terms
 from duely_invoicing.domain.settings_resolution import PAYMENT_METHODS
 from duely_runtime.amounts import IntegerMinorUnits
 from duely_runtime.text import control_character_problem, document_text_rules, refuse_line_breaks_and_control_characters
@@ -226,3 +228,129 @@ class AutopayIn(RequestModel):
         if problem := autopay.timing_problem(timing, value):
             raise ValueError(problem[1])
         return value
+
+
+# --- collections (issue #10): reminders, late fees, the dunning schedule, the customer's phone -------------------
+
+def _unique(value: list) -> list:
+    if len(set(value)) != len(value):
+        raise ValueError("must not repeat an item (each day or channel once)")
+    return value
+
+
+ReminderDays = Annotated[
+    list[Annotated[int, Field(strict=True, ge=collections.REMINDER_DAY_MIN, le=collections.REMINDER_DAY_MAX)]],
+    Field(min_length=1, max_length=collections.MAX_REMINDERS_PER_SIDE, json_schema_extra={"uniqueItems": True},
+          description=f"{collections.REMINDER_DAY_MIN}-{collections.REMINDER_DAY_MAX}, unique, at most "
+                      f"{collections.MAX_REMINDERS_PER_SIDE}."),
+    AfterValidator(_unique)]
+ReminderTemplate = Literal[collections.TEMPLATES]  # type: ignore[valid-type]
+ReminderTemplates = Annotated[list[ReminderTemplate], Field(
+    min_length=1, max_length=collections.MAX_REMINDERS_PER_SIDE,
+    description="The template of each reminder in the order they are sent (the last one repeats).")]
+
+
+class BeforeDueReminderIn(RequestModel):
+    """Reminders before the due date. Fields left out take the defaults: off, days 7, 3, 1, invoice_reminder."""
+
+    enabled: bool = False
+    days: ReminderDays = Field(default_factory=lambda: [7, 3, 1],
+                               description="Days before the due date, e.g. [7, 3, 1] (kept latest first).")
+    templates: ReminderTemplates = Field(default_factory=lambda: ["invoice_reminder"])
+
+    @field_validator("days", mode="after")
+    @classmethod
+    def _earliest_first(cls, value: list[int]) -> list[int]:
+        return sorted(value, reverse=True)  # in the order they are sent: 7 days before, then 3, then 1
+
+
+class AfterDueReminderIn(RequestModel):
+    """Reminders after the due date. Fields left out take the defaults: off, days 1, 7, 14, gentle → firm → final."""
+
+    enabled: bool = False
+    days: ReminderDays = Field(default_factory=lambda: [1, 7, 14],
+                               description="Days after the due date, e.g. [1, 7, 14] (kept in order).")
+    templates: ReminderTemplates = Field(default_factory=lambda: ["invoice_reminder_gentle", "invoice_reminder_firm",
+                                                                  "invoice_reminder_final"])
+
+    @field_validator("days", mode="after")
+    @classmethod
+    def _in_order(cls, value: list[int]) -> list[int]:
+        return sorted(value)
+
+
+ReminderChannel = Literal[collections.CHANNELS]  # type: ignore[valid-type]
+
+
+class RemindersIn(RequestModel):
+    """Reminders at one level, as a whole: they replace what the level had (send null to inherit instead).
+    Left out: before_due and after_due take their defaults (both off), channels ["email"]."""
+
+    before_due: BeforeDueReminderIn = Field(default_factory=BeforeDueReminderIn)
+    after_due: AfterDueReminderIn = Field(default_factory=AfterDueReminderIn)
+    channels: Annotated[list[ReminderChannel], Field(min_length=1, max_length=len(collections.CHANNELS),
+                                                     json_schema_extra={"uniqueItems": True}),
+                        AfterValidator(_unique)] = Field(
+        default_factory=lambda: ["email"],
+        description="email, and sms to also text customers with a phone number who opted in (sms_opt_in).")
+
+
+LateFeePercentage = Annotated[Decimal, Field(gt=0, le=100, decimal_places=4, allow_inf_nan=False,
+                                             json_schema_extra=schema_docs.POSITIVE_PERCENTAGE),
+                              PlainSerializer(collections.percentage_str, return_type=str), Field(
+    description="Percent of the overdue invoice's balance, a decimal string above 0 and up to 100 with at most "
+                "4 decimals, e.g. '1.5'.")]
+
+
+class LateFeeIn(RequestModel):
+    """A late fee setting as a whole (it replaces what the level had; null inherits instead). Each fee is its own
+    invoice linked to the overdue one: percentage % of its balance at that moment, plus fixed_amount."""
+
+    enabled: bool = False
+    percentage: LateFeePercentage | None = None
+    fixed_amount: Annotated[int, Field(strict=True, ge=0, le=money.MAX_AMOUNT,
+                                       description="Minor units of the overdue invoice's currency."),
+                            IntegerMinorUnits] | None = None
+    after_days: int = Field(30, strict=True, ge=collections.LATE_FEE_AFTER_DAYS_MIN,
+                            le=collections.LATE_FEE_AFTER_DAYS_MAX,
+                            description="Days after the due date the first fee is charged (0-365).")
+    recurrence: Literal[collections.RECURRENCES] = Field(  # type: ignore[valid-type]
+        "once", description="once | monthly (another fee each month while unpaid).")
+    cap: Annotated[int, Field(strict=True, gt=0, le=money.MAX_AMOUNT,
+                              description="The most all late fees of one invoice add up to (minor units); null = "
+                                          "no limit."),
+                   IntegerMinorUnits] | None = None
+
+    @model_validator(mode="after")
+    def _something_to_charge(self):
+        if self.enabled and self.percentage is None and not self.fixed_amount:
+            raise ValueError("an enabled late fee needs a percentage or a fixed_amount above 0 (or both)")
+        return self
+
+
+DunningScheduleId = Annotated[str, StringConstraints(pattern=collections.DUNNING_SCHEDULE_ID.pattern), Field(
+    description="A dunning schedule (/v1/dunning_schedules), e.g. 'dsch_123'; null = inherit (in the end the "
+                "organization's default schedule).", examples=["dsch_3f9a"])]
+
+
+def _phone(value: str) -> str:
+    """E.164, checked by libphonenumber: '+1 415-555-0123' → '+14155550123'. A national number (no leading +)
+    is refused: which country it belongs to would be a guess."""
+    text = value.strip()
+    if not text.startswith("+"):
+        raise ValueError("phone must be in international format, starting with + and the country code, e.g. "
+                         "'+14155550123'")
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"'{value}' is not a phone number ({exc})") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(f"'{value}' is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# The pattern is documented only (libphonenumber decides), so that a national number gets the clearer message.
+Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone), Field(
+    json_schema_extra={"pattern": r"^\s*\+[1-9][0-9 ()./-]{2,35}$"},
+    description="E.164 (a leading + and the country code), e.g. '+14155550123'; spaces and dashes are dropped.",
+    examples=["+14155550123"])]

@@ -38,6 +38,9 @@ LABELS: dict[str, dict[str, str]] = {
                                        "Please arrange payment promptly.",
         "email_reminder_final": "This is a final notice: invoice {number} is {days} overdue and still unpaid. "
                                 "Please pay it now to avoid further collection action.",
+        "email_reminder_subject_final_due": "Final notice: invoice {number} from {company} is still unpaid",
+        "email_reminder_final_due": "This is a final notice: our attempts to collect invoice {number} have failed and "
+                                    "it is still unpaid. Please pay it by {due} to avoid further collection action.",
         "email_already_paid": "If you have already paid, please disregard this message.",
         # payment failed
         "email_failed_subject": "Payment failed for invoice {number} from {company}",
@@ -101,6 +104,10 @@ LABELS: dict[str, dict[str, str]] = {
                                        "Bitte veranlassen Sie die Zahlung zeitnah.",
         "email_reminder_final": "Letzte Mahnung: Rechnung {number} ist seit {days} überfällig und noch nicht "
                                 "bezahlt. Bitte zahlen Sie jetzt, um weitere Inkassomaßnahmen zu vermeiden.",
+        "email_reminder_subject_final_due": "Letzte Mahnung: Rechnung {number} von {company} ist noch nicht bezahlt",
+        "email_reminder_final_due": "Letzte Mahnung: Unsere Versuche, Rechnung {number} einzuziehen, sind "
+                                    "fehlgeschlagen, und sie ist noch nicht bezahlt. Bitte zahlen Sie bis zum {due}, "
+                                    "um weitere Inkassomaßnahmen zu vermeiden.",
         "email_already_paid": "Falls Sie bereits bezahlt haben, betrachten Sie diese Nachricht bitte als "
                               "gegenstandslos.",
         "email_failed_subject": "Zahlung für Rechnung {number} von {company} fehlgeschlagen",
@@ -164,6 +171,11 @@ LABELS: dict[str, dict[str, str]] = {
                                        "Merci d’en organiser le règlement rapidement.",
         "email_reminder_final": f"Dernier rappel{_NB}: la facture {{number}} a {{days}} de retard et reste impayée. "
                                 "Merci de la régler dès maintenant pour éviter d’autres mesures de recouvrement.",
+        "email_reminder_subject_final_due": f"Dernier rappel{_NB}: la facture {{number}} de {{company}} reste "
+                                            "impayée",
+        "email_reminder_final_due": f"Dernier rappel{_NB}: nos tentatives d’encaisser la facture {{number}} ont "
+                                    "échoué et elle reste impayée. Merci de la régler avant le {due} pour éviter "
+                                    "d’autres mesures de recouvrement.",
         "email_already_paid": "Si vous avez déjà payé, merci de ne pas tenir compte de ce message.",
         "email_failed_subject": "Échec du paiement de la facture {number} de {company}",
         "email_failed_intro": "Nous n’avons pas pu encaisser le paiement de la facture {number}.",

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from duely_contracts.models import Address, AutopaySettings
+from duely_contracts.models import Address, AutopaySettings, LateFeeSettings, ReminderSettings
 from duely_contracts.timestamps import Timestamp
 from duely_invoicing import schema_docs
 from duely_invoicing.request_types import (
@@ -16,11 +16,15 @@ from duely_invoicing.request_types import (
     CcList,
     ContactIn,
     Currency,
+    DunningScheduleId,
     ExemptionReason,
     ExemptionReasonCode,
+    LateFeeIn,
     LocaleCode,
     LongText,
     Name,
+    Phone,
+    RemindersIn,
     RequestModel,
     TaxTreatment,
     Terms,
@@ -62,12 +66,23 @@ class CustomerOverrides(RequestModel):
                           "payment_method_id must be one of this customer's saved methods.")
     accepted_payment_methods: AcceptedPaymentMethods | None = Field(
         None, description="The methods this customer may pay by; null = the organization's.")
+    reminders: RemindersIn | None = Field(
+        None, description="The customer's reminders, replacing the organization's whole (null = inherit them); a "
+                          "subscription may override them in turn.")
+    late_fee: LateFeeIn | None = Field(
+        None, description="The customer's late fee, replacing the organization's whole (null = inherit it).")
+    dunning_schedule_id: DunningScheduleId | None = Field(
+        None, description="The dunning schedule of the customer's invoices (null = the organization's default); a "
+                          "subscription may name another.")
 
 
 class CustomerPatch(CustomerOverrides):
     name: Name | None = Field(None, json_schema_extra=schema_docs.not_null)  # left out: unchanged
     email: EmailStr | None = Field(None, json_schema_extra=schema_docs.not_null)
     cc_emails: CcList | None = Field(None, description="null clears the list.")
+    phone: Phone | None = Field(None, description="E.164, e.g. '+14155550123'; null removes it.")
+    sms_opt_in: bool | None = Field(None, description="The customer agreed to receive SMS.",
+                                    json_schema_extra=schema_docs.not_null)
 
 
 class CustomerCreate(CustomerOverrides):
@@ -76,6 +91,8 @@ class CustomerCreate(CustomerOverrides):
     name: Name
     email: EmailStr
     cc_emails: list[EmailStr] = Field(default_factory=list, max_length=20)
+    phone: Phone | None = Field(None, description="E.164, e.g. '+14155550123' (needed for SMS reminders).")
+    sms_opt_in: bool = Field(False, description="The customer agreed to receive SMS; none is sent without it.")
 
 
 class CustomerOut(BaseModel):
@@ -102,6 +119,11 @@ class CustomerOut(BaseModel):
     tax_exemption_reason_code: str | None = None
     autopay: AutopaySettings | None = Field(None, description="The customer's AutoPay; null = inherit.")
     accepted_payment_methods: list[str] | None = Field(None, description="null = the organization's.")
+    reminders: ReminderSettings | None = Field(None, description="The customer's reminders; null = inherit.")
+    late_fee: LateFeeSettings | None = Field(None, description="The customer's late fee; null = inherit.")
+    dunning_schedule_id: str | None = Field(None, description="null = the organization's default schedule.")
+    phone: str | None = Field(None, description="E.164.")
+    sms_opt_in: bool = False
     credit_balance: dict[str, int] | None = Field(
         None, description="Credit from allowed overpayments not used yet, by currency (minor units), e.g. "
                           "{\"usd\": 2500}; applied to the customer's next invoice in that currency at approval. "

@@ -31,8 +31,8 @@ async def create_customer(session: AsyncSession, outbox: Outbox, organization_id
                                                          data.autopay.payment_method_id,
                                                          "autopay.payment_method_id")
     customer = Customer(id=customer_id, organization_id=organization_id, name=data.name, email=str(data.email),
-                        cc_emails=[str(e) for e in data.cc_emails], version=1, created_at=utcnow(),
-                        **customer_columns(data))
+                        cc_emails=[str(e) for e in data.cc_emails], phone=data.phone, sms_opt_in=data.sms_opt_in,
+                        version=1, created_at=utcnow(), **customer_columns(data))
     session.add(customer)
     await session.flush()
     await _publish(session, outbox, "customer.created", events.CustomerCreated, customer)
@@ -59,7 +59,9 @@ def customer_invoice_settings(customer: Customer) -> InvoiceSettingOverrides:
     return InvoiceSettingOverrides(payment_terms=customer.payment_terms, currency=customer.currency,
                                    locale=customer.locale, attach_pdf=customer.attach_pdf, memo=customer.memo,
                                    cc_emails=list(customer.cc_emails or []), autopay=customer.autopay,
-                                   accepted_payment_methods=customer.accepted_payment_methods)
+                                   accepted_payment_methods=customer.accepted_payment_methods,
+                                   reminders=customer.reminders, late_fee=customer.late_fee,
+                                   dunning_schedule_id=customer.dunning_schedule_id)
 
 
 async def credit_balance(session: AsyncSession, organization_id: str, customer_id: str) -> dict[str, int] | None:
@@ -79,7 +81,7 @@ async def update_customer(session: AsyncSession, outbox: Outbox, organization_id
     if customer is None:
         raise not_found("customer", customer_id)
     changes = set_fields(patch)
-    for name in ("name", "email"):
+    for name in ("name", "email", "sms_opt_in"):
         if name in changes and changes[name] is None:
             raise invalid(name, f"{name} can't be null.")
     if "cc_emails" in changes and changes["cc_emails"] is None:

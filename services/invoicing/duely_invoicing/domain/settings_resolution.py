@@ -25,6 +25,12 @@ does not inherit the organization's payment_method_id or days_before_due). One l
 invoice's AutoPay plan names one source, and what a level says is what happens under it. An invoice
 itself never sets AutoPay.
 
+Collections (issue #10), WHOLE objects like AutoPay: `reminders` (before/after-due reminder rules and channels)
+subscription → customer → organization → default (both sides off); `late_fee` customer → organization → default
+(disabled; a subscription has none of its own); `dunning_schedule_id` subscription → customer → null (null = the
+organization's default schedule, which dunning owns: invoicing checks the id's format only). The invoice's
+collection plan (invoices/collection_plan.py) is fixed from them at approval.
+
 cc addresses MERGE rather than replace: whoever is named anywhere gets a copy.
 The list is, in order: the customer's billing contact, the subscription's cc,
 the customer's cc, the customer's finance contacts (only when the organization
@@ -36,11 +42,13 @@ someone, remove them at the level that names them.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
 from duely_invoicing.domain import numbering, terms
 from duely_contracts import tax_treatment as vat
+from duely_contracts.models import LateFeeSettings, ReminderSettings
 
 INVOICE, SUBSCRIPTION, CUSTOMER, ORGANIZATION, DEFAULT = "invoice", "subscription", "customer", "organization", \
     "default"
@@ -80,6 +88,9 @@ DEFAULTS: dict[str, Any] = {
     "autopay": {"enabled": False, "timing": "on_issue", "days_before_due": None, "payment_method_id": None},
     "timezone": "UTC",
     "sepa_prenotification_days": 14,
+    "reminders": ReminderSettings().model_dump(mode="json"),
+    "late_fee": LateFeeSettings().model_dump(mode="json"),
+    "dunning_schedule_id": None,
 }
 
 # Settings an invoice, a subscription and a customer can each override; organization field names differ only
@@ -105,7 +116,9 @@ TAX_TREATMENT = ("tax_treatment", "tax_exemption_reason", "tax_exemption_reason_
 # Payment collection (issue #9): autopay (subscription → customer → organization), and two organization-only
 # settings that shape when AutoPay charges. (accepted_payment_methods, listed with ORGANIZATION_ONLY for its
 # organization attribute, is overridable by the customer.)
-COLLECTION = ("autopay", "timezone", "sepa_prenotification_days")
+# Collections (issue #10): reminders, late_fee, dunning_schedule_id (which levels may set each: the module doc).
+REMINDERS, LATE_FEE, DUNNING_SCHEDULE = "reminders", "late_fee", "dunning_schedule_id"
+COLLECTION = ("autopay", "timezone", "sepa_prenotification_days", REMINDERS, LATE_FEE, DUNNING_SCHEDULE)
 CUSTOMER_OVERRIDABLE_ORGANIZATION_SETTINGS = ("accepted_payment_methods",)
 
 
@@ -133,6 +146,11 @@ class Overrides:
     # (accepted_payment_methods). autopay is a whole AutopaySettings dict (see the module doc).
     autopay: dict | None = None
     accepted_payment_methods: tuple[str, ...] | None = None
+    # Collections: reminders (subscription and customer levels, a whole ReminderSettings dict), late_fee (customer
+    # level only, a whole LateFeeSettings dict), dunning_schedule_id (subscription and customer levels).
+    reminders: dict | None = None
+    late_fee: dict | None = None
+    dunning_schedule_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +181,8 @@ class OrganizationSettings:
     autopay: dict | None = None
     timezone: str | None = None
     sepa_prenotification_days: int | None = None
+    reminders: dict | None = None
+    late_fee: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -229,6 +249,14 @@ def resolve(organization: OrganizationSettings, customer: CustomerSettings,
                      if level is not None]
     settings["autopay"] = _first_set(autopay_chain + [(ORGANIZATION, organization.autopay)],
                                      dict(DEFAULTS["autopay"]))
+    own_levels = [(source, level) for source, level in ((SUBSCRIPTION, subscription), (CUSTOMER, customer.overrides))
+                  if level is not None]
+    settings[REMINDERS] = _first_set([(source, level.reminders) for source, level in own_levels]
+                                     + [(ORGANIZATION, organization.reminders)], copy.deepcopy(DEFAULTS[REMINDERS]))
+    settings[LATE_FEE] = _first_set([(CUSTOMER, customer.overrides.late_fee), (ORGANIZATION, organization.late_fee)],
+                                    copy.deepcopy(DEFAULTS[LATE_FEE]))
+    settings[DUNNING_SCHEDULE] = _first_set([(source, level.dunning_schedule_id) for source, level in own_levels],
+                                            DEFAULTS[DUNNING_SCHEDULE])
     for name in ("timezone", "sepa_prenotification_days"):
         settings[name] = _first_set([(ORGANIZATION, getattr(organization, name))], DEFAULTS[name])
     for name, attr in CUSTOMER_ONLY.items():

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_invoicing.invoices.listing import InvoiceFilters
-from duely_invoicing.models import Invoice, InvoicePayment, InvoicePaymentRefund, NumberSequence
+from duely_invoicing.models import Invoice, InvoicePayment, InvoicePaymentRefund, LateFeeInvoice, NumberSequence
 from duely_runtime.kit.pagination import Page, keyset_page, start_position
 from duely_runtime.kit.writes import insert_ignore, locked
 
@@ -82,3 +82,32 @@ def invoice_query(organization_id: str, filters: InvoiceFilters) -> Select:
     if filters.due_date_lte is not None:
         stmt = stmt.where(Invoice.due_date <= filters.due_date_lte)
     return stmt
+
+
+# --- collections (issue #10) ----------------------------------------------------------------------------------
+
+async def invoice_states(session: AsyncSession, invoice_ids: list[str]) -> list[dict]:
+    """Status and balance of each invoice that exists, in one query (dunning reads them at fire time). Not scoped
+    by organization: the caller is Duely's own dunning, and each row names its organization."""
+    rows = await session.execute(select(
+        Invoice.id, Invoice.organization_id, Invoice.status, Invoice.amount_due, Invoice.version,
+        Invoice.subscription_id, Invoice.customer_id).where(Invoice.id.in_(set(invoice_ids))))
+    return [dict(row._mapping) for row in rows]
+
+
+async def late_fee_of(session: AsyncSession, invoice_id: str, period: int) -> LateFeeInvoice | None:
+    return await session.get(LateFeeInvoice, (invoice_id, period))
+
+
+async def late_fees_charged(session: AsyncSession, invoice_id: str) -> int:
+    """What the late fees of an overdue invoice add up to so far (a fee invoice voided since does not count)."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(LateFeeInvoice.amount), 0))
+        .join(Invoice, Invoice.id == LateFeeInvoice.fee_invoice_id)
+        .where(LateFeeInvoice.invoice_id == invoice_id, Invoice.status != "void"))
+    return int(total or 0)
+
+
+async def record_late_fee(session: AsyncSession, values: dict) -> bool:
+    """True when this (overdue invoice, period) had no fee yet; False when another delivery already charged it."""
+    return await insert_ignore(session, LateFeeInvoice.__table__, values)

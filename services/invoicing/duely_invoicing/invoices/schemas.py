@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from duely_contracts.models import AutopayPlan, InvoiceSnapshot
+from duely_contracts.models import AutopayPlan, CollectionPlan, InvoiceSnapshot, LateFeeLink
 from duely_contracts.timestamps import Timestamp
 from duely_invoicing import schema_docs
 from duely_invoicing.customers.schemas import CustomerOut
@@ -237,6 +237,11 @@ class InvoiceOut(BaseModel):
     accepted_payment_methods: list[str] | None = Field(
         None, description="The methods this invoice may be paid by (the customer's override or the organization's).")
     credit_applied: int = Field(0, description="Customer credit applied at approval; included in amount_paid.")
+    collection: CollectionPlan | None = Field(None, description="Reminders, late fee and dunning schedule, fixed at "
+                                                                "approval with the level each came from (null on "
+                                                                "drafts).")
+    late_fee_for: LateFeeLink | None = Field(None, description="On a late fee invoice: the overdue invoice and the "
+                                                               "period it charges for.")
 
 
 class InvoiceList(CursorListBody[InvoiceOut]):
@@ -286,3 +291,22 @@ class InvoiceDeleted(BaseModel):
     id: str
     object: Literal["invoice"] = "invoice"
     deleted: Literal[True] = True
+
+
+class InvoiceStatesRequest(RequestModel):
+    invoice_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=40)]] = Field(
+        min_length=1, max_length=500)
+
+
+class InvoiceState(BaseModel):
+    id: str
+    organization_id: str
+    status: Status
+    amount_due: int
+    version: int
+    subscription_id: str | None
+    customer_id: str
+
+
+class InvoiceStatesOut(BaseModel):
+    states: list[InvoiceState] = Field(description="One per invoice that exists; ids not found are left out.")

@@ -91,7 +91,7 @@ async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: s
 async def approve_invoice(session: AsyncSession, outbox: Outbox, settings: ServiceSettings, organization_id: str,
                           invoice_id: str, *, now: datetime | None = None) -> Invoice:
     """Issue a draft: number (gapless, taken in this transaction), due date, hosted link, its parties frozen,
-    the AutoPay plan fixed, the customer's credit applied, `invoice.issued`.
+    the AutoPay plan fixed (and with the settings, the collection plan), the customer's credit applied, `invoice.issued`.
 
     Credit: the customer's credit balance in the invoice's currency (from allowed overpayments) pays up to the
     amount due (`credit_applied`, counted in amount_paid). When it covers the whole amount, the invoice is

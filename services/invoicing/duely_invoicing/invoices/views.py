@@ -8,7 +8,7 @@ from duely_contracts.models import InvoiceLine as LineContract
 from duely_contracts.models import InvoiceSnapshot, TaxRateApplied
 from duely_contracts.models import TaxBreakdownEntry as BreakdownContract
 from duely_invoicing.customers.views import customer_out, customer_ref
-from duely_invoicing.invoices import autopay_plan, parties_at_approval, tax_treatment
+from duely_invoicing.invoices import autopay_plan, collection_plan, parties_at_approval, tax_treatment
 from duely_invoicing.invoices.schemas import (
     DiscountOut,
     InvoiceOut,
@@ -101,6 +101,8 @@ def invoice_extras(invoice: Invoice, public_base_url: str | None = None) -> dict
         "autopay": autopay_plan.stored(invoice),
         "accepted_payment_methods": autopay_plan.accepted_payment_methods(invoice),
         "credit_applied": invoice.credit_applied or 0,
+        "collection": collection_plan.stored(invoice),
+        "late_fee_for": collection_plan.late_fee_link(invoice),
         "payments": [PaymentOut(payment_id=p.payment_id, amount=p.amount, currency=p.currency,
                                 succeeded_at=p.succeeded_at, method_type=p.method_type,
                                 amount_applied=p.amount if p.amount_applied is None else p.amount_applied,
@@ -120,4 +122,5 @@ def snapshot_extras(invoice: Invoice) -> dict:
     return {"discounts": list(invoice.discounts or []), "total_discount": invoice.total_discount or 0,
             "reporting": invoice.reporting, "autopay": autopay_plan.stored(invoice),
             "accepted_payment_methods": autopay_plan.accepted_payment_methods(invoice),
-            "credit_applied": invoice.credit_applied or 0}
+            "credit_applied": invoice.credit_applied or 0, "collection": collection_plan.stored(invoice),
+            "late_fee_for": collection_plan.late_fee_link(invoice)}

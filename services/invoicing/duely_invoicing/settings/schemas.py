@@ -13,14 +13,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints
 
-from duely_contracts.models import Address, AutopaySettings, BankDetails
+from duely_contracts.models import Address, AutopaySettings, BankDetails, LateFeeSettings, ReminderSettings
 from duely_contracts.timestamps import Timestamp
 from duely_invoicing import schema_docs
 from duely_invoicing.domain import numbering
 from duely_invoicing.domain.settings_resolution import PAYMENT_METHODS, SOURCES
-from duely_invoicing.request_types import (AddressIn, AutopayIn, BankDetailsIn, CcList, Colour, Currency, LocaleCode,
-                                           LongText, Name, RequestModel, SenderName, SepaPrenotificationDays, Terms,
-                                           Timezone)
+from duely_invoicing.request_types import (AddressIn, AutopayIn, BankDetailsIn, CcList, Colour, Currency, LateFeeIn,
+                                           LocaleCode, LongText, Name, RemindersIn, RequestModel, SenderName,
+                                           SepaPrenotificationDays, Terms, Timezone)
 
 
 def _prefix(value: str) -> str:
@@ -76,6 +76,13 @@ class InvoiceSettingsPatch(RequestModel):
     timezone: Timezone | None = Field(None, description="IANA timezone AutoPay's charge days are counted in. "
                                                         "Unset: UTC.")
     sepa_prenotification_days: SepaPrenotificationDays | None = None
+    reminders: RemindersIn | None = Field(
+        None, description="Reminders before and after the due date, the organization's default, replaced whole "
+                          "(customers and subscriptions may override it, also whole). null: the built-in default "
+                          "(both off: the default dunning schedule already emails after the due date).")
+    late_fee: LateFeeIn | None = Field(
+        None, description="Late fees, the organization's default, replaced whole (a customer may override it). "
+                          "null: the built-in default (disabled).")
 
 
 class InvoiceSettingsOut(BaseModel):
@@ -106,6 +113,8 @@ class InvoiceSettingsOut(BaseModel):
     timezone: str = Field(description="IANA timezone AutoPay's charge days are counted in.")
     sepa_prenotification_days: int = Field(description="SEPA Direct Debit pre-notification period, calendar days "
                                                        "(the SEPA rulebook's 14 unless agreed shorter).")
+    reminders: ReminderSettings = Field(description="Reminders' organization default.")
+    late_fee: LateFeeSettings = Field(description="Late fees' organization default.")
     defaults: list[str] = Field(description="Fields at their built-in default (never set, or reset with null).")
     version: int
     updated_at: Timestamp

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from duely_contracts.models import LateFeeSettings, ReminderSettings
 from duely_invoicing.domain import numbering
 from duely_invoicing.domain import settings_resolution as res
 from duely_invoicing.logos import repository as logos_repository
@@ -35,6 +36,8 @@ def organization_settings(row: InvoiceSettings | None, organization: Organizatio
     values = {name: getattr(row, name) for name in ORG_FIELDS} if row is not None else {}
     if values.get("autopay") is not None:
         values["autopay"] = autopay_value(values["autopay"])
+    values["reminders"] = reminders_value(values.get("reminders"))
+    values["late_fee"] = late_fee_value(values.get("late_fee"))
     for name in ("extra_cc_emails", "accepted_payment_methods"):
         if values.get(name) is not None:
             values[name] = tuple(values[name])
@@ -48,6 +51,15 @@ def autopay_value(stored: dict | None) -> dict | None:
     return {**res.DEFAULTS["autopay"], **stored}
 
 
+def reminders_value(stored: dict | None) -> dict | None:
+    """A stored reminders setting, every field present (a row written before a field existed gets its default)."""
+    return ReminderSettings.model_validate(stored).model_dump(mode="json") if stored is not None else None
+
+
+def late_fee_value(stored: dict | None) -> dict | None:
+    return LateFeeSettings.model_validate(stored).model_dump(mode="json") if stored is not None else None
+
+
 def _contact(value: dict | None) -> res.Contact | None:
     return res.Contact(email=value["email"], name=value.get("name")) if value else None
 
@@ -59,7 +71,10 @@ def customer_settings(customer: Customer) -> res.CustomerSettings:
                                 locale=customer.locale, attach_pdf=customer.attach_pdf, memo=customer.memo,
                                 cc_emails=tuple(customer.cc_emails or ()), autopay=autopay_value(customer.autopay),
                                 accepted_payment_methods=tuple(customer.accepted_payment_methods)
-                                if customer.accepted_payment_methods is not None else None),
+                                if customer.accepted_payment_methods is not None else None,
+                                reminders=reminders_value(customer.reminders),
+                                late_fee=late_fee_value(customer.late_fee),
+                                dunning_schedule_id=customer.dunning_schedule_id),
         tax_exempt=customer.tax_exempt, tax_id=customer.tax_id, billing_address=customer.billing_address,
         billing_contact=_contact(customer.billing_contact),
         finance_contacts=tuple(_contact(c) for c in customer.finance_contacts or ()),
@@ -73,7 +88,9 @@ def subscription_overrides(subscription: Subscription | None) -> res.Overrides |
     return res.Overrides(payment_terms=subscription.payment_terms, currency=subscription.currency,
                          locale=subscription.locale, attach_pdf=subscription.attach_pdf, memo=subscription.memo,
                          cc_emails=tuple(subscription.cc_emails or ()),
-                         autopay=autopay_value(subscription.autopay))
+                         autopay=autopay_value(subscription.autopay),
+                         reminders=reminders_value(subscription.reminders),
+                         dunning_schedule_id=subscription.dunning_schedule_id)
 
 
 def jsonable(value: Any) -> Any:

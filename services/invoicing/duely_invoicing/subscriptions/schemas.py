@@ -6,9 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from duely_contracts.models import AutopaySettings
+from duely_contracts.models import AutopaySettings, ReminderSettings
 from duely_contracts.timestamps import Timestamp
-from duely_invoicing.request_types import AutopayIn, CcList, Currency, LocaleCode, LongText, RequestModel, Terms
+from duely_invoicing.request_types import (AutopayIn, CcList, Currency, DunningScheduleId, LocaleCode, LongText,
+                                           RemindersIn, RequestModel, Terms)
 from duely_runtime.kit.pagination import ListBody
 
 SubscriptionStatus = Literal["active", "paused", "canceled"]
@@ -26,6 +27,12 @@ class SubscriptionSettings(RequestModel):
     autopay: AutopayIn | None = Field(
         None, description="The subscription's AutoPay, replacing the customer's and organization's whole (null = "
                           "inherit). payment_method_id must be one of the subscription's customer's saved methods.")
+    reminders: RemindersIn | None = Field(
+        None, description="The subscription's reminders, replacing the customer's and organization's whole (null = "
+                          "inherit).")
+    dunning_schedule_id: DunningScheduleId | None = Field(
+        None, description="The dunning schedule of the subscription's invoices (null = the customer's, else the "
+                          "organization's default).")
 
 
 class SubscriptionCreate(RequestModel):
@@ -48,6 +55,10 @@ class SubscriptionSettingsOut(BaseModel):
     memo: str | None
     cc_emails: list[str]
     autopay: AutopaySettings | None = Field(None, description="null = inherit the customer's (or organization's).")
+    reminders: ReminderSettings | None = Field(None, description="null = inherit the customer's (or "
+                                                                 "organization's).")
+    dunning_schedule_id: str | None = Field(None, description="null = inherit the customer's (or the organization's "
+                                                              "default schedule).")
 
 
 class SubscriptionOut(BaseModel):

@@ -13,6 +13,7 @@ def subscription_out(subscription: Subscription) -> SubscriptionOut:
         settings=SubscriptionSettingsOut(
             payment_terms=subscription.payment_terms, currency=subscription.currency, locale=subscription.locale,
             attach_pdf=subscription.attach_pdf, memo=subscription.memo,
-            cc_emails=list(subscription.cc_emails or []), autopay=subscription.autopay),
+            cc_emails=list(subscription.cc_emails or []), autopay=subscription.autopay,
+            reminders=subscription.reminders, dunning_schedule_id=subscription.dunning_schedule_id),
         version=subscription.version, created_at=subscription.created_at,
         updated_at=subscription.updated_at, canceled_at=subscription.canceled_at)

@@ -119,8 +119,10 @@ def reminder(doc: DocumentInput, v: InvoiceView, tone: str, today: date,
     L, f = v.labels, Formatter(v.locale, v.currency)
     overdue_days = max((today - doc.due_date).days, 0) if doc.due_date else 0
     words = {**_names(v), "due": f.date(doc.due_date), "days": days_text(L, overdue_days)}
-    if tone == "final":
+    if tone == "final" and (overdue_days or not doc.due_date):
         subject, sentence = L["email_reminder_subject_final"], L["email_reminder_final"]
+    elif tone == "final":  # a failed AutoPay invoice reaches its final notice before its due date
+        subject, sentence = L["email_reminder_subject_final_due"], L["email_reminder_final_due"]
     else:
         subject = (L["email_reminder_subject_overdue"] if overdue_days else
                    L["email_reminder_subject_due"] if doc.due_date else L["email_reminder_subject_now"])
