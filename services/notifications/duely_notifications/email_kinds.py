@@ -23,7 +23,7 @@ A new email is a row here, its labels (duely_presentation) and the consumer that
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Callable, Mapping, NamedTuple
 
 from duely_contracts.events import (
@@ -54,6 +54,15 @@ def reminder_facts(reminder: Reminder, data: Mapping[str, Any]) -> dict[str, Any
     due = reminder.due
     return {"tone": due.tone, "template": due.template, "step": due.step, "source": due.source,
             "channel": due.channel, "timer_id": due.timer_id, "days_from_due": due.days_from_due}
+
+
+def reminder_day(sent: "Material") -> date:
+    """The day the reminder speaks of: the one dunning fired it on (its days from the due date, on the
+    organization's clock, which a test clock may have moved), else today."""
+    days = sent.facts.get("days_from_due")
+    if days is not None and sent.document is not None and sent.document.due_date is not None:
+        return sent.document.due_date + timedelta(days=int(days))
+    return sent.today
 
 
 class Recipients(NamedTuple):
@@ -155,7 +164,7 @@ EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
         invoice_id=lambda reminder: reminder.due.invoice_id,
         facts=reminder_facts,
         context=lambda sent: email_context.reminder(sent.document, sent.view, sent.facts.get("tone", "gentle"),
-                                                    sent.today, sent.pdf_note),
+                                                    reminder_day(sent), sent.pdf_note),
         attaches_pdf=True),
     EmailKind(  # invoice.payment_succeeded: every counted payment's receipt, with its receipt PDF
         template="payment_receipt", cause=InvoicePaymentApplied,

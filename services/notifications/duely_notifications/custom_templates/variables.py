@@ -6,7 +6,7 @@ built-in emails use (duely_presentation.i18n), so an amount in a custom email is
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Mapping
 
 from babel import Locale, UnknownLocaleError
@@ -94,8 +94,11 @@ def names_for_email(template: str, facts: Mapping[str, Any] | None) -> tuple[str
 def invoice_variables(doc: DocumentInput, view: InvoiceView, today: date,
                       facts: Mapping[str, Any] | None = None, recipients: list[str] | None = None) -> dict[str, Any]:
     """The variables of an email about an invoice, from the snapshot the composer renders (and, for a receipt,
-    the balance right after its payment; for a failed payment, its reason)."""
+    the balance right after its payment; for a failed payment, its reason; for a reminder, the day dunning
+    fired it, as the built-in reminder counts its days overdue)."""
     facts = facts or {}
+    if facts.get("days_from_due") is not None and doc.due_date:  # a reminder: the day dunning fired it on
+        today = doc.due_date + timedelta(days=int(facts["days_from_due"]))
     f = Formatter(view.locale, doc.currency)
     amount_due = int(facts.get("amount_due", doc.amount_due))
     amount_paid = int(facts.get("amount_paid", doc.amount_paid))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -124,7 +125,9 @@ class SmsSender:
             return Skip(refusal, phone)
         if isinstance(self.driver, NoSmsDriver):
             return Skip(NOT_CONFIGURED, phone)
-        today = self.notifications.clock().date()
+        days = row["facts"].get("days_from_due")  # the day dunning fired it, on the organization's clock
+        today = snapshot.due_date + timedelta(days=int(days)) if days is not None and snapshot.due_date \
+            else self.notifications.clock().date()
         document, view = presentation_of(snapshot, self.settings.email_locale)
         # The organization's own SMS text (custom_templates/) when its reminder template has one.
         body = await custom_reminder_sms(
