@@ -327,3 +327,13 @@ async def test_every_webhook_event_of_payment_collection_reaches_its_subscribers
     bodies = {body["type"]: body for body in webhook_receiver.accepted[name]}
     assert bodies["invoice.autopay_skipped"]["data"]["reason"] == "no_payment_method"
     assert bodies["payment_method.attached"]["data"]["payment_method"]["last4"] == "3000"
+
+
+def test_notifications_consumes_every_webhook_event_a_merchant_can_subscribe_to(tmp_path):
+    """A webhook event nobody fans out would be accepted on an endpoint and never delivered."""
+    from duely_contracts.registry import WEBHOOK_EVENT_TYPES
+    from duely_notifications.config import Settings
+    from duely_notifications.main import build
+
+    app = build(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/n.db"))
+    assert set(WEBHOOK_EVENT_TYPES) <= set(app.state.runtime.consumers.routes)

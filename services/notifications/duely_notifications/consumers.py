@@ -20,7 +20,8 @@ SNAPSHOT_EVENTS = ("invoice.past_due", "invoice.voided", "invoice.marked_uncolle
                    "invoice.reopened")
 # Webhook events that send no email: the merchant's systems hear of them, the customer does not.
 WEBHOOK_ONLY_EVENTS = ("payment.processing", "invoice.autopay_skipped", "payment_method.attached",
-                       "payment_method.updated", "payment_method.detached")
+                       "payment_method.updated", "payment_method.detached", "invoice.dunning_step_executed",
+                       "invoice.sent_to_collections")
 
 
 def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
