@@ -31,6 +31,9 @@ from duely_gateway.routes import ROUTES, route, service_for
     ("/v1/webhook_endpoints/we_1/deliveries", "notifications"),
     ("/v1/messages", "notifications"),
     ("/v1/messages/msg_1", "notifications"),
+    ("/v1/email_templates", "notifications"),
+    ("/v1/email_templates/invoice_reminder_firm", "notifications"),
+    ("/v1/email_templates/invoice_issued/preview", "notifications"),
     # dunning
     ("/v1/invoices/in_123/remind", "dunning"),  # manual reminders go on the collection timeline
     ("/v1/dunning", "dunning"),
@@ -55,6 +58,7 @@ from duely_gateway.routes import ROUTES, route, service_for
     ("/v1/invoices/pay", "invoicing"),                  # an invoice id is required before /pay
     ("/v1/paymentsx", "invoicing"),                     # /v1/payments is a whole segment
     ("/v1/webhook_endpointsx", "invoicing"),
+    ("/v1/email_templatesx", "invoicing"),
     ("/v1/invoice_settings", "invoicing"),
     ("/v1/subscriptions/sub_1", "invoicing"),
 ])

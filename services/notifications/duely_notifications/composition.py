@@ -24,14 +24,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts.models import InvoiceSnapshot
 from duely_presentation.cards import CARD_BRANDS
-from duely_presentation.content import from_snapshot
+from duely_presentation.content import DocumentInput, from_snapshot
 from duely_presentation.methods import DEBIT_TYPES
 from duely_presentation.receipt import PaymentFacts, ReceiptView, build_receipt, render_receipt_pdf
-from duely_presentation.view import build_view
+from duely_presentation.view import InvoiceView, build_view
 from duely_runtime.kit.clock import utcnow
 
 from duely_notifications import repository as repo
 from duely_notifications.config import Settings
+from duely_notifications.custom_templates import repository as custom_repo
+from duely_notifications.custom_templates.render import custom_email
+from duely_notifications.custom_templates.variables import expiring_variables, invoice_variables, names_for_email
 from duely_notifications.domain import sender as identity
 from duely_notifications.domain.relevance import obsolete_reason
 from duely_notifications.email_kinds import EMAIL_KINDS, EmailKind, Material, customer_and_cc, email_kind
@@ -60,6 +63,7 @@ class Plan:
     snapshot: dict[str, Any] | None = None
     payment: dict[str, Any] | None = None
     organization_name: str | None = None
+    custom_templates: tuple[Any, ...] = ()  # the organization's own versions of this email, every locale
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,10 @@ async def plan(session: AsyncSession, row: dict[str, Any]) -> Plan | Skip | Wait
     if row.get("facts") is None:
         return Plan(row)  # rendered when it was queued
     organization_name = await repo.organization_name(session, row["organization_id"])
+    custom = tuple(await custom_repo.of_names(session, row["organization_id"],
+                                              names_for_email(row["template"], row["facts"])))
     if row["invoice_id"] is None:
-        return Plan(row, organization_name=organization_name)
+        return Plan(row, organization_name=organization_name, custom_templates=custom)
     invoice = await repo.get_invoice(session, row["organization_id"], row["invoice_id"])
     if invoice is None:
         return Wait(f"invoice {row['invoice_id']} is not known here yet (its invoice.issued has not arrived)")
@@ -94,7 +100,15 @@ async def plan(session: AsyncSession, row: dict[str, Any]) -> Plan | Skip | Wait
     if kind is not None and kind.reads_payment and row["facts"].get("payment_id"):
         found = await repo.get_payment(session, row["facts"]["payment_id"])
         payment = {"payment_method": found.payment_method, "method_details": found.method_details} if found else None
-    return Plan(row, invoice.snapshot, payment, organization_name)
+    return Plan(row, invoice.snapshot, payment, organization_name, custom)
+
+
+def presentation_of(snapshot: InvoiceSnapshot, default_locale: str) -> tuple[DocumentInput, InvoiceView]:
+    """The invoice as the PDF shows it, in the customer's language (`default_locale` when it names none)."""
+    document = from_snapshot(snapshot)
+    if not (snapshot.locale or snapshot.customer.locale):
+        document = dataclasses.replace(document, locale=default_locale)
+    return document, build_view(document)
 
 
 def receipt_of(snapshot: InvoiceSnapshot, facts: dict[str, Any], payment: dict[str, Any] | None,
@@ -138,15 +152,12 @@ class Composer:
             return Outgoing(row, row["subject"], row["text_body"], row["html_body"], self.settings.smtp_from)
         kind = email_kind(row["template"])
         if plan.snapshot is None:
-            return self._about_no_invoice(plan, kind)
+            return await self._about_no_invoice(plan, kind)
         snapshot = InvoiceSnapshot.model_validate(plan.snapshot)
         if not row["to"]:  # queued before its invoice was known here (a reminder): to its customer, as of now
             recipients = customer_and_cc(snapshot.customer)
             row = {**row, "to": recipients.to, "cc": recipients.cc}
-        document = from_snapshot(snapshot)
-        if not (snapshot.locale or snapshot.customer.locale):
-            document = dataclasses.replace(document, locale=self.settings.email_locale)
-        view = build_view(document)
+        document, view = presentation_of(snapshot, self.settings.email_locale)
         receipt = receipt_of(snapshot, facts, plan.payment, document.locale) if kind.attaches_receipt else None
         if receipt is not None:
             pdf: InvoicePdf | TooLarge | None = InvoicePdf(
@@ -160,7 +171,12 @@ class Composer:
             note = view.labels["email_pdf_too_large"]
         context = kind.context(Material(facts, self._today(), view=view, document=document, payment=plan.payment,
                                         pdf_note=note, receipt=receipt))
-        rendered = self.renderer.render(kind.template, context)
+        # The organization's own template when it has one that renders; the built-in email otherwise.
+        # (In a thread: a custom template may take its whole time limit.)
+        custom = await asyncio.to_thread(
+            custom_email, plan.custom_templates, kind.template, facts, document.locale,
+            lambda: invoice_variables(document, view, self._today(), facts, list(row["to"])), message_id=row.get("id"))
+        rendered = custom or self.renderer.render(kind.template, context)
         return Outgoing(row, rendered.subject, rendered.text, rendered.html,
                         identity.from_address(self.settings.smtp_from,
                                               identity.display_name(snapshot.issuer, snapshot.organization_name)),
@@ -177,13 +193,16 @@ class Composer:
                 return None  # nothing to wait for: the email has the invoice page's link
             raise
 
-    def _about_no_invoice(self, plan: Plan, kind: EmailKind) -> Outgoing:
+    async def _about_no_invoice(self, plan: Plan, kind: EmailKind) -> Outgoing:
         """Rendered from its facts alone (an expiring card), under the organization's name."""
         facts = plan.row["facts"]
         company = facts.get("company") or facts.get("organization_name") or plan.organization_name or ""
         context = kind.context(Material(facts, self._today(), company=company,
                                         default_locale=self.settings.email_locale))
-        rendered = self.renderer.render(kind.template, context)
+        custom = await asyncio.to_thread(
+            custom_email, plan.custom_templates, kind.template, facts, facts.get("locale") or self.settings.email_locale,
+            lambda: expiring_variables(facts, company, list(plan.row["to"])), message_id=plan.row.get("id"))
+        rendered = custom or self.renderer.render(kind.template, context)
         return Outgoing(plan.row, rendered.subject, rendered.text, rendered.html,
                         identity.from_address(self.settings.smtp_from, company))
 

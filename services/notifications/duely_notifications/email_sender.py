@@ -95,11 +95,12 @@ class EmailSender:
             return 0
         try:
             outgoing, failures = await self.prepare(rows)
-            failures.update(await self._send(outgoing))
+            replies: dict[str, str] = {}
+            failures.update(await self._send(outgoing, replies))
             async with self.db.transaction() as session:
                 for email in outgoing:
                     if email.row["id"] not in failures:
-                        await self._mark_sent(session, email)
+                        await self._mark_sent(session, email, replies.get(email.row["id"]))
                 for row in rows:
                     if row["id"] in failures:
                         await self._schedule_retry(session, row, failures[row["id"]])
@@ -137,8 +138,9 @@ class EmailSender:
                                                           permanent=True)
         return outgoing, failures
 
-    async def _send(self, emails: list[Outgoing]) -> dict[str, SendFailure]:
-        """Send each email; returns {message id: failure} for the ones that were not sent."""
+    async def _send(self, emails: list[Outgoing], replies: dict[str, str] | None = None) -> dict[str, SendFailure]:
+        """Send each email; returns {message id: failure} for the ones that were not sent, and puts the relay's
+        reply to each one sent in `replies`."""
         failures: dict[str, SendFailure] = {}
         if not emails:
             return failures
@@ -154,7 +156,9 @@ class EmailSender:
                     break
                 try:
                     async with asyncio.timeout(deadline_s):
-                        await self.mailer.send(smtp, email)
+                        reply = await self.mailer.send(smtp, email)
+                    if replies is not None:
+                        replies[email.row["id"]] = reply
                 except MESSAGE_ERRORS as exc:
                     failures[email.row["id"]] = message_failure(exc)
                     if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code == 421:
@@ -164,13 +168,13 @@ class EmailSender:
                     relay.drop()
         return failures
 
-    async def _mark_sent(self, session: AsyncSession, email: Outgoing) -> None:
+    async def _mark_sent(self, session: AsyncSession, email: Outgoing, reply: str | None = None) -> None:
         row = email.row
         sent_at = self.notifications.clock()
         attachments = [email.attachment.filename] if email.attachment else []
         if not await repo.mark_message_sent(session, row["id"], row["claim_token"], sent_at, subject=email.subject,
                                             text_body=email.text, html_body=email.html, attachments=attachments,
-                                            to=row["to"], cc=row["cc"]):
+                                            to=row["to"], cc=row["cc"], provider_response=reply):
             return  # another worker's claim finished it; its events are already emitted
         recipients = list(row["to"]) + list(row["cc"])
         await self.outbox.emit(session, "email.delivered", EmailDelivered(

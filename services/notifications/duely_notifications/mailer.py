@@ -89,10 +89,12 @@ class Mailer:
         async with self.session() as relay:
             yield await relay.connected()
 
-    async def send(self, smtp: aiosmtplib.SMTP, outgoing: Outgoing) -> None:
+    async def send(self, smtp: aiosmtplib.SMTP, outgoing: Outgoing) -> str:
         """Raises aiosmtplib.SMTPException (or OSError) when the relay refuses it, ValueError/UnicodeError
         when the message or an address can't be encoded for it. The envelope sender (MAIL FROM) is the
-        platform's SMTP_FROM address whatever name the From header shows."""
+        platform's SMTP_FROM address whatever name the From header shows. Returns the relay's reply
+        ("250 ...": the delivery log's provider_response)."""
         row = outgoing.row
-        await smtp.send_message(build_email(outgoing), sender=parseaddr(self.settings.smtp_from)[1],
+        _, reply = await smtp.send_message(build_email(outgoing), sender=parseaddr(self.settings.smtp_from)[1],
                                 recipients=list(row["to"]) + list(row["cc"]))
+        return f"250 {reply}"  # aiosmtplib raises for any other answer to DATA and returns only the text

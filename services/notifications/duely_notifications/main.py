@@ -11,6 +11,8 @@ from duely_runtime.service import ServiceRuntime
 from duely_notifications import api, consumers
 from duely_notifications import repository as repo
 from duely_notifications.config import Settings
+from duely_notifications.custom_templates import api as email_templates_api
+from duely_notifications.custom_templates.service import EmailTemplates
 from duely_notifications.email_sender import EmailSender
 from duely_notifications.mailer import Mailer
 from duely_notifications.models import Base
@@ -48,7 +50,9 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.add_worker(send_sms)
     runtime.add_worker(deliver_webhooks)
 
-    app = runtime.create_app(routers=[api.router(notifications)], title="Duely notifications")
+    templates = EmailTemplates(settings, notifications.renderer, notifications.clock)
+    app = runtime.create_app(routers=[api.router(notifications), email_templates_api.router(templates)],
+                             title="Duely notifications")
     app.state.notifications = notifications
     return app
 

@@ -88,10 +88,32 @@ class Message(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The token of the claim working on it (see claims.py); only that claim may record the outcome.
     claim_token: Mapped[str | None] = mapped_column(String(32))
+    # What the provider answered when it took the message (the relay's SMTP reply); failures are in last_error.
+    provider_response: Mapped[str | None] = mapped_column(Text)
 
     # The sender claims due rows: cost follows the work due, not the table size; retention goes by age.
     __table_args__ = (Index("ix_messages_due", "status", "next_attempt_at"),
                       Index("ix_messages_created_at", "created_at"))
+
+
+class EmailTemplate(Base):
+    """An organization's own version of one email (custom_templates/): subject, HTML, text and the reminder
+    SMS, per template name and locale ('default': any locale without its own)."""
+
+    __tablename__ = "email_templates"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(35))
+    subject: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    sms: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("organization_id", "name", "locale", name="uq_email_templates_name_locale"),)
 
 
 class WebhookEndpoint(Base):

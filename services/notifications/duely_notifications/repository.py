@@ -156,14 +156,15 @@ async def renew_claims(session: AsyncSession, table, ids: list[str], token: str,
 
 async def mark_message_sent(session: AsyncSession, message_id: str, token: str, sent_at: datetime, *,
                             subject: str, text_body: str, html_body: str, attachments: list[str],
-                            to: list[str], cc: list[str]) -> bool:
-    """Record what went out, and to whom (a reminder queued before its invoice was known here takes its
-    recipients at send time). False when this claim no longer holds the row (another worker took it over
-    and finished it)."""
+                            to: list[str], cc: list[str], provider_response: str | None = None) -> bool:
+    """Record what went out, to whom (a reminder queued before its invoice was known here takes its
+    recipients at send time) and what the relay answered. False when this claim no longer holds the row
+    (another worker took it over and finished it)."""
     result = await session.execute(
         update(Message).where(Message.id == message_id, Message.status == "pending", Message.claim_token == token)
         .values(status="sent", sent_at=sent_at, last_error=None, claim_token=None, subject=subject[:998],
-                text_body=text_body, html_body=html_body, attachments=attachments, to=to, cc=cc))
+                text_body=text_body, html_body=html_body, attachments=attachments, to=to, cc=cc,
+                provider_response=provider_response[:2000] if provider_response else None))
     return result.rowcount == 1
 
 

@@ -98,6 +98,7 @@ class EmailMessageOut(BaseModel):
     template: str
     to: list[str]
     cc: list[str]
+    recipients: list[str] = Field(default_factory=list, description="Everyone it goes to: to, then cc.")
     subject: str | None = Field(description="Null until the email is sent: it is rendered then, from the "
                                             "invoice's newest version, in the customer's language.")
     invoice_id: str | None
@@ -108,15 +109,20 @@ class EmailMessageOut(BaseModel):
     attachments: list[str] = Field(default_factory=list, description="Files attached to what was sent: the "
                                                                      "invoice PDF when attach_pdf is on.")
     attempts: int
-    last_error: str | None
+    last_error: str | None = Field(description="Why the last attempt failed: the provider's refusal (\"SMTP 550: "
+                                               "...\") or why it could not be reached.")
+    provider_response: str | None = Field(None, description="What the provider answered when it took the message "
+                                                            "(the relay's SMTP reply).")
     created_at: Timestamp
     sent_at: Timestamp | None
 
     @classmethod
     def of(cls, m: Message) -> "EmailMessageOut":
-        return cls(id=m.id, template=m.template, to=m.to, cc=m.cc, subject=m.subject, invoice_id=m.invoice_id,
+        return cls(id=m.id, template=m.template, to=m.to, cc=m.cc,
+                   recipients=[*m.to, *m.cc], subject=m.subject, invoice_id=m.invoice_id,
                    status=m.status, skipped_reason=m.skipped_reason, attachments=list(m.attachments or []),
-                   attempts=m.attempts, last_error=m.last_error, created_at=m.created_at, sent_at=m.sent_at)
+                   attempts=m.attempts, last_error=m.last_error, provider_response=m.provider_response,
+                   created_at=m.created_at, sent_at=m.sent_at)
 
 
 Item = TypeVar("Item")

@@ -23,6 +23,9 @@ from duely_notifications import repository as repo
 from duely_notifications.claims import ClaimKeeper, run_worker
 from duely_notifications.domain.relevance import obsolete_reason
 from duely_notifications.domain.retry import next_retry_at
+from duely_notifications.composition import presentation_of
+from duely_notifications.custom_templates.render import custom_reminder_sms
+from duely_notifications.custom_templates.variables import invoice_variables
 from duely_notifications.models import SmsMessage
 from duely_notifications.reminder_events import announce_reminder
 from duely_notifications.service import Notifications
@@ -125,7 +128,12 @@ class SmsSender:
         days = row["facts"].get("days_from_due")  # the day dunning fired it, on the organization's clock
         today = snapshot.due_date + timedelta(days=int(days)) if days is not None and snapshot.due_date \
             else self.notifications.clock().date()
-        body = reminder_sms(snapshot, str(row["facts"].get("tone") or "gentle"), today, self.settings.email_locale)
+        document, view = presentation_of(snapshot, self.settings.email_locale)
+        # The organization's own SMS text (custom_templates/) when its reminder template has one.
+        body = await custom_reminder_sms(
+            session, row["organization_id"], row["facts"], document.locale,
+            lambda: invoice_variables(document, view, today, {}, [phone])) or reminder_sms(
+            snapshot, str(row["facts"].get("tone") or "gentle"), today, self.settings.email_locale)
         counted = count_segments(body)
         return Text(phone, body, counted.count, counted.encoding)
 

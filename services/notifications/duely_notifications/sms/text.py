@@ -1,7 +1,8 @@
 """The words of a reminder SMS: one built-in text per tone, in the customer's language (en, de, fr; any
 other language reads English with its own number and date formats). Pure.
 
-`sms_text` is the one place a reminder's text is made: custom SMS templates plug in here later.
+`sms_text` is the one place a reminder's built-in text is made; an organization's own text (the `sms` part of
+its reminder template, custom_templates/) replaces it in the SMS sender.
 Kept in the GSM-7 alphabet where the language allows (Babel's no-break spaces become plain spaces),
 so a reminder costs one or two SMS parts, not three UCS-2 ones.
 """
