@@ -234,3 +234,30 @@ def _due_words(invoice: dict) -> str:
     from datetime import date
     due = date.fromisoformat(invoice["due_date"])
     return f"{due:%B} {due.day}, {due.year}"
+
+
+async def test_a_custom_reminder_template_with_a_syntax_error_is_refused_and_a_valid_one_is_used(
+        fresh_org, mailbox):
+    api = fresh_org
+    broken = await api.put("/v1/email_templates/invoice_reminder_firm", json={
+        "subject": "Invoice {{ invoice_number }} is overdue", "text": "Hello {{ customer_name }},\n\n{% if %}",
+        "html": "<p>Hello {{ customer_name }}</p>"})
+    assert broken.status_code == 400, broken.text
+    assert broken.json()["error"]["param"] == "text" and "Line 3" in broken.json()["error"]["message"]
+    assert (await api.get("/v1/email_templates/invoice_reminder_firm")).json()["customized"] is False
+
+    saved = await api.put("/v1/email_templates/invoice_reminder_firm", json={
+        "subject": "{{ company_name }}: {{ invoice_number }} needs your attention",
+        "text": "Dear {{ customer_name }}, {{ amount_due }} is {{ days_overdue }} days overdue. Pay: {{ pay_now_url }}",
+        "html": "<p>Dear {{ customer_name }}, <b>{{ amount_due }}</b> is {{ days_overdue }} days overdue.</p>"})
+    assert saved.status_code == 200, saved.text
+    buyer = await customer(api)
+    invoice = await issue(api, buyer["id"], amount=4200, terms="net_7")
+    await collection_when(api, invoice["id"], lambda v: bool(v["entries"]))
+    await advance(api, 15)  # 8 days past due: the default schedule's day-7 step, firm (day 3's gentle one superseded)
+    [mail] = await wait_for(now(lambda: mail_to(mailbox, buyer["email"], "needs your attention")), timeout=60)
+    assert str(mail["Subject"]).strip() == f"Collect Co: {invoice['number']} needs your attention"
+    assert "$42.00 is 8 days overdue" in body_text(mail)
+    await asyncio.sleep(2)
+    assert len([m for m in mail_to(mailbox, buyer["email"], invoice["number"])
+                if "needs your attention" in str(m["Subject"]) or "Reminder" in str(m["Subject"])]) == 1
