@@ -55,12 +55,13 @@ async def test_no_event_of_a_journey_is_dropped_by_a_newest_version_consumer(api
     async def notifications_know_it():
         return (await api.get("/v1/messages", params={"invoice_id": invoice["id"]})).json()["data"]
     await wait_for(notifications_know_it)
-    for _ in range(2):  # two reminders: notifications numbers them
-        assert (await api.post(f"/v1/invoices/{invoice['id']}/remind")).status_code == 202
+    assert (await api.post(f"/v1/invoices/{invoice['id']}/remind")).status_code == 202
+    again = await api.post(f"/v1/invoices/{invoice['id']}/remind")  # one reminder per invoice per day
+    assert again.status_code == 429 and again.json()["error"]["code"] == "reminder_throttled"
 
     async def reminders_sent():  # before paying: a reminder still queued for a paid invoice is skipped
         rows = (await api.get("/v1/messages", params={"invoice_id": invoice["id"]})).json()["data"]
-        return [r for r in rows if r["template"] == "invoice_reminder" and r["status"] == "sent"][1:]
+        return [r for r in rows if r["template"].startswith("invoice_reminder") and r["status"] == "sent"]
     await wait_for(reminders_sent, timeout=60)
     declined = await api.post(f"/v1/invoices/{invoice['id']}/pay", json={"payment_method": "pm_card_chargeDeclined"})
     assert declined.status_code == 402
@@ -71,7 +72,7 @@ async def test_no_event_of_a_journey_is_dropped_by_a_newest_version_consumer(api
     async def all_published():
         events = await journey_events(platform.config.bootstrap, invoice["id"])
         types = [e.type for e in events]
-        return events if types.count("invoice.reminder_sent") == 2 and "invoice.paid" in types else None
+        return events if types.count("invoice.reminder_sent") == 1 and "invoice.paid" in types else None
     events = await wait_for(all_published, timeout=60)
     events = list({e.id: e for e in events}.values())  # at-least-once: the same id twice is one event
 

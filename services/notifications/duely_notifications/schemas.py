@@ -118,7 +118,8 @@ class EmailMessageOut(BaseModel):
 
     @classmethod
     def of(cls, m: Message) -> "EmailMessageOut":
-        return cls(id=m.id, template=m.template, to=m.to, cc=m.cc,
+        # A reminder shows the template dunning asked for (invoice_reminder_firm…), as its SMS does.
+        return cls(id=m.id, template=(m.facts or {}).get("template") or m.template, to=m.to, cc=m.cc,
                    recipients=[*m.to, *m.cc], subject=m.subject, invoice_id=m.invoice_id,
                    status=m.status, skipped_reason=m.skipped_reason, attachments=list(m.attachments or []),
                    attempts=m.attempts, last_error=m.last_error, provider_response=m.provider_response,
