@@ -351,7 +351,7 @@ async def test_custom_templates_are_used_when_sent_and_escaped_in_html(notificat
         assert entry["channel"] == "email" and entry["recipients"] == ["ada@example.test"]
         assert entry["attempts"] == 1 and entry["last_error"] is None
         assert entry["provider_response"] and entry["provider_response"].startswith("250")
-    assert {entry["template"] for entry in log} == {"invoice_issued", "invoice_reminder"}
+    assert {entry["template"] for entry in log} == {"invoice_issued", "invoice_reminder_firm"}
 
 
 async def test_templates_are_scoped_to_their_organization(notifications, invoicing):
