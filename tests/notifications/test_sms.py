@@ -93,6 +93,36 @@ async def test_no_sms_without_consent_or_phone(notifications, invoicing, publish
     assert notifications.sms.messages(to=phone) == []
 
 
+async def test_consent_withdrawn_after_approval_holds_for_invoices_issued_before(notifications, invoicing, publish,
+                                                                                  wait_for):
+    """The invoice's snapshot says the customer agreed (as they had at approval); they withdrew consent since
+    (customer.updated): no SMS. A newer version that agrees again lets the next one go."""
+    from duely_contracts.events import CustomerUpdated
+    from tests.notifications.notification_events import envelope
+
+    org_id, api_key = await invoicing.create_org("Consent Co")
+    phone = _phone()
+    invoice = snapshot(org_id, phone=phone, sms_opt_in=True)
+    customer = invoice.customer
+    withdrawn = CustomerUpdated(**{**customer.model_dump(), "sms_opt_in": False}, organization_id=org_id)
+    await publish(envelope("customer.updated", withdrawn, organization_id=org_id, aggregate_id=customer.id, version=3))
+    stale = CustomerUpdated(**{**customer.model_dump(), "sms_opt_in": True}, organization_id=org_id)
+    await publish(envelope("customer.updated", stale, organization_id=org_id, aggregate_id=customer.id, version=2))
+    await publish(invoice_issued(invoice))
+
+    async def consent_known():  # the customer's newest version reached the read model
+        from duely_notifications.sms import repository as sms_repo
+        async with notifications.app.state.runtime.db.transaction() as session:
+            contact = await sms_repo.contact_of(session, org_id, customer.id)
+            return contact is not None and contact.version == 3
+    await wait_for(consent_known, timeout=30)
+    await publish(reminder_due(invoice, channel="sms", tone="gentle", template="invoice_reminder"))
+    async with notifications.client(api_key) as client:
+        refused = await _finished(client, wait_for, invoice.id)
+    assert (refused["status"], refused["skipped_reason"]) == ("skipped", "no_sms_consent")
+    assert notifications.sms.messages(to=phone) == []
+
+
 async def test_the_providers_refusal_is_in_the_log_and_a_provider_failure_is_retried(
         notifications, invoicing, publish, wait_for):
     org_id, api_key = await invoicing.create_org("Bounce Co")

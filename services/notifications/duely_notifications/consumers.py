@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from duely_contracts import Envelope
 from duely_contracts.events import (
-    InvoiceIssued, InvoiceMarkedUncollectible, InvoicePaid, InvoicePastDue, InvoicePaymentApplied,
-    InvoicePaymentFailed, InvoiceReminderSent, InvoiceReopened, InvoiceViewed, InvoiceVoided, OrganizationCreated, PaymentMethodExpiring, PaymentRefunded,
-    PaymentSucceeded, ReminderDue,
+    CustomerCreated, CustomerUpdated, InvoiceIssued, InvoiceMarkedUncollectible, InvoicePaid, InvoicePastDue,
+    InvoicePaymentApplied, InvoicePaymentFailed, InvoiceReminderSent, InvoiceReopened, InvoiceViewed, InvoiceVoided,
+    OrganizationCreated, PaymentMethodExpiring, PaymentRefunded, PaymentSucceeded, ReminderDue,
 )
+from duely_runtime.kit.clock import utcnow
 from duely_runtime.service import ServiceRuntime
 
 from duely_notifications import repository as repo
+from duely_notifications.sms import repository as sms_repo
 from duely_notifications.service import Notifications
 
 # Invoice lifecycle events whose only work here is the read model and the webhooks.
@@ -30,6 +32,14 @@ def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
     @on_event("organization.created")
     async def organization_created(session, envelope: Envelope, event: OrganizationCreated) -> None:
         await notifications.record_organization(session, envelope, event)
+
+    async def customer_changed(session, envelope: Envelope, event: CustomerCreated | CustomerUpdated) -> None:
+        await sms_repo.record_contact(session, {
+            "customer_id": event.id, "organization_id": envelope.organization_id, "phone": event.phone,
+            "sms_opt_in": event.sms_opt_in, "version": envelope.aggregate_version, "updated_at": utcnow()})
+
+    for event_type in ("customer.created", "customer.updated"):
+        on_event(event_type)(customer_changed)
 
     @on_event("invoice.issued")
     async def invoice_issued(session, envelope: Envelope, event: InvoiceIssued) -> None:

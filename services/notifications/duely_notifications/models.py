@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from duely_runtime.tables import add_runtime_tables
@@ -194,6 +194,20 @@ class SmsMessage(Base):
 
     __table_args__ = (Index("ix_sms_messages_due", "status", "next_attempt_at"),
                       Index("ix_sms_messages_created_at", "created_at"))
+
+
+class SmsContact(Base):
+    """A customer's phone and SMS consent as they are now (customer.created / customer.updated): an SMS for an
+    invoice issued before the customer withdrew consent is not sent; the newest customer version wins."""
+
+    __tablename__ = "sms_contacts"
+
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 runtime_tables = add_runtime_tables(Base.metadata)

@@ -9,11 +9,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime.kit.pagination import Page, keyset_page
-from duely_runtime.kit.writes import insert_ignore
+from duely_runtime.kit.writes import insert_ignore, upsert_newer
 from duely_runtime.retention import RetentionRule
 
 from duely_notifications import repository as repo
-from duely_notifications.models import SmsMessage
+from duely_notifications.models import SmsContact, SmsMessage
 
 
 async def insert_sms(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -80,3 +80,13 @@ def retention_rule(settings) -> RetentionRule:
     table = SmsMessage.__table__
     return RetentionRule("sms_messages", table, table.c.created_at, timedelta(days=settings.retention_messages_days),
                          only=lambda: table.c.status != "pending")
+
+
+async def record_contact(session: AsyncSession, row: dict[str, Any]) -> bool:
+    """The customer's phone and consent, unless a newer version of the customer was seen."""
+    return await upsert_newer(session, SmsContact.__table__, row, key="customer_id", keep=("organization_id",))
+
+
+async def contact_of(session: AsyncSession, organization_id: str, customer_id: str) -> SmsContact | None:
+    contact = await session.get(SmsContact, customer_id)
+    return contact if contact is not None and contact.organization_id == organization_id else None

@@ -120,8 +120,12 @@ class SmsSender:
         if reason := obsolete_reason(row["template"], invoice.status, int(invoice.snapshot.get("amount_due") or 0)):
             return Skip(reason)
         snapshot = InvoiceSnapshot.model_validate(invoice.snapshot)
-        phone = snapshot.customer.phone
-        if refusal := sms_refusal(snapshot.customer):
+        # The phone and consent as the customer has them now (consent withdrawn after approval holds).
+        contact = await sms_repo.contact_of(session, row["organization_id"], snapshot.customer.id)
+        customer = snapshot.customer if contact is None else snapshot.customer.model_copy(
+            update={"phone": contact.phone, "sms_opt_in": contact.sms_opt_in})
+        phone = customer.phone
+        if refusal := sms_refusal(customer):
             return Skip(refusal, phone)
         if isinstance(self.driver, NoSmsDriver):
             return Skip(NOT_CONFIGURED, phone)
