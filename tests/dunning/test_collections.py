@@ -320,3 +320,50 @@ async def test_late_fee_periods_fire_once_each_while_unpaid(dunning, org, publis
 async def _at_least(coro, count: int):
     found = await coro
     return found if len(found) >= count else None
+
+
+async def test_the_schedule_the_invoice_names_runs_with_its_persistent_failure_actions(
+        dunning, org, publish, read_events, wait_for):
+    organization_id, api_key = org
+    created = (await api(dunning, api_key, "POST", "/v1/dunning_schedules", json={
+        "name": "Strict", "steps": [{"day": 0, "actions": ["retry_payment"]},
+                                    {"day": 2, "actions": ["email_reminder", "pause_subscription"],
+                                     "template": "invoice_reminder_firm"}],
+        "on_persistent_failure": ["cancel_subscription", "mark_as_collections"]})).json()
+    invoice = autopay_invoice(organization_id, dunning_schedule_id=created["id"], dunning_schedule_source="customer")
+    invoice = invoice.model_copy(update={"subscription_id": "sub_strict_1"})
+    await publish(issued(invoice))
+    await collection_when(dunning, api_key, invoice.id, wait_for)
+    await publish(autopay_failure(invoice))
+    view = await collection_when(dunning, api_key, invoice.id, wait_for, lambda b: len(entries(b, "dunning_step")) == 2)
+    assert [e["step"] for e in entries(view, "dunning_step")] == ["v1:day_0", "v1:day_2"]
+    assert view["dunning"]["schedule_id"] == created["id"]
+
+    await advance(dunning, api_key, days=2)
+    view = await collection_when(dunning, api_key, invoice.id, wait_for,
+                                 lambda b: entries(b, "dunning_step")[1]["status"] == "done")
+    assert entries(view, "dunning_step")[1]["detail"]["results"] == [
+        {"action": "email_reminder", "outcome": "reminder_requested"},
+        {"action": "pause_subscription", "outcome": "requested"},
+        {"action": "cancel_subscription", "outcome": "requested"},
+        {"action": "mark_as_collections", "outcome": "done"}]
+    assert view["dunning"]["sent_to_collections_at"] is not None
+    actions = await wait_for(lambda: _at_least(events_about(read_events, "dunning.subscription_action_due",
+                                                            invoice.id), 2))
+    assert [(a.data["subscription_id"], a.data["action"]) for a in actions] == [
+        ("sub_strict_1", "pause"), ("sub_strict_1", "cancel")]
+    [handed] = await wait_for(lambda: events_about(read_events, "invoice.sent_to_collections", invoice.id))
+    assert handed.data["schedule_id"] == created["id"] and handed.data["amount_due"] == invoice.amount_due
+
+
+async def test_a_schedule_the_organization_does_not_have_falls_back_to_its_default(dunning, org, publish, wait_for):
+    organization_id, api_key = org
+    invoice = autopay_invoice(organization_id, dunning_schedule_id="dsch_gone", dunning_schedule_source="customer")
+    await publish(issued(invoice))
+    await collection_when(dunning, api_key, invoice.id, wait_for)
+    await publish(autopay_failure(invoice))
+    view = await collection_when(dunning, api_key, invoice.id, wait_for, lambda b: len(entries(b, "dunning_step")) == 5)
+    assert all(e["detail"]["schedule_fallback"] == "schedule_not_found_default_used"
+               for e in entries(view, "dunning_step"))
+    default = (await api(dunning, api_key, "GET", "/v1/dunning_schedules")).json()["data"][0]
+    assert view["dunning"]["schedule_id"] == default["id"]
