@@ -61,18 +61,19 @@ def owes_money(state: CollectionState) -> str | None:
     return None
 
 
-async def _emit(firing: Firing, event_type: str, payload, *, aggregate_id: str | None = None) -> None:
+async def _emit(firing: Firing, event_type: str, payload) -> None:
+    """Publish about the invoice, continuing its journey (the entry is the cause)."""
     state, timer = firing.state, firing.timer
     state.events_published += 1  # dunning numbers its own events of the invoice (invoice_collection)
     with context.bound(state.correlation_id, timer.id):
         await firing.outbox.emit(firing.session, event_type, payload, organization_id=state.organization_id,
-                                 aggregate_id=aggregate_id or state.invoice_id, aggregate_version=state.events_published)
+                                 aggregate_id=state.invoice_id, aggregate_version=state.events_published)
 
 
 # -- starting dunning ------------------------------------------------------------------
 
 async def start_dunning(session: AsyncSession, state: CollectionState, start: datetime, *, started_by: str,
-                        now: datetime, real_now: datetime) -> list[Timer]:
+                        real_now: datetime) -> list[Timer]:
     """Day 0 is `start`: plan every step of the invoice's schedule at its current version, once."""
     if state.dunning_started_at is not None or is_closed(state.status):
         return []

@@ -28,10 +28,10 @@ from duely_dunning.domain.schedule import (
     PlannedTimer, TimerKind, card_expired, expiry_check_for, overdue_after_late_failure, overdue_at,
     timers_for_issued_invoice,
 )
+from duely_dunning.live_state import LiveInvoices
 from duely_dunning.models import (
     SUBJECT_INVOICE, SUBJECT_PAYMENT_METHOD, CollectionEvent, CollectionState, Timer,
 )
-from duely_dunning.live_state import LiveInvoices
 from duely_dunning.org_clocks import Clock
 from duely_dunning.timers import TIMERS, Firing, fire_if_due, plan_entry
 
@@ -285,7 +285,7 @@ async def record_payment_failure(session: AsyncSession, *, event: InvoicePayment
     if event.autopay and not is_closed(state.status):
         # Day 0 of dunning for an AutoPay invoice: its first failed charge.
         started = await collection_actions.start_dunning(session, state, now or real_now, started_by="payment_failed",
-                                                         now=now or real_now, real_now=real_now)
+                                                         real_now=real_now)
         await fire_if_due(session, outbox, started, state, now or real_now)
     return state
 
@@ -359,7 +359,7 @@ async def announce_overdue(firing: Firing) -> str:
             aggregate_version=state.events_published)
     # Day 0 of dunning for an invoice paid by hand (or whose AutoPay never failed): it became past due.
     started = await collection_actions.start_dunning(firing.session, state, timer.due_at, started_by="past_due",
-                                                     now=firing.now, real_now=firing.now)
+                                                     real_now=firing.now)
     await fire_if_due(firing.session, firing.outbox, started, state, firing.now)
     return "invoice_overdue_emitted"
 
