@@ -127,8 +127,10 @@ async def test_every_timestamp_in_responses_events_and_openapi_has_an_offset(pla
         await wait_for(settled, timeout=60)
         messages = (await api.get("/v1/messages")).json()["data"]
         payment = (await api.get("/v1/payments")).json()["data"][0]
+        schedule = (await api.get("/v1/dunning_schedules")).json()["data"][0]
 
-        ids = {"invoice_id": invoice["id"], "customer_id": customer["id"], "subscription_id": subscription["id"],
+        ids = {"schedule_id": schedule["id"], "name": "invoice_reminder_firm",
+               "invoice_id": invoice["id"], "customer_id": customer["id"], "subscription_id": subscription["id"],
                "tax_rate_id": tax_rate["id"], "endpoint_id": endpoint["id"], "message_id": messages[0]["id"],
                "payment_id": payment["id"], "payment_method_id": method["id"]}
         problems: list[str] = []
