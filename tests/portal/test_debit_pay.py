@@ -10,6 +10,7 @@ import uuid
 
 import httpx
 import pytest
+from playwright.async_api import Error as PlaywrightError
 
 from duely_devstack.net import free_port
 from tests.payments.conftest import start_sandbox
@@ -76,9 +77,12 @@ async def pay_by_debit(page, iban: str) -> None:
 
 async def reload_until(page, selector: str, timeout_s: float = 60, text: str | None = None) -> None:
     for _ in range(int(timeout_s / 0.5)):
-        found = await page.query_selector(selector)
-        if found and (text is None or await found.inner_text() == text):
-            return
+        try:
+            found = await page.query_selector(selector)
+            if found and (text is None or await found.inner_text() == text):
+                return
+        except PlaywrightError:  # the page navigated (it refreshes itself while a debit is processing)
+            pass
         await asyncio.sleep(0.5)
         await page.reload()
     raise AssertionError(f"{selector} never showed")
