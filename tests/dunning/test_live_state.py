@@ -87,3 +87,53 @@ async def test_without_invoicing_the_batch_fires_on_what_dunning_knows(tmp_path)
     finally:
         await db.dispose()
         await unreachable.client.aclose()
+
+
+async def test_an_invoice_read_while_its_invoice_issued_is_being_recorded_is_read_once(invoicing, database_url):
+    """GET /collection (or remind) right after approval takes the snapshot from invoicing while the consumer may be
+    recording the same invoice.issued: whichever commits second finds the other's state (no 500)."""
+    import asyncio
+
+    from duely_dunning import reminders
+
+    organization_id, api_key = await invoicing.create_org(f"Race {uuid.uuid4().hex[:6]}")
+    async with httpx.AsyncClient(base_url=invoicing.url, headers={"Authorization": f"Bearer {api_key}"}) as api:
+        customer = (await api.post("/v1/customers", json={"name": "Race", "email": "race@example.com"})).json()
+        draft = (await api.post("/v1/invoices", json={
+            "customer_id": customer["id"], "currency": "usd",
+            "lines": [{"description": "Plan", "quantity": 1, "unit_amount": 2000}]})).json()
+        assert (await api.post(f"/v1/invoices/{draft['id']}/approve")).status_code == 200
+    client = InvoicingClient(invoicing.url, INTERNAL_SECRET)
+    invoice = await client.fetch_invoice(organization_id, draft["id"])
+    url = await database_url("dunning_bootstrap_race")
+    await upgrade_to_head_async(MIGRATIONS_DIR, url)
+    db, outbox, clock = Database(url), Outbox(runtime_tables), Clock()
+    try:
+        consumer_inserted, bootstrap_started = asyncio.Event(), asyncio.Event()
+
+        async def consumer():
+            async with db.transaction() as session:
+                now = clock.real()
+                await service.record_invoice_event(session, event_type="invoice.issued", invoice=invoice,
+                                                   organization_id=organization_id, version=invoice.version,
+                                                   correlation_id="corr", now=now, real_now=now, outbox=outbox)
+                await session.flush()
+                consumer_inserted.set()
+                await bootstrap_started.wait()
+                await asyncio.sleep(0.5)  # the other transaction is waiting on our row meanwhile
+
+        async def reader():
+            await consumer_inserted.wait()
+            async with db.transaction() as session:
+                bootstrap_started.set()
+                state = await reminders.known_state(session, outbox, clock, client, organization_id, invoice.id)
+                return state.invoice_id, state.status
+
+        _, read = await asyncio.gather(consumer(), reader())
+        assert read == (invoice.id, "open")
+        async with db.transaction() as session:
+            timers = await repository.timers_of_invoice(session, invoice.id)
+        assert [t.kind for t in timers] == ["overdue"]
+    finally:
+        await db.dispose()
+        await client.client.aclose()

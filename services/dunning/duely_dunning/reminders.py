@@ -4,6 +4,7 @@ due today and a second request the same day (manual or not) sends nothing (429).
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_runtime.errors import ApiError, conflict, not_found
@@ -36,10 +37,14 @@ async def known_state(session: AsyncSession, outbox: Outbox, clock: Clock, invoi
     event_type = EVENT_OF_STATUS.get(snapshot.status) if snapshot else None
     if snapshot is None or event_type is None or event_type not in STATUS_AFTER_EVENT:
         raise not_found("invoice", invoice_id, param="invoice_id")  # a draft, or no such invoice here
-    state = await record_invoice_event(
-        session, event_type=event_type, invoice=snapshot, organization_id=organization_id, version=snapshot.version,
-        correlation_id=f"remind_{invoice_id}", now=await clock.now_for(session, organization_id),
-        real_now=clock.real(), outbox=outbox)
+    try:
+        async with session.begin_nested():  # the consumer may be recording the same invoice.issued right now
+            state = await record_invoice_event(
+                session, event_type=event_type, invoice=snapshot, organization_id=organization_id,
+                version=snapshot.version, correlation_id=f"remind_{invoice_id}",
+                now=await clock.now_for(session, organization_id), real_now=clock.real(), outbox=outbox)
+    except IntegrityError:  # it did, and committed first: its state is the one
+        state = await repository.get_state_of_org(session, organization_id, invoice_id)
     if state is None:
         raise not_found("invoice", invoice_id, param="invoice_id")
     return state
