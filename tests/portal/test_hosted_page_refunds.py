@@ -45,6 +45,11 @@ async def refunds_stored(portal, organization_id: str, invoice_id: str):
         return await repository.refund_history(session, organization_id, invoice_id)
 
 
+async def payments_stored(portal, organization_id: str, invoice_id: str):
+    async with portal.state.runtime.db.transaction() as session:
+        return await repository.payment_history(session, organization_id, invoice_id)
+
+
 async def stored_version(portal, snapshot) -> int | None:
     async with portal.state.runtime.db.transaction() as session:
         row = await repository.get_invoice(session, snapshot.organization_id, snapshot.id)
@@ -89,6 +94,7 @@ async def test_two_partial_refunds_each_show_once_beside_the_grown_balance(porta
 
     await wait_for(lambda: refunds_stored(portal, other_org, snapshot.id))  # consumed, and kept to its organization
     await wait_for(lambda: _has(refunds_stored(portal, org, snapshot.id), 2))
+    await wait_for(lambda: payments_stored(portal, org, snapshot.id))  # its own topic: it may come last
     await wait_for(lambda: _is(stored_version(portal, snapshot), 4))
     await asyncio.sleep(1.5)  # let a wrongly kept duplicate arrive
     stored = await refunds_stored(portal, org, snapshot.id)
