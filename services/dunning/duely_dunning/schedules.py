@@ -75,9 +75,9 @@ async def list_schedules(session: AsyncSession, organization_id: str, now: datet
 async def create_schedule(session: AsyncSession, organization_id: str, *, name: str, steps: list[dict],
                           on_persistent_failure: list[str], is_default: bool, now: datetime) -> DunningSchedule:
     checked_steps, checked_failure = _checked(steps, on_persistent_failure)
-    current_default = await default_schedule(session, organization_id, now)
-    count = len(await list_schedules(session, organization_id, now))
-    if count >= MAX_SCHEDULES:
+    existing = await list_schedules(session, organization_id, now)  # the default among them, made if need be
+    current_default = next(schedule for schedule in existing if schedule.is_default)
+    if len(existing) >= MAX_SCHEDULES:
         raise invalid("name", f"An organization has at most {MAX_SCHEDULES} dunning schedules.")
     if is_default:
         current_default.is_default = False

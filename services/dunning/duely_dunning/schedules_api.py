@@ -29,7 +29,6 @@ def router(clock: Clock) -> APIRouter:
 
     @api.get("/v1/dunning_schedules/{schedule_id}", response_model=DunningScheduleOut)
     async def get_dunning_schedule(schedule_id: str, caller: Caller, session: DbSession) -> DunningScheduleOut:
-        await schedules.default_schedule(session, caller.organization_id, clock.real())
         return DunningScheduleOut.of(await schedules.get_schedule(session, caller.organization_id, schedule_id))
 
     @api.patch("/v1/dunning_schedules/{schedule_id}", response_model=DunningScheduleOut)

@@ -56,13 +56,13 @@ def reminder_facts(reminder: Reminder, data: Mapping[str, Any]) -> dict[str, Any
             "channel": due.channel, "timer_id": due.timer_id, "days_from_due": due.days_from_due}
 
 
-def reminder_day(sent: "Material") -> date:
-    """The day the reminder speaks of: the one dunning fired it on (its days from the due date, on the
-    organization's clock, which a test clock may have moved), else today."""
-    days = sent.facts.get("days_from_due")
-    if days is not None and sent.document is not None and sent.document.due_date is not None:
-        return sent.document.due_date + timedelta(days=int(days))
-    return sent.today
+def reminder_day(facts: Mapping[str, Any], due_date: date | None, today: date) -> date:
+    """The day a reminder (email or SMS) speaks of: the one dunning fired it on (its days from the due date, on
+    the organization's clock, which a test clock may have moved), else today."""
+    days = facts.get("days_from_due")
+    if days is not None and due_date is not None:
+        return due_date + timedelta(days=int(days))
+    return today
 
 
 class Recipients(NamedTuple):
@@ -164,7 +164,9 @@ EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
         invoice_id=lambda reminder: reminder.due.invoice_id,
         facts=reminder_facts,
         context=lambda sent: email_context.reminder(sent.document, sent.view, sent.facts.get("tone", "gentle"),
-                                                    reminder_day(sent), sent.pdf_note),
+                                                    reminder_day(sent.facts, sent.document.due_date
+                                                                 if sent.document else None, sent.today),
+                                                    sent.pdf_note),
         attaches_pdf=True),
     EmailKind(  # invoice.payment_succeeded: every counted payment's receipt, with its receipt PDF
         template="payment_receipt", cause=InvoicePaymentApplied,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -24,6 +23,7 @@ from duely_notifications.claims import ClaimKeeper, run_worker
 from duely_notifications.domain.relevance import obsolete_reason
 from duely_notifications.domain.retry import next_retry_at
 from duely_notifications.composition import presentation_of
+from duely_notifications.email_kinds import reminder_day
 from duely_notifications.custom_templates.render import custom_reminder_sms
 from duely_notifications.custom_templates.variables import invoice_variables
 from duely_notifications.models import SmsMessage
@@ -129,9 +129,7 @@ class SmsSender:
             return Skip(refusal, phone)
         if isinstance(self.driver, NoSmsDriver):
             return Skip(NOT_CONFIGURED, phone)
-        days = row["facts"].get("days_from_due")  # the day dunning fired it, on the organization's clock
-        today = snapshot.due_date + timedelta(days=int(days)) if days is not None and snapshot.due_date \
-            else self.notifications.clock().date()
+        today = reminder_day(row["facts"], snapshot.due_date, self.notifications.clock().date())
         document, view = presentation_of(snapshot, self.settings.email_locale)
         # The organization's own SMS text (custom_templates/) when its reminder template has one.
         body = await custom_reminder_sms(
