@@ -250,3 +250,22 @@ async def test_a_gateway_outage_leaves_the_group_processing_until_one_charge_lan
                 return body if body["status"] == "paid" else None
             await wait_for(paid, timeout=30)
     await engine.dispose()
+
+
+async def test_each_invoices_share_is_refunded_on_its_own(payments, invoicing, org, sandbox_gateway, wait_for):
+    customer_id, invoices = await customer_with_invoices(invoicing, org, [5000, 6000])
+    group = (await pay_together(payments.url, org, customer_id, [i["id"] for i in invoices],
+                                payment_method="pm_card_visa")).json()
+    [first], [second] = [await payments.payments(i["id"]) for i in invoices]
+    async with httpx.AsyncClient(base_url=payments.url, headers=org.headers, timeout=30) as client:
+        whole = await client.post(f"/v1/payments/{first.id}/refunds", json={})
+        assert whole.status_code == 201, whole.text
+        too_much = await client.post(f"/v1/payments/{second.id}/refunds", json={"amount": 6001})
+        assert too_much.status_code == 400, too_much.text  # a share is refundable up to itself, not the charge
+    assert whole.json()["amount"] == 5000
+
+    async def refunded():
+        [intent] = sandbox_gateway.intents_for(group["id"])
+        refunds = sandbox_gateway.client().v1.refunds.list(params={"payment_intent": intent.id}).data
+        return refunds if [r.amount for r in refunds if r.status == "succeeded"] == [5000] else None
+    await wait_for(refunded, timeout=30)
