@@ -23,7 +23,7 @@ SNAPSHOT_EVENTS = ("invoice.past_due", "invoice.voided", "invoice.marked_uncolle
 # Webhook events that send no email: the merchant's systems hear of them, the customer does not.
 WEBHOOK_ONLY_EVENTS = ("payment.processing", "invoice.autopay_skipped", "payment_method.attached",
                        "payment_method.updated", "payment_method.detached", "invoice.dunning_step_executed",
-                       "invoice.sent_to_collections")
+                       "invoice.sent_to_collections", "portal.session_created")
 
 
 def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
