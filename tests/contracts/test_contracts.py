@@ -21,8 +21,34 @@ COLLECTION_WEBHOOK_EVENTS = {"invoice.payment_succeeded", "invoice.reopened", "p
                              "invoice.dunning_step_executed", "invoice.sent_to_collections"}
 
 
+# The customer portal's (issue #11): a session opened is a webhook; a sign-in link requested is not (it carries the
+# link itself, which only the customer's inbox may see).
+PORTAL_WEBHOOK_EVENTS = {"portal.session_created"}
+
+
 def test_the_six_webhook_events_of_the_product_are_registered():
-    assert set(WEBHOOK_EVENT_TYPES) == PRODUCT_WEBHOOK_EVENTS | COLLECTION_WEBHOOK_EVENTS
+    assert set(WEBHOOK_EVENT_TYPES) == PRODUCT_WEBHOOK_EVENTS | COLLECTION_WEBHOOK_EVENTS | PORTAL_WEBHOOK_EVENTS
+
+
+def test_the_portal_events_are_registered_and_the_link_is_never_a_webhook():
+    assert topic_for("portal.session_created") == "portal.session_created"
+    assert REGISTRY["portal.session_created"].publisher == REGISTRY["portal.link_requested"].publisher == "portal"
+    assert "portal.link_requested" not in WEBHOOK_EVENT_TYPES
+    session = model_for("portal.session_created").model_validate(
+        {"session_id": "psess_1", "customer_id": "cus_1", "created_at": "2026-12-01T10:00:00+01:00",
+         "expires_at": "2026-12-01T21:00:00Z"})
+    assert session.model_dump(mode="json")["created_at"] == "2026-12-01T09:00:00Z"
+    link = model_for("portal.link_requested")
+    base = {"customer_id": "cus_1", "email": "ann@example.com", "customer_name": "Ann",
+            "url": "https://pay.example.com/portal/login/tok", "expires_at": "2026-12-01T10:00:00Z",
+            "requested_by": "merchant", "organization_name": "Acme"}
+    event = link.model_validate(base)
+    assert (event.locale, event.logo_url, event.accent_color) == (None, None, None)
+    with pytest.raises(ValidationError):
+        link.model_validate({k: v for k, v in base.items() if k != "url"})
+    document = build_document()
+    assert document["components"]["messages"]["portal.link_requested"]["x-webhook"] is False
+    assert document["components"]["messages"]["portal.session_created"]["x-webhook"] is True
 
 
 def test_topic_is_the_event_type():

@@ -48,9 +48,9 @@ async def test_organization_settings_defaults_then_patch_and_reset(svc, org, log
         assert body["email_from_name"] == "Acme Billing" and body["email_reply_to"] == "billing@acme.example"
         today = date.today()
         assert body["next_number_example"] == f"ACME-{today:%y%m}-001"
-        assert body["version"] == 2 and sorted(body["defaults"]) == [  # and issues #9's and #10's, not set here
-            "autopay", "cc_finance_contacts", "late_fee", "number_reset", "reminders", "sepa_prenotification_days",
-            "timezone"]
+        assert body["version"] == 2 and sorted(body["defaults"]) == [  # and issues #9's-#11's, not set here
+            "autopay", "cc_finance_contacts", "late_fee", "number_reset", "portal", "reminders",
+            "sepa_prenotification_days", "timezone"]
         assert (await client.get("/v1/settings/invoicing")).json() == body
 
         # Partial: only what is sent changes; null resets to the built-in default.

@@ -216,6 +216,7 @@ def test_every_language_has_every_email_label():
 
 def test_every_template_renders_with_the_layout():
     assert set(EMAIL_KINDS) == {"invoice_issued", "invoice_reminder", "payment_receipt", "payment_failed",
-                              "payment_refunded", "payment_method_expiring", "webhook_endpoint_disabled"}
+                              "payment_refunded", "payment_method_expiring", "webhook_endpoint_disabled",
+                              "portal_link"}
     with pytest.raises(ValueError):
         renderer.render("nope", {})

@@ -224,6 +224,34 @@ class InvoiceViewed(Contract):
     viewed_at: Timestamp
 
 
+PORTAL_LINK_REQUESTERS = ("merchant", "customer")
+
+
+class PortalSessionCreated(Contract):
+    """A customer opened the portal with a magic link: a session exists until it expires or is revoked."""
+
+    session_id: str
+    customer_id: str
+    created_at: Timestamp
+    expires_at: Timestamp
+
+
+class PortalLinkRequested(Contract):
+    """A portal sign-in link is to be emailed to the customer (asked for by the merchant or by the customer on an
+    expired link's page). Carries the link itself: never a webhook."""
+
+    customer_id: str
+    email: str = Field(description="Where the link goes: the customer's address on file.")
+    customer_name: str
+    locale: str | None = Field(None, description="The customer's resolved locale (en, de, fr); null = en.")
+    url: str = Field(description="The single-use magic link.")
+    expires_at: Timestamp = Field(description="When the link stops working.")
+    requested_by: str = Field(description=" | ".join(PORTAL_LINK_REQUESTERS))
+    organization_name: str
+    logo_url: str | None = None
+    accent_color: str | None = Field(None, description="#RRGGBB")
+
+
 # --- dunning (requests to other services) ----------------------------------
 
 class InvoiceOverdueDetected(Contract):

@@ -68,6 +68,11 @@ _SPECS = [
               "A saved card expires at the end of next month.", webhook=True),
     EventSpec("invoice.viewed", events.InvoiceViewed, "portal", "invoice_view", "Customer viewed invoice.",
               webhook=True),
+    EventSpec("portal.session_created", events.PortalSessionCreated, "portal", "portal_session",
+              "A customer opened the portal with a magic link (aggregate_id: the session id).", webhook=True),
+    EventSpec("portal.link_requested", events.PortalLinkRequested, "portal", "portal_link",
+              "A portal sign-in link is to be emailed to a customer (aggregate_id: the customer id); carries the "
+              "link, so it is never a webhook."),
     EventSpec("dunning.invoice_overdue", events.InvoiceOverdueDetected, "dunning", "invoice_collection",
               "Due date passed unpaid."),
     EventSpec("dunning.autopay_charge_due", events.AutopayChargeDue, "dunning", "invoice_collection",

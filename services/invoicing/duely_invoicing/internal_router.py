@@ -12,6 +12,9 @@ from datetime import timedelta
 from fastapi import APIRouter, Depends, Query, Response
 
 from duely_contracts.models import CustomerRef, InvoiceSnapshot
+from duely_invoicing.customer_portal import service as customer_portal
+from duely_invoicing.customer_portal.schemas import (DraftInvoicesOut, PortalAutopayIn, PortalAutopayOut,
+                                                     PortalContextOut)
 from duely_invoicing.customers import repository as customers_repository
 from duely_invoicing.customers.views import customer_ref
 from duely_invoicing.config import Settings
@@ -82,6 +85,24 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
         """Payments saves payment methods for a customer it may not have heard of yet (its event still on the way)."""
         row = await customers_repository.get_customer(session, organization_id, customer_id)
         return customer_ref(found(row, "customer", customer_id))
+
+    # The customer portal (issue #11), while a customer waits; another organization's customer is a 404.
+    @api.get("/customers/{customer_id}/portal_context", response_model=PortalContextOut)
+    async def portal_context(customer_id: str, session: DbSession, organization_id: str = Query(...)):
+        """The customer, the organization's branding, the portal's options, the customer's AutoPay (resolved, with
+        its source) and the methods they may pay by."""
+        return await customer_portal.portal_context(session, organization_id, customer_id)
+
+    @api.put("/customers/{customer_id}/autopay", response_model=PortalAutopayOut)
+    async def customer_autopay(customer_id: str, body: PortalAutopayIn, session: DbSession):
+        """The customer sets their own AutoPay (as PATCH /v1/customers/{id} would); 403
+        autopay_not_customer_managed when the organization's portal.customer_autopay is false."""
+        return await customer_portal.set_customer_autopay(session, runtime.outbox, customer_id, body)
+
+    @api.get("/customers/{customer_id}/draft_invoices", response_model=DraftInvoicesOut)
+    async def draft_invoices(customer_id: str, session: DbSession, organization_id: str = Query(...)):
+        """The customer's drafts (newest first, at most 100): the portal's read model holds issued invoices."""
+        return DraftInvoicesOut(data=await customer_portal.draft_invoices(session, organization_id, customer_id))
 
     # Payments holds the invoice while it charges it (void and write-off answer 409 meanwhile).
     @api.post("/invoices/{invoice_id}/charge_reservation", response_model=ChargeReservationOut)

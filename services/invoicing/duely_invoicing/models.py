@@ -330,6 +330,8 @@ class InvoiceSettings(Base):
     # Migration 0007_collections: reminders' and late fees' organization defaults (whole objects; None = built-in).
     reminders: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     late_fee: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # Migration 0008_portal: the customer portal's options (a whole object; None = built-in defaults).
+    portal: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

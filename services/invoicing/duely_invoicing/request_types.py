@@ -354,3 +354,14 @@ Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone),
     json_schema_extra={"pattern": r"^\s*\+[1-9][0-9 ()./-]{2,35}$"},
     description="E.164 (a leading + and the country code), e.g. '+14155550123'; spaces and dashes are dropped.",
     examples=["+14155550123"])]
+
+
+# --- the customer portal (issue #11) -----------------------------------------------------------------------------
+
+class PortalIn(RequestModel):
+    """What the customer portal lets customers see and do, as a whole (null: the built-in default). Fields left
+    out take their defaults: drafts hidden, customers may manage their own AutoPay."""
+
+    show_drafts: bool = Field(False, strict=True, description="List the customer's draft invoices in the portal.")
+    customer_autopay: bool = Field(True, strict=True, description="Customers may turn their own AutoPay on or off "
+                                                                  "and choose its timing in the portal.")

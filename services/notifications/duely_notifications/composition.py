@@ -36,7 +36,7 @@ from duely_notifications.custom_templates import repository as custom_repo
 from duely_notifications.custom_templates.render import custom_email
 from duely_notifications.custom_templates.variables import expiring_variables, invoice_variables, names_for_email
 from duely_notifications.domain import sender as identity
-from duely_notifications.domain.relevance import obsolete_reason
+from duely_notifications.domain.relevance import expired_link_reason, obsolete_reason
 from duely_notifications.email_kinds import EMAIL_KINDS, EmailKind, Material, customer_and_cc, email_kind
 from duely_notifications.invoice_pdfs import InvoicePdf, InvoicePdfs, PdfUnavailable, TooLarge
 from duely_notifications.rendering import EmailRenderer
@@ -83,6 +83,8 @@ async def plan(session: AsyncSession, row: dict[str, Any]) -> Plan | Skip | Wait
     organization_name = await repo.organization_name(session, row["organization_id"])
     custom = tuple(await custom_repo.of_names(session, row["organization_id"],
                                               names_for_email(row["template"], row["facts"])))
+    if reason := expired_link_reason(row["template"], row["facts"], utcnow()):
+        return Skip(reason)
     if row["invoice_id"] is None:
         return Plan(row, organization_name=organization_name, custom_templates=custom)
     invoice = await repo.get_invoice(session, row["organization_id"], row["invoice_id"])

@@ -8,12 +8,13 @@ from duely_contracts import Envelope
 from duely_contracts.events import (
     CustomerCreated, CustomerUpdated, InvoiceIssued, InvoiceMarkedUncollectible, InvoicePaid, InvoicePastDue,
     InvoicePaymentApplied, InvoicePaymentFailed, InvoiceReminderSent, InvoiceReopened, InvoiceViewed, InvoiceVoided,
-    OrganizationCreated, PaymentMethodExpiring, PaymentRefunded, PaymentSucceeded, ReminderDue,
+    OrganizationCreated, PaymentMethodExpiring, PaymentRefunded, PaymentSucceeded, PortalLinkRequested, ReminderDue,
 )
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.service import ServiceRuntime
 
 from duely_notifications import repository as repo
+from duely_notifications.email_kinds import PortalLink
 from duely_notifications.sms import repository as sms_repo
 from duely_notifications.service import Notifications
 
@@ -23,7 +24,7 @@ SNAPSHOT_EVENTS = ("invoice.past_due", "invoice.voided", "invoice.marked_uncolle
 # Webhook events that send no email: the merchant's systems hear of them, the customer does not.
 WEBHOOK_ONLY_EVENTS = ("payment.processing", "invoice.autopay_skipped", "payment_method.attached",
                        "payment_method.updated", "payment_method.detached", "invoice.dunning_step_executed",
-                       "invoice.sent_to_collections")
+                       "invoice.sent_to_collections", "portal.session_created")
 
 
 def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
@@ -97,6 +98,12 @@ def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
     @on_event("invoice.viewed")
     async def invoice_viewed(session, envelope: Envelope, event: InvoiceViewed) -> None:
         await notifications.fan_out(session, envelope)
+
+    @on_event("portal.link_requested")
+    async def portal_link_requested(session, envelope: Envelope, event: PortalLinkRequested) -> None:
+        # A sign-in link, to the customer's address on file: never a webhook (it would hand the link to others).
+        await notifications.queue("portal_link", session, envelope.organization_id, PortalLink(envelope.id, event),
+                                  envelope.data)
 
     @on_event("dunning.reminder_due")
     async def reminder_due(session, envelope: Envelope, event: ReminderDue) -> None:

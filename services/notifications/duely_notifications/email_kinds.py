@@ -27,7 +27,8 @@ from datetime import date, timedelta
 from typing import Any, Callable, Mapping, NamedTuple
 
 from duely_contracts.events import (
-    InvoiceIssued, InvoicePaymentApplied, InvoicePaymentFailed, PaymentMethodExpiring, PaymentRefunded, ReminderDue,
+    InvoiceIssued, InvoicePaymentApplied, InvoicePaymentFailed, PaymentMethodExpiring, PaymentRefunded,
+    PortalLinkRequested, ReminderDue,
 )
 from duely_contracts.models import CustomerRef, InvoiceSnapshot
 from duely_presentation.content import DocumentInput
@@ -46,6 +47,14 @@ class Reminder:
 
     due: ReminderDue
     invoice: InvoiceSnapshot | None = None
+
+
+@dataclass(frozen=True)
+class PortalLink:
+    """The cause of a portal sign-in email: portal.link_requested, with its event id (one email per event)."""
+
+    event_id: str
+    link: PortalLinkRequested
 
 
 def reminder_facts(reminder: Reminder, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -142,6 +151,14 @@ def expiring_facts(expiring: PaymentMethodExpiring, data: Mapping[str, Any]) -> 
             "organization_name": expiring.organization_name}
 
 
+def portal_link_facts(cause: PortalLink, data: Mapping[str, Any]) -> dict[str, Any]:
+    link = cause.link
+    return {"customer_id": link.customer_id, "customer_name": link.customer_name, "url": link.url,
+            "expires_at": link.expires_at.isoformat(), "requested_by": link.requested_by, "locale": link.locale,
+            "organization_name": link.organization_name, "logo_url": link.logo_url,
+            "accent_color": link.accent_color}
+
+
 def receipt_key(applied: InvoicePaymentApplied) -> str:
     """One receipt per counted payment, partial or final (invoice.payment_succeeded; invoice.paid sends none)."""
     return keys.payment_receipt_key(applied.payment_id)
@@ -208,6 +225,14 @@ EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
         context=lambda sent: email_context.expiring(sent.facts, sent.company or "—",
                                                     sent.facts.get("locale") or sent.default_locale),
         names_company=True),
+    EmailKind(  # portal.link_requested: a sign-in link to the customer portal, to the address on file only
+        template="portal_link", cause=PortalLink,
+        key=lambda cause: keys.portal_link_key(cause.event_id),
+        recipients=lambda cause: Recipients([cause.link.email], []),
+        invoice_id=lambda cause: None,
+        facts=portal_link_facts,
+        context=lambda sent: email_context.portal_link(sent.facts, sent.company or "—",
+                                                       sent.facts.get("locale") or sent.default_locale)),
 )}
 
 

@@ -75,6 +75,18 @@ LABELS: dict[str, dict[str, str]] = {
         "email_expiring_body": "The {brand} card ending in {last4} that {company} uses for your automatic "
                                "payments expires at the end of {expires}.",
         "email_expiring_action": "To keep your payments running, please add a new payment method before then.",
+        # portal sign-in link (issue #11)
+        "email_portal_link_subject": "Your sign-in link to the {company} billing portal",
+        "email_portal_link_by_merchant": "{company} sent you a link to your billing portal, where you can see your "
+                                         "invoices, download them as PDFs, pay and manage your payment methods.",
+        "email_portal_link_by_customer": "You asked for a new link to the {company} billing portal, where you can "
+                                         "see your invoices, download them as PDFs, pay and manage your payment "
+                                         "methods.",
+        "email_portal_link_button": "Open the billing portal",
+        "email_portal_link_expires": "The link works once and expires on {expires} (UTC).",
+        "email_portal_link_fallback": "If the button does not work, copy this address into your browser: {url}",
+        "email_portal_link_ignore": "If you did not expect this email, you can ignore it: nobody can sign in "
+                                    "without the link.",
     },
     "de": {
         "email_colon": ":", "email_greeting": "Guten Tag {name},", "email_sent_by": "Gesendet von {company} über Duely.",
@@ -141,6 +153,19 @@ LABELS: dict[str, dict[str, str]] = {
                                "Zahlungen verwendet, läuft Ende {expires} ab.",
         "email_expiring_action": "Damit Ihre Zahlungen weiterlaufen, hinterlegen Sie bitte vorher eine neue "
                                  "Zahlungsart.",
+        "email_portal_link_subject": "Ihr Anmeldelink zum Kundenportal von {company}",
+        "email_portal_link_by_merchant": "{company} hat Ihnen einen Link zu Ihrem Kundenportal geschickt. Dort sehen "
+                                         "Sie Ihre Rechnungen, laden sie als PDF herunter, bezahlen sie und verwalten "
+                                         "Ihre Zahlungsarten.",
+        "email_portal_link_by_customer": "Sie haben einen neuen Link zum Kundenportal von {company} angefordert. Dort "
+                                         "sehen Sie Ihre Rechnungen, laden sie als PDF herunter, bezahlen sie und "
+                                         "verwalten Ihre Zahlungsarten.",
+        "email_portal_link_button": "Kundenportal öffnen",
+        "email_portal_link_expires": "Der Link funktioniert einmal und läuft am {expires} (UTC) ab.",
+        "email_portal_link_fallback": "Falls die Schaltfläche nicht funktioniert, kopieren Sie diese Adresse in Ihren "
+                                      "Browser: {url}",
+        "email_portal_link_ignore": "Falls Sie diese E-Mail nicht erwartet haben, können Sie sie ignorieren: Ohne den "
+                                    "Link kann sich niemand anmelden.",
     },
     "fr": {
         "email_colon": f"{_NB}:", "email_greeting": "Bonjour {name},", "email_sent_by": "Envoyé par {company} via Duely.",
@@ -209,5 +234,18 @@ LABELS: dict[str, dict[str, str]] = {
                                "automatiques, expire fin {expires}.",
         "email_expiring_action": "Pour que vos paiements continuent, merci d’ajouter un nouveau moyen de paiement "
                                  "d’ici là.",
+        "email_portal_link_subject": "Votre lien de connexion à l’espace client de {company}",
+        "email_portal_link_by_merchant": "{company} vous a envoyé un lien vers votre espace client, où vous pouvez "
+                                         "consulter vos factures, les télécharger en PDF, les payer et gérer vos "
+                                         "moyens de paiement.",
+        "email_portal_link_by_customer": "Vous avez demandé un nouveau lien vers l’espace client de {company}, où vous "
+                                         "pouvez consulter vos factures, les télécharger en PDF, les payer et gérer "
+                                         "vos moyens de paiement.",
+        "email_portal_link_button": "Ouvrir l’espace client",
+        "email_portal_link_expires": "Ce lien ne fonctionne qu’une fois et expire le {expires} (UTC).",
+        "email_portal_link_fallback": f"Si le bouton ne fonctionne pas, copiez cette adresse dans votre "
+                                      f"navigateur{_NB}: {{url}}",
+        "email_portal_link_ignore": f"Si vous n’attendiez pas cet e-mail, vous pouvez l’ignorer{_NB}: personne ne "
+                                    "peut se connecter sans le lien.",
     },
 }

@@ -9,10 +9,10 @@ default (source "default").
 
 Overridable at every level: payment_terms, currency, locale, attach_pdf, memo
 (the organization's is `default_memo`). Organization-only: company details,
-numbering, bank details, the cc policy, the emails' sender name and reply-to, the timezone and the
-SEPA pre-notification period. Accepted payment methods: the organization's, overridable by the
-customer (customer → organization → default). Customer-only: tax_exempt, tax id, billing address,
-billing contact, finance contacts.
+numbering, bank details, the cc policy, the emails' sender name and reply-to, the timezone, the
+SEPA pre-notification period and the customer portal's options (`portal`, a whole object). Accepted
+payment methods: the organization's, overridable by the customer (customer → organization → default).
+Customer-only: tax_exempt, tax id, billing address, billing contact, finance contacts.
 The VAT treatment (tax_treatment, tax_exemption_reason, tax_exemption_reason_code;
 see tax_treatment.py) is the customer's, overridable by the invoice itself:
 invoice → customer → default (`standard`); a customer's `tax_exempt: true`
@@ -91,6 +91,7 @@ DEFAULTS: dict[str, Any] = {
     "reminders": ReminderSettings().model_dump(mode="json"),
     "late_fee": LateFeeSettings().model_dump(mode="json"),
     "dunning_schedule_id": None,
+    "portal": {"show_drafts": False, "customer_autopay": True},
 }
 
 # Settings an invoice, a subscription and a customer can each override; organization field names differ only
@@ -120,6 +121,9 @@ TAX_TREATMENT = ("tax_treatment", "tax_exemption_reason", "tax_exemption_reason_
 REMINDERS, LATE_FEE, DUNNING_SCHEDULE = "reminders", "late_fee", "dunning_schedule_id"
 COLLECTION = ("autopay", "timezone", "sepa_prenotification_days", REMINDERS, LATE_FEE, DUNNING_SCHEDULE)
 CUSTOMER_OVERRIDABLE_ORGANIZATION_SETTINGS = ("accepted_payment_methods",)
+# The customer portal (issue #11): organization-only, a whole object (show_drafts, customer_autopay). Not an
+# invoice's setting, so not in resolve(): the portal reads it with portal_settings().
+PORTAL = "portal"
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,7 @@ class OrganizationSettings:
     sepa_prenotification_days: int | None = None
     reminders: dict | None = None
     late_fee: dict | None = None
+    portal: dict | None = None  # the customer portal (issue #11): a whole PortalSettings dict
 
 
 @dataclass(frozen=True)
@@ -302,3 +307,8 @@ def _merge_cc(customer: CustomerSettings, subscription: Overrides | None, invoic
             seen.add(key)
             merged.append(CcEntry(email.strip(), source, reason))
     return merged
+
+
+def portal_settings(organization: OrganizationSettings) -> dict:
+    """The customer portal's options: the organization's whole object, each field it lacks at its default."""
+    return {**DEFAULTS[PORTAL], **(organization.portal or {})}

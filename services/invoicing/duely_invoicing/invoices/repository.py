@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from duely_invoicing.domain import status
 from duely_invoicing.invoices.listing import InvoiceFilters
 from duely_invoicing.models import Invoice, InvoicePayment, InvoicePaymentRefund, LateFeeInvoice, NumberSequence
 from duely_runtime.kit.pagination import Page, keyset_page, start_position
@@ -65,6 +66,14 @@ async def list_invoices(session: AsyncSession, organization_id: str, filters: In
     after = await start_position(session, Invoice, Invoice.organization_id == organization_id,
                                  cursor=cursor, starting_after=starting_after)
     return await keyset_page(session, invoice_query(organization_id, filters), Invoice, limit=limit, after=after)
+
+
+async def customer_drafts(session: AsyncSession, organization_id: str, customer_id: str, *,
+                          limit: int = 100) -> list[Invoice]:
+    """The customer's drafts, newest first (the customer portal shows them when the organization allows)."""
+    return list(await session.scalars(select(Invoice).where(
+        Invoice.organization_id == organization_id, Invoice.customer_id == customer_id, Invoice.status == status.DRAFT)
+        .order_by(Invoice.created_at.desc(), Invoice.id.desc()).limit(limit)))
 
 
 def invoice_query(organization_id: str, filters: InvoiceFilters) -> Select:

@@ -19,8 +19,8 @@ from duely_invoicing import schema_docs
 from duely_invoicing.domain import numbering
 from duely_invoicing.domain.settings_resolution import PAYMENT_METHODS, SOURCES
 from duely_invoicing.request_types import (AddressIn, AutopayIn, BankDetailsIn, CcList, Colour, Currency, LateFeeIn,
-                                           LocaleCode, LongText, Name, RemindersIn, RequestModel, SenderName,
-                                           SepaPrenotificationDays, Terms, Timezone)
+                                           LocaleCode, LongText, Name, PortalIn, RemindersIn, RequestModel,
+                                           SenderName, SepaPrenotificationDays, Terms, Timezone)
 
 
 def _prefix(value: str) -> str:
@@ -83,6 +83,15 @@ class InvoiceSettingsPatch(RequestModel):
     late_fee: LateFeeIn | None = Field(
         None, description="Late fees, the organization's default, replaced whole (a customer may override it). "
                           "null: the built-in default (disabled).")
+    portal: PortalIn | None = Field(
+        None, description="The customer portal's options, replaced whole: show_drafts (default false) and "
+                          "customer_autopay (default true: customers may manage their own AutoPay). null: the "
+                          "built-in default.")
+
+
+class PortalSettings(BaseModel):
+    show_drafts: bool = Field(False, description="The portal lists the customer's draft invoices too.")
+    customer_autopay: bool = Field(True, description="Customers may manage their own AutoPay in the portal.")
 
 
 class InvoiceSettingsOut(BaseModel):
@@ -115,6 +124,7 @@ class InvoiceSettingsOut(BaseModel):
                                                        "(the SEPA rulebook's 14 unless agreed shorter).")
     reminders: ReminderSettings = Field(description="Reminders' organization default.")
     late_fee: LateFeeSettings = Field(description="Late fees' organization default.")
+    portal: PortalSettings = Field(description="The customer portal's options.")
     defaults: list[str] = Field(description="Fields at their built-in default (never set, or reset with null).")
     version: int
     updated_at: Timestamp

@@ -9,8 +9,11 @@ Formatter (Babel) for the invoice's locale.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, timezone
 from typing import Any, Mapping
+
+from babel.dates import format_time
 
 from duely_presentation.content import DEFAULT_ACCENT, DocumentInput
 from duely_presentation.i18n import Formatter
@@ -189,4 +192,33 @@ def expiring(facts: Mapping[str, Any], company: str, locale: str) -> dict[str, A
                              (L["email_expiring_expires"], words["expires"])]})
     if facts.get("update_url"):
         context.update({"action_url": facts["update_url"], "action_label": L["email_update_method"]})
+    return context
+
+
+HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+def _instant(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def portal_link(facts: Mapping[str, Any], company: str, locale: str) -> dict[str, Any]:
+    """A sign-in link to the customer portal (portal.link_requested): who sent it (the merchant, or the customer's
+    own request), when it expires, one button and the address spelled out, under the organization's brand."""
+    f = Formatter(locale, "usd")
+    L = f.labels
+    expires_at = _instant(facts["expires_at"]).astimezone(timezone.utc)
+    expires = f"{f.date(expires_at.date())}, {format_time(expires_at.timetz(), format='short', locale=f.locale)}"
+    accent = str(facts.get("accent_color") or "")
+    context = _base(L["email_portal_link_subject"].format(company=company), L, f.html_lang, company,
+                    str(facts.get("customer_name") or ""),
+                    accent=accent if HEX_COLOUR.match(accent) else DEFAULT_ACCENT, logo_url=facts.get("logo_url"))
+    by = "customer" if facts.get("requested_by") == "customer" else "merchant"
+    context.update({"intro": L[f"email_portal_link_by_{by}"].format(company=company),
+                    "action_url": facts["url"], "action_label": L["email_portal_link_button"],
+                    "paragraphs": [L["email_portal_link_expires"].format(expires=expires),
+                                   L["email_portal_link_fallback"].format(url=facts["url"]),
+                                   L["email_portal_link_ignore"]]})
     return context

@@ -36,6 +36,11 @@ def payment_method_expiring_key(payment_method_id: str, exp_month: int, exp_year
     return f"payment_method_expiring:{payment_method_id}:{exp_year:04d}-{exp_month:02d}"
 
 
+def portal_link_key(event_id: str) -> str:
+    """One sign-in email per portal.link_requested event (the portal rate limits the requests)."""
+    return f"portal_link:{event_id}"
+
+
 def message_id_header(idempotency_key: str, domain: str = "duely.local") -> str:
     digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
     return f"<{digest}@{domain}>"

@@ -8,6 +8,9 @@ no more. Those are not sent: they are marked `skipped` with the reason.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
 PAYABLE = ("issued", "past_due")
 # Emails that ask for money: obsolete once nothing is owed.
 ASKING = ("payment_failed", "invoice_reminder")
@@ -20,3 +23,13 @@ def obsolete_reason(template: str, status: str, amount_due: int) -> str | None:
     if template == "invoice_issued" and status == "void":
         return "the invoice was voided before its email went out"
     return None
+
+
+def expired_link_reason(template: str, facts: Mapping[str, Any] | None, now: datetime) -> str | None:
+    """A portal sign-in link that expired while its email waited (a relay down) would only disappoint: not sent."""
+    if template != "portal_link" or not facts or not facts.get("expires_at"):
+        return None
+    expires_at = datetime.fromisoformat(str(facts["expires_at"]).replace("Z", "+00:00"))
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=timezone.utc)
+    return "the sign-in link expired before its email could go out" if expires_at <= now else None
