@@ -151,7 +151,8 @@ async def revoke_session(db: Database, organization_id: str, customer_id: str, s
         if row is None:
             raise not_found("portal_session", session_id)
         await repository.revoke(session, row.id, utcnow())
-        return await repository.get_session(session, organization_id, customer_id, session_id)
+        await session.refresh(row)
+        return row
 
 
 async def request_new_link(db: Database, outbox: Outbox, upstream: PortalUpstream, settings: Settings,
