@@ -8,6 +8,7 @@ from duely_presentation.i18n import Formatter
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "portal_title": "Billing portal",
+        "portal_skip": "Skip to content",
         "portal_nav": "Billing portal sections",
         "portal_nav_invoices": "Invoices",
         "portal_nav_payments": "Payments",
@@ -129,6 +130,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "de": {
         "portal_title": "Kundenportal",
+        "portal_skip": "Zum Inhalt springen",
         "portal_nav": "Bereiche des Kundenportals",
         "portal_nav_invoices": "Rechnungen",
         "portal_nav_payments": "Zahlungen",
@@ -259,6 +261,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "fr": {
         "portal_title": "Espace client",
+        "portal_skip": "Aller au contenu",
         "portal_nav": "Rubriques de l’espace client",
         "portal_nav_invoices": "Factures",
         "portal_nav_payments": "Paiements",

@@ -131,7 +131,7 @@ def router(runtime: ServiceRuntime, invoicing: InvoicingClient, upstream: Portal
         async with db.transaction() as session:
             from duely_portal.customer_portal import repository
             row = await repository.session_by_link(session, rules.hash_secret(token)) if len(token) <= 128 else None
-        if row is None or row.revoked_at is not None:
+        if row is None or (row.revoked_at is not None and row.redeemed_at is None):
             return await link_refused(token, service.Opened("unknown"))
         return await send_link(request, row.organization_id, row.customer_id,
                                lambda note, status: link_refused(token, service.Opened("expired", row), note, status))

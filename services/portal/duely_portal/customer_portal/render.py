@@ -149,7 +149,12 @@ def invoice_page(fr: Frame, snapshot: InvoiceSnapshot, history: list[dict], meth
                  note: dict | None) -> str:
     view = build_view(from_snapshot(snapshot))
     row = invoice_row(fr, snapshot)
-    return render("invoice.html", fr, "invoices", v=view, row=row, notice=note, payments=history,
+    due_text = None
+    if row["open"] and snapshot.due_date:
+        due_text = fr.L["due_on"].format(date=format_date(snapshot.due_date, format="long", locale=fr.locale))
+    elif snapshot.status == "paid":
+        due_text = fr.L["paid_in_full"]
+    return render("invoice.html", fr, "invoices", v=view, row=row, notice=note, payments=history, due_text=due_text,
                   choices=pay_choices(fr, methods) if row["open"] else [],
                   pay_label=fr.L["portal_pay_this"].format(amount=row["amount_due"]),
                   draft_notice=fr.L["portal_draft_notice"].format(company=fr.company) if row["draft"] else None,

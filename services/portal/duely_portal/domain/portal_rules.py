@@ -41,10 +41,10 @@ def form_token(secret: str, purpose: str, subject: str) -> str:
 def link_state(*, expires_at: datetime, redeemed_at: datetime | None, revoked_at: datetime | None,
                now: datetime) -> str:
     """valid | used | revoked | expired: only a valid link opens a session."""
-    if revoked_at is not None:
-        return "revoked"
-    if redeemed_at is not None:
+    if redeemed_at is not None:  # signed out or revoked later: still a used link (a new one can be asked for)
         return "used"
+    if revoked_at is not None:  # voided by the merchant before anyone opened it
+        return "revoked"
     if now >= expires_at:
         return "expired"
     return "valid"
