@@ -164,3 +164,37 @@ async def test_another_organizations_customers_and_methods_are_not_found(
 async def _enough(found, count: int):
     events = await found
     return events if len(events) >= count else None
+
+
+async def test_the_portal_manages_a_customers_methods_through_internal_routes(
+        payments, invoicing, org, other_org, sandbox_gateway):
+    from duely_runtime.auth import INTERNAL_HEADER
+    from duely_runtime.config import EMBEDDED_SECRET
+    customer = await new_customer(invoicing, org)
+    base = f"/internal/customers/{customer['id']}/payment_methods"
+    async with httpx.AsyncClient(base_url=payments.url, headers={INTERNAL_HEADER: EMBEDDED_SECRET}) as portal:
+        assert (await portal.get(base, params={"organization_id": org.id})).json()["data"] == []
+        visa = await portal.post(base, json={"organization_id": org.id, "payment_method": "pm_card_visa"})
+        assert visa.status_code == 201 and visa.json()["is_default"] is True, visa.text
+        spare = await portal.post(base, json={"organization_id": org.id, "payment_method": "pm_card_mastercard",
+                                              "set_default": False})
+        assert spare.status_code == 201 and spare.json()["is_default"] is False, spare.text
+        sepa = await portal.post(base, json={"organization_id": org.id, "payment_method": sepa_method(sandbox_gateway),
+                                             "set_default": False, "mandate": MANDATE})
+        assert sepa.status_code == 201 and sepa.json()["mandate"]["reference"], sepa.text
+        listed = (await portal.get(base, params={"organization_id": org.id})).json()["data"]
+        assert {m["id"] for m in listed} == {visa.json()["id"], spare.json()["id"], sepa.json()["id"]}
+
+        chosen = await portal.post(f"{base}/{spare.json()['id']}/default", json={"organization_id": org.id})
+        assert chosen.status_code == 200 and chosen.json()["is_default"] is True
+        removed = await portal.delete(f"{base}/{visa.json()['id']}", params={"organization_id": org.id})
+        assert removed.status_code == 200 and removed.json()["status"] == "detached"
+        listed = (await portal.get(base, params={"organization_id": org.id})).json()["data"]
+        assert [(m["id"], m["is_default"]) for m in listed if m["type"] == "card"] == [(spare.json()["id"], True)]
+
+        # Another organization names the same customer and methods: not found, nothing changed.
+        assert (await portal.get(base, params={"organization_id": other_org.id})).status_code == 404
+        refused = await portal.delete(f"{base}/{spare.json()['id']}", params={"organization_id": other_org.id})
+        assert refused.status_code == 404
+        assert (await portal.post(f"{base}/{spare.json()['id']}/default",
+                                  json={"organization_id": other_org.id})).status_code == 404

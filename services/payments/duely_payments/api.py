@@ -5,14 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from duely_payments import service
+from duely_payments import group_payments, service
 from duely_payments.schemas import (
-    InternalPayRequest, PayRequest, PaymentAttemptList, PaymentAttemptOut, PaymentList, PaymentOut,
+    InternalPayInvoicesRequest, InternalPayRequest, PayInvoicesRequest, PayRequest, PaymentAttemptList,
+    PaymentAttemptOut, PaymentGroupOut, PaymentList, PaymentOut,
 )
 from duely_payments.payments_api import payments_out
 from duely_payments.service import Charging, ChargeOutcome
 from duely_runtime.auth import require_internal
-from duely_runtime.errors import error_body
+from duely_runtime.errors import error_body, invalid
 from duely_runtime.http import ErrorResponse
 from duely_runtime.kit.deps import Caller, DbSession
 
@@ -36,6 +37,18 @@ PAY_RESPONSES = {
     402: {"model": ErrorResponse, "description": "The card was declined; `error.payment_attempt` holds the attempt."},
     503: {"model": ErrorResponse, "description": "Invoicing could not be asked about the invoice; retry shortly."},
 }
+
+
+def _group_response(outcome: group_payments.GroupOutcome) -> JSONResponse:
+    """200 with the group's outcome (a decline is status failed, each invoice's attempt says why); 202 while the
+    gateway has not answered; a payment method the gateway refused outright is the caller's 400."""
+    group = outcome.group
+    if group.status == "invalid":
+        failure = next((a for a in outcome.attempts if a.failure_message), None)
+        raise invalid("payment_method", failure.failure_message if failure else "The payment method was refused.",
+                      code=group.failure_code or "payment_method_invalid")
+    body = PaymentGroupOut.of(group, outcome.attempts).model_dump(mode="json")
+    return JSONResponse(body, status_code=202 if group.status == "processing" else 200)
 
 
 def router(runtime, charging: Charging) -> APIRouter:
@@ -65,6 +78,29 @@ def router(runtime, charging: Charging) -> APIRouter:
     async def get_payment(payment_id: str, caller: Caller, session: DbSession):
         payment = await service.get_payment(session, caller.organization_id, payment_id)
         return (await payments_out(session, [payment]))[0]
+
+    @api.post("/v1/customers/{customer_id}/payments", tags=["payments"], response_model=PaymentGroupOut,
+              responses={202: {"model": PaymentGroupOut, "description": "The gateway has not answered yet."},
+                         503: PAY_RESPONSES[503]})
+    async def pay_invoices(customer_id: str, body: PayInvoicesRequest, caller: Caller):
+        """Pay several of the customer's open invoices with one charge: each invoice gets its own payment,
+        `payment.succeeded` and receipt. A smaller `amount` pays them oldest first."""
+        return _group_response(await group_payments.pay_invoices(
+            charging, organization_id=caller.organization_id, customer_id=customer_id, invoice_ids=body.invoice_ids,
+            payment_method=body.payment_method, amount=body.amount))
+
+    @api.get("/v1/customers/{customer_id}/payments/{group_id}", tags=["payments"], response_model=PaymentGroupOut)
+    async def get_payment_group(customer_id: str, group_id: str, caller: Caller):
+        return _group_response(await group_payments.get_group(charging, caller.organization_id, customer_id,
+                                                               group_id))
+
+    @api.post("/internal/customers/{customer_id}/payments", response_model=PaymentGroupOut, include_in_schema=False,
+              dependencies=[Depends(require_internal(runtime.settings.internal_secret))])
+    async def pay_invoices_internal(customer_id: str, body: InternalPayInvoicesRequest):
+        """The portal's "pay selected": as the public route, for the customer the portal session is for."""
+        return _group_response(await group_payments.pay_invoices(
+            charging, organization_id=body.organization_id, customer_id=customer_id, invoice_ids=body.invoice_ids,
+            payment_method=body.payment_method, amount=body.amount))
 
     @api.post("/internal/invoices/{invoice_id}/pay", response_model=PaymentAttemptOut, include_in_schema=False,
               dependencies=[Depends(require_internal(runtime.settings.internal_secret))])

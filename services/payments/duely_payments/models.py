@@ -93,6 +93,9 @@ class PaymentAttempt(Base):
     # A bank debit the gateway accepted and settles later: when it said `processing`, and when we last asked it.
     settling_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     gateway_polled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Paid together with other invoices in one charge (group_payments.py): the group's gateway call is the
+    # charge; this attempt is the invoice's share of it.
+    group_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
     @property
     def card(self) -> CardRef | None:
@@ -100,6 +103,30 @@ class PaymentAttempt(Base):
         if not (self.card_brand or self.card_last4):
             return None
         return CardRef(brand=self.card_brand, last4=self.card_last4)
+
+
+class PaymentGroup(Base):
+    """One charge paying several invoices of one customer (the portal's "pay selected"). Each invoice has its
+    own attempt (group_id) holding its share; the gateway sees one PaymentIntent, created with the group's
+    own idempotency key, so finishing the group again (after a crash) replays that one charge."""
+
+    __tablename__ = "payment_groups"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))  # processing | succeeded | failed | invalid
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    payment_method: Mapped[str] = mapped_column(String(255))
+    gateway_customer: Mapped[str | None] = mapped_column(String(255))  # a saved method: its gateway Customer
+    gateway_reference: Mapped[str | None] = mapped_column(String(255))  # the PaymentIntent
+    failure_code: Mapped[str | None] = mapped_column(String(100))
+    failure_reason: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_payment_groups_customer", "organization_id", "customer_id", "created_at"),)
 
 
 class Payment(Base):

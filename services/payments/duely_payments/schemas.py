@@ -50,6 +50,55 @@ class InternalPayRequest(PayRequest):
     mandate_data: MandateData | None = None
 
 
+class PayInvoicesRequest(RequestModel):
+    invoice_ids: list[Id] = Field(description="The customer's invoices to pay with one charge (1 to 50).")
+    payment_method: Annotated[CleanText, StringConstraints(max_length=255)] | None = Field(
+        None, description="One of the customer's saved cards, or a card PaymentMethod created now (pm_…); "
+                          "none: the customer's default payment method.")
+    amount: Annotated[int, Field(strict=True, gt=0, le=10**15), IntegerMinorUnits] | None = Field(
+        None, description="Minor units. Less than the total due pays the invoices oldest first (by due date); none: all of it.")
+
+
+class InternalPayInvoicesRequest(PayInvoicesRequest):
+    organization_id: Id
+
+
+class PaymentAllocationOut(BaseModel):
+    invoice_id: str
+    amount: int
+    attempt_id: str
+    status: Literal["processing", "succeeded", "failed"]
+    payment_id: str | None
+
+
+class PaymentGroupOut(BaseModel):
+    """One charge paying several invoices: each invoice's share has its own attempt, payment and events."""
+
+    id: str
+    object: Literal["payment_group"] = "payment_group"
+    customer_id: str
+    status: Literal["processing", "succeeded", "failed"]
+    amount: int
+    currency: str
+    payment_method: str
+    gateway_reference: str | None
+    failure_code: str | None
+    failure_reason: str | None = Field(
+        None, description=f"Safe to show the customer: {' | '.join(CUSTOMER_FAILURE_REASONS)}.")
+    allocations: list[PaymentAllocationOut] = Field(description="Each invoice's share, oldest first.")
+    created_at: Timestamp
+    completed_at: Timestamp | None
+
+    @classmethod
+    def of(cls, group, attempts) -> "PaymentGroupOut":
+        return cls(id=group.id, customer_id=group.customer_id, status=group.status, amount=group.amount,
+                   currency=group.currency, payment_method=group.payment_method,
+                   gateway_reference=group.gateway_reference, failure_code=group.failure_code,
+                   failure_reason=group.failure_reason, created_at=group.created_at, completed_at=group.completed_at,
+                   allocations=[PaymentAllocationOut(invoice_id=a.invoice_id, amount=a.amount, attempt_id=a.id,
+                                                     status=a.status, payment_id=a.payment_id) for a in attempts])
+
+
 class PaymentAttemptOut(BaseModel):
     id: str
     object: Literal["payment_attempt"] = "payment_attempt"

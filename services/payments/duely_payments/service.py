@@ -143,7 +143,9 @@ async def refuse_from_what_we_know(charging: Charging, organization_id: str, inv
 
 async def begin_attempt(session: AsyncSession, *, attempt_id: str, organization_id: str, invoice_id: str,
                         payment_method: str, snapshot: InvoiceSnapshot, now: datetime,
-                        check_after: timedelta, saved: SavedMethodCharge | None = None) -> PaymentAttempt:
+                        check_after: timedelta, saved: SavedMethodCharge | None = None,
+                        share: int | None = None, group_id: str | None = None) -> PaymentAttempt:
+    """`share`/`group_id`: the invoice's part of a charge paying several invoices (group_payments.py)."""
     await repo.apply_invoice_snapshot(session, snapshot, snapshot.version, now)  # invoicing's word, under the hold
     invoice = await repo.get_invoice(session, organization_id, invoice_id, for_update=True)
     if invoice is None:
@@ -152,7 +154,8 @@ async def begin_attempt(session: AsyncSession, *, attempt_id: str, organization_
     number = await repo.last_attempt_number(session, invoice_id) + 1
     attempt = PaymentAttempt(
         id=attempt_id, organization_id=organization_id, invoice_id=invoice_id, attempt_number=number,
-        status=PROCESSING, amount=invoice.amount_due, currency=invoice.currency, payment_method=payment_method,
+        status=PROCESSING, amount=invoice.amount_due if share is None else share, currency=invoice.currency,
+        payment_method=payment_method, group_id=group_id,
         gateway_idempotency_key=attempt_idempotency_key(invoice_id, number),
         correlation_id=context.current_correlation_id(), gateway_checks=0,
         next_check_at=now + check_after, created_at=now)
@@ -298,13 +301,21 @@ def invoice_summary(invoice: Invoice) -> InvoiceSummary:
 
 async def finish_stuck_attempts(charging: Charging) -> int:
     """Repeat the gateway call of each stuck attempt with its own key, then record the outcome."""
+    from duely_payments.group_payments import finish_group  # it builds on this module
+
     now = utcnow()
     async with charging.db.transaction() as session:
         claimed = [(facts_of(a), a.correlation_id, a.gateway_checks,
-                    (a.gateway_reference, a.gateway_polled_at) if a.settling_since is not None else None)
+                    (a.gateway_reference, a.gateway_polled_at) if a.settling_since is not None else None, a.group_id)
                    for a in await repo.claim_stuck_attempts(session, now, lease=charging.stale_attempt_after)]
-    for facts, correlation_id, checks, settling in claimed:
+    groups_done: set[str] = set()
+    for facts, correlation_id, checks, settling, group_id in claimed:
         with context.bound(correlation_id, facts.id):
+            if group_id is not None:  # a share of a charge for several invoices: the group's one charge, once
+                if group_id not in groups_done:
+                    groups_done.add(group_id)
+                    await finish_group(charging, group_id, recovering=True)
+                continue
             await keep_reservation(charging, facts)
             if settling is not None:
                 await check_settling_debit(charging, facts, *settling)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, StringConstraints
 
 from duely_payments import repository as payments_repo
 from duely_payments.payment_methods import repository as repo
-from duely_payments.payment_methods.schemas import PaymentMethodOut, SavePaymentMethodRequest
+from duely_payments.payment_methods.schemas import MandateIn, PaymentMethodList, PaymentMethodOut, SavePaymentMethodRequest
 from duely_payments.payment_methods.service import PaymentMethods, view
 from duely_payments.schemas import RequestModel
 from duely_runtime.auth import require_internal
@@ -31,6 +31,14 @@ class InternalSaveRequest(RequestModel):
     organization_id: Id
     payment_method: Id  # a gateway PaymentMethod (pm_…) or a Stripe test id
     replaces: Id | None = None  # the method the customer is replacing: it must be this customer's
+    set_default: bool = True  # the card update page replaces the default; the portal may add a spare
+    mandate: MandateIn | None = None  # bank debits: the acceptance the portal's page collected
+    authorization_text: Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1,
+                                                               max_length=5000)] | None = None
+
+
+class OrganizationRequest(RequestModel):
+    organization_id: Id
 
 
 class CustomerOut(BaseModel):
@@ -77,9 +85,25 @@ def router(runtime, methods: PaymentMethods) -> APIRouter:
             async with methods.db.transaction() as session:
                 await _customers_method(session, body.organization_id, customer_id, body.replaces)
         method, created = await methods.save(body.organization_id, customer_id, SavePaymentMethodRequest(
-            payment_method=body.payment_method, set_default=True))
-        if not method.is_default:  # saved before (a replay of the same gateway method): make it the default
+            payment_method=body.payment_method, set_default=body.set_default, mandate=body.mandate,
+            authorization_text=body.authorization_text))
+        if body.set_default and not method.is_default:  # saved before (a replay): make it the default
             method = await methods.make_default(body.organization_id, customer_id, method.id)
         return JSONResponse(view(method).model_dump(mode="json"), status_code=201 if created else 200)
+
+    # The portal's payment methods page: the same use cases as the public API, for the session's customer.
+
+    @api.get(base, response_model=PaymentMethodList, include_in_schema=False)
+    async def list_payment_methods_internal(customer_id: str, organization_id: str, session: DbSession):
+        return PaymentMethodList(data=[view(m) for m in await methods.list(session, organization_id, customer_id)],
+                                 has_more=False)
+
+    @api.post(base + "/{payment_method_id}/default", response_model=PaymentMethodOut, include_in_schema=False)
+    async def set_default_internal(customer_id: str, payment_method_id: str, body: OrganizationRequest):
+        return view(await methods.make_default(body.organization_id, customer_id, payment_method_id))
+
+    @api.delete(base + "/{payment_method_id}", response_model=PaymentMethodOut, include_in_schema=False)
+    async def detach_internal(customer_id: str, payment_method_id: str, organization_id: str):
+        return view(await methods.detach(organization_id, customer_id, payment_method_id))
 
     return api
