@@ -12,45 +12,23 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import httpx
-import pytest
 from sqlalchemy import update
 
 from duely_portal import service as hosted
 from duely_portal.models import PortalSession
-from tests.portal.conftest import portal_settings
 from tests.portal.helpers import make_snapshot
 from tests.portal.portal_stub import PortalStub, StubCustomer
 
 
-@pytest.fixture(scope="module")
-async def stub(serve):
-    stub = PortalStub()
-    async with serve(stub.app()) as url:
-        stub.url = url
-        yield stub
-
-
-@pytest.fixture(scope="module")
-async def portal(serve, settings_env, database_url, stub):
-    from duely_portal.main import build
-    settings = portal_settings(settings_env, await database_url("customer_portal"), invoicing_url=stub.url,
-                               payments_url=stub.url, public_base_url="https://billing.example.test",
-                               link_requests_per_customer_per_hour=3)
-    app = build(settings)
-    async with serve(app) as url:
-        app.state.url = url
-        yield app
-
-
-def new_org(stub: PortalStub) -> tuple[str, str]:
+def new_org(portal_stub: PortalStub) -> tuple[str, str]:
     organization_id = f"org_{uuid.uuid4().hex[:12]}"
     key = f"sk_test_{uuid.uuid4().hex}"
-    stub.add_key(key, organization_id)
+    portal_stub.add_key(key, organization_id)
     return organization_id, key
 
 
-async def create_link(portal, key: str, customer_id: str, **body) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=portal.state.url, headers={"Authorization": f"Bearer {key}"}) as client:
+async def create_link(customer_portal, key: str, customer_id: str, **body) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=customer_portal.state.url, headers={"Authorization": f"Bearer {key}"}) as client:
         return await client.post(f"/v1/customers/{customer_id}/portal_sessions", json=body,
                                  headers={"Idempotency-Key": uuid.uuid4().hex})
 
@@ -61,11 +39,11 @@ def login_path(url: str) -> str:
 
 
 @contextlib.asynccontextmanager
-async def signed_in(portal, key: str, customer_id: str):
+async def signed_in(customer_portal, key: str, customer_id: str):
     """A browser-like client holding the customer's session cookie."""
-    made = await create_link(portal, key, customer_id)
+    made = await create_link(customer_portal, key, customer_id)
     assert made.status_code == 201, made.text
-    async with httpx.AsyncClient(base_url=portal.state.url) as client:
+    async with httpx.AsyncClient(base_url=customer_portal.state.url) as client:
         opened = await client.get(login_path(made.json()["url"]))
         assert opened.status_code == 303 and opened.headers["location"] == "/portal"
         yield client
@@ -75,19 +53,19 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-async def store_invoice(portal, organization_id: str, customer_id: str, number: str):
+async def store_invoice(customer_portal, organization_id: str, customer_id: str, number: str):
     snapshot = make_snapshot(organization_id)
     snapshot = snapshot.model_copy(update={
         "number": number, "customer": snapshot.customer.model_copy(update={"id": customer_id})})
-    async with portal.state.runtime.db.transaction() as session:
+    async with customer_portal.state.runtime.db.transaction() as session:
         await hosted.apply_invoice_snapshot(session, snapshot, 1)
     return snapshot
 
 
-async def test_the_api_makes_a_single_use_link_that_opens_a_cookie_session(portal, stub, read_events, wait_for):
-    organization_id, key = new_org(stub)
-    stub.add_customer(StubCustomer(organization_id, "cus_globex", "Globex", "ap@globex.example"))
-    response = await create_link(portal, key, "cus_globex", return_url="https://acme.example/account")
+async def test_the_api_makes_a_single_use_link_that_opens_a_cookie_session(customer_portal, portal_stub, read_events, wait_for):
+    organization_id, key = new_org(portal_stub)
+    portal_stub.add_customer(StubCustomer(organization_id, "cus_globex", "Globex", "ap@globex.example"))
+    response = await create_link(customer_portal, key, "cus_globex", return_url="https://acme.example/account")
     assert response.status_code == 201, response.text
     body = response.json()
     assert (body["object"], body["customer_id"], body["emailed"], body["status"]) == (
@@ -95,12 +73,12 @@ async def test_the_api_makes_a_single_use_link_that_opens_a_cookie_session(porta
     expires = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
     assert timedelta(minutes=59) < expires - datetime.now(timezone.utc) <= timedelta(hours=1)
     # Only the hash of the link's token is kept.
-    async with portal.state.runtime.db.transaction() as session:
+    async with customer_portal.state.runtime.db.transaction() as session:
         row = await session.get(PortalSession, body["id"])
     token = body["url"].rsplit("/", 1)[1]
     assert token not in (row.link_hash, row.cookie_hash) and len(row.link_hash) == 64
 
-    async with httpx.AsyncClient(base_url=portal.state.url) as browser:
+    async with httpx.AsyncClient(base_url=customer_portal.state.url) as browser:
         opened = await browser.get(login_path(body["url"]))
         assert opened.status_code == 303
         cookie = opened.headers["set-cookie"]
@@ -113,7 +91,7 @@ async def test_the_api_makes_a_single_use_link_that_opens_a_cookie_session(porta
         assert page.headers["cache-control"] == "no-store"
 
         # Single use: the same link again (another browser, or this one) opens nothing.
-        async with httpx.AsyncClient(base_url=portal.state.url) as other:
+        async with httpx.AsyncClient(base_url=customer_portal.state.url) as other:
             again = await other.get(login_path(body["url"]))
             assert again.status_code == 410
             assert "This sign-in link was already used" in again.text and 'id="link-form"' in again.text
@@ -128,29 +106,29 @@ async def test_the_api_makes_a_single_use_link_that_opens_a_cookie_session(porta
     assert events[0].data["customer_id"] == "cus_globex"
 
 
-async def test_unknown_or_other_organizations_customer_is_a_404(portal, stub):
-    organization_id, key = new_org(stub)
-    other_org, _ = new_org(stub)
-    stub.add_customer(StubCustomer(other_org, "cus_theirs", "Theirs", "ap@theirs.example"))
+async def test_unknown_or_other_organizations_customer_is_a_404(customer_portal, portal_stub):
+    organization_id, key = new_org(portal_stub)
+    other_org, _ = new_org(portal_stub)
+    portal_stub.add_customer(StubCustomer(other_org, "cus_theirs", "Theirs", "ap@theirs.example"))
     for customer_id in ("cus_nobody", "cus_theirs"):
-        response = await create_link(portal, key, customer_id)
+        response = await create_link(customer_portal, key, customer_id)
         assert response.status_code == 404, response.text
         assert response.json()["error"]["code"] == "resource_missing"
-    async with httpx.AsyncClient(base_url=portal.state.url) as client:
+    async with httpx.AsyncClient(base_url=customer_portal.state.url) as client:
         assert (await client.post("/v1/customers/cus_theirs/portal_sessions", json={})).status_code == 401
-    bad = await create_link(portal, key, "cus_nobody", return_url="javascript:alert(1)")
+    bad = await create_link(customer_portal, key, "cus_nobody", return_url="javascript:alert(1)")
     assert bad.status_code in (400, 404)
 
 
-async def test_an_expired_link_offers_a_new_one_by_email_rate_limited(portal, stub, read_events, wait_for):
-    organization_id, key = new_org(stub)
-    stub.add_customer(StubCustomer(organization_id, "cus_late", "Initech", "peter@initech.example", locale="de_DE"))
-    made = (await create_link(portal, key, "cus_late")).json()
-    async with portal.state.runtime.db.transaction() as session:  # an hour later
+async def test_an_expired_link_offers_a_new_one_by_email_rate_limited(customer_portal, portal_stub, read_events, wait_for):
+    organization_id, key = new_org(portal_stub)
+    portal_stub.add_customer(StubCustomer(organization_id, "cus_late", "Initech", "peter@initech.example", locale="de_DE"))
+    made = (await create_link(customer_portal, key, "cus_late")).json()
+    async with customer_portal.state.runtime.db.transaction() as session:  # an hour later
         await session.execute(update(PortalSession).where(PortalSession.id == made["id"]).values(
             link_expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
     path = login_path(made["url"])
-    async with httpx.AsyncClient(base_url=portal.state.url) as browser:
+    async with httpx.AsyncClient(base_url=customer_portal.state.url) as browser:
         page = await browser.get(path)
         assert page.status_code == 410
         assert "Dieser Anmeldelink ist abgelaufen" in page.text  # the customer's language
@@ -176,16 +154,16 @@ async def test_an_expired_link_offers_a_new_one_by_email_rate_limited(portal, st
     assert {e.data["requested_by"] for e in events} == {"customer"}
     assert all(e.data["email"] == "peter@initech.example" and e.data["locale"] == "de_DE" for e in events)
     # Each emailed link is new and works once.
-    async with httpx.AsyncClient(base_url=portal.state.url) as browser:
-        fresh = login_path(events[-1].data["url"].replace(portal.state.url, "https://billing.example.test"))
+    async with httpx.AsyncClient(base_url=customer_portal.state.url) as browser:
+        fresh = login_path(events[-1].data["url"].replace(customer_portal.state.url, "https://billing.example.test"))
         assert (await browser.get(fresh)).status_code == 303
 
 
-async def test_every_form_needs_the_sessions_csrf_token(portal, stub):
-    organization_id, key = new_org(stub)
-    stub.add_customer(StubCustomer(organization_id, "cus_csrf", "Hooli", "ap@hooli.example"))
-    invoice = await store_invoice(portal, organization_id, "cus_csrf", "HOOLI-1")
-    async with signed_in(portal, key, "cus_csrf") as browser:
+async def test_every_form_needs_the_sessions_csrf_token(customer_portal, portal_stub):
+    organization_id, key = new_org(portal_stub)
+    portal_stub.add_customer(StubCustomer(organization_id, "cus_csrf", "Hooli", "ap@hooli.example"))
+    invoice = await store_invoice(customer_portal, organization_id, "cus_csrf", "HOOLI-1")
+    async with signed_in(customer_portal, key, "cus_csrf") as browser:
         page = await browser.get("/portal")
         csrf = csrf_of(page.text)
         assert page.text.count(f'name="csrf_token" value="{csrf}"') >= 2  # the pay form and sign out
@@ -198,11 +176,11 @@ async def test_every_form_needs_the_sessions_csrf_token(portal, stub):
         assert cross.status_code == 403
         for path in ("/portal/payment_methods", "/portal/autopay", "/portal/logout"):
             assert (await browser.post(path, data={})).status_code == 403
-        assert stub.payment_calls == [] or all(c["customer_id"] != "cus_csrf" for c in stub.payment_calls)
+        assert portal_stub.payment_calls == [] or all(c["customer_id"] != "cus_csrf" for c in portal_stub.payment_calls)
 
         paid = await browser.post("/portal/pay", data={**form, "csrf_token": csrf})
         assert paid.status_code == 303
-        call = next(c for c in stub.payment_calls if c["customer_id"] == "cus_csrf")
+        call = next(c for c in portal_stub.payment_calls if c["customer_id"] == "cus_csrf")
         assert call["body"]["invoice_ids"] == [invoice.id]
         assert call["idempotency_key"] == f"portal-pay-cus_csrf-{'k' * 16}"
 
@@ -211,34 +189,34 @@ async def test_every_form_needs_the_sessions_csrf_token(portal, stub):
         assert (await browser.get("/portal")).status_code == 401
 
 
-async def test_the_merchant_revokes_a_session(portal, stub):
-    organization_id, key = new_org(stub)
-    stub.add_customer(StubCustomer(organization_id, "cus_rev", "Umbrella", "ap@umbrella.example"))
-    made = (await create_link(portal, key, "cus_rev")).json()
-    async with httpx.AsyncClient(base_url=portal.state.url) as browser:
+async def test_the_merchant_revokes_a_session(customer_portal, portal_stub):
+    organization_id, key = new_org(portal_stub)
+    portal_stub.add_customer(StubCustomer(organization_id, "cus_rev", "Umbrella", "ap@umbrella.example"))
+    made = (await create_link(customer_portal, key, "cus_rev")).json()
+    async with httpx.AsyncClient(base_url=customer_portal.state.url) as browser:
         assert (await browser.get(login_path(made["url"]))).status_code == 303
         assert (await browser.get("/portal")).status_code == 200
-        async with httpx.AsyncClient(base_url=portal.state.url, headers={"Authorization": f"Bearer {key}"}) as api:
+        async with httpx.AsyncClient(base_url=customer_portal.state.url, headers={"Authorization": f"Bearer {key}"}) as api:
             revoked = await api.post(f"/v1/customers/cus_rev/portal_sessions/{made['id']}/revoke")
             assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
-            other, _ = new_org(stub)
+            other, _ = new_org(portal_stub)
             assert (await api.post(f"/v1/customers/cus_other/portal_sessions/{made['id']}/revoke")).status_code == 404
         assert (await browser.get("/portal")).status_code == 401
 
 
-async def test_a_session_sees_its_own_customer_only(portal, stub):
-    organization_id, key = new_org(stub)
-    other_org, _ = new_org(stub)
-    mine = stub.add_customer(StubCustomer(organization_id, "cus_mine", "Mine Ltd", "ap@mine.example",
+async def test_a_session_sees_its_own_customer_only(customer_portal, portal_stub):
+    organization_id, key = new_org(portal_stub)
+    other_org, _ = new_org(portal_stub)
+    mine = portal_stub.add_customer(StubCustomer(organization_id, "cus_mine", "Mine Ltd", "ap@mine.example",
                                           methods=[{"id": "pm_mine", "type": "card", "status": "active",
                                                     "is_default": True, "card": {"brand": "visa", "last4": "4242"}}]))
-    stub.add_customer(StubCustomer(organization_id, "cus_neighbour", "Neighbour", "ap@neighbour.example",
+    portal_stub.add_customer(StubCustomer(organization_id, "cus_neighbour", "Neighbour", "ap@neighbour.example",
                                    methods=[{"id": "pm_neighbour", "type": "card", "status": "active",
                                              "is_default": True, "card": {"brand": "visa", "last4": "1111"}}]))
-    own = await store_invoice(portal, organization_id, mine.id, "MINE-1")
-    neighbours = await store_invoice(portal, organization_id, "cus_neighbour", "NEIGH-1")
-    foreign = await store_invoice(portal, other_org, mine.id, "FOREIGN-1")  # same customer id, other organization
-    async with signed_in(portal, key, mine.id) as browser:
+    own = await store_invoice(customer_portal, organization_id, mine.id, "MINE-1")
+    neighbours = await store_invoice(customer_portal, organization_id, "cus_neighbour", "NEIGH-1")
+    foreign = await store_invoice(customer_portal, other_org, mine.id, "FOREIGN-1")  # same customer id, other organization
+    async with signed_in(customer_portal, key, mine.id) as browser:
         listing = await browser.get("/portal")
         assert "MINE-1" in listing.text and "NEIGH-1" not in listing.text and "FOREIGN-1" not in listing.text
         assert (await browser.get(f"/portal/invoices/{own.id}")).status_code == 200
@@ -255,17 +233,17 @@ async def test_a_session_sees_its_own_customer_only(portal, stub):
             assert refused.status_code == 404
         assert (await browser.get("/portal/invoices/..%2F..%2Fetc")).status_code == 404
     assert all(c["customer_id"] != mine.id or neighbours.id not in c["body"]["invoice_ids"]
-               for c in stub.payment_calls)
+               for c in portal_stub.payment_calls)
 
 
-async def test_the_last_method_stays_while_autopay_is_on(portal, stub):
-    organization_id, key = new_org(stub)
+async def test_the_last_method_stays_while_autopay_is_on(customer_portal, portal_stub):
+    organization_id, key = new_org(portal_stub)
     only = {"id": "pm_only", "type": "card", "status": "active", "is_default": True,
             "card": {"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030}}
-    stub.add_customer(StubCustomer(organization_id, "cus_auto", "Auto AG", "ap@auto.example", methods=[only],
+    portal_stub.add_customer(StubCustomer(organization_id, "cus_auto", "Auto AG", "ap@auto.example", methods=[only],
                                    autopay={"enabled": True, "timing": "on_issue", "days_before_due": None,
                                             "payment_method_id": None}))
-    async with signed_in(portal, key, "cus_auto") as browser:
+    async with signed_in(customer_portal, key, "cus_auto") as browser:
         page = await browser.get("/portal/payment_methods")
         refused = await browser.post("/portal/payment_methods/pm_only/remove", data={"csrf_token": csrf_of(page.text)},
                                      follow_redirects=True)
