@@ -29,6 +29,7 @@ from duely_gateway.routes import ROUTES, route, service_for
     ("/v1/webhook_endpoints", "notifications"),
     ("/v1/webhook_endpoints/we_1", "notifications"),
     ("/v1/webhook_endpoints/we_1/deliveries", "notifications"),
+    ("/v1/webhook_deliveries", "notifications"),
     ("/v1/messages", "notifications"),
     ("/v1/messages/msg_1", "notifications"),
     ("/v1/email_templates", "notifications"),

@@ -35,6 +35,7 @@ ROUTES: tuple[Route, ...] = (
     route(r"^/webhooks/stripe/?$", "payments"),  # the payment gateway's signed events
     route(rf"^/v1/invoices/{ID}/collection/?$", "dunning"),  # the invoice's collection timeline
     route(rf"^/v1/webhook_endpoints{TAIL}", "notifications"),
+    route(rf"^/v1/webhook_deliveries{TAIL}", "notifications"),  # the delivery log across endpoints (?event_id=)
     route(rf"^/v1/messages{TAIL}", "notifications"),
     route(rf"^/v1/email_templates{TAIL}", "notifications"),  # custom email templates, their previews
     route(rf"^/v1/invoices/{ID}/remind/?$", "dunning"),  # on the invoice's timeline and its one-a-day ledger

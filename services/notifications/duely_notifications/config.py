@@ -70,6 +70,10 @@ class Settings(ServiceSettings):
     webhook_concurrency: int = 32               # deliveries in flight, all organizations together
     webhook_organization_concurrency: int = 8   # at most this many of them for one organization...
     webhook_endpoint_concurrency: int = 4       # ...and for one endpoint
+    # An endpoint whose deliveries have failed continuously this long (every attempt since the first failure,
+    # no success between) is disabled and its organization emailed; PATCH enabled=true resumes it.
+    # DUELY_NOTIFICATIONS_WEBHOOK_DISABLE_AFTER_S, 5 days unless set.
+    webhook_disable_after_s: float = Field(5 * 24 * 3600, gt=0)
 
     # A claimed row is invisible to other workers this long, and the worker renews the lease every
     # third of it while the send still runs; only a worker that died lets its rows fall due again

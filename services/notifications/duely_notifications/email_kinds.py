@@ -34,7 +34,7 @@ from duely_presentation.content import DocumentInput
 from duely_presentation.receipt import ReceiptView
 from duely_presentation.view import InvoiceView
 
-from duely_notifications.domain import email_context, keys
+from duely_notifications.domain import email_context, endpoint_disabled, keys
 from duely_notifications.domain.payment_words import method_details
 
 
@@ -190,6 +190,14 @@ EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
         invoice_id=lambda refunded: refunded.invoice_id,
         facts=refund_facts,
         context=lambda sent: email_context.refund(sent.view, sent.facts)),
+    EmailKind(  # a webhook endpoint disabled after failing (webhooks/service.py): to the organization, not a customer
+        template=endpoint_disabled.TEMPLATE, cause=endpoint_disabled.EndpointDisabled,
+        key=endpoint_disabled.key,
+        recipients=lambda disabled: Recipients(list(disabled.to), []),
+        invoice_id=lambda disabled: None,
+        facts=endpoint_disabled.facts,
+        context=lambda sent: endpoint_disabled.context(sent.facts, sent.company),
+        names_company=True),
     EmailKind(  # payment_method.expiring: about a card, not an invoice
         template="payment_method_expiring", cause=PaymentMethodExpiring,
         key=lambda expiring: keys.payment_method_expiring_key(expiring.payment_method_id, expiring.exp_month,

@@ -21,6 +21,8 @@ from duely_notifications.sms import repository as sms_repo
 from duely_notifications.sms.driver import driver_from_settings
 from duely_notifications.sms.sender import SmsSender
 from duely_notifications.webhook_dispatcher import WebhookDispatcher
+from duely_notifications.webhooks import api as webhooks_api
+from duely_notifications.webhooks.service import WebhookEndpoints
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -34,7 +36,8 @@ def build(settings: Settings | None = None) -> FastAPI:
         runtime.retention.add(rule)
 
     sender = EmailSender(runtime.db, runtime.outbox, notifications, Mailer(settings))
-    dispatcher = WebhookDispatcher(runtime.db, runtime.outbox, notifications)
+    webhooks = WebhookEndpoints(notifications)
+    dispatcher = WebhookDispatcher(runtime.db, runtime.outbox, notifications, webhooks=webhooks)
     texter = SmsSender(runtime.db, runtime.outbox, notifications, driver_from_settings(settings))
 
     async def send_emails() -> None:
@@ -51,7 +54,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     runtime.add_worker(deliver_webhooks)
 
     templates = EmailTemplates(settings, notifications.renderer, notifications.clock)
-    app = runtime.create_app(routers=[api.router(notifications), email_templates_api.router(templates)],
+    app = runtime.create_app(routers=[api.router(notifications), webhooks_api.router(webhooks),
+                                      email_templates_api.router(templates)],
                              title="Duely notifications")
     app.state.notifications = notifications
     return app

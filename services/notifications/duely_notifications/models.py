@@ -127,6 +127,15 @@ class WebhookEndpoint(Base):
     secret: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # After a roll, the old secret signs too (a second signature) until it expires (webhooks/service.py).
+    previous_secret: Mapped[str | None] = mapped_column(String(128))
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Disabled: nothing new is queued for it and nothing pending is sent; by hand, or "failing" automatically.
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    disabled_reason: Mapped[str | None] = mapped_column(String(16))  # manual | failing
+    # The first failed attempt since its last success: continuous failure this long disables it.
+    failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class WebhookDelivery(Base):
@@ -150,12 +159,36 @@ class WebhookDelivery(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     claim_token: Mapped[str | None] = mapped_column(String(32))
+    # `attempts` counts every attempt ever (the log's attempt numbers); a replay starts a new round of
+    # retries, and the backoff counts the attempts since `round_start` only.
+    round_start: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    replays: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_event"),
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
         Index("ix_webhook_deliveries_created_at", "created_at"),
+        Index("ix_webhook_deliveries_event", "organization_id", "event_id"),  # the log of one event
     )
+
+
+class WebhookDeliveryAttempt(Base):
+    """One POST of a delivery, as the delivery log shows it (never the endpoint's response body)."""
+
+    __tablename__ = "webhook_delivery_attempts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(String(64))
+    organization_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... across replays
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    next_retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    __table_args__ = (UniqueConstraint("delivery_id", "number", name="uq_webhook_delivery_attempts_number"),
+                      Index("ix_webhook_delivery_attempts_attempted_at", "attempted_at"))
 
 
 class SmsMessage(Base):

@@ -258,8 +258,11 @@ async def page_deliveries(session: AsyncSession, endpoint_id: str, limit: int) -
 
 async def due_deliveries(session: AsyncSession, now: datetime, limit: int, *, busy_organizations: Iterable[str] = (),
                          busy_endpoints: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """Due deliveries, oldest first, locked for this transaction, leaving out tenants already at their cap."""
-    return await _due(session, WebhookDelivery.__table__, now, limit,
+    """Due deliveries, oldest first, locked for this transaction, leaving out tenants already at their cap and
+    disabled endpoints (their deliveries are held until the endpoint is enabled again)."""
+    table = WebhookDelivery.__table__
+    disabled = exists().where(WebhookEndpoint.id == table.c.endpoint_id, WebhookEndpoint.disabled_at.is_not(None))
+    return await _due(session, table, now, limit, also=~disabled,
                       exclude={"organization_id": busy_organizations, "endpoint_id": busy_endpoints})
 
 

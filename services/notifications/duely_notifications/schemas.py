@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from duely_contracts.registry import WEBHOOK_EVENT_TYPES
-from duely_contracts.timestamps import Timestamp
+from duely_contracts.timestamps import Timestamp, as_utc
 from duely_runtime.text import SingleLineText, Text
 
 from duely_notifications.domain.webhooks import ALL_EVENTS
@@ -42,13 +43,27 @@ class WebhookEndpointOut(BaseModel):
     url: str
     events: list[str]
     description: str | None
-    status: Literal["enabled"] = "enabled"
+    status: Literal["enabled", "disabled"] = "enabled"
+    disabled_reason: Literal["manual", "failing"] | None = Field(None, description=(
+        "Why it is disabled: `manual` (PATCH enabled=false) or `failing` (every delivery failed for "
+        "DUELY_NOTIFICATIONS_WEBHOOK_DISABLE_AFTER_S, 5 days by default; the organization was emailed)."))
+    disabled_at: Timestamp | None = None
+    failing_since: Timestamp | None = Field(None, description="The first failed attempt since the last success.")
+    previous_secret_expires_at: Timestamp | None = Field(None, description=(
+        "After a roll: until then the previous secret signs too (a second signature in webhook-signature)."))
     created_at: Timestamp
+    updated_at: Timestamp | None = None
 
     @classmethod
-    def of(cls, endpoint: WebhookEndpoint) -> "WebhookEndpointOut":
+    def of(cls, endpoint: WebhookEndpoint, now: datetime | None = None) -> "WebhookEndpointOut":
+        overlap = endpoint.previous_secret_expires_at if endpoint.previous_secret else None
+        if overlap is not None and now is not None and as_utc(overlap) <= now:
+            overlap = None
         return cls(id=endpoint.id, url=endpoint.url, events=endpoint.events, description=endpoint.description,
-                   created_at=endpoint.created_at)
+                   status="disabled" if endpoint.disabled_at else "enabled", disabled_reason=endpoint.disabled_reason,
+                   disabled_at=endpoint.disabled_at, failing_since=endpoint.failing_since,
+                   previous_secret_expires_at=overlap, created_at=endpoint.created_at,
+                   updated_at=endpoint.updated_at)
 
 
 class WebhookEndpointCreated(WebhookEndpointOut):
@@ -56,8 +71,8 @@ class WebhookEndpointCreated(WebhookEndpointOut):
                                                  "the replay of a repeated Idempotency-Key (it is never stored).")
 
     @classmethod
-    def of(cls, endpoint: WebhookEndpoint) -> "WebhookEndpointCreated":
-        return cls(**WebhookEndpointOut.of(endpoint).model_dump(), secret=endpoint.secret)
+    def of(cls, endpoint: WebhookEndpoint, now: datetime | None = None) -> "WebhookEndpointCreated":
+        return cls(**WebhookEndpointOut.of(endpoint, now).model_dump(), secret=endpoint.secret)
 
 
 class DeletedObject(BaseModel):
@@ -72,8 +87,9 @@ class WebhookDeliveryOut(BaseModel):
     endpoint_id: str
     event_id: str
     event_type: str
-    status: str
-    attempts: int
+    status: Literal["pending", "succeeded", "failed"]
+    attempts: int = Field(description="Attempts made, replays included (the attempt log numbers them).")
+    replays: int = Field(0, description="Times it was replayed by hand (same webhook-id each time).")
     next_attempt_at: Timestamp | None
     last_status_code: int | None
     last_error: str | None = Field(description="Why the last attempt failed, in our words (status code and its "
@@ -85,7 +101,7 @@ class WebhookDeliveryOut(BaseModel):
     @classmethod
     def of(cls, d: WebhookDelivery) -> "WebhookDeliveryOut":
         return cls(id=d.id, endpoint_id=d.endpoint_id, event_id=d.event_id, event_type=d.event_type,
-                   status=d.status, attempts=d.attempts,
+                   status=d.status, attempts=d.attempts, replays=d.replays or 0,
                    next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
                    last_status_code=d.last_status_code, last_error=d.last_error, created_at=d.created_at,
                    completed_at=d.completed_at)

@@ -15,21 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from duely_contracts import Envelope
 from duely_contracts.events import OrganizationCreated, PaymentSucceeded, ReminderDue
 from duely_contracts.models import InvoiceSnapshot
-from duely_runtime.errors import found, invalid
+from duely_runtime.errors import found
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.ids import new_id
 from duely_runtime.kit.pagination import Page
-from duely_runtime.outbound import OutboundGuard, OutboundRefused
+from duely_runtime.outbound import OutboundGuard
 
 from duely_notifications import repository as repo
 from duely_notifications.config import Settings
 from duely_notifications.domain import keys
 from duely_notifications.domain.payment_words import method_details
-from duely_notifications.domain.webhooks import (
-    events_problem, normalized_events, subscribes, url_problem, webhook_body,
-)
+from duely_notifications.domain.webhooks import subscribes, webhook_body
 from duely_notifications.email_kinds import Reminder, email_kind
-from duely_notifications.models import Message, SmsMessage, WebhookDelivery, WebhookEndpoint
+from duely_notifications.models import Message, SmsMessage
 from duely_notifications.rendering import EmailRenderer
 from duely_notifications.sms import repository as sms_repo
 from duely_notifications.sms import service as sms_service
@@ -139,8 +137,9 @@ class Notifications:
 
     async def fan_out(self, session: AsyncSession, envelope: Envelope) -> int:
         """One delivery per subscribed endpoint of the event's organization (idempotent)."""
+        # A disabled endpoint gets nothing new (webhooks/: disabled by hand or after failing).
         endpoints = [endpoint for endpoint in await repo.endpoints_of(session, envelope.organization_id)
-                     if subscribes(endpoint.events, envelope.type)]
+                     if endpoint.disabled_at is None and subscribes(endpoint.events, envelope.type)]
         if not endpoints:
             return 0
         body = webhook_body(envelope.id, envelope.type, envelope.occurred_at, envelope.organization_id,
@@ -157,39 +156,6 @@ class Notifications:
         if created:
             wake_after_commit(session, self.webhook_wakeup)
         return created
-
-    async def create_endpoint(self, session: AsyncSession, organization_id: str, url: str, events: list[str],
-                              description: str | None) -> WebhookEndpoint:
-        if problem := url_problem(url):
-            raise invalid("url", problem)
-        if problem := events_problem(events):
-            raise invalid(*problem)
-        try:
-            await self.guard.check_url(url.strip())  # checked again before every delivery
-        except OutboundRefused as refused:
-            raise invalid("url", f"url {refused}.", code="url_not_allowed") from None
-        endpoint = WebhookEndpoint(
-            id=new_id("we"), organization_id=organization_id, url=url.strip(), events=normalized_events(events),
-            description=description, secret=new_webhook_secret(), created_at=self.clock(), deleted_at=None)
-        await repo.insert_endpoint(session, endpoint)
-        return endpoint
-
-    async def get_endpoint(self, session: AsyncSession, organization_id: str, endpoint_id: str) -> WebhookEndpoint:
-        return found(await repo.get_endpoint(session, organization_id, endpoint_id), "webhook endpoint",
-                     endpoint_id)
-
-    async def list_endpoints(self, session: AsyncSession, organization_id: str,
-                             limit: int) -> Page[WebhookEndpoint]:
-        return await repo.page_endpoints(session, organization_id, limit)
-
-    async def list_deliveries(self, session: AsyncSession, organization_id: str, endpoint_id: str,
-                              limit: int) -> Page[WebhookDelivery]:
-        endpoint = await self.get_endpoint(session, organization_id, endpoint_id)
-        return await repo.page_deliveries(session, endpoint.id, limit)
-
-    async def delete_endpoint(self, session: AsyncSession, organization_id: str, endpoint_id: str) -> None:
-        endpoint = await self.get_endpoint(session, organization_id, endpoint_id)
-        await repo.delete_endpoint(session, endpoint.id, self.clock())
 
 
 def new_webhook_secret() -> str:

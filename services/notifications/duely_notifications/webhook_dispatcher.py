@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from datetime import datetime, timezone
 from typing import Any
@@ -36,18 +37,21 @@ from duely_notifications.domain.retry import next_retry_at
 from duely_notifications.domain.webhooks import is_success
 from duely_notifications.models import WebhookDelivery
 from duely_notifications.service import Notifications
+from duely_notifications.webhooks.service import WebhookEndpoints, secrets_signing
 
 log = logging.getLogger(__name__)
 
 ENDPOINT_DELETED = "endpoint deleted"
 
 
-def signed_headers(secret: str, event_id: str, body: str, now: datetime) -> dict[str, str]:
+def signed_headers(secret: str | list[str], event_id: str, body: str, now: datetime) -> dict[str, str]:
+    """During a secret's roll both secrets sign: their signatures space separated, as the spec allows."""
     timestamp = now.astimezone(timezone.utc)
+    signing = [secret] if isinstance(secret, str) else secret
     return {
         "webhook-id": event_id,
         "webhook-timestamp": str(int(timestamp.timestamp())),
-        "webhook-signature": Webhook(secret).sign(event_id, timestamp, body),
+        "webhook-signature": " ".join(Webhook(each).sign(event_id, timestamp, body) for each in signing),
         "content-type": "application/json",
         "user-agent": "Duely-Webhooks/1.0",
     }
@@ -55,10 +59,11 @@ def signed_headers(secret: str, event_id: str, body: str, now: datetime) -> dict
 
 class WebhookDispatcher:
     def __init__(self, db: Database, outbox: Outbox, notifications: Notifications,
-                 client: OutboundClient | None = None) -> None:
+                 client: OutboundClient | None = None, webhooks: WebhookEndpoints | None = None) -> None:
         self.db = db
         self.outbox = outbox
         self.notifications = notifications
+        self.webhooks = webhooks or WebhookEndpoints(notifications)
         self.settings = notifications.settings
         self.client = client
         self.claims = ClaimKeeper(db, WebhookDelivery.__table__, self.settings.claim_lease_s, notifications.clock)
@@ -165,14 +170,17 @@ class WebhookDispatcher:
         """POST one delivery and record its outcome."""
         async with self.db.transaction() as session:
             endpoints = await repo.endpoints_by_id(session, [row["endpoint_id"]])
+        started = time.monotonic()
         status_code, error = await self._post(row, endpoints.get(row["endpoint_id"]))
+        duration_ms = round((time.monotonic() - started) * 1000)
         async with self.db.transaction() as session:
-            await self._record(session, row, status_code, error)
+            await self._record(session, row, status_code, error, duration_ms)
 
     async def _post(self, row: dict[str, Any], endpoint) -> tuple[int | None, str | None]:
         if endpoint is None or endpoint.deleted_at is not None:
             return None, ENDPOINT_DELETED
-        headers = signed_headers(endpoint.secret, row["event_id"], row["payload"], self.notifications.clock())
+        now = self.notifications.clock()
+        headers = signed_headers(secrets_signing(endpoint, now), row["event_id"], row["payload"], now)
         try:
             response = await self.client.request("POST", endpoint.url, headers=headers,
                                                  content=row["payload"].encode(),
@@ -186,15 +194,19 @@ class WebhookDispatcher:
         return response.status_code, response.summary
 
     async def _record(self, session: AsyncSession, row: dict[str, Any], status_code: int | None,
-                      error: str | None) -> None:
+                      error: str | None, duration_ms: int = 0) -> None:
         now = self.notifications.clock()
         succeeded = error is None
+        # The backoff counts this round's attempts: a replay starts a new round (round_start).
         retry_at = None if succeeded or error == ENDPOINT_DELETED else next_retry_at(
-            row["attempts"], self.settings.webhook_backoff_s, now)
+            row["attempts"] - (row.get("round_start") or 0), self.settings.webhook_backoff_s, now)
         status = "succeeded" if succeeded else ("pending" if retry_at else "failed")
         recorded = await repo.record_delivery_attempt(
             session, row["id"], row["claim_token"], status=status, status_code=status_code, error=error,
             next_attempt_at=retry_at, completed_at=None if status == "pending" else now)
+        if recorded and error != ENDPOINT_DELETED:
+            await self.webhooks.attempt_recorded(session, row, status_code=status_code, error=error,
+                                                 duration_ms=duration_ms, next_retry_at=retry_at, now=now)
         if not recorded or status == "pending":
             if recorded:
                 log.info("webhook delivery will be retried", extra={
