@@ -8,6 +8,7 @@ import pytest
 from playwright.async_api import async_playwright
 
 from tests.portal.helpers import UpstreamStub
+from tests.portal.portal_stub import PortalStub
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -42,6 +43,28 @@ async def portal(serve, settings_env, database_url, upstream_stub):
     from duely_portal.main import build
     settings = portal_settings(settings_env, await database_url("portal"), invoicing_url=upstream_stub.url,
                                payments_url=upstream_stub.url)
+    app = build(settings)
+    async with serve(app) as url:
+        app.state.url = url
+        yield app
+
+
+# -- the customer portal, its internal routes answered by PortalStub -----------------------------------
+
+@pytest.fixture(scope="module")
+async def portal_stub(serve):
+    stub = PortalStub()
+    async with serve(stub.app()) as url:
+        stub.url = url
+        yield stub
+
+
+@pytest.fixture(scope="module")
+async def customer_portal(serve, settings_env, database_url, portal_stub):
+    from duely_portal.main import build
+    settings = portal_settings(settings_env, await database_url("customer_portal"), invoicing_url=portal_stub.url,
+                               payments_url=portal_stub.url, public_base_url="https://billing.example.test",
+                               link_requests_per_customer_per_hour=3)
     app = build(settings)
     async with serve(app) as url:
         app.state.url = url

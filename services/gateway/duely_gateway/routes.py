@@ -31,6 +31,7 @@ ROUTES: tuple[Route, ...] = (
     route(rf"^/v1/invoices/{ID}/payments{TAIL}", "payments"),  # manual payments recorded, and listed
     route(rf"^/v1/customers/{ID}/payment_methods{TAIL}", "payments"),
     route(rf"^/v1/customers/{ID}/payments{TAIL}", "payments"),  # several invoices paid with one charge
+    route(rf"^/v1/customers/{ID}/portal_sessions{TAIL}", "portal"),  # the customer portal's sign-in links
     route(r"^/webhooks/stripe/?$", "payments"),  # the payment gateway's signed events
     route(rf"^/v1/invoices/{ID}/collection/?$", "dunning"),  # the invoice's collection timeline
     route(rf"^/v1/webhook_endpoints{TAIL}", "notifications"),

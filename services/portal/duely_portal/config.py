@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from duely_runtime.config import ServiceSettings
@@ -22,6 +22,20 @@ class Settings(ServiceSettings):
     stripe_publishable_key: str = "pk_test_sandbox"
     # Where the customer's browser reaches the gateway: the embedded sandbox by default; Stripe in production.
     stripe_public_api_base: str = "http://127.0.0.1:8420"
+
+    # The customer portal (/portal): the magic link's life, the session it opens (ended after being idle this
+    # long, and in any case after session_max_s), and how many "email me a new link" a customer (and an
+    # address) may ask for in an hour.
+    magic_link_ttl_s: int = Field(3600, ge=60, le=7 * 86400)
+    session_idle_s: int = Field(12 * 3600, ge=60)
+    session_max_s: int = Field(24 * 3600, ge=60)
+    link_requests_per_customer_per_hour: int = Field(3, ge=1)
+    link_requests_per_ip_per_hour: int = Field(10, ge=1)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Production serves the portal over HTTPS: its cookie is never sent in clear."""
+        return self.mode == "production"
 
     @model_validator(mode="after")
     def _real_stripe_by_default_in_production(self) -> "Settings":

@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from duely_runtime.invoicing_client import InvoicingClient
 from duely_runtime.service import ServiceRuntime
 from duely_portal import api, consumers
+from duely_portal.customer_portal import api as portal_api, pages as portal_pages
+from duely_portal.customer_portal.upstream import PortalUpstream
 from duely_portal.config import Settings
 from duely_portal.models import Base
 from duely_portal.payments_client import PaymentsClient
@@ -23,7 +25,10 @@ def build(settings: Settings | None = None) -> FastAPI:
     # A person waits on the page: invoicing gets as long as payments does (a card charge can take a while).
     invoicing = InvoicingClient(settings.invoicing_url, settings.internal_secret, timeout_s=settings.upstream_timeout_s)
     routes = api.router(runtime, invoicing, PaymentsClient(settings))
-    app = runtime.create_app(routers=[routes], title="Duely portal")
+    upstream = PortalUpstream(settings.invoicing_url, settings.payments_url, settings.internal_secret,
+                              settings.upstream_timeout_s)
+    app = runtime.create_app(routers=[routes, portal_api.router(runtime, upstream),
+                                      portal_pages.router(runtime, invoicing, upstream)], title="Duely portal")
     return app
 
 

@@ -109,6 +109,48 @@ class DebitInProgress(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))  # succeeded | failed
 
 
+class PortalSession(Base):
+    """A customer's way into the portal: the magic link the merchant (or the customer) asked for, and once
+    it is opened, the browser session it became. The link is single use; the session ends after being idle
+    for the configured time, at its absolute end, or when revoked (sign out, or the merchant). Only hashes
+    of the link's token and of the cookie are kept."""
+
+    __tablename__ = "portal_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # ps_…
+    organization_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    customer_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    link_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    link_expires_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    requested_by: Mapped[str] = mapped_column(String(16), nullable=False)  # merchant | customer
+    return_url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the link was opened (once)
+    cookie_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str | None] = mapped_column(String(64))  # every form of the session carries it
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the session's absolute end
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (Index("ix_portal_sessions_customer", "organization_id", "customer_id"),)
+
+
+class PortalLinkRequest(Base):
+    """A customer asked for a new sign-in link (expired link page, hosted invoice page): counted per
+    customer and per address to rate limit the emails."""
+
+    __tablename__ = "portal_link_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    organization_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    customer_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    ip_address: Mapped[str] = mapped_column(String(64), nullable=False)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+    __table_args__ = (Index("ix_portal_link_requests_customer", "organization_id", "customer_id", "requested_at"),
+                      Index("ix_portal_link_requests_ip", "ip_address", "requested_at"))
+
+
 class InvoiceView(Base):
     __tablename__ = "invoice_views"
 

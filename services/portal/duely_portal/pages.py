@@ -23,6 +23,7 @@ from duely_portal.domain.payment_history import history_line, refund_line
 from duely_presentation.methods import DEBIT_TYPES, describe, method_type_name
 from duely_portal.domain.page_state import PageState, invoice_methods, page_state
 from duely_portal.service import HostedInvoice, offered_debits
+from duely_portal.customer_portal.labels import LABELS as portal_labels
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -71,6 +72,8 @@ def render_invoice(invoice: HostedInvoice, token: str, *, payment: str | None, c
         "payment_methods": presentation.PAYMENT_METHOD_CHOICES,
         "attempt_key": secrets.token_urlsafe(16),  # one per rendered form: a double submit is one attempt
         "debit_attempt_key": secrets.token_urlsafe(16),
+        # The customer's portal: all their invoices (a sign-in link is emailed to the address on file).
+        "portal_link": portal_labels.get(view.lang.split("-")[0], portal_labels["en"])["portal_hosted_link"],
         "download_label": view.labels["page_download_receipt" if doc.status == "paid" else "page_download_pdf"],
         "payments": _payment_history(invoice, view),
         "debit_form": _debit_form(invoice, view, gateway) if state.is_payable and gateway else None,

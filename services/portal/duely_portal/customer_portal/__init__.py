@@ -1,0 +1,1 @@
+"""The customer portal: magic links, sessions, and the pages of a signed-in customer."""
