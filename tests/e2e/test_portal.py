@@ -101,7 +101,7 @@ async def test_the_customer_portal_end_to_end(platform, fresh_org, browser, mail
             row = await page.inner_text(f'tr[data-invoice="{invoice["id"]}"]')
             assert invoice["number"] in row and "Open" in row
         assert await page.query_selector(f'tr[data-invoice="{others[0]["id"]}"]') is None
-        assert "$565.00" in await page.inner_text("#pay-all")  # 120.00 + 345.00 + 99.00
+        assert "$564.00" in await page.inner_text("#pay-all")  # 120.00 + 345.00 + 99.00
         await shoot(page, "invoices")
 
         # A PDF download: the invoice's own PDF, read back.
@@ -236,6 +236,9 @@ async def test_the_customer_portal_end_to_end(platform, fresh_org, browser, mail
             await page.click("#portal-link")
         assert "We will email a sign-in link" in await page.inner_text("#message-text")
         assert (await page.goto(f"{gateway}/portal")).status == 401
+        # Nor does anyone else get in: the gateway keeps no customer's session cookie for the next caller.
+        async with httpx.AsyncClient() as stranger:
+            assert (await stranger.get(f"{gateway}/portal")).status_code == 401
     finally:
         await context.close()
 

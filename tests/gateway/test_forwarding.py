@@ -111,6 +111,18 @@ async def test_method_query_body_and_headers_are_forwarded(gateway):
     assert response.headers.get_list("set-cookie") == ["a=1; Path=/; SameSite=lax", "b=2; Path=/; SameSite=lax"]
 
 
+async def test_a_cookie_an_upstream_sets_goes_to_that_caller_only(gateway):
+    """One pooled client serves every caller: were it to keep cookies, the next caller (anyone) would be sent
+    the previous caller's portal session."""
+    async with httpx.AsyncClient(base_url=gateway) as first:
+        assert (await first.get("/portal")).headers.get_list("set-cookie")  # the echo upstream sets a=1, b=2
+    async with httpx.AsyncClient(base_url=gateway) as stranger:
+        echoed = (await stranger.get("/portal")).json()
+        assert "cookie" not in echoed["headers"]
+        mine = (await stranger.get("/portal", headers={"Cookie": "session=mine"})).json()
+        assert mine["headers"]["cookie"] == "session=mine"  # a caller's own cookie is forwarded, and only it
+
+
 async def test_a_correlation_id_is_minted_when_missing(gateway):
     async with httpx.AsyncClient(base_url=gateway) as client:
         echoed = (await client.get("/v1/payments")).json()

@@ -11,6 +11,7 @@ import contextlib
 from typing import AsyncIterator
 
 import httpx
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -23,6 +24,17 @@ from duely_gateway.config import Settings
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
+class KeepNoCookies(DefaultCookiePolicy):
+    """The one upstream client serves every caller: a cookie an upstream sets (a portal session) goes back to
+    that caller only and is never kept, or the next caller, whoever they are, would be sent it."""
+
+    def set_ok(self, cookie, request) -> bool:
+        return False
+
+    def return_ok(self, cookie, request) -> bool:
+        return False
+
+
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     upstreams = settings.upstreams()
@@ -33,7 +45,8 @@ def build(settings: Settings | None = None) -> FastAPI:
         timeout = httpx.Timeout(settings.upstream_timeout_s, connect=settings.connect_timeout_s)
         limits = httpx.Limits(max_connections=500, max_keepalive_connections=100)
         # One pooled client for every upstream; redirects go back to the caller untouched.
-        async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False) as client:
+        async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False,
+                                     cookies=CookieJar(policy=KeepNoCookies())) as client:
             app.state.client = client
             yield
 
