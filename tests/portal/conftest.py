@@ -1,4 +1,5 @@
-"""Portal fixtures: a browser, a stub for the internal routes, and a running portal."""
+"""Portal fixtures: a browser, a stub for the internal routes (older hosted-page tests), a running portal, and the
+customer portal on the real invoicing, payments and sandbox gateway."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ import uuid
 import pytest
 from playwright.async_api import async_playwright
 
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from duely_devstack.net import free_port
+from tests.conftest import start_consumer_group_at_end
+from tests.payments.conftest import Org, RunningPayments, payments_settings, start_sandbox
 from tests.portal.helpers import UpstreamStub
-from tests.portal.portal_stub import PortalStub
+from tests.portal.merchant import Merchant
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -49,23 +55,55 @@ async def portal(serve, settings_env, database_url, upstream_stub):
         yield app
 
 
-# -- the customer portal, its internal routes answered by PortalStub -----------------------------------
+# -- the customer portal on the real invoicing and payments (and the sandbox gateway) ------------------
 
-@pytest.fixture(scope="module")
-async def portal_stub(serve):
-    stub = PortalStub()
-    async with serve(stub.app()) as url:
-        stub.url = url
-        yield stub
+PORT_RANGE = (28000, 28999)  # the portal suite's range for subprocesses and fixed ports
 
 
 @pytest.fixture(scope="module")
-async def customer_portal(serve, settings_env, database_url, portal_stub):
+def portal_sandbox(tmp_path_factory):
+    with start_sandbox(free_port(*PORT_RANGE), tmp_path_factory.mktemp("portal-sandbox")) as gateway:
+        yield gateway
+
+
+@pytest.fixture(scope="module")
+async def portal_payments(serve, settings_env, database_url, portal_sandbox, invoicing):
+    """The real payments for the customer portal's module. Its own consumer group (a unique service name) that
+    starts at the topics' ends: another payments of this session shares none of its partitions."""
+    from duely_payments.main import build
+    db_url = await database_url("cportal_payments")
+    port = free_port(*PORT_RANGE)
+    secret = portal_sandbox.register_webhook(f"http://127.0.0.1:{port}/webhooks/stripe")
+    settings = payments_settings(settings_env, db_url, portal_sandbox, invoicing.url, stripe_webhook_secret=secret,
+                                 service_name=f"payments_t{uuid.uuid4().hex[:8]}")
+    await start_consumer_group_at_end(settings.kafka_bootstrap_servers, settings.service_name)
+    app = build(settings)
+    engine = create_async_engine(db_url)
+    async with serve(app, port=port) as url:
+        yield RunningPayments(url, app, engine)
+    await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+async def customer_portal(serve, settings_env, database_url, invoicing, portal_payments):
+    """The portal asking the real invoicing and payments; its read model fed by their events."""
     from duely_portal.main import build
-    settings = portal_settings(settings_env, await database_url("customer_portal"), invoicing_url=portal_stub.url,
-                               payments_url=portal_stub.url, public_base_url="https://billing.example.test",
+    settings = portal_settings(settings_env, await database_url("customer_portal"), invoicing_url=invoicing.url,
+                               payments_url=portal_payments.url, public_base_url="https://billing.example.test",
                                link_requests_per_customer_per_hour=3)
+    await start_consumer_group_at_end(settings.kafka_bootstrap_servers, settings.service_name)
     app = build(settings)
     async with serve(app) as url:
         app.state.url = url
         yield app
+
+
+@pytest.fixture
+def new_merchant(invoicing, portal_payments, customer_portal):
+    """await new_merchant("Acme GmbH") → a new organization (its API key) on the real platform."""
+    async def make(name: str = "Acme GmbH", **settings) -> Merchant:
+        merchant = Merchant(Org(*await invoicing.create_org(name)), invoicing.url, portal_payments, customer_portal)
+        if settings:
+            await merchant.settings(**settings)
+        return merchant
+    return make

@@ -1,12 +1,11 @@
-"""The portal's pages in Chromium (the internal routes answered by the portal_stub): what a signed-in customer reads
-at desktop and phone width, labelled and keyboard-reachable. Screenshots: var/screenshots/portal-pages-*.png."""
+"""The portal's pages in Chromium, the portal asking the real invoicing and payments: what a signed-in customer
+reads at desktop and phone width, labelled and keyboard-reachable. Screenshots: var/screenshots/portal-pages-*.png."""
 
 from __future__ import annotations
 
 
 from tests.portal.invoices import DESKTOP, PHONE, SCREENSHOTS
-from tests.portal.portal_stub import StubCustomer
-from tests.portal.test_customer_portal_sessions import create_link, new_org, store_invoice
+from tests.portal.test_customer_portal_sessions import create_link
 
 
 async def shoot(page, name: str) -> None:
@@ -18,24 +17,22 @@ async def shoot(page, name: str) -> None:
     await page.set_viewport_size(DESKTOP)
 
 
-async def test_the_pages_read_well_at_desktop_and_phone_width(customer_portal, portal_stub, browser):
-    organization_id, key = new_org(portal_stub)
-    portal_stub.add_customer(StubCustomer(organization_id, "cus_pages", "Client SARL", "compta@client.example",
-                                   locale="fr_FR", methods=[
-                                       {"id": "pm_a", "type": "card", "status": "active", "is_default": True,
-                                        "card": {"brand": "visa", "last4": "4242", "exp_month": 8, "exp_year": 2031}},
-                                       {"id": "pm_b", "type": "card", "status": "active", "is_default": False,
-                                        "card": {"brand": "mastercard", "last4": "4444", "exp_month": 1,
-                                                 "exp_year": 2030}}]))
-    first = await store_invoice(customer_portal, organization_id, "cus_pages", "ACME-2611-001")
-    await store_invoice(customer_portal, organization_id, "cus_pages", "ACME-2611-002")
-    made = (await create_link(customer_portal, key, "cus_pages")).json()
+async def test_the_pages_read_well_at_desktop_and_phone_width(customer_portal, new_merchant, browser):
+    acme = await new_merchant(invoice_prefix="ACME-2611", number_format="{PREFIX}-{NNN}")
+    client = await acme.customer("Client SARL", "compta@client.example", locale="fr_FR")
+    visa = await acme.save_method(client["id"], "pm_card_visa")
+    mastercard = await acme.save_method(client["id"], "pm_card_mastercard", set_default=False)
+    assert (visa["is_default"], mastercard["is_default"]) == (True, False)
+    first = await acme.issue(client["id"])
+    second = await acme.issue(client["id"])
+    assert (first["number"], second["number"]) == ("ACME-2611-001", "ACME-2611-002")
+    made = (await create_link(customer_portal, acme.key, client["id"])).json()
     page = await browser.new_page(viewport=DESKTOP)
     try:
         await page.goto(customer_portal.state.url + made["url"].removeprefix("https://billing.example.test"))
         assert await page.inner_text("h1") == "Vos factures"  # the customer's language
         assert await page.get_attribute("html", "lang") == "fr-FR"
-        assert await page.get_attribute(f"#pick-{first.id}", "aria-label") == "Sélectionner la facture ACME-2611-001"
+        assert await page.get_attribute(f"#pick-{first['id']}", "aria-label") == "Sélectionner la facture ACME-2611-001"
         assert await page.inner_text("#nav-invoices") == "Factures"
         assert await page.get_attribute("#nav-invoices", "aria-current") == "page"
         await page.keyboard.press("Tab")  # the skip link first, then the page
@@ -43,7 +40,7 @@ async def test_the_pages_read_well_at_desktop_and_phone_width(customer_portal, p
         assert await page.evaluate("document.activeElement.textContent") == "Aller au contenu"
         await page.evaluate("document.activeElement.blur()")
         await shoot(page, "invoices")
-        await page.click(f"#open-{first.id}")
+        await page.click(f"#open-{first['id']}")
         assert await page.inner_text("#invoice-number") == "ACME-2611-001"
         await shoot(page, "invoice")
         await page.click("#nav-methods")
