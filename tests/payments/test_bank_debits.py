@@ -12,6 +12,7 @@ import uuid
 import httpx
 
 from tests.conftest import wait_for
+from tests.payments.conftest import SANDBOX_SETTLEMENT_DELAY_S
 from tests.payments.test_autopay import about, charge_due, save
 from tests.payments.test_payment_methods import ACH_TEXT, MANDATE, ach_method, sepa_method
 
@@ -41,9 +42,13 @@ async def test_an_ach_debit_processes_then_succeeds_through_the_signed_event(
     invoice = await issue_invoice(org)
     method = await save(payments.url, org, invoice["customer_id"], ach_method(sandbox_gateway), mandate=MANDATE,
                         authorization_text=ACH_TEXT)
-    await publish(charge_due(org.id, invoice["id"]))
-
-    [processing] = await wait_for(lambda: about(read_events, "payment.processing", invoice["id"]), timeout=30)
+    # The debit stays processing until told to settle, however slow the machine is.
+    sandbox_gateway.set_settlement_delay(600)
+    try:
+        await publish(charge_due(org.id, invoice["id"]))
+        [processing] = await wait_for(lambda: about(read_events, "payment.processing", invoice["id"]), timeout=30)
+    finally:
+        sandbox_gateway.set_settlement_delay(SANDBOX_SETTLEMENT_DELAY_S)
     assert processing.data["method_type"] == "us_bank_account" and processing.data["autopay"] is True
     assert processing.data["payment_method"] == method["id"]
     [attempt] = await payments.attempts(invoice["id"])
@@ -55,6 +60,7 @@ async def test_an_ach_debit_processes_then_succeeds_through_the_signed_event(
     assert busy.status_code == 409 and busy.json()["error"]["code"] == "payment_in_progress"
     async with httpx.AsyncClient(base_url=invoicing.url, headers=org.headers) as api:
         assert (await api.post(f"/v1/invoices/{invoice['id']}/void")).status_code == 409
+    assert sandbox_gateway.settle_now(attempt.gateway_reference) == 1
 
     [succeeded] = await wait_for(lambda: about(read_events, "payment.succeeded", invoice["id"]), timeout=60)
     assert succeeded.data["method_type"] == "us_bank_account" and succeeded.data["autopay"] is True

@@ -116,6 +116,15 @@ async def test_every_timestamp_in_responses_events_and_openapi_has_an_offset(pla
         await post(f"/v1/invoices/{invoice['id']}/pay", {"payment_method": "pm_card_chargeDeclined"})
         paid = await post(f"/v1/invoices/{invoice['id']}/pay", {"payment_method": "pm_card_visa"})
         assert paid["status"] == "succeeded", paid
+        # Two more invoices paid with one charge (a payment group).
+        more = []
+        for amount in (2500, 2600):
+            extra = await post("/v1/invoices", {"customer_id": customer["id"], "currency": "usd", "lines": [
+                {"description": "Support", "quantity": 1, "unit_amount": amount}]})
+            more.append(await post(f"/v1/invoices/{extra['id']}/approve"))
+        group = await post(f"/v1/customers/{customer['id']}/payments",
+                           {"invoice_ids": [i["id"] for i in more], "payment_method": "pm_card_visa"})
+        assert group["status"] == "succeeded", group
 
         async def settled():
             messages = (await api.get("/v1/messages")).json()["data"]
@@ -132,7 +141,9 @@ async def test_every_timestamp_in_responses_events_and_openapi_has_an_offset(pla
         ids = {"schedule_id": schedule["id"], "name": "invoice_reminder_firm",
                "invoice_id": invoice["id"], "customer_id": customer["id"], "subscription_id": subscription["id"],
                "tax_rate_id": tax_rate["id"], "endpoint_id": endpoint["id"], "message_id": messages[0]["id"],
-               "payment_id": payment["id"], "payment_method_id": method["id"]}
+               "payment_id": payment["id"], "payment_method_id": method["id"], "group_id": group["id"],
+               "delivery_id": (await api.get(f"/v1/webhook_endpoints/{endpoint['id']}/deliveries")).json()[
+                   "data"][0]["id"]}
         problems: list[str] = []
         seen: dict[str, int] = {}
         date_time_fields = {}

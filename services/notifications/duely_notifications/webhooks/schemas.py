@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from duely_contracts.timestamps import Timestamp
+from duely_contracts.timestamps import EXAMPLE, Timestamp
 from duely_runtime.text import SingleLineText, Text
 
 from duely_notifications.models import WebhookDelivery, WebhookDeliveryAttempt
@@ -41,7 +41,7 @@ class ReplaySince(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     since: AwareDatetime = Field(description="Deliveries created at or after this instant (ISO 8601 with an offset, "
-                                             "or Unix seconds).")
+                                             "or Unix seconds).", examples=[EXAMPLE])
     status: Literal["failed", "succeeded"] = Field("failed", description="Which finished deliveries to send again.")
 
 

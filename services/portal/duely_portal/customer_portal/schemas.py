@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from duely_contracts.timestamps import Timestamp
 
 
 class PortalSessionCreate(BaseModel):
@@ -21,8 +22,8 @@ class PortalSessionOut(BaseModel):
     id: str
     customer_id: str
     url: str | None = Field(None, description="The single-use sign-in link (shown when the session is created).")
-    expires_at: datetime = Field(description="When the link stops working if nobody opened it.")
+    expires_at: Timestamp = Field(description="When the link stops working if nobody opened it.")
     emailed: bool = False
     status: Literal["pending", "active", "used", "expired", "revoked"] = "pending"
     return_url: str | None = None
-    created_at: datetime
+    created_at: Timestamp
