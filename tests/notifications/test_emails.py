@@ -190,3 +190,28 @@ async def test_after_the_first_failed_autopay_charge_dunning_retries_fail_quietl
         await wait_for(all_sent, timeout=30)
     await asyncio.sleep(1.0)
     assert len(notifications.catcher.messages(subject=f"Payment failed for invoice {number}")) == 2
+
+
+async def test_a_declined_charge_for_several_invoices_is_one_failure_email(notifications, invoicing, publish,
+                                                                          wait_for):
+    """Paying three invoices in one charge (the portal) and being declined: each invoice has its event and
+    webhook, but the customer gets one email (the first invoice's), not three."""
+    org_id, _ = await invoicing.create_org("Acme Cloud")
+    email = f"grace+{uuid.uuid4().hex[:6]}@example.test"
+    invoices = [snapshot(org_id, number=f"INV-G-{uuid.uuid4().hex[:5].upper()}", customer_email=email)
+                for _ in range(3)]
+    for invoice in invoices:
+        await publish(invoice_issued(invoice))
+    await wait_for(lambda: _async(len(notifications.catcher.messages(to=email)) >= 3 or None), timeout=30)
+    for position, invoice in enumerate(invoices):
+        await publish(payment_failed(invoice, payment_group_id="pgrp_test", first_of_group=position == 0))
+    first = invoices[0].number
+    await wait_for(lambda: _async(notifications.catcher.messages(subject=f"Payment failed for invoice {first}")
+                                  or None), timeout=30)
+    await asyncio.sleep(1.5)  # the other two had their chance
+    failures = [m for m in notifications.catcher.messages(to=email) if m["Subject"].startswith("Payment failed")]
+    assert [m["Subject"] for m in failures] == [f"Payment failed for invoice {first} from Acme Cloud"]
+
+
+async def _async(value):
+    return value

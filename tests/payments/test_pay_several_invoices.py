@@ -158,9 +158,10 @@ async def test_a_decline_fails_every_share_and_frees_the_invoices(payments, invo
     body = declined.json()
     assert (body["status"], body["failure_reason"]) == ("failed", "insufficient_funds")
     assert {a["status"] for a in body["allocations"]} == {"failed"}
-    for invoice in invoices:
+    for position, invoice in enumerate(invoices):  # each invoice's own event; the oldest speaks for the group
         [event] = await wait_for(lambda: about(read_events, "invoice.payment_failed", invoice["id"]), timeout=30)
         assert event.data["failure_reason"] == "insufficient_funds"
+        assert (event.data["payment_group_id"], event.data["first_of_group"]) == (body["id"], position == 0)
     again = await pay_together(payments.url, org, customer_id, [i["id"] for i in invoices],
                                payment_method="pm_card_visa")
     assert again.status_code == 200 and again.json()["status"] == "succeeded", again.text

@@ -142,6 +142,11 @@ class InvoicePaymentFailed(Contract):
                                           "payable again.")
     autopay: bool = Field(False, description="Charged by AutoPay.")
     hard_decline: bool = Field(False, description="Retrying cannot help (card lost or stolen, account closed).")
+    payment_group_id: str | None = Field(
+        None, description="The charge paid several invoices at once (POST /v1/customers/{id}/payments): each "
+                          "invoice gets this event; the first of the group (oldest due) speaks for it.")
+    first_of_group: bool = Field(True, description="False for the group's other invoices: the customer is told "
+                                                   "once, not once per invoice.")
 
 
 class PaymentProcessing(Contract):

@@ -74,8 +74,10 @@ def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
     @on_event("invoice.payment_failed")
     async def payment_failed(session, envelope: Envelope, event: InvoicePaymentFailed) -> None:
         # After the first failed AutoPay charge, dunning's retries fail quietly: the step's reminder (same day)
-        # is the customer's one message, not a failure email beside it.
-        if not (event.autopay and await repo.autopay_failure_emailed(session, event.invoice_id)):
+        # is the customer's one message, not a failure email beside it. A declined charge for several invoices
+        # at once is told once, by its first invoice.
+        quiet_retry = event.autopay and await repo.autopay_failure_emailed(session, event.invoice_id)
+        if event.first_of_group and not quiet_retry:
             await notifications.queue("payment_failed", session, envelope.organization_id, event, envelope.data)
         await notifications.fan_out(session, envelope)
 

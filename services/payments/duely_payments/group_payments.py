@@ -11,7 +11,8 @@ The safety of a single invoice's charge carries over share by share:
 3. the gateway is called once, with the group's own idempotency key: finishing the group again after a crash
    (the recovery worker, via `finish_group`) replays that one PaymentIntent, never a second charge;
 4. the outcome is recorded on every share in one transaction: each invoice gets its own payment and
-   `payment.succeeded` (so its own receipt), or its own `invoice.payment_failed`.
+   `payment.succeeded` (so its own receipt), or its own `invoice.payment_failed` (only the first, the oldest
+   due, asks for a failure email: one decline is one message, however many invoices it was for).
 
 Cards only (a saved card or one typed now): a bank debit settles for days and is pre-notified per invoice.
 """
@@ -70,7 +71,9 @@ async def pay_invoices(charging: Charging, *, organization_id: str, customer_id:
     held: list[str] = []
     try:
         snapshots = []
-        for index, invoice_id in enumerate(ids):
+        # Held in one global order (by id): two payers asking for overlapping invoices in different orders
+        # cannot each hold one and refuse the other; whoever holds the first shared invoice gets them all.
+        for index, invoice_id in sorted(enumerate(ids), key=lambda pair: pair[1]):
             with _naming(index):
                 reservation = await charging.invoicing.reserve_charge(organization_id, invoice_id,
                                                                       attempt_ids[invoice_id])
@@ -148,8 +151,8 @@ async def finish_group(charging: Charging, group_id: str, *, recovering: bool = 
     async with charging.db.transaction() as session:
         group = await session.get(PaymentGroup, group_id, with_for_update=True)
         if group.status == PROCESSING:
-            for attempt in await _shares(session, group_id):
-                await record_outcome(session, charging.outbox, attempt.id, result, now)
+            for position, attempt in enumerate(await _shares(session, group_id)):
+                await record_outcome(session, charging.outbox, attempt.id, result, now, first_of_group=position == 0)
             group.status, group.gateway_reference, group.completed_at = result.status, result.gateway_reference, now
             group.failure_code, group.failure_reason = result.failure_code, result.failure_reason
             await session.flush()

@@ -213,9 +213,11 @@ def accepted_methods_of(snapshot: InvoiceSnapshot) -> list[str]:
 # -- recording an outcome (shared by the HTTP path and recovery) ---------------------
 
 async def record_outcome(session: AsyncSession, outbox: Outbox, attempt_id: str, result: ChargeResult,
-                         now: datetime, *, settle_check_after: timedelta | None = None) -> PaymentAttempt:
+                         now: datetime, *, settle_check_after: timedelta | None = None,
+                         first_of_group: bool = True) -> PaymentAttempt:
     """Complete a processing attempt and emit its event; an attempt already completed is left alone.
-    An invalid request emits nothing: no payment was tried, so there is no failure to tell anyone."""
+    An invalid request emits nothing: no payment was tried, so there is no failure to tell anyone.
+    `first_of_group`: a share of a charge for several invoices other than the first (group_payments.py)."""
     attempt = await repo.get_attempt(session, attempt_id, for_update=True)
     if attempt is None or attempt.status != PROCESSING:
         return attempt
@@ -278,6 +280,7 @@ async def record_outcome(session: AsyncSession, outbox: Outbox, attempt_id: str,
             amount=attempt.amount, currency=attempt.currency, payment_method=attempt.payment_method,
             failed_at=now, invoice=invoice_summary(invoice),
             method_type=attempt.method_type, late=late, autopay=attempt.autopay, hard_decline=result.hard_decline,
+            payment_group_id=attempt.group_id, first_of_group=first_of_group,
         ), **await event_keys(session, attempt.organization_id, attempt.invoice_id))
     await session.flush()
     return attempt
