@@ -119,8 +119,8 @@ async def pay_invoices(charging: Charging, *, organization_id: str, customer_id:
             raise conflict("payment_in_progress", "A payment for one of these invoices is already being "
                                                   "processed.", param="invoice_ids") from None
         raise
-    unpaid = [invoice_id for invoice_id in held if invoice_id not in {a.invoice_id for a in attempts}]
-    for invoice_id in unpaid:  # a partial amount ran out before these
+    shared = {attempt.invoice_id for attempt in attempts}
+    for invoice_id in (i for i in held if i not in shared):  # a partial amount ran out before these
         await charging.invoicing.release_charge(organization_id, invoice_id, attempt_ids[invoice_id])
     return await finish_group(charging, group.id)
 

@@ -416,14 +416,12 @@ def router(runtime: ServiceRuntime, invoicing: InvoicingClient, upstream: Portal
             return found
         viewer, fr, context = found
         try:
-            saved = await upstream.payment_methods(viewer.organization_id, viewer.customer_id)
-            name = next((render.method_name(fr.L, m) for m in saved if m["id"] == method_id), None)
-            code = await service.remove_method(upstream, viewer, method_id, context)
+            code, method = await service.remove_method(upstream, viewer, method_id, context)
         except UpstreamUnavailable:
-            name, code = None, "payment_service_unavailable"
+            code, method = "payment_service_unavailable", None
         if code == "not_found":
             return not_found(fr)
-        query = {"error": code} if code else {"removed": name or ""}
+        query = {"error": code} if code else {"removed": render.method_name(fr.L, method)}
         return redirect(f"/portal/payment_methods?{urlencode(query)}")
 
     # -- AutoPay ----------------------------------------------------------------------------------

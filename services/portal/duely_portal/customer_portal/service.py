@@ -311,15 +311,20 @@ async def make_default(upstream: PortalUpstream, viewer: Viewer, method_id: str)
     return None if answer.ok else ("not_found" if answer.status == 404 else answer.error_code or "form_invalid")
 
 
-async def remove_method(upstream: PortalUpstream, viewer: Viewer, method_id: str, context: dict) -> str | None:
+async def remove_method(upstream: PortalUpstream, viewer: Viewer, method_id: str,
+                        context: dict) -> tuple[str | None, dict | None]:
+    """(None, the method removed) or (a code the page words, the method when it is the customer's)."""
     saved = await upstream.payment_methods(viewer.organization_id, viewer.customer_id)
-    if not any(m["id"] == method_id for m in saved):
-        return "not_found"
+    method = next((m for m in saved if m["id"] == method_id), None)
+    if method is None:
+        return "not_found", None
     refusal = rules.removal_refusal(saved, method_id, bool((context.get("autopay") or {}).get("enabled")))
     if refusal:
-        return refusal
+        return refusal, method
     answer = await upstream.remove_payment_method(viewer.organization_id, viewer.customer_id, method_id)
-    return None if answer.ok else ("not_found" if answer.status == 404 else answer.error_code or "form_invalid")
+    if answer.ok:
+        return None, method
+    return ("not_found" if answer.status == 404 else answer.error_code or "form_invalid"), method
 
 
 TIMINGS = ("on_issue", "on_due_date", "days_before_due")
