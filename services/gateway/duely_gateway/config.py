@@ -1,12 +1,14 @@
-"""Gateway settings (prefix DUELY_GATEWAY_); upstream URLs use the platform-wide names."""
+"""Gateway settings (prefix DUELY_GATEWAY_); upstream URLs and shared secrets use the platform-wide names."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from duely_runtime.edge import DEFAULT_MAX_BODY_BYTES
-from duely_runtime.config import shared
+from duely_runtime.config import EMBEDDED_SECRET, shared
 
 
 class Settings(BaseSettings):
@@ -27,6 +29,10 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"))
     # The same limit as every service (ServiceSettings.max_body_bytes): 413 above it, before forwarding.
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1, validation_alias=shared("MAX_BODY_BYTES"))
+    # The dashboard signs users in through invoicing's internal routes and signs its forms' CSRF tokens.
+    internal_secret: str = Field(EMBEDDED_SECRET, validation_alias=shared("INTERNAL_SECRET"))
+    mode: Literal["embedded", "production"] = Field("embedded", validation_alias=shared("MODE"))
+    public_base_url: str = Field("http://127.0.0.1:8000", validation_alias=shared("PUBLIC_BASE_URL"))
 
     def upstreams(self) -> dict[str, str]:
         return {
@@ -36,3 +42,7 @@ class Settings(BaseSettings):
             "notifications": self.notifications_url,
             "portal": self.portal_url,
         }
+
+    @property
+    def dashboard_url(self) -> str:
+        return self.public_base_url.rstrip("/") + "/dashboard"

@@ -1,4 +1,5 @@
-"""The gateway app: health, readiness of every upstream, metrics, and the catch-all forwarder.
+"""The gateway app: health, readiness of every upstream, metrics, the merchant dashboard, and the catch-all
+forwarder.
 
 No database and no Kafka, so no ServiceRuntime: it holds nothing but one shared
 HTTP client.
@@ -18,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from duely_runtime import edge, logs
 from duely_gateway import proxy
+from duely_gateway.dashboard import app as dashboard
 from duely_gateway.paths import PathGuard
 from duely_gateway.config import Settings
 
@@ -81,6 +83,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     @app.get("/metrics", include_in_schema=False)
     async def metrics():
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    dashboard.install(app, settings)  # /dashboard, before the catch-all
 
     @app.api_route("/{path:path}", methods=METHODS, include_in_schema=False)
     async def forward(request: Request):
