@@ -133,6 +133,10 @@ async def test_the_outbox_backlog_grows_while_the_broker_is_away_and_drains_afte
             page = await client.get("/ops", headers={"Accept": "text/html"})
             assert re.search(r'id="tile-backlog">\s*3\s*<', page.text) and "Not ready" in page.text
             await wait_for(lambda: _metric_is(client, "duely_outbox_backlog", 3.0), timeout=10, interval=0.3)
+            # Dunning's own work queue (its hook on the runtime) is on the page and on /metrics.
+            assert [q["name"] for q in waiting["queues"]] == ["timers due", "timers planned"]
+            assert "timers due" in page.text
+            assert 'duely_work_queue_pending{queue="timers due"} 0.0' in (await client.get("/metrics")).text
 
             proc = subprocess.Popen(broker_command(port), stdout=tempfile.TemporaryFile(), stderr=subprocess.STDOUT)
             await asyncio.to_thread(wait_for_port_sync, "127.0.0.1", port, 20)

@@ -6,7 +6,9 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from duely_runtime.edge import DEFAULT_MAX_BODY_BYTES
-from duely_runtime.config import shared
+from typing import Literal
+
+from duely_runtime.config import EMBEDDED_SECRET, shared
 
 
 class Settings(BaseSettings):
@@ -24,6 +26,9 @@ class Settings(BaseSettings):
     # A card charge behind /v1/invoices/{id}/pay may take a while; clients retry with Idempotency-Key.
     upstream_timeout_s: float = 60.0
     readiness_timeout_s: float = 3.0
+    # The ops home (ops_home.py) reads each service's /ops/status with it, and operators sign in with it.
+    internal_secret: str = Field(EMBEDDED_SECRET, validation_alias=shared("INTERNAL_SECRET"))
+    mode: Literal["embedded", "production"] = Field("embedded", validation_alias=shared("MODE"))
     log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"))
     # The same limit as every service (ServiceSettings.max_body_bytes): 413 above it, before forwarding.
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1, validation_alias=shared("MAX_BODY_BYTES"))

@@ -178,3 +178,20 @@ async def status(runtime, history: list[dict]) -> dict:
         "errors_logged": RECENT_ERRORS.total,
         "history": history,
     }
+
+
+async def queue_figure(session: AsyncSession, name: str, *, pending, failing=None, due=None, created=None,
+                       note: str = "") -> QueueFigure:
+    """Count one work queue from its table: `pending`/`failing` are SQL conditions; `due` the column saying when
+    an item should be worked (late = pending and due over a minute ago); `created` dates the oldest pending."""
+    now = utcnow()
+    if created is not None:
+        waiting, oldest = (await session.execute(select(func.count(), func.min(created)).where(pending))).one()
+    else:
+        waiting, oldest = (await session.execute(select(func.count()).where(pending))).scalar_one(), None
+    failing_n = (await session.execute(select(func.count()).where(failing))).scalar_one() if failing is not None else 0
+    late = 0
+    if due is not None:
+        late = (await session.execute(select(func.count()).where(pending, due < now - timedelta(seconds=60))
+                                      )).scalar_one()
+    return QueueFigure(name, waiting, failing_n, late, age_s(oldest, now), note)
