@@ -177,6 +177,7 @@ async def status(runtime, history: list[dict]) -> dict:
         "recent_errors": RECENT_ERRORS.records(),
         "errors_logged": RECENT_ERRORS.total,
         "history": history,
+        "sample_interval_s": runtime.settings.ops_sample_interval_s,
     }
 
 

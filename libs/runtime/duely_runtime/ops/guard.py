@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 
 from duely_runtime.auth import INTERNAL_HEADER, is_internal_secret
+from duely_runtime.config import EMBEDDED_SECRET
 from duely_runtime.errors import ApiError
 
 FORWARDING_HEADERS = ("x-forwarded-for", "x-forwarded-host", "forwarded", "x-real-ip")
@@ -87,7 +88,15 @@ class OpsGuard:
     def embedded(self) -> bool:
         return self.settings.mode == "embedded"
 
+    @property
+    def usable_secret(self) -> bool:
+        """Production with the embedded default secret (a process without check_production_secrets, such as
+        the gateway, started misconfigured): the secret is public, so it lets nobody in."""
+        return self.embedded or not self.settings.internal_secret.startswith(EMBEDDED_SECRET)
+
     def operator(self, request: Request) -> bool:
+        if not self.usable_secret:
+            return False
         if is_internal_secret(request.headers.get(INTERNAL_HEADER, ""), self.settings.internal_secret):
             return True
         if self.embedded:

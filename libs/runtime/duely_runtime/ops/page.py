@@ -25,6 +25,8 @@ CHARTS = (  # (key in a history sample, title, what it counts)
 def duration(seconds) -> str:
     if seconds is None:
         return "—"
+    if seconds < 10 and seconds != int(seconds):
+        return f"{seconds:.1f} s"
     seconds = int(round(seconds))
     if seconds < 60:
         return f"{seconds} s"

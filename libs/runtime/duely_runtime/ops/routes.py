@@ -41,7 +41,7 @@ def install_sign_in_routes(app: FastAPI, guard: OpsGuard, home: str = "/ops") ->
         form = parse_qs(body[:MAX_FORM_BYTES].decode("utf-8", "replace"))
         secret = (form.get("secret") or [""])[0].strip()
         target = _safe_next((form.get("next") or [home])[0], home)
-        if not is_internal_secret(secret, settings.internal_secret):
+        if not guard.usable_secret or not is_internal_secret(secret, settings.internal_secret):
             return page.render("sign_in.html", status_code=401, next=target,
                                error="That is not this platform's internal secret.")
         response = RedirectResponse(target, status_code=303)

@@ -5,7 +5,8 @@
   if (!data || typeof Chart === "undefined") return;
   var history = JSON.parse(data.textContent || "[]");
   document.documentElement.classList.add("js-charts");
-  var labels = history.map(function (p) { return (p.at || "").slice(11, 16); });
+  var seconds = Number(data.getAttribute("data-interval-s")) < 60;  // HH:MM:SS when sampled faster than a minute
+  var labels = history.map(function (p) { return (p.at || "").slice(11, seconds ? 19 : 16); });
   document.querySelectorAll("figure.chart").forEach(function (figure) {
     var key = figure.getAttribute("data-series");
     var canvas = figure.querySelector("canvas");
