@@ -50,7 +50,7 @@ def main() -> None:
 
 
 def banner(config: PlatformConfig, demo: dict, env: dict[str, str]) -> str:
-    services = "\n".join(f"  {s:<14} {config.url(s)}  (ops: {config.url(s)}/ops/dead_letters)" for s in SERVICES)
+    services = "\n".join(f"  {s:<14} {config.url(s)}  (ops: {config.url(s)}/ops)" for s in SERVICES)
     mail = (f"{config.maildir}  (Maildir; every email sent lands here)" if config.start_smtp
             else f"your SMTP relay {env.get('SMTP_HOST', env.get('DUELY_NOTIFICATIONS_SMTP_HOST', '127.0.0.1'))}:"
                  f"{env.get('SMTP_PORT', env.get('DUELY_NOTIFICATIONS_SMTP_PORT', '1025'))}")

@@ -8,7 +8,12 @@ from fastapi import FastAPI
 
 from duely_runtime.service import ServiceRuntime
 from duely_runtime.invoicing_client import InvoicingClient
+<<<<<<< HEAD
 from duely_dunning import api, consumers, reports, schedules_api
+=======
+from duely_dunning import api, consumers, schedules_api
+from duely_dunning import ops_queues
+>>>>>>> ops-12
 from duely_dunning.live_state import LiveInvoices
 from duely_dunning.config import Settings
 from duely_dunning.models import Base
@@ -22,6 +27,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Fa
     settings = settings or Settings()
     clock = clock or Clock()
     runtime = ServiceRuntime("dunning", settings, Base.metadata, MIGRATIONS_DIR)
+    runtime.ops_queues = ops_queues.queues  # its work queues on /ops
     consumers.register(runtime, clock)
     invoicing = InvoicingClient(settings.invoicing_url, settings.internal_secret)
     live = LiveInvoices(invoicing)

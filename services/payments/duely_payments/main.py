@@ -6,6 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from duely_payments import api, consumers, payments_api, stripe_webhooks
+from duely_payments import ops_queues
 from duely_payments.autopay import Autopay, autopay_worker
 from duely_payments.card_gateway import CardGateway
 from duely_payments.config import Settings
@@ -26,6 +27,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings.service_name, settings, Base.metadata, MIGRATIONS)
+    runtime.ops_queues = ops_queues.queues  # its work queues on /ops
     charging = Charging(
         db=runtime.db, outbox=runtime.outbox,
         card_gateway=CardGateway(settings.stripe_api_key, settings.stripe_api_base),

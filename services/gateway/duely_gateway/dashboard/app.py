@@ -7,6 +7,8 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
+from duely_runtime import ops
+
 from duely_gateway.dashboard import home, sign_in_pages
 from duely_gateway.dashboard.api_client import ApiProblem
 from duely_gateway.dashboard.labels import LABELS as L
@@ -15,12 +17,15 @@ from duely_gateway.dashboard.session import CsrfRefused, NotSignedIn, Sessions
 from duely_gateway.dashboard.sign_in_pages import sign_in_redirect
 
 STATIC = Path(__file__).parent / "static"
+# Chart.js, vendored once (with its licence) beside the ops pages that also draw with it.
+VENDOR = Path(ops.__file__).parent / "static" / "vendor"
 ROUTERS = (sign_in_pages.router, home.router)
 
 
 def install(app: FastAPI, settings) -> None:
     """Before the gateway's catch-all forwarder, so /dashboard is answered here."""
     app.state.dashboard_sessions = Sessions(settings.invoicing_url, settings.internal_secret)
+    app.mount("/dashboard/static/vendor", StaticFiles(directory=VENDOR), name="dashboard-vendor")
     app.mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static")
     for router in ROUTERS:
         app.include_router(router)
