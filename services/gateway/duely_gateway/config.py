@@ -43,6 +43,11 @@ class Settings(BaseSettings):
             "portal": self.portal_url,
         }
 
+    def check_production_secrets(self) -> None:
+        """The dashboard signs CSRF tokens and talks to invoicing with the internal secret: never the default."""
+        if self.mode == "production" and self.internal_secret.startswith(EMBEDDED_SECRET):
+            raise RuntimeError("refusing to start in production mode: DUELY_INTERNAL_SECRET must be set")
+
     @property
     def dashboard_url(self) -> str:
         return self.public_base_url.rstrip("/") + "/dashboard"

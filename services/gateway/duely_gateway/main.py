@@ -39,6 +39,7 @@ class KeepNoCookies(DefaultCookiePolicy):
 
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    settings.check_production_secrets()
     upstreams = settings.upstreams()
 
     @contextlib.asynccontextmanager
