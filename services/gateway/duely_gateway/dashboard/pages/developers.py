@@ -82,7 +82,7 @@ async def create_endpoint(request: Request, viewer: SignedIn):
     except ApiProblem as problem:
         if problem.status == 404:
             raise
-        return failed(request, HOME + "#new-endpoint", problem)
+        return failed(request, HOME, problem)
     return await _endpoint_page(request, viewer, created["id"], secret=created.get("secret"), status=201)
 
 

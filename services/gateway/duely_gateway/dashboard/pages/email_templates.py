@@ -55,7 +55,7 @@ async def _editor(request: Request, viewer, name: str, locale: str, draft: dict 
         preview, problem = None, problem or refused
     error = {"message": problem.message, "param": problem.param} if problem else None
     return page(request, "settings/email_template.html", viewer, active="settings", tab="email_templates",
-                status=status, template=template, shown=shown, preview=preview, locale=locale,
+                status=status, tpl=template, shown=shown, preview=preview, locale=locale,
                 purpose=PURPOSES.get(name, ""), editable=viewer.can("PUT", TEMPLATES), **(
                     {"error": error} if error else {}))
 

@@ -103,7 +103,7 @@ async def save_invoicing_section(request: Request, section: str, viewer: SignedI
     async def save():
         current = await viewer.api.get(SETTINGS) if section == "late_fee" else {}
         return await viewer.api.patch(SETTINGS, json=build(form, current))
-    return await attempt(request, f"/dashboard/settings/invoicing#{section}", notice, save())
+    return await attempt(request, "/dashboard/settings/invoicing", notice, save())
 
 
 @router.get("/dashboard/settings/invoicing/preview.pdf")
@@ -130,11 +130,9 @@ def _side_rows(rule: dict, blanks: int = 2) -> list[dict]:
 
 
 def _side(form: Form, side: str) -> dict:
-    picked = rows(form, side, ("day", "template"))
+    picked = [row for row in rows(form, side, ("day", "template")) if row["day"]]  # a template alone: an unused row
     days, templates = [], []
     for row in picked:
-        if not row["day"]:
-            raise bad(f"reminders.{side}.days", "Give each reminder its day (or clear its row).")
         days.append(integer(row["day"], f"reminders.{side}.days"))
         templates.append(row["template"] or "invoice_reminder")
     rule: dict = {"enabled": checked(form, f"{side}_enabled")}
