@@ -127,6 +127,11 @@ async def test_reminders_turned_on_with_their_days(platform, org, owner_page):
 async def test_branding_saved_and_previewed(platform, org, owner_page):
     api, _ = org
     page = owner_page
+    customer = await ok(await api.post("/v1/customers", json={"name": "Brand Check", "email": "brand@example.com"}))
+    draft = await ok(await api.post("/v1/invoices", json={
+        "customer_id": customer["id"], "currency": "usd",
+        "lines": [{"description": "Design retainer", "quantity": 1, "unit_amount": 90000}]}))
+    await ok(await api.post(f"/v1/invoices/{draft['id']}/approve", headers={"Idempotency-Key": uuid.uuid4().hex}))
     await page.goto(url(platform, "/dashboard/settings/invoicing"))
     await page.get_by_label("Accent colour", exact=True).fill("#0F766E")
     await page.get_by_label("Footer").fill("Acme Cloud Ltd · 1 Harbour St · Thank you for your business")
@@ -139,6 +144,12 @@ async def test_branding_saved_and_previewed(platform, org, owner_page):
     assert settings["footer"] == "Acme Cloud Ltd · 1 Harbour St · Thank you for your business"
     style = await page.locator("[data-accent-sample]").get_attribute("style")
     assert "#0f766e" in style.lower()
+    # The preview links: the newest invoice's hosted page, and its PDF drawn now through the API.
+    hosted = await page.locator("#preview-hosted").get_attribute("href")
+    assert "/i/" in hosted
+    pdf = await page.request.get(url(platform, "/dashboard/settings/invoicing/preview.pdf"))
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert (await pdf.body()).startswith(b"%PDF")
 
     # A logo URL the API refuses (not http/https) is its 400, shown with the field named; nothing changes.
     await page.get_by_label("Logo URL").fill("ftp://example.com/logo.png")
@@ -225,7 +236,6 @@ async def test_webhook_endpoint_created_tested_and_replayed(platform, org, owner
     secret = (await page.locator("#secret-value").text_content()).strip()
     assert secret.startswith("whsec_")
     receiver["secret"] = secret
-    endpoint_path = page.url.split(platform.config.url("gateway"))[1]
     endpoint_id = (await ok(await api.get("/v1/webhook_endpoints")))["data"][0]["id"]
     await page.goto(url(platform, f"/dashboard/developers/webhooks/{endpoint_id}"))
     await page.get_by_role("button", name="Send test event").click()
@@ -254,7 +264,7 @@ async def test_webhook_endpoint_created_tested_and_replayed(platform, org, owner
     assert receiver["rejected"] == 0
     await page.goto(url(platform, f"/dashboard/developers/webhooks/{endpoint_id}/deliveries/{delivery_id}"))
     await expect(page.locator("tbody tr")).to_have_count(2)
-    await page.goto(url(platform, endpoint_path))
+    await page.goto(url(platform, f"/dashboard/developers/webhooks/{endpoint_id}"))
     await shoot(page, "webhook-endpoint")
 
 

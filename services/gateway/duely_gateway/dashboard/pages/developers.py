@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
 
 from duely_contracts.registry import WEBHOOK_EVENT_TYPES
 from duely_gateway.dashboard.api_client import ApiProblem
@@ -38,6 +39,13 @@ async def _home(request: Request, viewer, *, new_key: dict | None = None, status
 @router.get(HOME)
 async def developers(request: Request, viewer: SignedIn):
     return await _home(request, viewer)
+
+
+@router.get(HOME + "/api_keys")
+@router.get(HOME + "/webhooks")
+async def back_to_developers(viewer: SignedIn):
+    """Reloading the page a create answered (its URL is the form's action) shows the lists again."""
+    return RedirectResponse(HOME, status_code=303)
 
 
 @router.post(HOME + "/api_keys")
