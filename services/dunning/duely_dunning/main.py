@@ -8,12 +8,7 @@ from fastapi import FastAPI
 
 from duely_runtime.service import ServiceRuntime
 from duely_runtime.invoicing_client import InvoicingClient
-<<<<<<< HEAD
-from duely_dunning import api, consumers, reports, schedules_api
-=======
-from duely_dunning import api, consumers, schedules_api
-from duely_dunning import ops_queues
->>>>>>> ops-12
+from duely_dunning import api, consumers, ops_queues, reports, schedules_api
 from duely_dunning.live_state import LiveInvoices
 from duely_dunning.config import Settings
 from duely_dunning.models import Base
