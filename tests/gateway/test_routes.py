@@ -37,6 +37,7 @@ from duely_gateway.routes import ROUTES, route, service_for
     ("/v1/webhook_deliveries", "notifications"),
     ("/v1/messages", "notifications"),
     ("/v1/messages/msg_1", "notifications"),
+    ("/v1/events", "notifications"),  # the events log
     ("/v1/email_templates", "notifications"),
     ("/v1/email_templates/invoice_reminder_firm", "notifications"),
     ("/v1/email_templates/invoice_issued/preview", "notifications"),

@@ -40,6 +40,7 @@ ROUTES: tuple[Route, ...] = (
     route(rf"^/v1/webhook_endpoints{TAIL}", "notifications"),
     route(rf"^/v1/webhook_deliveries{TAIL}", "notifications"),  # the delivery log across endpoints (?event_id=)
     route(rf"^/v1/messages{TAIL}", "notifications"),
+    route(rf"^/v1/events{TAIL}", "notifications"),  # the organization's recent events as notifications received them
     route(rf"^/v1/email_templates{TAIL}", "notifications"),  # custom email templates, their previews
     route(rf"^/v1/invoices/{ID}/remind/?$", "dunning"),  # on the invoice's timeline and its one-a-day ledger
     route(rf"^/v1/dunning(?:_\w+)?{TAIL}", "dunning"),  # /v1/dunning/..., /v1/dunning_schedules, ...

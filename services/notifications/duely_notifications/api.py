@@ -3,13 +3,14 @@ manual reminders are dunning's: POST /v1/invoices/{id}/remind goes on the invoic
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from duely_runtime.kit.deps import Caller, DbSession
 
 from duely_notifications.models import SmsMessage
+from duely_notifications.repository import LogFilters
 from duely_notifications.schemas import EmailMessageOut, ListOf
 from duely_notifications.service import Notifications
 from duely_notifications.sms.schemas import SmsMessageOut
@@ -26,8 +27,17 @@ def router(notifications: Notifications) -> APIRouter:
 
     # The delivery log: every email and SMS, newest first.
     @api.get("/messages", response_model=ListOf[EmailMessageOut | SmsMessageOut])
-    async def list_messages(caller: Caller, session: DbSession, invoice_id: str | None = None, limit: PageSize = 100):
-        page = await notifications.list_messages(session, caller.organization_id, invoice_id, limit)
+    async def list_messages(caller: Caller, session: DbSession,
+                            customer_id: str | None = Query(None, max_length=64, description="Only to this customer."),
+                            invoice_id: str | None = Query(None, max_length=64, description="Only about this invoice."),
+                            channel: Literal["email", "sms"] | None = None,
+                            status: Literal["pending", "sent", "failed", "skipped"] | None = None,
+                            limit: PageSize = 100,
+                            starting_after: str | None = Query(None, max_length=64, description=(
+                                "The id of the last message of the previous page (an email's or an SMS's)."))):
+        filters = LogFilters(caller.organization_id, invoice_id=invoice_id, customer_id=customer_id, status=status)
+        page = await notifications.list_messages(session, filters, limit, channel=channel,
+                                                 starting_after=starting_after)
         return ListOf(data=[message_out(message) for message in page.rows], has_more=page.has_more)
 
     @api.get("/messages/{message_id}", response_model=EmailMessageOut | SmsMessageOut)

@@ -84,6 +84,8 @@ class Settings(ServiceSettings):
     # Retention (README: "Retention"): sent or failed emails, finished webhook deliveries.
     retention_messages_days: float = Field(90, gt=0)
     retention_webhook_deliveries_days: float = Field(30, gt=0)
+    # The events log (GET /v1/events): events received, kept this long (DUELY_NOTIFICATIONS_RETENTION_EVENTS_DAYS).
+    retention_events_days: float = Field(30, gt=0)
 
     @model_validator(mode="after")
     def _twilio_is_complete(self) -> "Settings":

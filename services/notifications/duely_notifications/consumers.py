@@ -17,6 +17,7 @@ from duely_runtime.service import ServiceRuntime
 from duely_notifications import repository as repo
 from duely_notifications.domain import dashboard_emails
 from duely_notifications.email_kinds import PortalLink
+from duely_notifications.events_log.recording import recorded
 from duely_notifications.sms import repository as sms_repo
 from duely_notifications.service import Notifications
 
@@ -30,7 +31,8 @@ WEBHOOK_ONLY_EVENTS = ("payment.processing", "invoice.autopay_skipped", "payment
 
 
 def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
-    on_event = runtime.consumers.on
+    # Every handled event is first recorded in the events log (GET /v1/events), in its inbox transaction.
+    on_event = recorded(runtime.consumers.on, notifications.clock)
 
     @on_event("organization.created")
     async def organization_created(session, envelope: Envelope, event: OrganizationCreated) -> None:
@@ -47,6 +49,7 @@ def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
     @on_event("invoice.issued")
     async def invoice_issued(session, envelope: Envelope, event: InvoiceIssued) -> None:
         await notifications.record_invoice(session, envelope, event.invoice)
+        await notifications.learn_customer_of(session, event.invoice)
         await notifications.queue("invoice_issued", session, envelope.organization_id, event, envelope.data)
         await notifications.fan_out(session, envelope)
 

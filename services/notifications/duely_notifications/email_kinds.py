@@ -108,6 +108,7 @@ class EmailKind:
     reads_payment: bool = False  # the payment recorded from payment.succeeded, for how it was paid
     attaches_receipt: bool = False  # carries the payment's receipt PDF, rendered here (duely_presentation.receipt)
     names_company: bool = False  # the facts keep the organization's name as known when queued
+    customer_id: Callable[[Any], str | None] = lambda cause: None  # the customer it is to (the log filters on it)
     text_template: str = "email.txt"
     html_template: str = "email.html"
 
@@ -170,6 +171,7 @@ EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
         key=lambda issued: keys.invoice_issued_key(issued.invoice.id),
         recipients=lambda issued: customer_and_cc(issued.invoice.customer),
         invoice_id=lambda issued: issued.invoice.id,
+        customer_id=lambda issued: issued.invoice.customer.id,
         facts=no_facts,
         context=lambda sent: email_context.invoice_issued(sent.view, sent.pdf_note),
         attaches_pdf=True),
@@ -179,6 +181,7 @@ EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
         recipients=lambda reminder: (customer_and_cc(reminder.invoice.customer) if reminder.invoice
                                      else Recipients([], [])),
         invoice_id=lambda reminder: reminder.due.invoice_id,
+        customer_id=lambda reminder: reminder.invoice.customer.id if reminder.invoice else None,
         facts=reminder_facts,
         context=lambda sent: email_context.reminder(sent.document, sent.view, sent.facts.get("tone", "gentle"),
                                                     reminder_day(sent.facts, sent.document.due_date
@@ -190,6 +193,7 @@ EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
         key=receipt_key,
         recipients=lambda applied: customer_and_cc(applied.invoice.customer),
         invoice_id=lambda applied: applied.invoice.id,
+        customer_id=lambda applied: applied.invoice.customer.id,
         facts=receipt_facts,
         context=lambda sent: email_context.receipt(sent.view, sent.receipt, sent.pdf_note),
         attached_note="email_receipt_attached", reads_payment=True, attaches_receipt=True),
@@ -198,6 +202,7 @@ EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
         key=lambda failed: keys.payment_failed_key(failed.invoice_id, failed.attempt_number),
         recipients=lambda failed: customer_and_cc(failed.invoice.customer),
         invoice_id=lambda failed: failed.invoice_id,
+        customer_id=lambda failed: failed.invoice.customer.id,
         facts=failure_facts,
         context=lambda sent: email_context.payment_failed(sent.view, sent.facts)),
     EmailKind(  # payment.refunded: a payment invoicing could not count went back, in place of a receipt
@@ -205,6 +210,7 @@ EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
         key=lambda refunded: keys.payment_refunded_key(refunded.refund_id),
         recipients=lambda refunded: customer_and_cc(refunded.invoice.customer),
         invoice_id=lambda refunded: refunded.invoice_id,
+        customer_id=lambda refunded: refunded.invoice.customer.id,
         facts=refund_facts,
         context=lambda sent: email_context.refund(sent.view, sent.facts)),
     EmailKind(  # a webhook endpoint disabled after failing (webhooks/service.py): to the organization, not a customer
@@ -221,6 +227,7 @@ EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
                                                               expiring.exp_year),
         recipients=lambda expiring: customer_and_cc(expiring.customer),
         invoice_id=lambda expiring: None,
+        customer_id=lambda expiring: expiring.customer.id,
         facts=expiring_facts,
         context=lambda sent: email_context.expiring(sent.facts, sent.company or "—",
                                                     sent.facts.get("locale") or sent.default_locale),
@@ -230,6 +237,7 @@ EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
         key=lambda cause: keys.portal_link_key(cause.event_id),
         recipients=lambda cause: Recipients([cause.link.email], []),
         invoice_id=lambda cause: None,
+        customer_id=lambda cause: cause.link.customer_id,
         facts=portal_link_facts,
         context=lambda sent: email_context.portal_link(sent.facts, sent.company or "—",
                                                        sent.facts.get("locale") or sent.default_locale)),

@@ -15,6 +15,7 @@ from duely_notifications.config import Settings
 from duely_notifications.custom_templates import api as email_templates_api
 from duely_notifications.custom_templates.service import EmailTemplates
 from duely_notifications.email_sender import EmailSender
+from duely_notifications.events_log import api as events_api
 from duely_notifications.mailer import Mailer
 from duely_notifications.models import Base
 from duely_notifications.service import Notifications
@@ -57,7 +58,7 @@ def build(settings: Settings | None = None) -> FastAPI:
 
     templates = EmailTemplates(settings, notifications.renderer, notifications.clock)
     app = runtime.create_app(routers=[api.router(notifications), webhooks_api.router(webhooks),
-                                      email_templates_api.router(templates)],
+                                      email_templates_api.router(templates), events_api.router()],
                              title="Duely notifications")
     app.state.notifications = notifications
     return app

@@ -67,9 +67,11 @@ class Message(Base):
     __tablename__ = "messages"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(String(64), index=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
     template: Mapped[str] = mapped_column(String(64))
+    # The customer it is to (null for an email to the organization; set when its invoice becomes known).
+    customer_id: Mapped[str | None] = mapped_column(String(64))
     to: Mapped[list] = mapped_column(JSON)
     cc: Mapped[list] = mapped_column(JSON)
     facts: Mapped[dict | None] = mapped_column(JSON)  # what the event said that the email shows
@@ -93,7 +95,11 @@ class Message(Base):
 
     # The sender claims due rows: cost follows the work due, not the table size; retention goes by age.
     __table_args__ = (Index("ix_messages_due", "status", "next_attempt_at"),
-                      Index("ix_messages_created_at", "created_at"))
+                      Index("ix_messages_created_at", "created_at"),
+                      # The delivery log (GET /v1/messages), newest first, whole or by customer or status (0010).
+                      Index("ix_messages_org_created", "organization_id", "created_at", "id"),
+                      Index("ix_messages_org_customer", "organization_id", "customer_id", "created_at", "id"),
+                      Index("ix_messages_org_status", "organization_id", "status", "created_at", "id"))
 
 
 class EmailTemplate(Base):
@@ -203,10 +209,11 @@ class SmsMessage(Base):
     __tablename__ = "sms_messages"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    organization_id: Mapped[str] = mapped_column(String(64), index=True)
+    organization_id: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)
     template: Mapped[str] = mapped_column(String(64))
     invoice_id: Mapped[str] = mapped_column(String(64), index=True)
+    customer_id: Mapped[str | None] = mapped_column(String(64))  # the invoice's customer, once it is known
     facts: Mapped[dict] = mapped_column(JSON)  # tone, template, step, source, timer_id of its cause
     to: Mapped[str | None] = mapped_column(String(32))  # E.164
     body: Mapped[str | None] = mapped_column(Text)
@@ -226,7 +233,10 @@ class SmsMessage(Base):
     claim_token: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (Index("ix_sms_messages_due", "status", "next_attempt_at"),
-                      Index("ix_sms_messages_created_at", "created_at"))
+                      Index("ix_sms_messages_created_at", "created_at"),
+                      Index("ix_sms_messages_org_created", "organization_id", "created_at", "id"),
+                      Index("ix_sms_messages_org_customer", "organization_id", "customer_id", "created_at", "id"),
+                      Index("ix_sms_messages_org_status", "organization_id", "status", "created_at", "id"))
 
 
 class SmsContact(Base):
@@ -241,6 +251,31 @@ class SmsContact(Base):
     sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReceivedEvent(Base):
+    """One event as this service received it (GET /v1/events): every event its consumers handle, recorded in
+    the handler's inbox transaction, except those carrying links (events_log/recording.py); kept
+    DUELY_NOTIFICATIONS_RETENTION_EVENTS_DAYS. `seq` is the order received."""
+
+    __tablename__ = "received_events"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=True)
+    id: Mapped[str] = mapped_column(String(64))  # the envelope's id (webhook-id of its webhooks)
+    organization_id: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(100))
+    aggregate_type: Mapped[str] = mapped_column(String(64))
+    aggregate_id: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    data: Mapped[dict] = mapped_column(JSON)
+
+    __table_args__ = (UniqueConstraint("id", name="uq_received_events_id"),
+                      Index("ix_received_events_org_seq", "organization_id", "seq"),
+                      Index("ix_received_events_org_type", "organization_id", "type", "seq"),
+                      Index("ix_received_events_org_aggregate", "organization_id", "aggregate_id", "seq"),
+                      Index("ix_received_events_received_at", "received_at"))
 
 
 runtime_tables = add_runtime_tables(Base.metadata)

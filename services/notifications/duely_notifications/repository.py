@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import Select, and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_runtime.kit.pagination import Page, keyset_page
+from duely_runtime.kit.pagination import Cursor, Page, keyset_page
 from duely_runtime.kit.writes import insert_ignore, upsert_newer
 from duely_runtime.retention import RetentionRule
 
-from duely_notifications.models import Invoice, Message, Organization, Payment, WebhookDelivery, WebhookEndpoint
+from duely_notifications.models import (
+    Invoice, Message, Organization, Payment, ReceivedEvent, WebhookDelivery, WebhookEndpoint,
+)
 
 
 # -- read models --------------------------------------------------------------
@@ -62,6 +65,8 @@ def retention_rules(settings) -> list[RetentionRule]:
         RetentionRule("webhook_deliveries", deliveries, deliveries.c.created_at,
                       timedelta(days=settings.retention_webhook_deliveries_days),
                       only=lambda: deliveries.c.status != "pending"),
+        RetentionRule("received_events", ReceivedEvent.__table__, ReceivedEvent.__table__.c.received_at,
+                      timedelta(days=settings.retention_events_days)),
     ]
 
 
@@ -71,6 +76,16 @@ async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: s
 
 
 # -- messages -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LogFilters:
+    """What GET /v1/messages narrows the delivery log to (None: any)."""
+
+    organization_id: str
+    invoice_id: str | None = None
+    customer_id: str | None = None
+    status: str | None = None
+
 
 async def insert_message(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Insert-ignore on the idempotency key: False when this email was already queued."""
@@ -88,12 +103,25 @@ async def message_by_key(session: AsyncSession, idempotency_key: str) -> Message
     return await session.scalar(select(Message).where(Message.idempotency_key == idempotency_key))
 
 
-async def page_messages(session: AsyncSession, organization_id: str, invoice_id: str | None,
-                        limit: int) -> Page[Message]:
-    query = select(Message).where(Message.organization_id == organization_id)
-    if invoice_id:
-        query = query.where(Message.invoice_id == invoice_id)
-    return await keyset_page(session, query, Message, limit=limit)
+def log_filters(model, filters: "LogFilters"):
+    """The delivery log's conditions on emails or SMS (the same columns in both tables)."""
+    conditions = [model.organization_id == filters.organization_id]
+    for column in ("invoice_id", "customer_id", "status"):
+        if (value := getattr(filters, column)) is not None:
+            conditions.append(getattr(model, column) == value)
+    return conditions
+
+
+async def page_messages(session: AsyncSession, filters: "LogFilters", limit: int,
+                        after: Cursor | None = None) -> Page[Message]:
+    return await keyset_page(session, select(Message).where(*log_filters(Message, filters)), Message, limit=limit,
+                             after=after)
+
+
+async def set_customer_of_invoice(session: AsyncSession, table, invoice_id: str, customer_id: str) -> None:
+    """Emails or SMS queued before their invoice was known here learn its customer (the log filters on it)."""
+    await session.execute(update(table).where(table.c.invoice_id == invoice_id, table.c.customer_id.is_(None))
+                          .values(customer_id=customer_id))
 
 
 async def get_message(session: AsyncSession, organization_id: str, message_id: str) -> Message | None:

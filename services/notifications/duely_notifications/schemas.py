@@ -112,6 +112,9 @@ class EmailMessageOut(BaseModel):
     object: Literal["email_message"] = "email_message"
     channel: Literal["email"] = "email"
     template: str
+    kind: str | None = Field(None, description="The kind of email (invoice_issued, invoice_reminder, "
+                                               "payment_receipt…); `template` is the one asked for (a reminder's tone).")
+    customer_id: str | None = Field(None, description="The customer it is to; null for an email to the organization.")
     to: list[str]
     cc: list[str]
     recipients: list[str] = Field(default_factory=list, description="Everyone it goes to: to, then cc.")
@@ -135,7 +138,8 @@ class EmailMessageOut(BaseModel):
     @classmethod
     def of(cls, m: Message) -> "EmailMessageOut":
         # A reminder shows the template dunning asked for (invoice_reminder_firm…), as its SMS does.
-        return cls(id=m.id, template=(m.facts or {}).get("template") or m.template, to=m.to, cc=m.cc,
+        return cls(id=m.id, template=(m.facts or {}).get("template") or m.template, kind=m.template,
+                   customer_id=m.customer_id, to=m.to, cc=m.cc,
                    recipients=[*m.to, *m.cc], subject=m.subject, invoice_id=m.invoice_id,
                    status=m.status, skipped_reason=m.skipped_reason, attachments=list(m.attachments or []),
                    attempts=m.attempts, last_error=m.last_error, provider_response=m.provider_response,

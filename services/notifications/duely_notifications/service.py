@@ -18,7 +18,7 @@ from duely_contracts.models import InvoiceSnapshot
 from duely_runtime.errors import found
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.ids import new_id
-from duely_runtime.kit.pagination import Page
+from duely_runtime.kit.pagination import Page, start_position
 from duely_runtime.outbound import OutboundGuard
 
 from duely_notifications import repository as repo
@@ -61,6 +61,12 @@ class Notifications:
         """Keep the newest snapshot; an older one arriving late is ignored."""
         return await repo.upsert_invoice(session, invoice.model_dump(mode="json"), envelope.aggregate_version)
 
+    async def learn_customer_of(self, session: AsyncSession, invoice: InvoiceSnapshot) -> None:
+        """A reminder may arrive before its invoice (topics are not ordered together): once the invoice is
+        known, its queued emails and SMS name its customer too."""
+        for table in (Message.__table__, SmsMessage.__table__):
+            await repo.set_customer_of_invoice(session, table, invoice.id, invoice.customer.id)
+
     # -- emails -----------------------------------------------------------------
     # The kinds are rows of EMAIL_KINDS (email_kinds.py). Queued with the facts of their cause; rendered
     # when sent (composition.py), from the invoice's newest snapshot, in the customer's language and the
@@ -82,7 +88,8 @@ class Notifications:
         now = self.clock()
         inserted = await repo.insert_message(session, {
             "id": new_id("msg"), "organization_id": organization_id, "idempotency_key": key,
-            "template": email.template, "to": recipients.to, "cc": recipients.cc, "facts": facts, "subject": None,
+            "template": email.template, "customer_id": email.customer_id(cause), "to": recipients.to,
+            "cc": recipients.cc, "facts": facts, "subject": None,
             "text_body": None, "html_body": None, "invoice_id": email.invoice_id(cause),
             "status": "pending", "attempts": 0, "next_attempt_at": now, "last_error": None,
             "message_id_header": keys.message_id_header(key, self.settings.message_id_domain),
@@ -109,23 +116,32 @@ class Notifications:
         """dunning.reminder_due: queue the reminder on its channel, once per (timeline entry, channel). Whether
         it still goes out (the invoice owes money; for an SMS, a phone and consent) is decided when it is
         sent, from the invoice's newest snapshot. Returns its idempotency key (None: a channel we don't have)."""
+        invoice = await repo.get_invoice(session, organization_id, due.invoice_id)
         if due.channel == "sms":
-            key = await sms_service.queue_reminder(session, organization_id, due, self.clock())
+            customer_id = invoice.snapshot.get("customer", {}).get("id") if invoice else None
+            key = await sms_service.queue_reminder(session, organization_id, due, self.clock(), customer_id)
             wake_after_commit(session, self.sms_wakeup)
             return key
         if due.channel != "email":
             log.warning("reminder on an unknown channel; nothing queued",
                         extra={"channel": due.channel, "timer_id": due.timer_id})
             return None
-        invoice = await repo.get_invoice(session, organization_id, due.invoice_id)
         snapshot = InvoiceSnapshot.model_validate(invoice.snapshot) if invoice else None
         return await self.queue("invoice_reminder", session, organization_id, Reminder(due, snapshot), data)
 
-    async def list_messages(self, session: AsyncSession, organization_id: str, invoice_id: str | None,
-                            limit: int) -> Page[Message | SmsMessage]:
-        """The delivery log: emails and SMS together, newest first."""
-        emails = await repo.page_messages(session, organization_id, invoice_id, limit)
-        texts = await sms_repo.page_sms(session, organization_id, invoice_id, limit)
+    async def list_messages(self, session: AsyncSession, filters: repo.LogFilters, limit: int, *,
+                            channel: str | None = None, starting_after: str | None = None
+                            ) -> Page[Message | SmsMessage]:
+        """The delivery log: emails and SMS together (or one `channel`), newest first, after the message
+        `starting_after` names (an email's or an SMS's id; another organization's is no such message)."""
+        after = None
+        if starting_after:
+            model = SmsMessage if starting_after.startswith(sms_service.ID_PREFIX + "_") else Message
+            after = await start_position(session, model, model.organization_id == filters.organization_id,
+                                         starting_after=starting_after)
+        empty: Page = Page([], False, None)
+        emails = await repo.page_messages(session, filters, limit, after) if channel != "sms" else empty
+        texts = await sms_repo.page_sms(session, filters, limit, after) if channel != "email" else empty
         return merge_newest_first(emails, texts, limit)
 
     async def get_message(self, session: AsyncSession, organization_id: str, message_id: str) -> Message | SmsMessage:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from duely_runtime.kit.pagination import Page, keyset_page
+from duely_runtime.kit.pagination import Cursor, Page, keyset_page
 from duely_runtime.kit.writes import insert_ignore, upsert_newer
 from duely_runtime.retention import RetentionRule
 
@@ -25,12 +25,10 @@ async def sms_by_key(session: AsyncSession, idempotency_key: str) -> SmsMessage 
     return await session.scalar(select(SmsMessage).where(SmsMessage.idempotency_key == idempotency_key))
 
 
-async def page_sms(session: AsyncSession, organization_id: str, invoice_id: str | None,
-                   limit: int) -> Page[SmsMessage]:
-    query = select(SmsMessage).where(SmsMessage.organization_id == organization_id)
-    if invoice_id:
-        query = query.where(SmsMessage.invoice_id == invoice_id)
-    return await keyset_page(session, query, SmsMessage, limit=limit)
+async def page_sms(session: AsyncSession, filters: repo.LogFilters, limit: int,
+                   after: Cursor | None = None) -> Page[SmsMessage]:
+    return await keyset_page(session, select(SmsMessage).where(*repo.log_filters(SmsMessage, filters)), SmsMessage,
+                             limit=limit, after=after)
 
 
 async def get_sms(session: AsyncSession, organization_id: str, sms_id: str) -> SmsMessage | None:

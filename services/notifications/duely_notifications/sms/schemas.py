@@ -23,6 +23,8 @@ class SmsMessageOut(BaseModel):
     object: Literal["sms_message"] = "sms_message"
     channel: Literal["sms"] = "sms"
     template: str
+    kind: str | None = Field(None, description="The kind of SMS: invoice_reminder.")
+    customer_id: str | None = Field(None, description="The invoice's customer (null until the invoice is known here).")
     to: list[str] = Field(description="The customer's phone (E.164), read from the invoice when it is sent; "
                                       "empty until then.")
     body: str | None = Field(description="The text, once decided (when it is sent).")
@@ -46,7 +48,8 @@ class SmsMessageOut(BaseModel):
         facts = m.facts or {}
         provider = SmsProviderAnswer(name=m.provider, id=m.provider_id, status=m.provider_status,
                                      answer=m.provider_answer) if m.provider else None
-        return cls(id=m.id, template=facts.get("template") or m.template, to=[m.to] if m.to else [], body=m.body,
+        return cls(id=m.id, template=facts.get("template") or m.template, kind=m.template,
+                   customer_id=m.customer_id, to=[m.to] if m.to else [], body=m.body,
                    segments=m.segments, encoding=m.encoding, invoice_id=m.invoice_id, step=facts.get("step"),
                    source=facts.get("source"), status=m.status, skipped_reason=m.skipped_reason,
                    attempts=m.attempts, last_error=m.last_error, provider=provider, created_at=m.created_at,

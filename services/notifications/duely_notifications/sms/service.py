@@ -18,13 +18,14 @@ ID_PREFIX = "sms"
 TEMPLATE = "invoice_reminder"  # the kind, as for email; the template dunning asked for is in the facts
 
 
-async def queue_reminder(session: AsyncSession, organization_id: str, due: ReminderDue, now: datetime) -> str:
+async def queue_reminder(session: AsyncSession, organization_id: str, due: ReminderDue, now: datetime,
+                         customer_id: str | None = None) -> str:
     """One SMS per timeline entry, ever: a redelivered reminder_due stores nothing new. Who gets it and
     what it says are decided when it is sent (sender.py)."""
     key = keys.reminder_key(due.timer_id, "sms")
     await sms_repo.insert_sms(session, {
         "id": new_id(ID_PREFIX), "organization_id": organization_id, "idempotency_key": key,
-        "template": TEMPLATE, "invoice_id": due.invoice_id,
+        "template": TEMPLATE, "invoice_id": due.invoice_id, "customer_id": customer_id,
         "facts": {"tone": due.tone, "template": due.template, "step": due.step, "source": due.source,
                   "channel": "sms", "timer_id": due.timer_id, "days_from_due": due.days_from_due},
         "to": None, "body": None, "segments": None, "encoding": None, "status": "pending", "skipped_reason": None,
