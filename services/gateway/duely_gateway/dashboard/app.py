@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from duely_gateway.dashboard import home, sign_in_pages
+from duely_gateway.dashboard.pages import customers, invoices, subscriptions
 from duely_gateway.dashboard.api_client import ApiProblem
 from duely_gateway.dashboard.labels import LABELS as L
 from duely_gateway.dashboard.render import page
@@ -15,7 +16,12 @@ from duely_gateway.dashboard.session import CsrfRefused, NotSignedIn, Sessions
 from duely_gateway.dashboard.sign_in_pages import sign_in_redirect
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = (sign_in_pages.router, home.router)
+ROUTERS = (
+    sign_in_pages.router, home.router,
+    customers.router,
+    subscriptions.router,
+    invoices.router,
+)
 
 
 def install(app: FastAPI, settings) -> None:
