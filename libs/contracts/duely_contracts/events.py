@@ -257,6 +257,31 @@ class PortalLinkRequested(Contract):
     accent_color: str | None = Field(None, description="#RRGGBB")
 
 
+# --- dashboard users (invoicing) ---------------------------------------------
+
+class UserInvited(Contract):
+    """A person was invited to an organization's dashboard: notifications emails them the invite link. Carries
+    the link itself: never a webhook."""
+
+    user_id: str
+    email: str = Field(description="Where the invite goes.")
+    name: str | None = None
+    role: str = Field(description="viewer | finance | admin | owner")
+    invited_by: str | None = Field(None, description="Who invited them (a user's name or email; null = an API key).")
+    url: str = Field(description="The single-use invite link: the person chooses a password there.")
+    expires_at: Timestamp = Field(description="When the link stops working.")
+
+
+class UserSignInLinkRequested(Contract):
+    """A dashboard user asked for a sign-in link by email: notifications emails it. Carries the link: never a
+    webhook."""
+
+    user_id: str
+    email: str
+    url: str = Field(description="The single-use sign-in link.")
+    expires_at: Timestamp = Field(description="When the link stops working.")
+
+
 # --- dunning (requests to other services) ----------------------------------
 
 class InvoiceOverdueDetected(Contract):

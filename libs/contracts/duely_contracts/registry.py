@@ -73,6 +73,12 @@ _SPECS = [
     EventSpec("portal.link_requested", events.PortalLinkRequested, "portal", "portal_link",
               "A portal sign-in link is to be emailed to a customer (aggregate_id: the customer id); carries the "
               "link, so it is never a webhook."),
+    EventSpec("user.invited", events.UserInvited, "invoicing", "user",
+              "A person was invited to the organization's dashboard (aggregate_id: the user id); carries the invite "
+              "link, so it is never a webhook."),
+    EventSpec("user.sign_in_link_requested", events.UserSignInLinkRequested, "invoicing", "user",
+              "A dashboard user asked for a sign-in link by email (aggregate_id: the user id); carries the link, so "
+              "it is never a webhook."),
     EventSpec("dunning.invoice_overdue", events.InvoiceOverdueDetected, "dunning", "invoice_collection",
               "Due date passed unpaid."),
     EventSpec("dunning.autopay_charge_due", events.AutopayChargeDue, "dunning", "invoice_collection",

@@ -20,6 +20,7 @@ import httpx
 from fastapi import Request
 
 from duely_runtime.errors import ApiError
+from duely_runtime.roles import allowed, refusal_message
 
 LIVE_KEY_PREFIX = "sk_live_"
 TEST_KEY_PREFIX = "sk_test_"  # keys of test-mode organizations say so, as Stripe's do
@@ -28,8 +29,13 @@ INTERNAL_HEADER = "X-Duely-Internal-Secret"
 
 @dataclass(frozen=True)
 class Principal:
+    """Who is calling: an API key (`api_key_id` = key id, `user_id` None) or a dashboard user's session
+    (`api_key_id` = the session id). `role` is what it may do (duely_runtime.roles)."""
+
     organization_id: str
     api_key_id: str
+    role: str = "owner"
+    user_id: str | None = None
 
 
 def new_api_key(test_mode: bool) -> str:
@@ -105,11 +111,13 @@ class KeyVerifier:
         principal = await self.verify(token)
         if principal is None:
             raise ApiError(401, "api_key_invalid", "Invalid API key provided.")
+        if not allowed(principal.role, request.method, request.url.path):
+            raise ApiError(403, "insufficient_role", refusal_message(principal.role))
         return principal
 
 
 def remote_lookup(invoicing_url: str, internal_secret: str) -> Lookup:
-    """Ask invoicing, the owner of API keys, whether a key hash is valid."""
+    """Ask invoicing, the owner of API keys and dashboard sessions, whether a key hash is valid (and its role)."""
     client = httpx.AsyncClient(base_url=invoicing_url, timeout=5.0)
 
     async def lookup(key_hash: str) -> Principal | None:
@@ -123,7 +131,8 @@ def remote_lookup(invoicing_url: str, internal_secret: str) -> Lookup:
         if response.status_code != 200:
             raise _auth_unavailable()
         body = response.json()
-        return Principal(body["organization_id"], body["api_key_id"])
+        return Principal(body["organization_id"], body["api_key_id"], body.get("role") or "owner",
+                         body.get("user_id"))
     return lookup
 
 

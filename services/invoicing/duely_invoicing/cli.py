@@ -1,6 +1,7 @@
 """`duely`: operator commands against invoicing's database (Settings from the environment).
 
-    duely org create --name "Acme" [--live]   → {"organization_id", "name", "api_key"}
+    duely org create --name "Acme" [--live] [--owner-email E]
+        → {"organization_id", "name", "api_key", "owner": {"email", "password", "dashboard_url"}}
     duely org list
     duely key create --org org_...   → {"organization_id", "api_key_id", "api_key"}
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import typer
 
@@ -20,10 +22,13 @@ from duely_invoicing.config import Settings
 from duely_invoicing.main import MIGRATIONS_DIR
 from duely_invoicing.models import RUNTIME_TABLES
 from duely_invoicing.organizations import service as organizations_service
+from duely_invoicing.users import router as users_router
 from duely_runtime.db import Database
 from duely_runtime.errors import ApiError
 from duely_runtime.migrations import upgrade_to_head
 from duely_runtime.outbox import Outbox
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 app = typer.Typer(help="Duely operator commands.", no_args_is_help=True)
 org_app = typer.Typer(help="Organizations.", no_args_is_help=True)
@@ -55,15 +60,24 @@ def _run(work) -> dict | list:
 @org_app.command("create")
 def org_create(name: str = typer.Option(..., "--name", help="The organization's name."),
                live: bool = typer.Option(False, "--live", help="A live organization (sk_live_ keys, no test "
-                                                                "clock); the default is test mode (sk_test_).")) -> None:
-    """Create an organization and its first API key (shown once)."""
+                                                                "clock); the default is test mode (sk_test_)."),
+               owner_email: str = typer.Option(None, "--owner-email", help="The owner user's email (default "
+                                                                           "owner@<slug>.example).")) -> None:
+    """Create an organization, its first API key and its owner user (key and password shown once)."""
     if not name.strip():
         raise typer.BadParameter("must not be empty", param_hint="--name")
+    if owner_email is not None and not EMAIL.match(owner_email.strip()):
+        raise typer.BadParameter("must be an email address", param_hint="--owner-email")
+    settings = Settings()
 
     async def work(session):
         organization, api_key = await organizations_service.create_organization(session, Outbox(RUNTIME_TABLES), name.strip(),
                                                                   test_mode=not live)
-        return {"organization_id": organization.id, "name": organization.name, "api_key": api_key}
+        owner = await organizations_service.create_owner(session, organization,
+                                                         owner_email.strip() if owner_email else None)
+        return {"organization_id": organization.id, "name": organization.name, "api_key": api_key,
+                "owner": {"email": owner.email, "password": owner.password,
+                          "dashboard_url": users_router.dashboard_url(settings)}}
     typer.echo(json.dumps(_run(work)))
 
 

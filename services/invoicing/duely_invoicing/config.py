@@ -20,3 +20,6 @@ class Settings(ServiceSettings):
     # The logo named in the invoice settings is fetched once, when they are saved (outbound guard rules).
     logo_max_bytes: int = 512 * 1024
     logo_fetch_deadline_s: float = 10.0
+    # Dashboard sessions (users/sign_in.py): end after this long unused, and this long after they began at most.
+    dashboard_session_idle_s: float = Field(12 * 3600, gt=0)
+    dashboard_session_max_s: float = Field(7 * 24 * 3600, gt=0)

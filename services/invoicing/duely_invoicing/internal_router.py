@@ -29,9 +29,12 @@ from duely_invoicing.organizations.schemas import (
     CreateOrganization,
     OrganizationCreated,
     OrganizationOut,
+    OwnerOut,
     PrincipalOut,
     VerifyKey,
 )
+from duely_invoicing.users import router as users_router
+from duely_invoicing.users.internal_router import session_rules
 from duely_runtime.auth import require_internal
 from duely_runtime.errors import ApiError, found
 from duely_runtime.idempotency import redact
@@ -46,20 +49,25 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
 
     @api.post("/auth/verify", response_model=PrincipalOut)
     async def verify_key(body: VerifyKey, session: DbSession):
-        principal = await organizations_service.find_principal(session, body.key_hash)
+        principal = await organizations_service.find_principal(session, body.key_hash, session_rules(settings))
         if principal is None:
             raise ApiError(404, "resource_missing", "No such API key.", param="key_hash")
-        return PrincipalOut(organization_id=principal.organization_id, api_key_id=principal.api_key_id)
+        return PrincipalOut(organization_id=principal.organization_id, api_key_id=principal.api_key_id,
+                            role=principal.role, user_id=principal.user_id)
 
     @api.post("/organizations", status_code=201, response_model=OrganizationCreated,
-              dependencies=[Depends(redact("api_key"))])
+              dependencies=[Depends(redact("api_key", "owner"))])
     async def create_organization(body: CreateOrganization, session: DbSession):
+        """The organization, its first API key and its owner user (with a generated password), shown once."""
         organization, api_key = await organizations_service.create_organization(session, runtime.outbox, body.name,
                                                                                 test_mode=body.test_mode)
+        owner = await organizations_service.create_owner(session, organization,
+                                                         str(body.owner_email) if body.owner_email else None)
         return OrganizationCreated(
             organization=OrganizationOut(id=organization.id, name=organization.name, test_mode=organization.test_mode,
                                          created_at=organization.created_at),
-            api_key=api_key)
+            api_key=api_key, owner=OwnerOut(email=owner.email, password=owner.password,
+                                            dashboard_url=users_router.dashboard_url(settings)))
 
     @api.get("/invoices/{invoice_id}/pdf", response_class=Response)
     async def invoice_pdf(invoice_id: str, organization_id: str = Query(...)):

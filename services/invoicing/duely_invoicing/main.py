@@ -20,6 +20,10 @@ from duely_invoicing.organizations import service as organizations_service
 from duely_invoicing.settings import router as invoice_settings
 from duely_invoicing.subscriptions import router as subscriptions
 from duely_invoicing.tax_rates import router as tax_rates
+from duely_invoicing.users import internal_router as users_internal
+from duely_invoicing.users import repository as users_repository
+from duely_invoicing.users import router as users
+from duely_invoicing.users.internal_router import session_rules
 from duely_runtime.auth import Principal
 from duely_runtime.service import ServiceRuntime
 
@@ -32,7 +36,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     async def local_key_lookup(key_hash: str) -> Principal | None:
         # Invoicing owns the keys: verify them against its own table, in a short transaction.
         async with runtime.db.transaction() as session:
-            return await organizations_service.find_principal(session, key_hash)
+            return await organizations_service.find_principal(session, key_hash, session_rules(settings))
 
     # The name (default "invoicing") is also the consumer group: tests run a second copy under another name.
     runtime = ServiceRuntime(settings.service_name, settings, Base.metadata, MIGRATIONS_DIR,
@@ -40,10 +44,12 @@ def build(settings: Settings | None = None) -> FastAPI:
     consumers.register(runtime)
     runtime.retention.add(documents_repository.superseded_documents_rule(
         timedelta(days=settings.retention_superseded_documents_days)))
+    runtime.retention.add(users_repository.attempts_rule(timedelta(days=1)))
     return runtime.create_app([customers.router(runtime, settings), invoices.router(runtime, settings),
                                documents.router(runtime), invoice_settings.router(runtime, settings),
                                subscriptions.router(runtime), tax_rates.router(), exchange_rates.router(),
-                               organizations.router(), internal_router.router(runtime, settings)],
+                               organizations.router(), users.router(runtime, settings),
+                               users_internal.router(runtime, settings), internal_router.router(runtime, settings)],
                               title="Duely invoicing")
 
 

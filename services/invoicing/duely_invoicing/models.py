@@ -37,6 +37,68 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(12))  # shown in listings; the key itself never is
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # What the key may do (duely_runtime.roles); owner = full access. Migration 0009_users.
+    role: Mapped[str] = mapped_column(String(20), default="owner", server_default="owner")
+
+
+class User(Base):
+    """A person who signs in to the dashboard (issue #12). Migration 0009_users."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("organization_id", "email", name="uq_users_org_email"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))  # lower-cased
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)  # argon2id
+    status: Mapped[str] = mapped_column(String(20))  # invited | active | removed
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class UserToken(Base):
+    """A one-use link token (invite or sign-in), kept as its SHA-256 only."""
+
+    __tablename__ = "user_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # invite | sign_in
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class UserSession(Base):
+    """A dashboard session: its bearer token (dsess_...) is kept as its SHA-256 only."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class SignInAttempt(Base):
+    """A failed sign-in or a sign-in link asked for, per email and client IP: the rate limit counts them."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (Index("ix_sign_in_attempts_email", "email", "attempted_at"),
+                      Index("ix_sign_in_attempts_ip", "client_ip", "attempted_at"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320))
+    client_ip: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))  # sign_in | link
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Customer(Base):

@@ -24,10 +24,10 @@ async def list_organizations(session: AsyncSession) -> list[Organization]:
 
 async def find_principal(session: AsyncSession, key_hash: str) -> Principal | None:
     row = (await session.execute(
-        select(ApiKey.id, ApiKey.organization_id)
+        select(ApiKey.id, ApiKey.organization_id, ApiKey.role)
         .where(ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None))
     )).first()
-    return Principal(row.organization_id, row.id) if row else None
+    return Principal(row.organization_id, row.id, row.role) if row else None
 
 
 async def get_api_key(session: AsyncSession, organization_id: str, api_key_id: str, *,

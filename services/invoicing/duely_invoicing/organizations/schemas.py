@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from duely_contracts.timestamps import Timestamp
 from duely_invoicing.request_types import Name, RequestModel
@@ -13,6 +13,13 @@ from duely_invoicing.request_types import Name, RequestModel
 class CreateOrganization(RequestModel):
     name: Name
     test_mode: bool = True
+    owner_email: EmailStr | None = Field(None, description="The owner user's email; default owner@<slug>.example.")
+
+
+class ApiKeyCreate(RequestModel):
+    role: Literal["viewer", "finance", "admin", "owner"] = Field(
+        "owner", description="What the key may do: owner (the default) is full access; admin, finance and viewer "
+                             "are restricted keys (viewer reads only).")
 
 
 class VerifyKey(RequestModel):
@@ -27,9 +34,16 @@ class OrganizationOut(BaseModel):
     created_at: Timestamp
 
 
+class OwnerOut(BaseModel):
+    email: str
+    password: str
+    dashboard_url: str
+
+
 class OrganizationCreated(BaseModel):
     organization: OrganizationOut
     api_key: str
+    owner: OwnerOut
 
 
 class ApiKeyOut(BaseModel):
@@ -39,6 +53,7 @@ class ApiKeyOut(BaseModel):
                                     "again.")
     created_at: Timestamp
     revoked_at: Timestamp | None = None
+    role: str = "owner"
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -54,3 +69,5 @@ class ApiKeyList(BaseModel):
 class PrincipalOut(BaseModel):
     organization_id: str
     api_key_id: str
+    role: str
+    user_id: str | None = None

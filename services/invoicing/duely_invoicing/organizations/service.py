@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from duely_contracts import events
 from duely_invoicing.models import ApiKey, Organization
 from duely_invoicing.organizations import repository
+from duely_invoicing.users import sign_in as users_sign_in
 from duely_runtime.auth import Principal, hash_key, new_api_key
-from duely_runtime.errors import conflict, not_found
+from duely_runtime.errors import ApiError, conflict, not_found
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.ids import new_id
 from duely_runtime.outbox import Outbox
+from duely_runtime.roles import at_least
 
 
 async def create_organization(session: AsyncSession, outbox: Outbox, name: str, *,
@@ -27,13 +33,38 @@ async def create_organization(session: AsyncSession, outbox: Outbox, name: str, 
     return organization, plaintext
 
 
-async def create_api_key(session: AsyncSession, organization_id: str) -> tuple[ApiKey, str]:
+@dataclass(frozen=True)
+class OwnerCredentials:
+    email: str
+    password: str  # generated, shown once
+
+
+def default_owner_email(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "organization"
+    return f"owner@{slug[:50].strip('-')}.example"
+
+
+async def create_owner(session: AsyncSession, organization: Organization,
+                       email: str | None = None) -> OwnerCredentials:
+    """The organization's first dashboard user, an active owner with a generated password (shown once)."""
+    password = secrets.token_urlsafe(12)
+    user = await users_sign_in.create_owner(session, organization.id, email or default_owner_email(organization.name),
+                                            password)
+    return OwnerCredentials(user.email, password)
+
+
+async def create_api_key(session: AsyncSession, organization_id: str, role: str = "owner",
+                         caller: Principal | None = None) -> tuple[ApiKey, str]:
+    """A new key of `role`; a caller may not create a key more powerful than itself."""
+    if caller is not None and not at_least(caller.role, role):
+        raise ApiError(403, "insufficient_role", f"Your role is '{caller.role}': it may not create a key of role "
+                                                 f"'{role}' (more than its own).", param="role")
     organization = await repository.get_organization(session, organization_id)
     if organization is None:
         raise not_found("organization", organization_id, param="organization_id")
     plaintext = new_api_key(organization.test_mode)
     key = ApiKey(id=new_id("key"), organization_id=organization_id, key_hash=hash_key(plaintext),
-                 prefix=plaintext[:12], created_at=utcnow())
+                 prefix=plaintext[:12], created_at=utcnow(), role=role)
     session.add(key)
     await session.flush()
     return key, plaintext
@@ -57,9 +88,12 @@ async def list_api_keys(session: AsyncSession, organization_id: str) -> list[Api
     return await repository.list_api_keys(session, organization_id)
 
 
-async def find_principal(session: AsyncSession, key_hash: str) -> Principal | None:
-    """Whose key this is (None: unknown or revoked). Other services ask through /internal/auth/verify."""
-    return await repository.find_principal(session, key_hash)
+async def find_principal(session: AsyncSession, key_hash: str,
+                         sessions: users_sign_in.SessionRules) -> Principal | None:
+    """Whose key or dashboard session this is (None: unknown, revoked or ended). Other services ask through
+    /internal/auth/verify."""
+    return (await repository.find_principal(session, key_hash)
+            or await users_sign_in.session_principal(session, key_hash, sessions))
 
 
 async def list_organizations(session: AsyncSession) -> list[Organization]:
