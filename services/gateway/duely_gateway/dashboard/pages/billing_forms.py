@@ -10,7 +10,7 @@ from duely_contracts.currency import minor_unit_exponent, to_major
 from duely_gateway.dashboard.api_client import ApiProblem
 from duely_gateway.dashboard.session import Form
 
-AUTOPAY_TIMINGS = (("on_issue", "On issue — charge as soon as the invoice is issued"),
+AUTOPAY_TIMINGS = (("on_issue", "On issue (right away)"),
                    ("on_due_date", "On the due date"),
                    ("days_before_due", "N days before the due date"))
 PAYMENT_METHODS = (("card", "Card"), ("ach_debit", "ACH (US bank)"), ("sepa_debit", "SEPA (EU bank)"),

@@ -74,7 +74,7 @@ async def save_billing(request: Request, viewer: SignedIn, customer_id: str):
 
     async def save():
         return await viewer.api.patch(f"/v1/customers/{customer_id}", json={"autopay": bf.autopay_body(form)})
-    return await attempt(request, f"/dashboard/customers/{customer_id}#billing", "Billing settings saved.", save())
+    return await attempt(request, f"/dashboard/customers/{customer_id}", "Billing settings saved.", save())
 
 
 def _or_none(value: str) -> str | None:
@@ -96,7 +96,7 @@ async def save_details(request: Request, viewer: SignedIn, customer_id: str):
         "accepted_payment_methods": form.getlist("accepted_payment_methods") or None,
         "tax_treatment": _or_none(form.get("tax_treatment")), "tax_id": _or_none(form.get("tax_id")),
     }
-    return await attempt(request, f"/dashboard/customers/{customer_id}#details", "Customer saved.",
+    return await attempt(request, f"/dashboard/customers/{customer_id}", "Customer saved.",
                          viewer.api.patch(f"/v1/customers/{customer_id}", json=body))
 
 
@@ -104,7 +104,7 @@ async def save_details(request: Request, viewer: SignedIn, customer_id: str):
 async def portal_link(request: Request, viewer: SignedIn, customer_id: str):
     """A one-use portal sign-in link, shown once on the page (not put in a URL), emailed if asked."""
     form = await form_of(request, viewer)
-    back = f"/dashboard/customers/{customer_id}#portal"
+    back = f"/dashboard/customers/{customer_id}"
     try:
         made = await viewer.api.post(f"/v1/customers/{customer_id}/portal_sessions",
                                      json={"email": form.get("email_it") == "1"})

@@ -135,7 +135,7 @@ async def _record_payment(request: Request, viewer, invoice_id: str, form) -> Re
         return await viewer.api.post(f"/v1/invoices/{invoice_id}/payments",
                                      json={k: v for k, v in body.items() if v is not None},
                                      idempotency_key=_key(form, "payment"))
-    return await attempt(request, _back(invoice_id) + "#payments", "Payment recorded.", record())
+    return await attempt(request, _back(invoice_id) + "", "Payment recorded.", record())
 
 
 @router.post("/dashboard/invoices/{invoice_id}/payments/{payment_id}/refund")
@@ -149,7 +149,7 @@ async def refund(request: Request, viewer: SignedIn, invoice_id: str, payment_id
             body["amount"] = amount
         return await viewer.api.post(f"/v1/payments/{payment_id}/refunds", json=body,
                                      idempotency_key=_key(form, "refund"))
-    return await attempt(request, _back(invoice_id) + "#payments", "Refund requested.", refund_it())
+    return await attempt(request, _back(invoice_id) + "", "Refund requested.", refund_it())
 
 
 @router.post("/dashboard/invoices/bulk")

@@ -23,7 +23,7 @@ async def subscriptions(request: Request, viewer: SignedIn, status: str = "", cu
     customers = await viewer.api.get("/v1/customers", limit=100)
     names = {c["id"]: c["name"] for c in customers["data"]}
     return page(request, "subscriptions/list.html", viewer, active="subscriptions", subscriptions=listed["data"],
-                truncated=listed.get("has_more"), names=names, status=status, customer_id=customer_id,
+                truncated=listed.get("has_more"), names=names, chosen_status=status, customer_id=customer_id,
                 statuses=STATUSES)
 
 
@@ -50,7 +50,7 @@ async def save_billing(request: Request, viewer: SignedIn, subscription_id: str)
     async def save():
         return await viewer.api.patch(f"/v1/subscriptions/{subscription_id}",
                                       json={"settings": {"autopay": bf.autopay_body(form)}})
-    return await attempt(request, f"/dashboard/subscriptions/{subscription_id}#billing",
+    return await attempt(request, f"/dashboard/subscriptions/{subscription_id}",
                          "Billing settings saved.", save())
 
 
@@ -58,6 +58,6 @@ async def save_billing(request: Request, viewer: SignedIn, subscription_id: str)
 async def change_status(request: Request, viewer: SignedIn, subscription_id: str):
     form = await form_of(request, viewer)
     status = form.get("status")
-    return await attempt(request, f"/dashboard/subscriptions/{subscription_id}#status",
+    return await attempt(request, f"/dashboard/subscriptions/{subscription_id}",
                          f"Subscription {status}.",
                          viewer.api.patch(f"/v1/subscriptions/{subscription_id}", json={"status": status}))
