@@ -160,6 +160,7 @@ async def test_subscription_overrides_the_customers_autopay_and_changes_status(o
     assert await notice(page) == "Subscription paused."
     assert await page.inner_text("#sub-status") == "paused"
     assert (await ok(await api.get(f"/v1/subscriptions/{subscription['id']}")))["status"] == "paused"
+    await shoot(page, "subscription-billing")
 
     await page.check('#billing-form input[name=autopay_mode][value=inherit]')
     await page.click("#billing-form button.primary")
@@ -214,7 +215,7 @@ async def test_invoice_list_detail_timeline_and_actions(owner_page, org, platfor
     await page.fill("#pay-reference", "WIRE-2026-001")
     await page.click("#record-payment button.primary")
     assert await notice(page) == "Payment recorded."
-    assert await status_of(api, first["id"]) == "paid"
+    await wait_for(lambda: _paid(api, first["id"]), timeout=30, interval=0.3)  # payments → invoicing, by event
     payments = (await ok(await api.get(f"/v1/invoices/{first['id']}/payments")))["data"]
     assert [(p["amount"], p["method_type"], p["reference"]) for p in payments] == [(12000, "wire_transfer",
                                                                                    "WIRE-2026-001")]
@@ -250,6 +251,8 @@ async def test_bulk_approve_three_drafts_with_a_progress_bar(owner_page, org, pl
     await page.wait_for_selector("#bulk-form[data-finished='1']")
     assert await page.inner_text("#bulk-status") == "3 of 3 done"
     assert await page.eval_on_selector("#bulk-progress", "p => [p.value, p.max]") == [3, 3]
+    await page.wait_for_selector("#bulk-refresh:visible")
+    await shoot(page, "invoice-bulk")
     for made in drafts:
         assert await status_of(api, made["id"]) == "issued"
 

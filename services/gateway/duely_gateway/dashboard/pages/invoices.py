@@ -57,6 +57,7 @@ async def invoices(request: Request, viewer: SignedIn, status: str = "", custome
     customers = await viewer.api.get("/v1/customers", limit=100)
     return page(request, "invoices/list.html", viewer, active="invoices", invoices=rows, next_cursor=next_cursor,
                 customers=customers["data"], statuses=STATUSES, scanning=scanning, cursor=cursor,
+                here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
                 f={"status": status, "customer_id": customer_id, "currency": currency, "due_from": due_from,
                    "due_to": due_to, "q": q})
 

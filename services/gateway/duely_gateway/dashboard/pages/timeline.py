@@ -14,6 +14,19 @@ HISTORY = {"payment.processing": "Payment processing", "payment.succeeded": "Pay
            "invoice.marked_uncollectible": "Marked uncollectible"}
 
 
+SHOWN_ALREADY = {"invoice.issued"}  # the invoice's own issued_at says it
+
+
+def _step(entry: dict) -> str:
+    step = str(entry.get("step") or "")
+    if step.startswith("manual"):
+        return " sent by hand"
+    if entry["kind"] == "reminder" and step:
+        return f" ({step.replace('before_', '').replace('after_', '')} days {'before' if 'before' in step else 'after'} due)" \
+            if step.startswith(("before_", "after_")) else f" ({_words(step)})"
+    return f" (step {step})" if step not in ("", "1") else ""
+
+
 def _words(value: str | None) -> str:
     return (value or "").replace("_", " ")
 
@@ -43,10 +56,11 @@ def timeline(invoice: dict, collection: dict | None) -> list[dict]:
                      "state": "done"})
     for entry in (collection or {}).get("entries", []):
         at = entry.get("fired_at") or entry.get("cancelled_at") or entry["due_at"]
-        rows.append({"at": at, "what": KINDS.get(entry["kind"], _words(entry["kind"])) + (
-            f" (step {entry['step']})" if entry.get("step") not in (None, "", "1") else ""),
-            "detail": _entry_detail(entry), "state": entry["status"]})
+        rows.append({"at": at, "what": KINDS.get(entry["kind"], _words(entry["kind"])) + _step(entry),
+                     "detail": _entry_detail(entry), "state": entry["status"]})
     for event in (collection or {}).get("history", []):
+        if event["type"] in SHOWN_ALREADY:
+            continue
         rows.append({"at": event["at"], "what": HISTORY.get(event["type"], event["type"]),
                      "detail": _history_detail(event.get("detail") or {}), "state": "done"})
     if invoice.get("paid_at") and not any(r["what"] == "Invoice paid" for r in rows):
