@@ -132,6 +132,64 @@ async def _paid(api, invoice_id: str):
     return invoice if invoice.get("status") == "paid" else None
 
 
+async def test_create_a_customer_edit_its_contacts_and_settings_and_send_a_portal_link(
+        owner_page, org, platform, browser, mailbox):
+    api, page = org, owner_page
+    email = f"{uuid.uuid4().hex[:8]}@newco.example"
+    await page.goto(url(platform, "/dashboard/customers"))
+    await page.fill("#new-name", "Newco SARL")
+    await page.fill("#new-email", email)
+    await page.click("text=Create customer")
+    assert await notice(page) == "Customer created."
+    customer_id = page.url.split("/dashboard/customers/")[1].split("?")[0]
+    assert (await ok(await api.get(f"/v1/customers/{customer_id}")))["email"] == email
+
+    await page.fill("#d-cc", "ap@newco.example\ncfo@newco.example")
+    await page.fill("#d-contact-name", "Anne Payable")
+    await page.fill("#d-contact-email", "anne@newco.example")
+    await page.fill("#d-locale", "fr_FR")
+    await page.fill("#d-terms", "net_45")
+    await page.check("#details input[value=wire_transfer]")
+    await page.check("#details input[value=sepa_debit]")
+    await page.select_option("#d-tax", "reverse_charge")
+    await page.fill("#d-taxid", "FR40303265045")
+    await page.click("text=Save customer")
+    assert await notice(page) == "Customer saved."
+    saved = await ok(await api.get(f"/v1/customers/{customer_id}"))
+    assert saved["cc_emails"] == ["ap@newco.example", "cfo@newco.example"]
+    assert saved["billing_contact"]["name"] == "Anne Payable" and saved["billing_contact"]["email"] == "anne@newco.example"
+    assert (saved["locale"], saved["payment_terms"], saved["tax_treatment"], saved["tax_id"]) == (
+        "fr_FR", "net_45", "reverse_charge", "FR40303265045")
+    assert sorted(saved["accepted_payment_methods"]) == ["sepa_debit", "wire_transfer"]
+
+    # A refused value comes back as the API's error with the field named; nothing changes.
+    await page.fill("#d-terms", "whenever")
+    await page.click("text=Save customer")
+    assert "payment_terms" in await page.inner_text("#form-error")
+    assert (await ok(await api.get(f"/v1/customers/{customer_id}")))["payment_terms"] == "net_45"
+
+    # Portal link: shown once with a copy button, emailed when asked; it opens the customer's portal.
+    await page.goto(url(platform, f"/dashboard/customers/{customer_id}"))
+    await page.check("input[name=email_it]")
+    await page.click("text=Create portal link")
+    assert await notice(page) == "Portal link created and emailed to the customer."
+    link = await page.input_value("#portal-url")
+    assert link.startswith(url(platform, "/portal/login/"))
+    assert await page.get_attribute("#portal [data-copy]", "data-copy") == link
+    await wait_for(lambda: _async(mailbox(to=email)), timeout=30, interval=0.5)
+    customer_view = await browser.new_context(viewport=DESKTOP)
+    try:
+        portal = await customer_view.new_page()
+        await portal.goto(link)
+        assert portal.url == url(platform, "/portal")
+    finally:
+        await customer_view.close()
+
+
+async def _async(value):
+    return value
+
+
 async def test_subscription_overrides_the_customers_autopay_and_changes_status(owner_page, org, platform):
     api, page = org, owner_page
     customer = await new_customer(api, "Subscriber GmbH")

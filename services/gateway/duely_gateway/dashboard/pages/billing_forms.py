@@ -48,8 +48,9 @@ def autopay_mode(setting: dict | None) -> str:
 
 
 def minor_amount(text: str, currency: str, param: str = "amount", *, required: bool = False) -> int | None:
-    """'12.50' in USD → 1250; blank → None (the API's default) unless required."""
-    text = text.strip().replace(",", "")
+    """'12.50' in USD → 1250; blank → None (the API's default) unless required. A comma is refused rather
+    than guessed at: '12,50' is 12.50 in much of Europe and 1250 elsewhere."""
+    text = text.strip().replace(" ", "")
     if not text:
         if required:
             raise ApiProblem(400, "parameter_missing", "Enter an amount.", param)
@@ -61,7 +62,8 @@ def minor_amount(text: str, currency: str, param: str = "amount", *, required: b
         value = None
     if value is None or not value.is_finite() or value <= 0 or value != round(value, exponent):
         raise ApiProblem(400, "parameter_invalid",
-                         f"Enter a positive amount with at most {exponent} decimals, e.g. 12.50.", param)
+                         f"Enter a positive amount with a dot for decimals (at most {exponent}) and no thousands "
+                         "separator, e.g. 1250.50.", param)
     return int(value.scaleb(exponent))
 
 
