@@ -216,3 +216,43 @@ async def test_the_launched_sms_catcher_takes_what_notifications_sends(clean_env
     finally:
         platform.stop()
     assert os.path.isdir(config.smsdir)
+
+
+def test_the_banner_prints_the_demo_owners_dashboard_sign_in(clean_env, tmp_path):
+    config = PlatformConfig(var_dir=tmp_path)
+    demo = {"name": "Demo", "organization_id": "org_1", "api_key": "sk_test_x",
+            "owner": {"email": "owner@demo-company.example", "password": "s3cret-pass"}}
+    text = banner(config, demo, Platform(config).env())
+    assert (f"Dashboard: {config.url('gateway')}/dashboard — sign in as owner@demo-company.example / s3cret-pass"
+            in text)
+    older = banner(config, {k: v for k, v in demo.items() if k != "owner"}, Platform(config).env())
+    assert f"Dashboard: {config.url('gateway')}/dashboard" in older and "make clean" in older
+
+
+async def test_the_demo_organization_keeps_its_owners_sign_in_in_var(clean_env, tmp_path, invoicing):
+    """seed_demo_org against a real invoicing: the owner's password is kept (private) with the demo key, and it
+    signs in to the dashboard; a second run reuses both."""
+    import asyncio
+    import json
+    from urllib.parse import urlparse
+
+    import httpx
+
+    from duely_runtime.auth import INTERNAL_HEADER
+    from tests.conftest import INTERNAL_SECRET
+
+    clean_env.setenv("DUELY_INVOICING_HTTP_PORT", str(urlparse(invoicing.url).port))
+    import os
+    platform = Platform(PlatformConfig.from_environment(os.environ, tmp_path))
+    demo = await asyncio.to_thread(platform.seed_demo_org)
+    assert demo["owner"]["email"] == "owner@demo-company.example" and len(demo["owner"]["password"]) >= 10
+    kept = tmp_path / "demo.json"
+    assert json.loads(kept.read_text()) == demo and kept.stat().st_mode & 0o777 == 0o600
+    assert await asyncio.to_thread(platform.seed_demo_org) == demo
+    async with httpx.AsyncClient(base_url=invoicing.url, timeout=30) as client:
+        signed_in = await client.post("/internal/dashboard/sign_in", headers={INTERNAL_HEADER: INTERNAL_SECRET},
+                                      json={"email": demo["owner"]["email"], "password": demo["owner"]["password"],
+                                            "client_ip": "127.0.0.1"})
+    assert signed_in.status_code == 200, signed_in.text
+    assert signed_in.json()["organization"]["id"] == demo["organization_id"]
+    assert signed_in.json()["user"]["role"] == "owner"

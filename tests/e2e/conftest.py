@@ -53,7 +53,8 @@ async def platform(database_url, tmp_path_factory):
     urls = {service: await database_url(f"e2e_{service}") for service in SERVICES}
     async with started_platform(tmp_path_factory.mktemp("platform-var"), urls, {
             "DUELY_NOTIFICATIONS_WEBHOOK_BACKOFF_S": "[0.5, 1, 2, 4]",
-            "DUELY_NOTIFICATIONS_CLAIM_LEASE_S": "5", "DUELY_CONSUMER_RETRY_BACKOFF_S": "0.1"}) as running:
+            "DUELY_NOTIFICATIONS_CLAIM_LEASE_S": "5", "DUELY_CONSUMER_RETRY_BACKOFF_S": "0.1",
+            "DUELY_OPS_SAMPLE_INTERVAL_S": "2"}) as running:  # the ops pages' charts fill in a test's time
         yield running
 
 

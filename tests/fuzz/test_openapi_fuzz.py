@@ -71,7 +71,7 @@ async def wait_ready(url: str, wait_for) -> None:
 
 
 async def seed_invoicing(invoicing_url: str, api_key: str) -> dict[str, list[str]]:
-    """A customer, a tax rate, a draft with a line, and an issued invoice."""
+    """A customer, a tax rate, a draft with a line, an issued invoice, a subscription and a dashboard user."""
     async with httpx.AsyncClient(base_url=invoicing_url, headers={"Authorization": f"Bearer {api_key}"}) as client:
         async def post(path: str, body: dict | None = None, status: int = 201) -> dict:
             response = await client.post(path, json=body)
@@ -88,7 +88,8 @@ async def seed_invoicing(invoicing_url: str, api_key: str) -> dict[str, list[str
                                                "payment_terms": "net_30", "lines": lines})
         issued = await post(f"/v1/invoices/{to_issue['id']}/approve", status=200)
         subscription = await post("/v1/subscriptions", {"customer_id": customer["id"]})
-    return {"customer_id": [customer["id"]], "tax_rate_id": [tax_rate["id"]],
+        user = await post("/v1/users", {"email": f"fuzz-{uuid.uuid4().hex[:8]}@example.com", "role": "viewer"})
+    return {"user_id": [user["id"]], "customer_id": [customer["id"]], "tax_rate_id": [tax_rate["id"]],
             "invoice_id": [draft["id"], issued["id"]], "line_id": [line["id"] for line in draft["lines"]],
             "subscription_id": [subscription["id"]], "_hosted_url": [issued["hosted_invoice_url"]]}
 
@@ -105,7 +106,8 @@ async def test_invoicing_openapi_has_no_server_errors(invoicing, tmp_path):
     ids = await seed_invoicing(invoicing.url, api_key)
     currencies = ["usd", "EUR", "jpy", "kwd"]  # 2, 2, 0 and 3 decimals
     config = write_config(tmp_path / "schemathesis.toml",
-                          known(ids, "customer_id", "tax_rate_id", "invoice_id", "line_id", "subscription_id"),
+                          known(ids, "customer_id", "tax_rate_id", "invoice_id", "line_id", "subscription_id",
+                                "user_id"),
                           body={"customer_id": ids["customer_id"], "subscription_id": ids["subscription_id"],
                                 "currency": currencies, "reporting_currency": currencies, "base": currencies,
                                 "quote": currencies, "locale": ["en_US", "de_DE", "fr"],

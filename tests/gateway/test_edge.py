@@ -95,9 +95,13 @@ async def test_dot_segments_and_encoded_separators_are_refused_before_routing(ga
 
 async def test_internal_and_ops_are_never_forwarded(gateway):
     for target in (b"/internal/auth/verify", b"/ops/dead_letters", b"/OPS/dead_letters", b"/Internal/x",
-                   b"/ops", b"/%69nternal/auth/verify"):
+                   b"/ops/status", b"/ops/", b"/%6Fps", b"/%69nternal/auth/verify"):
         response = await raw_request(gateway, "GET", target)
         assert_error(response, 404, "route_not_found")
+    # /ops itself is the gateway's own ops home (never a forward): other methods are refused as before.
+    for method in ("POST", "PUT", "DELETE"):
+        assert_error(await raw_request(gateway, method, b"/ops", body=b"{}"), 404, "route_not_found")
+    assert_error(await raw_request(gateway, "GET", b"/ops/sign_out"), 404, "route_not_found")
 
 
 async def test_control_characters_in_the_path_are_refused_in_the_error_shape(gateway):

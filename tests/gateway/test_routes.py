@@ -24,6 +24,11 @@ from duely_gateway.routes import ROUTES, route, service_for
     ("/v1/customers/cus_1/payment_methods/pm_1/default", "payments"),
     ("/v1/customers/cus_1", "invoicing"),
     ("/webhooks/stripe", "payments"),
+    ("/v1/payment_attempts", "payments"),  # the attempts log across invoices
+    ("/v1/reports/collected", "payments"),
+    ("/v1/reports/dunning_outcomes", "dunning"),
+    ("/v1/reports/receivables", "invoicing"),  # every other report is invoicing's
+    ("/v1/reports/collectedx", "invoicing"),
     ("/v1/invoices/in_1/collection", "dunning"),
     # notifications
     ("/v1/webhook_endpoints", "notifications"),

@@ -217,6 +217,6 @@ def test_every_language_has_every_email_label():
 def test_every_template_renders_with_the_layout():
     assert set(EMAIL_KINDS) == {"invoice_issued", "invoice_reminder", "payment_receipt", "payment_failed",
                               "payment_refunded", "payment_method_expiring", "webhook_endpoint_disabled",
-                              "portal_link"}
+                              "portal_link", "user_invite", "dashboard_sign_in"}
     with pytest.raises(ValueError):
         renderer.render("nope", {})

@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from duely_devstack.platform import SERVICES
+from duely_runtime.auth import INTERNAL_HEADER
 from tests.conftest import wait_for
 from tests.e2e.conftest import started_platform
 
@@ -125,6 +126,19 @@ async def test_every_timestamp_in_responses_events_and_openapi_has_an_offset(pla
         group = await post(f"/v1/customers/{customer['id']}/payments",
                            {"invoice_ids": [i["id"] for i in more], "payment_method": "pm_card_visa"})
         assert group["status"] == "succeeded", group
+        # A dashboard user invited (user.invited), and the demo owner signed in (last_sign_in_at) and asking for a
+        # sign-in link (user.sign_in_link_requested), at invoicing's dashboard endpoints.
+        await post("/v1/users", {"email": "grace@example.com", "name": "Grace", "role": "finance"})
+        secret = platform.env().get("DUELY_INTERNAL_SECRET", "embedded-dev-secret-not-for-production")
+        async with httpx.AsyncClient(base_url=platform.config.url("invoicing"), timeout=30,
+                                     headers={INTERNAL_HEADER: secret}) as internal:
+            signed_in = await internal.post("/internal/dashboard/sign_in", json={
+                "email": demo["owner"]["email"], "password": demo["owner"]["password"], "client_ip": "127.0.0.1"})
+            assert signed_in.status_code == 200, signed_in.text
+            linked = await internal.post("/internal/dashboard/sign_in_links", json={
+                "email": demo["owner"]["email"], "client_ip": "127.0.0.1",
+                "dashboard_url": f"{platform.config.url('gateway')}/dashboard"})
+            assert linked.status_code == 202, linked.text
 
         async def settled():
             messages = (await api.get("/v1/messages")).json()["data"]
@@ -178,7 +192,7 @@ async def test_every_timestamp_in_responses_events_and_openapi_has_an_offset(pla
     assert {"failed", "succeeded"} <= {a["status"] for a in attempts}
     assert all(a["created_at"].endswith("Z") and a["completed_at"].endswith("Z") for a in attempts)
     assert {"invoice.issued", "invoice.viewed", "payment.succeeded", "invoice.payment_failed",
-            "invoice.paid"} <= {topic for topic, _ in events}
+            "invoice.paid", "user.invited", "user.sign_in_link_requested"} <= {topic for topic, _ in events}
     assert hooks and all(body["created_at"].endswith("Z") for body in hooks)
 
 

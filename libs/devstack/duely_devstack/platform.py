@@ -253,7 +253,8 @@ class Platform:
     # -- demo organization ----------------------------------------------------------------
 
     def seed_demo_org(self, name: str = "Demo Company") -> dict:
-        """Create the demo organization once; later runs reuse it (its key is kept in var/)."""
+        """Create the demo organization once; later runs reuse it (its key and its owner's dashboard sign-in
+        are kept in var/, readable by this user only)."""
         path = self.config.var_dir / "demo.json"
         if path.exists():
             return json.loads(path.read_text())
@@ -262,7 +263,9 @@ class Platform:
                               headers={INTERNAL_HEADER: secret}, timeout=10)
         response.raise_for_status()
         body = response.json()
-        demo = {"organization_id": body["organization"]["id"], "name": name, "api_key": body["api_key"]}
+        demo = {"organization_id": body["organization"]["id"], "name": name, "api_key": body["api_key"],
+                "owner": {"email": body["owner"]["email"], "password": body["owner"]["password"]}}
+        path.touch(mode=0o600)  # private before the secrets are in it
         path.write_text(json.dumps(demo, indent=2))
         path.chmod(0o600)
         return demo

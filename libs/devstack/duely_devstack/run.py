@@ -50,7 +50,7 @@ def main() -> None:
 
 
 def banner(config: PlatformConfig, demo: dict, env: dict[str, str]) -> str:
-    services = "\n".join(f"  {s:<14} {config.url(s)}  (ops: {config.url(s)}/ops/dead_letters)" for s in SERVICES)
+    services = "\n".join(f"  {s:<14} {config.url(s)}  (ops: {config.url(s)}/ops)" for s in SERVICES)
     mail = (f"{config.maildir}  (Maildir; every email sent lands here)" if config.start_smtp
             else f"your SMTP relay {env.get('SMTP_HOST', env.get('DUELY_NOTIFICATIONS_SMTP_HOST', '127.0.0.1'))}:"
                  f"{env.get('SMTP_PORT', env.get('DUELY_NOTIFICATIONS_SMTP_PORT', '1025'))}")
@@ -58,6 +58,11 @@ def banner(config: PlatformConfig, demo: dict, env: dict[str, str]) -> str:
            else f"your provider ({env.get('DUELY_NOTIFICATIONS_SMS_PROVIDER', 'none')})")
     stripe = (f"http://127.0.0.1:{config.stripe_port} (sandbox)" if config.start_sandbox
               else env.get("DUELY_PAYMENTS_STRIPE_API_BASE", env.get("DUELY_STRIPE_API_BASE")) or "Stripe's API")
+    owner = demo.get("owner")
+    dashboard = f"{config.url('gateway')}/dashboard"
+    sign_in = (f"Dashboard: {dashboard} — sign in as {owner['email']} / {owner['password']}" if owner else
+               f"Dashboard: {dashboard} — this demo organization predates dashboard users: `make clean` "
+               "recreates it with an owner")
     broker = config.bootstrap if config.start_broker else f"{env['DUELY_KAFKA_BOOTSTRAP_SERVERS']} (yours)"
     return f"""
 Duely is running.
@@ -70,6 +75,8 @@ Duely is running.
   Card gateway    {stripe}
   Broker          {broker}
   Logs            {config.var_dir / 'logs'}
+
+{sign_in}
 
 Services (each also answers on its own port):
 {services}

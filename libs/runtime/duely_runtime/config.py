@@ -51,6 +51,8 @@ class ServiceSettings(BaseSettings):
     retention_inbox_days: float = Field(14, gt=0, validation_alias=shared("RETENTION_INBOX_DAYS"))
     retention_idempotency_hours: float = Field(24, gt=0, validation_alias=shared("RETENTION_IDEMPOTENCY_HOURS"))
     retention_dead_letters_days: float = Field(30, gt=0, validation_alias=shared("RETENTION_DEAD_LETTERS_DAYS"))
+    # The ops page's charts: one sample of its figures per interval, the last 60 kept in memory.
+    ops_sample_interval_s: float = Field(60.0, gt=0, validation_alias=shared("OPS_SAMPLE_INTERVAL_S"))
     # One request-body limit for the gateway and every service (413 above it).
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1, validation_alias=shared("MAX_BODY_BYTES"))
     # Networks that outbound calls to tenant URLs (webhooks, logos) may reach although they are private

@@ -65,6 +65,7 @@ class EventConsumers:
         self.app: faust.App | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
         self.ready = False
+        self.last_start_error: str | None = None
 
     @property
     def dead_letter_topic(self) -> str:
@@ -220,10 +221,12 @@ class EventConsumers:
         while True:
             try:
                 await self.start()
+                self.last_start_error = None
                 return
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                self.last_start_error = f"{type(exc).__name__}: {exc}"[:300]
                 log.warning("consumers could not start; retrying", extra={"error": repr(exc), "retry_in_s": delay})
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, max_delay_s)

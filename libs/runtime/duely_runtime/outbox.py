@@ -88,6 +88,7 @@ class OutboxRelay:
         self.max_message_bytes = max_message_bytes
         self.producer: AIOKafkaProducer | None = None
         self._replay_pending = replay_window_s > 0  # once per process start, not per reconnect
+        self.last_error: str | None = None  # why publishing fails right now (the ops page shows it)
 
     async def run(self) -> None:
         while True:
@@ -95,7 +96,8 @@ class OutboxRelay:
                 await self._run_connected()
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
+                self.last_error = _describe(exc)
                 log.exception("outbox relay failed; reconnecting")
                 metrics.RELAY_ERRORS.inc()
                 await self._close()
@@ -112,6 +114,7 @@ class OutboxRelay:
         while True:
             self.outbox.wakeup.clear()
             published = await self.publish_batch()
+            self.last_error = None
             if published < self.batch_size:
                 try:
                     await asyncio.wait_for(self.outbox.wakeup.wait(), self.poll_interval_s)

@@ -22,6 +22,9 @@ from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import MetaData
 
 from duely_runtime import edge, http, idempotency, logs, ops
+from duely_runtime.ops import recent_errors
+from duely_runtime.ops.figures import QueuesHook
+from duely_runtime.ops.sampler import Sampler
 from duely_runtime.auth import INTERNAL_HEADER, KeyVerifier, Lookup, bearer_token, is_internal_secret, remote_lookup
 from duely_runtime.consumers import EventConsumers
 from duely_runtime.db import Database
@@ -58,6 +61,9 @@ class ServiceRuntime:
             session_timeout_s=settings.kafka_session_timeout_s)
         self.authenticate = KeyVerifier(key_lookup or remote_lookup(settings.invoicing_url, settings.internal_secret))
         self.retention = Retention(self.db, runtime_rules(self.tables, settings), settings.retention_interval_s)
+        # The service's own work queues for its ops page: `runtime.ops_queues = async (session) -> [QueueFigure]`.
+        self.ops_queues: QueuesHook | None = None
+        self.ops_sampler = Sampler(self, settings.ops_sample_interval_s)
         self._workers: list[Worker] = []
         self._tasks: list[asyncio.Task] = []
 
@@ -75,11 +81,13 @@ class ServiceRuntime:
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
         logs.configure(self.name, self.settings.log_level)
+        recent_errors.install()
         await self.migrate()
         self._tasks.append(asyncio.create_task(self._supervise(self.relay.run), name="outbox-relay"))
         # In the background: a broker that is down must not keep the HTTP API from serving.
         self._tasks.append(asyncio.create_task(self.consumers.start_when_broker_is_up(), name="consumers-start"))
         self._tasks.append(asyncio.create_task(self._supervise(self._purge_old_rows), name="retention"))
+        self._tasks.append(asyncio.create_task(self._supervise(self.ops_sampler.run), name="ops-sampler"))
         for worker in self._workers:
             self._tasks.append(asyncio.create_task(self._supervise(worker), name=worker.__name__))
         log.info("service started", extra={"port": self.settings.http_port})

@@ -60,6 +60,9 @@ class CollectionState(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
+    # The dunning outcomes report (reports.py) reads one organization's invoices by when dunning started (0006).
+    __table_args__ = (Index("ix_collection_states_org_dunning_started", "organization_id", "dunning_started_at"),)
+
 
 class PaymentFailure(Base):
     """One failed attempt per row, so redelivered or reordered failures count once each."""

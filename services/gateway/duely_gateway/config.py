@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"))
     # The same limit as every service (ServiceSettings.max_body_bytes): 413 above it, before forwarding.
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1, validation_alias=shared("MAX_BODY_BYTES"))
-    # The dashboard signs users in through invoicing's internal routes and signs its forms' CSRF tokens.
+    # The ops home reads each service's /ops/status with it and operators sign in with it; the dashboard
+    # signs users in through invoicing's internal routes with it and signs its forms' CSRF tokens.
     internal_secret: str = Field(EMBEDDED_SECRET, validation_alias=shared("INTERNAL_SECRET"))
     mode: Literal["embedded", "production"] = Field("embedded", validation_alias=shared("MODE"))
     public_base_url: str = Field("http://127.0.0.1:8000", validation_alias=shared("PUBLIC_BASE_URL"))
@@ -42,6 +43,11 @@ class Settings(BaseSettings):
             "notifications": self.notifications_url,
             "portal": self.portal_url,
         }
+
+    def check_production_secrets(self) -> None:
+        """The dashboard signs CSRF tokens and talks to invoicing with the internal secret: never the default."""
+        if self.mode == "production" and self.internal_secret.startswith(EMBEDDED_SECRET):
+            raise RuntimeError("refusing to start in production mode: DUELY_INTERNAL_SECRET must be set")
 
     @property
     def dashboard_url(self) -> str:

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from duely_runtime import edge, logs
-from duely_gateway import proxy
+from duely_gateway import ops_home, proxy
 from duely_gateway.dashboard import app as dashboard
 from duely_gateway.paths import PathGuard
 from duely_gateway.config import Settings
@@ -39,6 +39,7 @@ class KeepNoCookies(DefaultCookiePolicy):
 
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    settings.check_production_secrets()
     upstreams = settings.upstreams()
 
     @contextlib.asynccontextmanager
@@ -85,6 +86,7 @@ def build(settings: Settings | None = None) -> FastAPI:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     dashboard.install(app, settings)  # /dashboard, before the catch-all
+    ops_home.install(app, settings, upstreams)  # GET /ops: the ops home (the gateway never forwards /ops)
 
     @app.api_route("/{path:path}", methods=METHODS, include_in_schema=False)
     async def forward(request: Request):

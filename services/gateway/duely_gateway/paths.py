@@ -21,6 +21,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from duely_runtime.errors import error_body
 
 NEVER_FORWARDED = frozenset({"internal", "ops"})  # first path segments, compared case-insensitively
+# Paths under a private prefix that the gateway answers itself, by method (its ops home, ops_home.py).
+GATEWAY_OWN = {"/ops": frozenset({"GET", "HEAD"}), "/ops/sign_in": frozenset({"GET", "POST"}),
+               "/ops/sign_out": frozenset({"POST"})}
 STRUCTURAL = frozenset(b"/\\.%")
 ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})?")
 
@@ -80,14 +83,20 @@ def check(raw_path: bytes) -> Refusal | None:
 
 
 class PathGuard:
-    """ASGI middleware: answer a refused path before routing (so for any method, and for the gateway's own routes)."""
+    """ASGI middleware: answer a refused path before routing (so for any method, and for the gateway's own routes).
+    `own` lists exact paths the gateway serves itself under a private prefix (its ops home), never forwarded."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, own: dict[str, frozenset[str]] | None = None) -> None:
         self.app = app
+        self.own = GATEWAY_OWN if own is None else own
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            refusal = check(scope.get("raw_path") or scope["path"].encode())
+            raw = scope.get("raw_path") or scope["path"].encode()
+            own = scope["method"] in self.own.get(raw.decode("latin-1"), ()) or (
+                scope["method"] in ("GET", "HEAD") and raw.startswith(b"/ops/static/")
+                and check(raw.replace(b"/ops/", b"/x/", 1)) is None)
+            refusal = None if own else check(raw)
             if refusal:
                 await refusal.response()(scope, receive, send)
                 return

@@ -27,6 +27,9 @@ ROUTES: tuple[Route, ...] = (
     route(rf"^/v1/invoices/{ID}/pay/?$", "payments"),
     route(rf"^/v1/invoices/{ID}/payment_attempts{TAIL}", "payments"),
     route(rf"^/v1/payments{TAIL}", "payments"),
+    route(rf"^/v1/payment_attempts{TAIL}", "payments"),  # the attempts log across invoices
+    route(r"^/v1/reports/collected/?$", "payments"),  # other /v1/reports/... are invoicing's
+    route(r"^/v1/reports/dunning_outcomes/?$", "dunning"),
     route(rf"^/v1/payment_methods{TAIL}", "payments"),
     route(rf"^/v1/invoices/{ID}/payments{TAIL}", "payments"),  # manual payments recorded, and listed
     route(rf"^/v1/customers/{ID}/payment_methods{TAIL}", "payments"),

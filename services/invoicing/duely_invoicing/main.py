@@ -17,6 +17,7 @@ from duely_invoicing.invoices import router as invoices
 from duely_invoicing.models import Base
 from duely_invoicing.organizations import router as organizations
 from duely_invoicing.organizations import service as organizations_service
+from duely_invoicing.reports import router as reports
 from duely_invoicing.settings import router as invoice_settings
 from duely_invoicing.subscriptions import router as subscriptions
 from duely_invoicing.tax_rates import router as tax_rates
@@ -48,7 +49,7 @@ def build(settings: Settings | None = None) -> FastAPI:
     return runtime.create_app([customers.router(runtime, settings), invoices.router(runtime, settings),
                                documents.router(runtime), invoice_settings.router(runtime, settings),
                                subscriptions.router(runtime), tax_rates.router(), exchange_rates.router(),
-                               organizations.router(), users.router(runtime, settings),
+                               organizations.router(), reports.router(), users.router(runtime, settings),
                                users_internal.router(runtime, settings), internal_router.router(runtime, settings)],
                               title="Duely invoicing")
 

@@ -9,11 +9,13 @@ from duely_contracts.events import (
     CustomerCreated, CustomerUpdated, InvoiceIssued, InvoiceMarkedUncollectible, InvoicePaid, InvoicePastDue,
     InvoicePaymentApplied, InvoicePaymentFailed, InvoiceReminderSent, InvoiceReopened, InvoiceViewed, InvoiceVoided,
     OrganizationCreated, PaymentMethodExpiring, PaymentRefunded, PaymentSucceeded, PortalLinkRequested, ReminderDue,
+    UserInvited, UserSignInLinkRequested,
 )
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.service import ServiceRuntime
 
 from duely_notifications import repository as repo
+from duely_notifications.domain import dashboard_emails
 from duely_notifications.email_kinds import PortalLink
 from duely_notifications.sms import repository as sms_repo
 from duely_notifications.service import Notifications
@@ -106,6 +108,17 @@ def register(runtime: ServiceRuntime, notifications: Notifications) -> None:
         # A sign-in link, to the customer's address on file: never a webhook (it would hand the link to others).
         await notifications.queue("portal_link", session, envelope.organization_id, PortalLink(envelope.id, event),
                                   envelope.data)
+
+    # The dashboard's invitations and sign-in links (issue #12), to the user's address: never webhooks.
+    @on_event("user.invited")
+    async def user_invited(session, envelope: Envelope, event: UserInvited) -> None:
+        await notifications.queue(dashboard_emails.INVITE, session, envelope.organization_id,
+                                  dashboard_emails.Invite(envelope.id, event), envelope.data)
+
+    @on_event("user.sign_in_link_requested")
+    async def sign_in_link_requested(session, envelope: Envelope, event: UserSignInLinkRequested) -> None:
+        await notifications.queue(dashboard_emails.SIGN_IN, session, envelope.organization_id,
+                                  dashboard_emails.SignInLink(envelope.id, event), envelope.data)
 
     @on_event("dunning.reminder_due")
     async def reminder_due(session, envelope: Envelope, event: ReminderDue) -> None:

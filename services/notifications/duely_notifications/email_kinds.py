@@ -35,7 +35,7 @@ from duely_presentation.content import DocumentInput
 from duely_presentation.receipt import ReceiptView
 from duely_presentation.view import InvoiceView
 
-from duely_notifications.domain import email_context, endpoint_disabled, keys
+from duely_notifications.domain import dashboard_emails, email_context, endpoint_disabled, keys
 from duely_notifications.domain.payment_words import method_details
 
 
@@ -233,6 +233,22 @@ EMAIL_KINDS: dict[str, EmailKind] = {kind.template: kind for kind in (
         facts=portal_link_facts,
         context=lambda sent: email_context.portal_link(sent.facts, sent.company or "—",
                                                        sent.facts.get("locale") or sent.default_locale)),
+    EmailKind(  # user.invited: an invitation to the organization's dashboard, to the invited address only
+        template=dashboard_emails.INVITE, cause=dashboard_emails.Invite,
+        key=dashboard_emails.invite_key,
+        recipients=lambda cause: Recipients([cause.invite.email], []),
+        invoice_id=lambda cause: None,
+        facts=dashboard_emails.invite_facts,
+        context=lambda sent: dashboard_emails.invite_context(sent.facts, sent.company or "Duely"),
+        names_company=True),
+    EmailKind(  # user.sign_in_link_requested: a dashboard sign-in link, to the user's address only
+        template=dashboard_emails.SIGN_IN, cause=dashboard_emails.SignInLink,
+        key=dashboard_emails.sign_in_key,
+        recipients=lambda cause: Recipients([cause.link.email], []),
+        invoice_id=lambda cause: None,
+        facts=dashboard_emails.sign_in_facts,
+        context=lambda sent: dashboard_emails.sign_in_context(sent.facts, sent.company or "Duely"),
+        names_company=True),
 )}
 
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from duely_runtime.service import ServiceRuntime
 
 from duely_notifications import api, consumers
+from duely_notifications import ops_queues
 from duely_notifications import repository as repo
 from duely_notifications.config import Settings
 from duely_notifications.custom_templates import api as email_templates_api
@@ -30,6 +31,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime(settings.service_name, settings, Base.metadata, MIGRATIONS_DIR)
+    runtime.ops_queues = ops_queues.queues  # its work queues on /ops
     notifications = Notifications(settings)
     consumers.register(runtime, notifications)
     for rule in [*repo.retention_rules(settings), sms_repo.retention_rule(settings)]:

@@ -59,6 +59,8 @@ class PaymentAttempt(Base):
         Index("ix_payment_attempts_recovery", "status", "next_check_at"),
         # A gateway event names the PaymentIntent: find its attempt.
         Index("ix_payment_attempts_gateway_reference", "gateway_reference"),
+        # The attempts log (GET /v1/payment_attempts), newest first per organization (0009).
+        Index("ix_payment_attempts_org_created", "organization_id", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -7,26 +7,28 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
+from duely_runtime import ops
 from duely_gateway.dashboard import home, sign_in_pages
 from duely_gateway.dashboard.pages import customers, invoices, subscriptions
 from duely_gateway.dashboard.api_client import ApiProblem
 from duely_gateway.dashboard.labels import LABELS as L
+from duely_gateway.dashboard.pages import developers, dunning, email_templates, logs, settings as settings_pages, users
 from duely_gateway.dashboard.render import page
 from duely_gateway.dashboard.session import CsrfRefused, NotSignedIn, Sessions
 from duely_gateway.dashboard.sign_in_pages import sign_in_redirect
 
 STATIC = Path(__file__).parent / "static"
-ROUTERS = (
-    sign_in_pages.router, home.router,
-    customers.router,
-    subscriptions.router,
-    invoices.router,
-)
+# Chart.js, vendored once (with its licence) beside the ops pages that also draw with it.
+VENDOR = Path(ops.__file__).parent / "static" / "vendor"
+ROUTERS = (sign_in_pages.router, home.router, settings_pages.router, dunning.router, email_templates.router,
+           developers.router, logs.router, users.router,
+           customers.router, subscriptions.router, invoices.router)
 
 
 def install(app: FastAPI, settings) -> None:
     """Before the gateway's catch-all forwarder, so /dashboard is answered here."""
     app.state.dashboard_sessions = Sessions(settings.invoicing_url, settings.internal_secret)
+    app.mount("/dashboard/static/vendor", StaticFiles(directory=VENDOR), name="dashboard-vendor")
     app.mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static")
     for router in ROUTERS:
         app.include_router(router)

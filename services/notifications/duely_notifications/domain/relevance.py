@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 PAYABLE = ("issued", "past_due")
+# Emails carrying a link that expires.
+LINK_TEMPLATES = ("portal_link", "user_invite", "dashboard_sign_in")
 # Emails that ask for money: obsolete once nothing is owed.
 ASKING = ("payment_failed", "invoice_reminder")
 
@@ -26,10 +28,12 @@ def obsolete_reason(template: str, status: str, amount_due: int) -> str | None:
 
 
 def expired_link_reason(template: str, facts: Mapping[str, Any] | None, now: datetime) -> str | None:
-    """A portal sign-in link that expired while its email waited (a relay down) would only disappoint: not sent."""
-    if template != "portal_link" or not facts or not facts.get("expires_at"):
+    """A sign-in or invite link (portal, dashboard) that expired while its email waited (a relay down) would only
+    disappoint: not sent."""
+    if template not in LINK_TEMPLATES or not facts or not facts.get("expires_at"):
         return None
     expires_at = datetime.fromisoformat(str(facts["expires_at"]).replace("Z", "+00:00"))
     if expires_at.tzinfo is None:
         expires_at = expires_at.replace(tzinfo=timezone.utc)
-    return "the sign-in link expired before its email could go out" if expires_at <= now else None
+    what = "invite" if template == "user_invite" else "sign-in"
+    return f"the {what} link expired before its email could go out" if expires_at <= now else None

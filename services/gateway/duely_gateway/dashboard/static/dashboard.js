@@ -81,6 +81,92 @@
   window.addEventListener("load", drawCharts);
 })();
 
+// Settings pages (WP5): rows that can be added and removed, the branding sample following the colour and
+// footer fields, and the email template preview re-rendered by the API as you type. All optional.
+(function () {
+  "use strict";
+
+  // <div data-rows="step"> holding <… data-row> rows whose fields are named step_<field>_<i> with a hidden
+  // step_row=i; <button data-add-row="step"> clones the last row with the next index; [data-remove-row] removes.
+  function editableRows() {
+    document.querySelectorAll("[data-add-row]").forEach(function (button) {
+      var box = document.querySelector('[data-rows="' + button.dataset.addRow + '"]');
+      if (!box) return;
+      var prefix = button.dataset.addRow;
+      button.hidden = false;
+      box.querySelectorAll("[data-remove-row]").forEach(function (b) { b.hidden = false; });
+      box.addEventListener("click", function (event) {
+        var remove = event.target.closest("[data-remove-row]");
+        if (!remove) return;
+        var rows = box.querySelectorAll("[data-row]");
+        var row = remove.closest("[data-row]");
+        if (rows.length > 1) { row.remove(); } else { row.querySelectorAll("input:not([type=hidden]), select").forEach(clear); }
+      });
+      button.addEventListener("click", function () {
+        var rows = box.querySelectorAll("[data-row]");
+        var last = rows[rows.length - 1];
+        var next = 0;
+        box.querySelectorAll('input[name="' + prefix + '_row"]').forEach(function (i) { next = Math.max(next, +i.value + 1); });
+        var copy = last.cloneNode(true);
+        var re = new RegExp("^(" + prefix + "_\\w+?_)\\d+$");
+        copy.querySelectorAll("[name], [id], label[for]").forEach(function (el) {
+          ["name", "id", "for"].forEach(function (attr) {
+            var v = el.getAttribute(attr);
+            if (v && re.test(v)) el.setAttribute(attr, v.replace(re, "$1" + next));
+          });
+          if (el.getAttribute("aria-label")) el.setAttribute("aria-label", el.getAttribute("aria-label").replace(/\d+/, rows.length + 1));
+        });
+        copy.querySelector('input[name="' + prefix + '_row"]').value = next;
+        copy.querySelectorAll("input:not([type=hidden]), select").forEach(clear);
+        last.after(copy);
+        var first = copy.querySelector("input:not([type=hidden])");
+        if (first) first.focus();
+      });
+    });
+  }
+
+  function clear(el) {
+    if (el.type === "checkbox") el.checked = false; else if (el.tagName === "SELECT") el.selectedIndex = 0; else el.value = "";
+  }
+
+  // Branding: the colour field and its picker agree; the sample follows colour and footer as you type.
+  function brandingSample() {
+    var text = document.querySelector("[data-accent-input]"), picker = document.querySelector("[data-accent-picker]");
+    var sample = document.querySelector("[data-accent-sample]"), footer = document.getElementById("footer");
+    if (!text || !sample) return;
+    function show(value) { if (/^#[0-9a-fA-F]{6}$/.test(value)) sample.style.setProperty("--doc-accent", value); }
+    text.addEventListener("input", function () { show(text.value); if (picker && /^#[0-9a-fA-F]{6}$/.test(text.value)) picker.value = text.value.toLowerCase(); });
+    if (picker) picker.addEventListener("input", function () { text.value = picker.value; show(picker.value); });
+    if (footer) footer.addEventListener("input", function () { var p = sample.querySelector("[data-footer-sample]"); if (p) p.textContent = footer.value; });
+  }
+
+  // Email template: POST the draft to the page's preview route (JSON) 400 ms after the last keystroke.
+  function templatePreview() {
+    var form = document.querySelector("form[data-preview]");
+    if (!form) return;
+    var timer = null, seq = 0, box = document.querySelector(".preview"), status = document.getElementById("preview-status");
+    function render() {
+      var mine = ++seq;
+      var body = new URLSearchParams(new FormData(form));
+      box.classList.add("stale");
+      fetch(form.dataset.preview, {method: "POST", body: body, headers: {Accept: "application/json"}, credentials: "same-origin"})
+        .then(function (r) { return r.json().then(function (j) { return {ok: r.ok, body: j}; }); })
+        .then(function (res) {
+          if (mine !== seq) return;
+          box.classList.remove("stale");
+          if (!res.ok) { status.textContent = "(" + ((res.body.error || {}).message || "cannot render") + ")"; return; }
+          status.textContent = "(sample invoice, updated " + new Date().toLocaleTimeString() + ")";
+          document.getElementById("preview-subject").textContent = res.body.subject;
+          document.getElementById("preview-html").srcdoc = res.body.html;
+          var text = document.getElementById("preview-text"); text.textContent = res.body.text; text.hidden = false;
+          var sms = document.getElementById("preview-sms"); if (sms && res.body.sms != null) sms.textContent = res.body.sms;
+          form.dataset.previewed = String(mine);
+        }, function () { box.classList.remove("stale"); });
+    }
+    form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(render, 400); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { editableRows(); brandingSample(); templatePreview(); });
 // Receivables pages: once a bulk run is finished, show its "refresh" link (the rows still show the old statuses).
 (function () {
   "use strict";
