@@ -167,6 +167,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { editableRows(); brandingSample(); templatePreview(); });
+})();
+
 // Receivables pages: once a bulk run is finished, show its "refresh" link (the rows still show the old statuses).
 (function () {
   "use strict";
