@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from duely_runtime import ops
 from duely_gateway.dashboard import home, sign_in_pages
+from duely_gateway.dashboard.pages import customers, invoices, subscriptions
 from duely_gateway.dashboard.api_client import ApiProblem
 from duely_gateway.dashboard.labels import LABELS as L
 from duely_gateway.dashboard.pages import developers, dunning, email_templates, logs, settings as settings_pages, users
@@ -20,7 +21,8 @@ STATIC = Path(__file__).parent / "static"
 # Chart.js, vendored once (with its licence) beside the ops pages that also draw with it.
 VENDOR = Path(ops.__file__).parent / "static" / "vendor"
 ROUTERS = (sign_in_pages.router, home.router, settings_pages.router, dunning.router, email_templates.router,
-           developers.router, logs.router, users.router)
+           developers.router, logs.router, users.router,
+           customers.router, subscriptions.router, invoices.router)
 
 
 def install(app: FastAPI, settings) -> None:

@@ -168,3 +168,16 @@
 
   document.addEventListener("DOMContentLoaded", function () { editableRows(); brandingSample(); templatePreview(); });
 })();
+
+// Receivables pages: once a bulk run is finished, show its "refresh" link (the rows still show the old statuses).
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form[data-bulk]").forEach(function (form) {
+      var link = document.getElementById("bulk-refresh");
+      if (!link || !window.MutationObserver) return;
+      new MutationObserver(function () { if (form.dataset.finished) link.hidden = false; })
+        .observe(form, {attributes: true, attributeFilter: ["data-finished"]});
+    });
+  });
+})();
