@@ -280,6 +280,25 @@ async def test_an_expired_invite_is_refused(svc, read_events, wait_for):
     assert late.status_code == 410 and late.json()["error"]["code"] == "link_expired"
 
 
+async def test_a_removed_users_pending_invite_dies_and_a_new_invite_brings_a_new_link(svc, read_events, wait_for):
+    org = await _new_org(svc)
+    email = _email("again")
+    async with svc.client(org["api_key"]) as client:
+        user = (await client.post("/v1/users", json={"email": email, "role": "viewer"})).json()
+        first = await _token_from(read_events, wait_for, "user.invited", user["id"])
+        assert (await client.delete(f"/v1/users/{user['id']}")).status_code == 200
+        again = await client.post("/v1/users", json={"email": email, "role": "finance"})
+        assert again.status_code == 201 and again.json()["id"] == user["id"]
+        assert (again.json()["status"], again.json()["role"]) == ("invited", "finance")
+    second = await _token_from(read_events, wait_for, "user.invited", user["id"], count=2)
+    old = await _internal(svc, "POST", "/internal/dashboard/tokens/redeem",
+                          json={"token": first, "password": "correct horse battery"})
+    assert old.status_code == 410
+    new = await _internal(svc, "POST", "/internal/dashboard/tokens/redeem",
+                          json={"token": second, "password": "correct horse battery"})
+    assert new.status_code == 200 and new.json()["user"]["role"] == "finance"
+
+
 async def test_removing_a_user_ends_their_sessions(svc, read_events, wait_for):
     org = await _new_org(svc)
     async with svc.client(org["api_key"]) as owner_key:

@@ -78,6 +78,12 @@ async def revoke_user_sessions(session: AsyncSession, user_id: str, now: datetim
                                                     UserSession.revoked_at.is_(None)).values(revoked_at=now))
 
 
+async def spend_user_tokens(session: AsyncSession, user_id: str, now: datetime) -> None:
+    """Every link of the user still unused stops working (the user was removed)."""
+    await session.execute(update(UserToken).where(UserToken.user_id == user_id, UserToken.used_at.is_(None))
+                          .values(used_at=now))
+
+
 async def touch_session(session: AsyncSession, session_id: str, now: datetime) -> None:
     await session.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
 

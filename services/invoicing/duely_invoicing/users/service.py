@@ -109,13 +109,16 @@ async def update_user(session: AsyncSession, principal: Principal, user_id: str,
 
 
 async def remove_user(session: AsyncSession, principal: Principal, user_id: str) -> User:
-    """Status removed; every session of theirs dies at once (within the auth cache's second elsewhere)."""
+    """Status removed; every session of theirs dies at once (within the auth cache's second elsewhere), and every
+    link of theirs not used yet (an invite re-sent later brings a new one)."""
     user = await _user_to_change(session, principal.organization_id, user_id)
     if user.role == "owner":
         _owner_only(principal)
         await _keep_an_owner(session, user)
     user.status = "removed"
     user.password_hash = None
-    await repository.revoke_user_sessions(session, user.id, utcnow())
+    now = utcnow()
+    await repository.revoke_user_sessions(session, user.id, now)
+    await repository.spend_user_tokens(session, user.id, now)
     await session.flush()
     return user
