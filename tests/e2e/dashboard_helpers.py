@@ -4,6 +4,7 @@ as a user of it, and screenshots at desktop and phone width under var/screenshot
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 
 import httpx
@@ -53,7 +54,26 @@ async def shoot(page, name: str) -> None:
     await page.set_viewport_size(DESKTOP)
     await page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}-desktop.png"), full_page=True)
     await page.set_viewport_size(PHONE)
+    await page.wait_for_timeout(300)  # Chart.js resizes its canvases on the next frames
     await page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}-phone.png"), full_page=True)
     wide = await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     await page.set_viewport_size(DESKTOP)
     assert wide, f"{name}: wider than 390 px"
+
+
+async def emailed_link(platform, to: str, path: str) -> str:
+    """The newest `/dashboard/<path>?token=…` link mailed to `to` (the SMTP catcher's Maildir), pointed at this
+    platform's gateway."""
+    from duely_devstack.maildir import read_messages
+    from tests.conftest import wait_for
+    from tests.e2e.conftest import body_text
+
+    pattern = re.compile(rf"https?://\S+(/dashboard/{re.escape(path)}\?token=[\w\-.~%]+)")
+
+    async def link():
+        for message in reversed(read_messages(Path(platform.config.maildir))):
+            found = to in str(message["To"]) and pattern.search(body_text(message))
+            if found:
+                return platform.config.url("gateway") + found.group(1)
+        return None
+    return await wait_for(link, timeout=60, interval=0.5)

@@ -7,16 +7,13 @@ through the public API with the organization's key. Screenshots: var/screenshots
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
 from playwright.async_api import async_playwright
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import wait_for
-from tests.e2e.dashboard_helpers import CHROMIUM_ARGS, DESKTOP, organization_with_owner, shoot, sign_in
+from tests.e2e.dashboard_helpers import CHROMIUM_ARGS, DESKTOP, emailed_link, organization_with_owner, shoot, sign_in
 
 
 @pytest.fixture(scope="module")
@@ -329,29 +326,13 @@ async def test_bulk_approve_three_drafts_with_a_progress_bar(owner_page, org, pl
     await context.close()
 
 
-async def invite_url(platform, email: str) -> str:
-    """The invite link invoicing put in its user.invited event (what the invite email carries)."""
-    engine = create_async_engine(platform.config.database_urls["invoicing"])
-    try:
-        async with engine.connect() as connection:
-            rows = (await connection.execute(text("SELECT payload FROM outbox WHERE payload LIKE :kind "
-                                                  "ORDER BY seq DESC"), {"kind": "%user.invited%"})).all()
-    finally:
-        await engine.dispose()
-    for (payload,) in rows:
-        data = json.loads(payload).get("data", {})
-        if data.get("email") == email:
-            return data["url"]
-    raise AssertionError(f"no invite for {email}")
-
-
 async def test_a_viewer_changes_nothing_and_other_organizations_ids_are_not_found(browser, org, platform):
     api = org
     customer = await new_customer(api, "Watched Co")
     invoice = await issued(api, customer["id"], 9900)
     email = f"viewer-{uuid.uuid4().hex[:6]}@receivables.example"
     await ok(await api.post("/v1/users", json={"email": email, "role": "viewer", "name": "Vera Viewer"}))
-    link = await wait_for(lambda: _invite(platform, email), timeout=20, interval=0.5)
+    link = await emailed_link(platform, email, "accept")
 
     context = await browser.new_context(viewport=DESKTOP)
     page = await context.new_page()
@@ -401,8 +382,3 @@ async def test_a_viewer_changes_nothing_and_other_organizations_ids_are_not_foun
         await context.close()
 
 
-async def _invite(platform, email: str) -> str | None:
-    try:
-        return await invite_url(platform, email)
-    except AssertionError:
-        return None

@@ -25,7 +25,7 @@ def test_aging_is_one_chart_per_currency_in_major_units_with_exact_tables():
     usd, jpy = charts.aging(RECEIVABLES)
     assert usd.id == "aging-usd" and usd.datasets[0]["data"] == [1000.0, 234.56, 0.0, 0.0, 0.0]
     assert usd.rows[1] == ["1–30 days", "$234.56"]
-    assert "overdue $234.56 in 1" in usd.note
+    assert "overdue $234.56 in 1 invoice." in usd.note
     assert jpy.datasets[0]["data"][-1] == 5000.0  # yen has no minor unit
     assert jpy.rows[-1] == ["90+ days", "¥5,000"]
 
@@ -35,9 +35,9 @@ def test_collected_keeps_weeks_in_order_and_counts_refunds():
         {"week_start": "2026-11-23", "currency": "eur", "collected": 5000, "refunded": 1000, "payments": 2},
         {"week_start": "2026-11-16", "currency": "eur", "collected": 0, "refunded": 0, "payments": 0}]}
     (chart,) = charts.collected(report)
-    assert chart.labels == ["2026-11-16", "2026-11-23"]
+    assert chart.labels == ["Nov 16", "Nov 23"]
     assert chart.datasets[0]["data"] == [0.0, 50.0] and chart.datasets[1]["data"] == [0.0, 10.0]
-    assert chart.rows[1] == ["2026-11-23", "€50.00", "€10.00", "2"]
+    assert chart.rows[1] == ["Nov 23", "€50.00", "€10.00", "2"]
 
 
 def test_autopay_and_dunning_shares():

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from datetime import date
+
+from babel.dates import format_date
+
 from duely_contracts.currency import to_major
-from duely_gateway.dashboard.render import money
+from duely_gateway.dashboard.render import LOCALE, money
 
 AGING_BUCKETS = (("current", "Not yet due"), ("1_30", "1–30 days"), ("31_60", "31–60 days"),
                  ("61_90", "61–90 days"), ("90_plus", "90+ days"))
@@ -46,8 +50,8 @@ def aging(report: dict) -> list[Chart]:
                        "data": [_major(buckets.get(key, 0), currency) for key, _ in AGING_BUCKETS]}],
             head=["Age", "Amount due"],
             rows=[[label, money(buckets.get(key, 0), currency)] for key, label in AGING_BUCKETS],
-            note=f"Open {money(row['open_amount'], currency)} in {row['open_count']} invoices; overdue "
-                 f"{money(row['overdue_amount'], currency)} in {row['overdue_count']}.",
+            note=f"Open {money(row['open_amount'], currency)} in {_invoices(row['open_count'])}; overdue "
+                 f"{money(row['overdue_amount'], currency)} in {_invoices(row['overdue_count'])}.",
             options={"money": currency}))
     return charts
 
@@ -61,11 +65,11 @@ def collected(report: dict) -> list[Chart]:
         weeks.sort(key=lambda w: w["week_start"])
         charts.append(Chart(
             id=f"collected-{currency.lower()}", title=f"Collected per week ({currency})", kind="bar",
-            labels=[w["week_start"] for w in weeks],
+            labels=[_week(w["week_start"]) for w in weeks],
             datasets=[{"label": f"Collected ({currency})", "data": [_major(w["collected"], currency) for w in weeks]},
                       {"label": f"Refunded ({currency})", "data": [_major(w["refunded"], currency) for w in weeks]}],
             head=["Week of", "Collected", "Refunded", "Payments"],
-            rows=[[w["week_start"], money(w["collected"], currency), money(w["refunded"], currency),
+            rows=[[_week(w["week_start"]), money(w["collected"], currency), money(w["refunded"], currency),
                    str(w["payments"])] for w in weeks],
             options={"money": currency}))
     return charts
@@ -96,6 +100,14 @@ def dunning(report: dict) -> Chart:
         labels=[label for _, label in OUTCOMES],
         datasets=[{"label": "Invoices", "data": [int(outcomes.get(key, 0)) for key, _ in OUTCOMES]}],
         head=["Outcome", "Invoices"], rows=rows)
+
+
+def _week(start: str) -> str:
+    return format_date(date.fromisoformat(start), format="MMM d", locale=LOCALE)
+
+
+def _invoices(count: int) -> str:
+    return f"{count} invoice" if count == 1 else f"{count} invoices"
 
 
 def _share(part: int, whole: int) -> str:
