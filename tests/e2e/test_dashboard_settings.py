@@ -268,7 +268,7 @@ async def test_webhook_endpoint_created_tested_and_replayed(platform, org, owner
     await shoot(page, "webhook-endpoint")
 
 
-async def test_logs_filtered_by_invoice_show_its_email(platform, org, owner_page):
+async def test_logs_filtered_by_invoice_or_customer_show_their_emails(platform, org, owner_page):
     api, _ = org
     page = owner_page
     customers = []
@@ -303,6 +303,17 @@ async def test_logs_filtered_by_invoice_show_its_email(platform, org, owner_page
     await expect(row).to_contain_text("sent")
     await expect(page.locator(f'#emails tr[data-invoice="{invoices[1]["id"]}"]')).to_have_count(0)
     await shoot(page, "logs")
+
+    # By customer: the other customer's email, and not this one's.
+    async def theirs_sent():
+        listed = (await ok(await api.get("/v1/messages", params={"customer_id": customers[1]["id"]})))["data"]
+        return [m for m in listed if m["status"] == "sent"]
+    await wait_for(theirs_sent, timeout=60, interval=0.5)
+    await page.goto(url(platform, "/dashboard/logs"))
+    await page.get_by_label("Customer id").fill(customers[1]["id"])
+    await page.get_by_role("button", name="Filter").click()
+    await expect(page.locator(f'#emails tr[data-invoice="{invoices[1]["id"]}"]').first).to_be_visible()
+    await expect(page.locator(f'#emails tr[data-invoice="{mine["id"]}"]')).to_have_count(0)
 
 
 async def test_users_invite_a_finance_user_who_cannot_change_settings(platform, org, owner_page, browser, mailbox):

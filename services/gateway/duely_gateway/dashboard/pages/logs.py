@@ -23,6 +23,22 @@ async def _listed(call) -> tuple[list[dict], str | None]:
         return [], problem.message or problem.code
 
 
+async def _deliveries(api, customer_id: str, invoice_id: str) -> tuple[list[dict], str | None]:
+    """Webhook deliveries name their event, not the invoice: an invoice's are those of its events
+    (GET /v1/events?aggregate_id=, then each event's deliveries)."""
+    if not invoice_id:
+        rows, problem = await _listed(api.get("/v1/webhook_deliveries", limit=50))
+        if customer_id and not problem:
+            problem = "Webhook deliveries are listed for every customer: filter by invoice to narrow them."
+        return rows, problem
+    events, problem = await _listed(api.get("/v1/events", aggregate_id=invoice_id, limit=50))
+    if problem:
+        return [], problem
+    found = await asyncio.gather(*(_listed(api.get("/v1/webhook_deliveries", event_id=e["id"])) for e in events))
+    rows = [row for listed, _ in found for row in listed]
+    return sorted(rows, key=lambda d: d.get("created_at") or "", reverse=True), None
+
+
 @router.get("/dashboard/logs")
 async def logs(request: Request, viewer: SignedIn, customer_id: str = "", invoice_id: str = "", show: str = ""):
     customer_id, invoice_id = customer_id.strip(), invoice_id.strip()
@@ -30,15 +46,7 @@ async def logs(request: Request, viewer: SignedIn, customer_id: str = "", invoic
     (messages, messages_problem), (attempts, attempts_problem), (deliveries, deliveries_problem) = await asyncio.gather(
         _listed(api.get("/v1/messages", customer_id=customer_id, invoice_id=invoice_id, limit=50)),
         _listed(api.get("/v1/payment_attempts", customer_id=customer_id, invoice_id=invoice_id, limit=50)),
-        _listed(api.get("/v1/webhook_deliveries", limit=50)))
-    if customer_id and any("customer_id" not in m for m in messages):  # an API without the filter ignores it
-        messages, messages_problem = [], "the messages API does not filter by customer yet; filter by invoice."
-    if invoice_id:  # a delivery names its event, not the invoice: keep the invoice's events' deliveries
-        events, _ = await _listed(api.get("/v1/events", aggregate_id=invoice_id, limit=100))
-        event_ids = {e.get("id") for e in events}
-        deliveries = [d for d in deliveries if d["event_id"] in event_ids] if events else []
-        deliveries_problem = deliveries_problem or (None if events else "Deliveries are not filtered by invoice "
-                                                    "without the events API; none shown.")
+        _deliveries(api, customer_id, invoice_id))
     return page(request, "logs/index.html", viewer, active="logs", customer_id=customer_id, invoice_id=invoice_id,
                 messages=messages, messages_problem=messages_problem, attempts=attempts,
                 attempts_problem=attempts_problem, deliveries=deliveries, deliveries_problem=deliveries_problem,
