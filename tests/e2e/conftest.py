@@ -48,6 +48,18 @@ async def started_platform(var: Path, database_urls: dict[str, str], extra_env: 
         await asyncio.to_thread(running.stop)
 
 
+@pytest.fixture(scope="module")
+async def browser():
+    """Chromium (Debian's, through Playwright), one per test module."""
+    from playwright.async_api import async_playwright
+
+    from tests.e2e.dashboard_helpers import CHROMIUM_ARGS
+    async with async_playwright() as p:
+        launched = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
 @pytest.fixture(scope="session")
 async def platform(database_url, tmp_path_factory):
     urls = {service: await database_url(f"e2e_{service}") for service in SERVICES}

@@ -9,21 +9,11 @@ from __future__ import annotations
 import uuid
 
 import httpx
-import pytest
-from playwright.async_api import async_playwright
 
 from duely_gateway.dashboard.render import money
 from tests.conftest import wait_for
-from tests.e2e.dashboard_helpers import (CHROMIUM_ARGS, DESKTOP, emailed_link, organization_with_owner, shoot,
+from tests.e2e.dashboard_helpers import (DESKTOP, emailed_link, organization_with_owner, shoot,
                                          sign_in)
-
-
-@pytest.fixture(scope="module")
-async def browser():
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
 
 
 async def ok(response: httpx.Response) -> dict:

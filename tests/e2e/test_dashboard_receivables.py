@@ -10,18 +10,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from playwright.async_api import async_playwright
 
 from tests.conftest import wait_for
-from tests.e2e.dashboard_helpers import CHROMIUM_ARGS, DESKTOP, emailed_link, organization_with_owner, shoot, sign_in
-
-
-@pytest.fixture(scope="module")
-async def browser():
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
+from tests.e2e.dashboard_helpers import DESKTOP, emailed_link, organization_with_owner, shoot, sign_in
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import uuid
 
 import httpx
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -19,15 +19,7 @@ from starlette.routing import Route
 
 from tests.conftest import wait_for
 from tests.e2e.conftest import body_text
-from tests.e2e.dashboard_helpers import CHROMIUM_ARGS, DESKTOP, organization_with_owner, shoot, sign_in
-
-
-@pytest.fixture(scope="module")
-async def browser():
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
+from tests.e2e.dashboard_helpers import DESKTOP, organization_with_owner, shoot, sign_in
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
-import pytest
-from playwright.async_api import async_playwright
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -24,15 +22,6 @@ from tests.e2e.conftest import body_text
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-async def browser():
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium",
-                                          args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
-        yield browser
-        await browser.close()
 
 
 async def ok(response: httpx.Response) -> dict:
