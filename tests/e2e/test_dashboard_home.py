@@ -105,8 +105,10 @@ async def test_home_charts_show_the_apis_figures(browser, platform):
         assert usd["open_amount"] == 75_050 and usd["overdue_amount"] == 10_000
         assert usd["aging"] == {"current": 65_050, "1_30": 10_000, "31_60": 0, "61_90": 0, "90_plus": 0}
 
+        await ok(await api.patch("/v1/settings/invoicing", json={"accent_color": "#0f766e"}))
         page = await sign_in(browser, platform, owner["email"], owner["password"])
         try:
+            assert "--accent: #0f766e" in (await page.get_attribute("body", "style")).lower()  # the organization's brand
             assert await page.inner_text("[data-tile=open-usd] .tile-value") == money(75_050, "usd")
             assert await page.inner_text("[data-tile=overdue-usd] .tile-value") == money(10_000, "usd")
             for chart in ("aging-usd", "collected-usd", "autopay", "dunning"):

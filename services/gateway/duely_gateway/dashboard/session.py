@@ -19,6 +19,7 @@ from duely_runtime.roles import allowed
 from duely_gateway.dashboard.api_client import ApiClient, ApiProblem
 
 COOKIE = "duely_dashboard"
+DEFAULT_ACCENT = "#4f46e5"
 CACHE_S = 1.0
 MAX_FORM_BYTES = 256 * 1024  # an email template is the largest thing a form posts
 
@@ -43,6 +44,15 @@ class Viewer:
     organization: dict
     csrf: str
     api: ApiClient
+
+    @property
+    def accent(self) -> str:
+        """The organization's accent colour for the layout's style attribute: only a hex colour gets there."""
+        value = self.organization.get("accent_color") or ""
+        hex_digits = value[1:]
+        if value.startswith("#") and len(hex_digits) in (3, 6) and all(c in "0123456789abcdefABCDEF" for c in hex_digits):
+            return value
+        return DEFAULT_ACCENT
 
     @property
     def role(self) -> str:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Depends, Request, Response
 
 from duely_invoicing.config import Settings
+from duely_invoicing.models import InvoiceSettings
 from duely_invoicing.users import sign_in
 from duely_invoicing.users.router import user_out
 from duely_invoicing.users.schemas import (CurrentSession, OrganizationRef, Redeem, SessionStarted, SignIn,
@@ -65,7 +66,10 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
         started = await sign_in.current(session, token, rules) if token else None
         if started is None:
             raise ApiError(401, "session_invalid", "Not signed in, or the session has ended.")
+        brand = await session.get(InvoiceSettings, started.organization.id)
         return CurrentSession(user=user_out(started.user), expires_at=started.session.expires_at,
-                              organization=OrganizationRef(id=started.organization.id, name=started.organization.name))
+                              organization=OrganizationRef(id=started.organization.id, name=started.organization.name,
+                                                           logo_url=brand.logo_url if brand else None,
+                                                           accent_color=brand.accent_color if brand else None))
 
     return api

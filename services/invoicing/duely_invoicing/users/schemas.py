@@ -66,6 +66,9 @@ class SignOut(RequestModel):
 class OrganizationRef(BaseModel):
     id: str
     name: str
+    # The organization's own branding (its invoice settings), so the dashboard wears it; None = Duely's look.
+    logo_url: str | None = None
+    accent_color: str | None = None
 
 
 class SessionStarted(BaseModel):
