@@ -100,7 +100,9 @@ async def test_the_deadline_covers_the_whole_call_not_each_read():
                 started = time.monotonic()
                 with pytest.raises(OutboundFailed, match="no complete response within 2 s"):
                     await client.request("GET", f"http://127.0.0.1:{port}/", deadline_s=2, max_bytes=1000)
-                assert time.monotonic() - started < 3
+                # The whole answer would take 120 s (one byte a second): well under that proves the deadline
+                # covered the call; a bound near 2 s would only measure how busy the machine is.
+                assert time.monotonic() - started < 30
 
 
 async def test_redirects_are_not_followed_unless_allowed_and_never_to_a_refused_address():
