@@ -223,10 +223,11 @@ def test_the_banner_prints_the_demo_owners_dashboard_sign_in(clean_env, tmp_path
     demo = {"name": "Demo", "organization_id": "org_1", "api_key": "sk_test_x",
             "owner": {"email": "owner@demo-company.example", "password": "s3cret-pass"}}
     text = banner(config, demo, Platform(config).env())
-    assert (f"Dashboard: {config.url('gateway')}/dashboard — sign in as owner@demo-company.example / s3cret-pass"
-            in text)
+    assert (f"Dashboard       {config.url('gateway')}/dashboard  (sign in as owner@demo-company.example / "
+            "s3cret-pass)" in text)
+    assert f"Ops home        {config.url('gateway')}/ops" in text
     older = banner(config, {k: v for k, v in demo.items() if k != "owner"}, Platform(config).env())
-    assert f"Dashboard: {config.url('gateway')}/dashboard" in older and "make clean" in older
+    assert f"Dashboard       {config.url('gateway')}/dashboard" in older and "make clean" in older
 
 
 async def test_the_demo_organization_keeps_its_owners_sign_in_in_var(clean_env, tmp_path, invoicing):

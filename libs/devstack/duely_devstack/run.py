@@ -60,14 +60,16 @@ def banner(config: PlatformConfig, demo: dict, env: dict[str, str]) -> str:
               else env.get("DUELY_PAYMENTS_STRIPE_API_BASE", env.get("DUELY_STRIPE_API_BASE")) or "Stripe's API")
     owner = demo.get("owner")
     dashboard = f"{config.url('gateway')}/dashboard"
-    sign_in = (f"Dashboard: {dashboard} — sign in as {owner['email']} / {owner['password']}" if owner else
-               f"Dashboard: {dashboard} — this demo organization predates dashboard users: `make clean` "
-               "recreates it with an owner")
+    sign_in = (f"{dashboard}  (sign in as {owner['email']} / {owner['password']})" if owner else
+               f"{dashboard}  (this demo organization predates dashboard users: `make clean` recreates it "
+               "with an owner)")
     broker = config.bootstrap if config.start_broker else f"{env['DUELY_KAFKA_BOOTSTRAP_SERVERS']} (yours)"
     return f"""
 Duely is running.
 
   API base URL    {config.url('gateway')}
+  Dashboard       {sign_in}
+  Ops home        {config.url('gateway')}/ops
   Demo org        {demo['name']} ({demo['organization_id']})
   Demo API key    {demo['api_key']}
   Mail            {mail}
@@ -75,8 +77,6 @@ Duely is running.
   Card gateway    {stripe}
   Broker          {broker}
   Logs            {config.var_dir / 'logs'}
-
-{sign_in}
 
 Services (each also answers on its own port):
 {services}
