@@ -37,6 +37,16 @@ async def ops_status(platform, service: str) -> dict:
     return response.json()
 
 
+async def replay_the_rest(platform, service: str) -> None:
+    """Other tests' events that reached the portal while its table was away failed too: replay them, or their
+    read-model updates would be lost for the tests that come after."""
+    secret = platform.env().get("DUELY_INTERNAL_SECRET", "embedded-dev-secret-not-for-production")
+    async with httpx.AsyncClient(base_url=platform.config.url(service), timeout=30) as client:
+        for letter in (await ops_status(platform, service))["dead_letters"]:
+            answer = await client.post(f"/ops/dead_letters/{letter['id']}/replay", headers={INTERNAL_HEADER: secret})
+            assert answer.status_code == 200, answer.text
+
+
 async def test_ops_pages_show_a_dead_letter_replayed_and_a_backlog_draining(platform):
     portal_db = create_async_engine(platform.config.database_urls["portal"])
     invoicing_db = create_async_engine(platform.config.database_urls["invoicing"])
@@ -67,14 +77,17 @@ async def test_ops_pages_show_a_dead_letter_replayed_and_a_backlog_draining(plat
             await page.goto(platform.config.url("gateway") + "/ops")
             await expect(page.locator("section.service")).to_have_count(5)
             portal_card = page.locator('section[data-service="portal"]')
-            await expect(portal_card.locator("[data-dead-letters]")).to_have_text("1")
+            # Ours, and any other event that reached the portal while its table was away (earlier tests' timers).
+            open_letters = (await ops_status(platform, "portal"))["dead_letters_open"]
+            assert open_letters >= 1
+            await expect(portal_card.locator("[data-dead-letters]")).to_have_text(str(open_letters))
             await shoot(page, "home")
 
             await portal_card.get_by_role("link", name="Open portal ops page").click()
             await page.wait_for_url(platform.config.url("portal") + "/ops")
             card = page.locator(f"#dead-letter-{letter['id']}")
             await expect(card).to_contain_text("portal_invoices")
-            await expect(page.locator("#tile-dead-letters")).to_have_text("1")
+            await expect(page.locator("#tile-dead-letters")).to_have_text(str(open_letters))
             await expect(page.locator("#chart-dead_letters_open")).to_be_visible()  # Chart.js drew, script ran
             await card.get_by_text("Payload").click()
             await expect(card).to_contain_text(invoice_id)
@@ -82,6 +95,8 @@ async def test_ops_pages_show_a_dead_letter_replayed_and_a_backlog_draining(plat
             await card.get_by_role("button", name=f"Replay dead letter {letter['id']}").click()
             await expect(page.locator("#flash")).to_have_text(f"Dead letter {letter['id']}: processed.")
             await expect(page.locator(f"#dead-letter-{letter['id']}")).to_have_count(0)
+            await replay_the_rest(platform, "portal")
+            await page.reload()
             await expect(page.locator("#no-dead-letters")).to_be_visible()
             await shoot(page, "replayed")
             assert (await ops_status(platform, "portal"))["dead_letters_open"] == 0
