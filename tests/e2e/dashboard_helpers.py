@@ -48,14 +48,14 @@ async def sign_in(browser, platform, email: str, password: str):
     return page
 
 
-async def shoot(page, name: str) -> None:
-    """Desktop and phone screenshots; the phone one must not scroll sideways."""
+async def shoot(page, name: str, prefix: str = "dashboard") -> None:
+    """Desktop and phone screenshots (var/screenshots/<prefix>-<name>-…); the phone one must not scroll sideways."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.set_viewport_size(DESKTOP)
-    await page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}-desktop.png"), full_page=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{prefix}-{name}-desktop.png"), full_page=True)
     await page.set_viewport_size(PHONE)
     await page.wait_for_timeout(300)  # Chart.js resizes its canvases on the next frames
-    await page.screenshot(path=str(SCREENSHOTS / f"dashboard-{name}-phone.png"), full_page=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{prefix}-{name}-phone.png"), full_page=True)
     wide = await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     await page.set_viewport_size(DESKTOP)
     assert wide, f"{name}: wider than 390 px"

@@ -16,17 +16,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from duely_runtime.auth import INTERNAL_HEADER
 from tests.conftest import wait_for
-from tests.e2e.test_portal import DESKTOP, PHONE, SCREENSHOTS
+from tests.e2e.dashboard_helpers import DESKTOP
+from tests.e2e.dashboard_helpers import shoot as screenshots
 
 
 async def shoot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.set_viewport_size(DESKTOP)
-    await page.screenshot(path=str(SCREENSHOTS / f"ops-{name}-desktop.png"), full_page=True)
-    await page.set_viewport_size(PHONE)
-    await page.screenshot(path=str(SCREENSHOTS / f"ops-{name}-phone.png"), full_page=True)
-    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"{name}: wider than 390"
-    await page.set_viewport_size(DESKTOP)
+    await screenshots(page, name, prefix="ops")
 
 
 async def ops_status(platform, service: str) -> dict:

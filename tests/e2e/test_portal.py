@@ -10,7 +10,6 @@ import re
 import subprocess
 import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import httpx
 from sqlalchemy import text
@@ -18,10 +17,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.conftest import wait_for
 from tests.e2e.conftest import body_text
+from tests.e2e.dashboard_helpers import DESKTOP
+from tests.e2e.dashboard_helpers import shoot as screenshots
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 
 
 async def ok(response: httpx.Response) -> dict:
@@ -42,13 +40,7 @@ async def customer_with_invoices(api, name: str, email: str, amounts: list[int])
 
 
 async def shoot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.set_viewport_size(DESKTOP)
-    await page.screenshot(path=str(SCREENSHOTS / f"portal-{name}-desktop.png"), full_page=True)
-    await page.set_viewport_size(PHONE)
-    await page.screenshot(path=str(SCREENSHOTS / f"portal-{name}-phone.png"), full_page=True)
-    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"{name}: wider than 390"
-    await page.set_viewport_size(DESKTOP)
+    await screenshots(page, name, prefix="portal")
 
 
 async def until_listed(page, invoice_ids: list[str]) -> None:
