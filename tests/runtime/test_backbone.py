@@ -142,6 +142,46 @@ async def test_consumer_applies_each_event_once_and_dead_letters_poison(db, brok
         await consumers.stop()
 
 
+async def test_a_batch_commits_around_a_failing_event_in_order(db):
+    """Many events in one transaction: the one that fails is rolled back to its savepoint and
+    retried alone (then dead-lettered), the ones before and after it apply once each, in order."""
+    consumers = EventConsumers(f"rt{uuid.uuid4().hex[:6]}", db, db.tables, bootstrap_servers="unused:9092",
+                               max_attempts=3, retry_backoff_s=0.01)
+    run = uuid.uuid4().hex[:8]
+    ids = [f"inv_{run}_{i}" for i in range(6)]
+    poison = ids[2]
+    attempts = []
+
+    @consumers.on("invoice.viewed")
+    async def remember(session, envelope, event):
+        await session.execute(insert(db.seen).values(invoice_id=event.invoice_id))  # undone with its savepoint
+        if event.invoice_id == poison:
+            attempts.append(envelope.id)
+            raise ValueError("cannot handle this one")
+
+    def envelope_for(invoice_id: str) -> Envelope:
+        return Envelope(type="invoice.viewed", organization_id="org_1", aggregate_id=invoice_id, aggregate_version=1,
+                        correlation_id="c", data=viewed(invoice_id).model_dump(mode="json"))
+    envelopes = [envelope_for(i) for i in ids]
+    raws = [e.to_bytes() for e in envelopes]
+    raws.insert(4, raws[3])  # a transport duplicate inside the same batch
+    raws.insert(1, b"not an envelope")
+
+    outcomes = await consumers.process_batch("invoice.viewed", raws)
+
+    assert outcomes == ["processed", "dead_lettered", "processed", "dead_lettered", "processed", "duplicate",
+                        "processed", "processed"]
+    assert len(attempts) == 3, "the batch's try counts as the first of the bounded attempts"
+    async with db.read() as session:
+        applied = (await session.scalars(select(db.seen.c.invoice_id).where(db.seen.c.invoice_id.like(f"inv_{run}_%"))
+                                         .order_by(db.seen.c.id))).all()
+        letters = (await session.execute(select(db.tables.dead_letters)
+                                         .where(db.tables.dead_letters.c.consumer == consumers.consumer_name(
+                                             "invoice.viewed")))).all()
+    assert applied == [i for i in ids if i != poison], "each once, in the order they came"
+    assert sorted((l.event_id or "", l.attempts) for l in letters) == [("", 1), (envelopes[2].id, 3)]
+
+
 async def test_idempotency_key_replays_the_first_response(db):
     app = FastAPI()
     install_error_handlers(app)

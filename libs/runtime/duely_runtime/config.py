@@ -40,6 +40,12 @@ class ServiceSettings(BaseSettings):
     public_base_url: str = Field("http://127.0.0.1:8000", validation_alias=shared("PUBLIC_BASE_URL"))
     # Consumer tuning: the embedded broker joins groups in about half the session timeout.
     kafka_session_timeout_s: float = Field(6.0, validation_alias=shared("KAFKA_SESSION_TIMEOUT_S"))
+    # How long a consumer's fetch may wait for data; None: 20 ms embedded (the embedded broker never
+    # answers a fetch early), 500 ms in production (Kafka answers as soon as data arrives).
+    kafka_fetch_max_wait_ms: int | None = Field(None, ge=1, le=10000, validation_alias=shared("KAFKA_FETCH_MAX_WAIT_MS"))
+    # Events handled in one transaction (a savepoint each), and how long a batch waits to fill.
+    consumer_batch_size: int = Field(100, ge=1, le=1000, validation_alias=shared("CONSUMER_BATCH_SIZE"))
+    consumer_batch_wait_s: float = Field(0.01, gt=0, le=1, validation_alias=shared("CONSUMER_BATCH_WAIT_S"))
     consumer_max_attempts: int = Field(5, validation_alias=shared("CONSUMER_MAX_ATTEMPTS"))
     consumer_retry_backoff_s: float = Field(0.2, validation_alias=shared("CONSUMER_RETRY_BACKOFF_S"))
     # After a restart of the in-memory broker, republish recent outbox rows (inboxes dedupe).
@@ -64,6 +70,11 @@ class ServiceSettings(BaseSettings):
     def _networks_parse(cls, value: str) -> str:
         parse_networks(value)  # a typo fails at start, not at the first webhook
         return value
+
+    def resolved_fetch_max_wait_ms(self) -> int:
+        if self.kafka_fetch_max_wait_ms is not None:
+            return self.kafka_fetch_max_wait_ms
+        return 20 if self.mode == "embedded" else 500
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir}/{self.service_name}.db"

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from duely_contracts import Envelope, all_topics, model_for
 from duely_runtime import context, metrics
 from duely_runtime.db import Database
+from duely_runtime.faust_driver import ShortFetchApp
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.writes import insert_ignore
 from duely_runtime.tables import RuntimeTables
@@ -53,7 +54,8 @@ class EventRoute:
 
 class EventConsumers:
     def __init__(self, service: str, db: Database, tables: RuntimeTables, *, bootstrap_servers: str,
-                 max_attempts: int = 5, retry_backoff_s: float = 0.2, session_timeout_s: float = 6.0) -> None:
+                 max_attempts: int = 5, retry_backoff_s: float = 0.2, session_timeout_s: float = 6.0,
+                 fetch_max_wait_ms: int = 500, batch_size: int = 100, batch_wait_s: float = 0.01) -> None:
         self.service = service
         self.db = db
         self.tables = tables
@@ -61,6 +63,9 @@ class EventConsumers:
         self.max_attempts = max_attempts
         self.retry_backoff_s = retry_backoff_s
         self.session_timeout_s = session_timeout_s
+        self.fetch_max_wait_ms = fetch_max_wait_ms
+        self.batch_size = batch_size
+        self.batch_wait_s = batch_wait_s
         self.routes: dict[str, EventRoute] = {}
         self.app: faust.App | None = None
         self._dlq_producer: AIOKafkaProducer | None = None
@@ -86,11 +91,13 @@ class EventConsumers:
 
     # -- handling one message (used by the faust agents and by replays) ----------
 
-    async def process(self, event_type: str, raw: bytes, *, dead_letter_id: int | None = None) -> str:
+    async def process(self, event_type: str, raw: bytes, *, dead_letter_id: int | None = None,
+                      tried: Exception | None = None) -> str:
         """Handle one raw message; returns processed | duplicate | dead_lettered.
 
         `dead_letter_id` is set when an operator replays a dead letter: a failure then
-        updates that letter instead of filing a new one.
+        updates that letter instead of filing a new one. `tried` is the error of a first
+        attempt already made (in a batch): it counts as attempt 1.
         """
         route = self.routes[event_type]
         consumer = self.consumer_name(event_type)
@@ -101,8 +108,15 @@ class EventConsumers:
             await self._dead_letter(consumer, event_type, None, raw, f"undecodable: {exc}", 1, dead_letter_id)
             return "dead_lettered"
         started = time.perf_counter()
+        first = 1
+        if tried is not None:
+            error, attempts, first = repr(tried), 1, 2
+            if isinstance(tried, PermanentError):
+                first = self.max_attempts + 1
+            elif self.max_attempts > 1:
+                await asyncio.sleep(self.retry_backoff_s)
         with context.bound(envelope.correlation_id, envelope.id):
-            for attempt in range(1, self.max_attempts + 1):
+            for attempt in range(first, self.max_attempts + 1):
                 try:
                     outcome = await self._handle_once(consumer, route, envelope, payload)
                     metrics.EVENTS_CONSUMED.labels(consumer, outcome).inc()
@@ -123,16 +137,77 @@ class EventConsumers:
             await self._dead_letter(consumer, event_type, envelope.id, raw, error, attempts, dead_letter_id)
             return "dead_lettered"
 
+    async def process_batch(self, event_type: str, raws: list[bytes]) -> list[str]:
+        """Handle messages in order, as many as possible in one transaction (one inbox row and one
+        savepoint each). The first one that fails is rolled back alone, the ones before it commit,
+        and it goes through `process` on its own (retries, then the dead-letter table) before the
+        rest carry on: one bad event never stalls its partition nor reorders its neighbours."""
+        route = self.routes[event_type]
+        consumer = self.consumer_name(event_type)
+        outcomes: list[str] = []
+        while len(outcomes) < len(raws):
+            start = len(outcomes)
+            failure: Exception | None = None
+            try:
+                done, failure = await self._handle_run(consumer, route, raws[start:])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the commit itself failed: nothing of this run was applied
+                log.warning("batch commit failed; handling one by one", extra={"consumer": consumer,
+                                                                              "error": repr(exc)})
+                done = []
+                for raw in raws[start:]:
+                    done.append(await self.process(event_type, raw))
+            outcomes.extend(done)
+            if len(outcomes) < len(raws):  # stopped at a failing message: give it the full treatment
+                outcomes.append(await self.process(event_type, raws[len(outcomes)], tried=failure))
+        return outcomes
+
+    async def _handle_run(self, consumer: str, route: EventRoute,
+                          raws: list[bytes]) -> tuple[list[str], Exception | None]:
+        """One transaction over the leading messages that succeed; returns their outcomes and
+        the error of the one it stopped at (None when it stopped at an undecodable one, or at none)."""
+        outcomes: list[str] = []
+        failure: Exception | None = None
+        started = time.perf_counter()
+        async with self.db.transaction() as session:
+            for raw in raws:
+                try:
+                    envelope = Envelope.from_bytes(raw)
+                    payload = model_for(envelope.type).model_validate(envelope.data)
+                except (ValidationError, KeyError, ValueError):
+                    break  # `process` files it as undecodable
+                with context.bound(envelope.correlation_id, envelope.id):
+                    try:
+                        async with session.begin_nested():
+                            outcomes.append(await self._handle_in(session, consumer, route, envelope, payload))
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:
+                        failure = exc  # rolled back to its savepoint; `process` goes on from here
+                        log.warning("handler failed", extra={"consumer": consumer, "event_id": envelope.id,
+                                                             "attempt": 1, "error": repr(exc)})
+                        break
+        elapsed = time.perf_counter() - started
+        for outcome in outcomes:
+            metrics.EVENTS_CONSUMED.labels(consumer, outcome).inc()
+            metrics.EVENT_LATENCY.labels(consumer).observe(elapsed / max(1, len(outcomes)))
+        return outcomes, failure
+
+    async def _handle_in(self, session: AsyncSession, consumer: str, route: EventRoute, envelope: Envelope,
+                         payload: BaseModel) -> str:
+        first_time = await insert_ignore(session, self.tables.inbox, {
+            "consumer": consumer, "event_id": envelope.id, "event_type": envelope.type,
+            "processed_at": utcnow()})
+        if not first_time:
+            return "duplicate"
+        await route.handler(session, envelope, payload)
+        return "processed"
+
     async def _handle_once(self, consumer: str, route: EventRoute, envelope: Envelope,
                            payload: BaseModel) -> str:
         async with self.db.transaction() as session:
-            first_time = await insert_ignore(session, self.tables.inbox, {
-                "consumer": consumer, "event_id": envelope.id, "event_type": envelope.type,
-                "processed_at": utcnow()})
-            if not first_time:
-                return "duplicate"
-            await route.handler(session, envelope, payload)
-        return "processed"
+            return await self._handle_in(session, consumer, route, envelope, payload)
 
     async def _dead_letter(self, consumer: str, topic: str, event_id: str | None, raw: bytes, error: str,
                            attempts: int, dead_letter_id: int | None = None) -> None:
@@ -183,8 +258,8 @@ class EventConsumers:
 
     def _build_app(self) -> faust.App:
         brokers = ";".join(f"kafka://{s.strip()}" for s in self.bootstrap_servers.split(","))
-        app = faust.App(
-            f"duely-{self.service}", broker=brokers, store="memory://", web_enabled=False,
+        app = ShortFetchApp(
+            f"duely-{self.service}", fetch_max_wait_ms=self.fetch_max_wait_ms, broker=brokers, store="memory://", web_enabled=False,
             topic_partitions=PARTITIONS, broker_session_timeout=self.session_timeout_s,
             broker_heartbeat_interval=1.0, consumer_auto_offset_reset="earliest",
             producer_acks=-1, broker_commit_interval=1.0,
@@ -197,8 +272,9 @@ class EventConsumers:
 
     def _agent_for(self, event_type: str):
         async def agent(stream):
-            async for value in stream:
-                await self.process(event_type, value)
+            # faust acks a batch's offsets only after this loop body returns: at least once.
+            async for values in stream.take(self.batch_size, within=self.batch_wait_s):
+                await self.process_batch(event_type, list(values))
         return agent
 
     async def start(self) -> None:

@@ -39,6 +39,7 @@ def configure(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Library chatter (faust, aiokafka, access logs) stays at warning.
-    for noisy in ("faust", "mode", "aiokafka", "uvicorn.access", "httpx", "alembic"):
+    # Library chatter (faust, aiokafka, access logs; stripe's line per API call, a charge's hot path)
+    # stays at warning.
+    for noisy in ("faust", "mode", "aiokafka", "uvicorn.access", "httpx", "alembic", "stripe"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -123,7 +123,7 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         """Publish the next rows in order; returns how many were taken off the queue (published or parked)."""
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             rows = (await session.execute(
                 select(self.table.c.seq, self.table.c.event_id, self.table.c.topic, self.table.c.key,
                        self.table.c.payload)
@@ -180,7 +180,7 @@ class OutboxRelay:
         last_seq = 0
         total = 0
         while True:
-            async with self.db.transaction() as session:
+            async with self.db.read() as session:
                 rows = (await session.execute(
                     select(self.table.c.seq, self.table.c.topic, self.table.c.key, self.table.c.payload)
                     .where(self.table.c.published_at.is_not(None), self.table.c.created_at >= since,

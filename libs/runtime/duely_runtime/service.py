@@ -58,7 +58,9 @@ class ServiceRuntime:
         self.consumers = EventConsumers(
             name, self.db, self.tables, bootstrap_servers=settings.kafka_bootstrap_servers,
             max_attempts=settings.consumer_max_attempts, retry_backoff_s=settings.consumer_retry_backoff_s,
-            session_timeout_s=settings.kafka_session_timeout_s)
+            session_timeout_s=settings.kafka_session_timeout_s,
+            fetch_max_wait_ms=settings.resolved_fetch_max_wait_ms(), batch_size=settings.consumer_batch_size,
+            batch_wait_s=settings.consumer_batch_wait_s)
         self.authenticate = KeyVerifier(key_lookup or remote_lookup(settings.invoicing_url, settings.internal_secret))
         self.retention = Retention(self.db, runtime_rules(self.tables, settings), settings.retention_interval_s)
         # The service's own work queues for its ops page: `runtime.ops_queues = async (session) -> [QueueFigure]`.

@@ -48,8 +48,8 @@ def router(runtime: ServiceRuntime, settings: Settings) -> APIRouter:
                     dependencies=[Depends(require_internal(settings.internal_secret))])
 
     @api.post("/auth/verify", response_model=PrincipalOut)
-    async def verify_key(body: VerifyKey, session: DbSession):
-        principal = await organizations_service.find_principal(session, body.key_hash, session_rules(settings))
+    async def verify_key(body: VerifyKey):
+        principal = await organizations_service.find_principal(runtime.db, body.key_hash, session_rules(settings))
         if principal is None:
             raise ApiError(404, "resource_missing", "No such API key.", param="key_hash")
         return PrincipalOut(organization_id=principal.organization_id, api_key_id=principal.api_key_id,

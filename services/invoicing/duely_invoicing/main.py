@@ -35,9 +35,8 @@ def build(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     async def local_key_lookup(key_hash: str) -> Principal | None:
-        # Invoicing owns the keys: verify them against its own table, in a short transaction.
-        async with runtime.db.transaction() as session:
-            return await organizations_service.find_principal(session, key_hash, session_rules(settings))
+        # Invoicing owns the keys: verify them against its own tables.
+        return await organizations_service.find_principal(runtime.db, key_hash, session_rules(settings))
 
     # The name (default "invoicing") is also the consumer group: tests run a second copy under another name.
     runtime = ServiceRuntime(settings.service_name, settings, Base.metadata, MIGRATIONS_DIR,

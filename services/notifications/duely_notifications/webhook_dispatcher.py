@@ -168,7 +168,7 @@ class WebhookDispatcher:
 
     async def deliver(self, row: dict[str, Any]) -> None:
         """POST one delivery and record its outcome."""
-        async with self.db.transaction() as session:
+        async with self.db.read() as session:
             endpoints = await repo.endpoints_by_id(session, [row["endpoint_id"]])
         started = time.monotonic()
         status_code, error = await self._post(row, endpoints.get(row["endpoint_id"]))

@@ -135,7 +135,7 @@ async def charge_invoice(charging: Charging, *, organization_id: str, invoice_id
 
 async def refuse_from_what_we_know(charging: Charging, organization_id: str, invoice_id: str) -> None:
     """An invoice our read model already knows to be paid, closed or being charged needs no reservation."""
-    async with charging.db.transaction() as session:
+    async with charging.db.read() as session:
         known = await repo.get_invoice(session, organization_id, invoice_id)
         if known is not None:
             await refuse_unless_chargeable(session, known)

@@ -16,8 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from duely_runtime.auth import Principal
 
 
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def _request_transaction(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.runtime.db.transaction() as session:
+    """GET and HEAD read (no writer lock, and a write would fail); every other method may write."""
+    db = request.app.state.runtime.db
+    async with (db.read() if request.method in READ_METHODS else db.transaction()) as session:
         yield session
 
 

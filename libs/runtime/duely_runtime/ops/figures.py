@@ -58,7 +58,7 @@ async def readiness(runtime) -> dict:
     """The /readyz checks, each with the reason it fails (None when it passes)."""
     reasons: dict[str, str | None] = {}
     try:
-        async with runtime.db.transaction() as session:
+        async with runtime.db.read() as session:
             await session.execute(text("SELECT 1"))
         reasons["database"] = None
     except Exception as exc:
@@ -108,7 +108,7 @@ async def dead_letters(runtime, include_replayed: bool = False, limit: int = 200
     query = select(table).order_by(table.c.id.desc()).limit(limit)
     if not include_replayed:
         query = query.where(table.c.replayed_at.is_(None))
-    async with runtime.db.transaction() as session:
+    async with runtime.db.read() as session:
         return [plain(r) for r in (await session.execute(query)).mappings().all()]
 
 
@@ -117,7 +117,7 @@ async def parked_rows(runtime) -> list[dict]:
     query = (select(table.c.seq, table.c.event_id, table.c.topic, table.c.key, table.c.created_at,
                     table.c.parked_at, table.c.last_error)
              .where(table.c.parked_at.is_not(None)).order_by(table.c.seq.desc()).limit(200))
-    async with runtime.db.transaction() as session:
+    async with runtime.db.read() as session:
         return [plain(r) for r in (await session.execute(query)).mappings().all()]
 
 
@@ -143,7 +143,7 @@ async def lag(runtime) -> dict:
 async def database_figures(runtime) -> dict:
     now = utcnow()
     tables = runtime.tables
-    async with runtime.db.transaction() as session:
+    async with runtime.db.read() as session:
         outbox = await outbox_figures(session, tables.outbox, now)
         inbox = await inbox_figures(session, tables.inbox, now)
         open_letters = await open_dead_letter_count(session, tables.dead_letters)

@@ -13,6 +13,7 @@ from duely_invoicing.models import ApiKey, Organization
 from duely_invoicing.organizations import repository
 from duely_invoicing.users import sign_in as users_sign_in
 from duely_runtime.auth import Principal, hash_key, new_api_key
+from duely_runtime.db import Database
 from duely_runtime.errors import ApiError, conflict, not_found
 from duely_runtime.kit.clock import utcnow
 from duely_runtime.kit.ids import new_id
@@ -88,12 +89,16 @@ async def list_api_keys(session: AsyncSession, organization_id: str) -> list[Api
     return await repository.list_api_keys(session, organization_id)
 
 
-async def find_principal(session: AsyncSession, key_hash: str,
-                         sessions: users_sign_in.SessionRules) -> Principal | None:
+async def find_principal(db: Database, key_hash: str, sessions: users_sign_in.SessionRules) -> Principal | None:
     """Whose key or dashboard session this is (None: unknown, revoked or ended). Other services ask through
-    /internal/auth/verify."""
-    return (await repository.find_principal(session, key_hash)
-            or await users_sign_in.session_principal(session, key_hash, sessions))
+    /internal/auth/verify. Every request of every service asks (cached for a second), so an API key is
+    read without joining the writers' queue; only a dashboard session is written (its idle clock)."""
+    async with db.read() as session:
+        principal = await repository.find_principal(session, key_hash)
+    if principal is not None:
+        return principal
+    async with db.transaction() as session:
+        return await users_sign_in.session_principal(session, key_hash, sessions)
 
 
 async def list_organizations(session: AsyncSession) -> list[Organization]:
