@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import httpx
 
 from duely_runtime.auth import INTERNAL_HEADER
+from duely_runtime.kit.tls import default_tls
 
 _FILENAME = re.compile(r'filename="([^"]+)"')
 
@@ -49,7 +50,7 @@ class InvoicePdfs:
     async def fetch(self, organization_id: str, invoice_id: str) -> InvoicePdf | TooLarge:
         url = f"{self.invoicing_url}/internal/invoices/{invoice_id}/pdf"
         try:
-            async with httpx.AsyncClient(timeout=self.timeout_s) as client:
+            async with httpx.AsyncClient(timeout=self.timeout_s, verify=default_tls()) as client:
                 async with client.stream("GET", url, params={"organization_id": organization_id},
                                          headers={INTERNAL_HEADER: self.internal_secret}) as response:
                     if response.status_code == 404:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import httpx
 
 from duely_runtime.auth import INTERNAL_HEADER
+from duely_runtime.kit.tls import default_tls
 from duely_portal.config import Settings
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class PaymentsClient(_PaymentMethodsCalls):
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.settings.payments_url, timeout=self.settings.upstream_timeout_s,
-                                 headers=self.headers)
+                                 headers=self.headers, verify=default_tls())
 
     async def pay_invoice(self, organization_id: str, invoice_id: str, payment_method: str,
                           idempotency_key: str, *, payment_method_type: str | None = None,

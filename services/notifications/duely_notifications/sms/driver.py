@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+from duely_runtime.kit.tls import default_tls
 
 from duely_notifications.config import Settings
 
@@ -68,7 +69,7 @@ class TwilioDriver:
         else:
             form["From"] = self.from_number or ""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        async with httpx.AsyncClient(timeout=self.timeout_s, follow_redirects=False) as client:
+        async with httpx.AsyncClient(timeout=self.timeout_s, follow_redirects=False, verify=default_tls()) as client:
             response = await client.post(self.url, data=form, auth=self.auth, headers=headers)
         return answer(response.status_code, response.text)
 
