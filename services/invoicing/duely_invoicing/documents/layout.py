@@ -12,6 +12,7 @@ colour marks the title, section titles, rules and the amount due.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from reportlab.pdfgen.canvas import Canvas
 
@@ -188,7 +189,7 @@ def _lines_table(v: InvoiceView, accent) -> Section:
     share = (0.54 * CONTENT_WIDTH - 2 * pad) / (len(headers) - 1)  # 46 % is the description's content width
     numeric = [max([share, width(headers[i + 1], head_style) + 2 * pad,
                     *(width(row[i], BODY) + 2 * pad for row in cells)]) for i in range(len(headers) - 1)]
-    description = CONTENT_WIDTH - sum(numeric)
+    description = max(CONTENT_WIDTH - sum(numeric), 0.25 * CONTENT_WIDTH)
     rights = [LEFT + description + sum(numeric[:i + 1]) - pad for i in range(len(numeric))]
 
     head_height = 3 * MM + head_style.leading + 1.2
@@ -207,7 +208,10 @@ def _lines_table(v: InvoiceView, accent) -> Section:
         content = max(len(text) * BODY.leading + len(sub_lines) * SUB.leading, BODY.leading)
         rows.append(Block(content + 2 * pad + 0.5, _row_painter(text, sub_lines, figures, rights, pad,
                                                                  content + 2 * pad + 0.5)))
-    return Section(rows, space_before=7 * MM, repeat=Block(head_height, paint_head))
+    head = Block(head_height, paint_head)
+    if not rows:  # a draft without lines yet: the header alone
+        return Section([head], space_before=7 * MM)
+    return Section(rows, space_before=7 * MM, repeat=head)
 
 
 def _row_painter(text: list[str], sub_lines: list[str], figures: list[str], rights: list[float], pad: float,
@@ -224,20 +228,32 @@ def _row_painter(text: list[str], sub_lines: list[str], figures: list[str], righ
 # --- tax breakdown and totals -------------------------------------------------------------------------------
 
 def _summary(v: InvoiceView, accent) -> Block:
-    left = _tax_breakdown(v, accent) if v.tax_rows else None
+    """The tax breakdown on the left, the totals on the right; figures too wide to sit side by side (amounts in
+    the billions) put the breakdown above the totals instead."""
     right = _totals(v, accent)
-    height = max(left.height if left else 0, right.height)
+    beside = CONTENT_WIDTH - right.width - 10 * MM
+    left = _tax_breakdown(v, accent, min(96 * MM, beside)) if v.tax_rows else None
+    stacked = left is not None and left.width > beside
+    if stacked:
+        left = _tax_breakdown(v, accent, CONTENT_WIDTH)
+    left_height = left.height + 6 * MM if stacked else 0
+    height = left_height + right.height if stacked else max(left.height if left else 0, right.height)
 
     def paint_summary(c: Canvas, top: float) -> None:
         if left:
             left.paint(c, top)
-        right.paint(c, top)
+        right.paint(c, top - left_height)
 
     return Block(height, paint_summary)
 
 
-def _tax_breakdown(v: InvoiceView, accent) -> Block:
-    table_width, pad = 96 * MM, 1.5 * MM
+@dataclass
+class _Column(Block):
+    width: float = 0
+
+
+def _tax_breakdown(v: InvoiceView, accent, table_width: float) -> _Column:
+    pad = 1.5 * MM
     head_style = SMALL_MUTED
     headers = ["", v.labels["rate"], v.labels["taxable_amount"], v.labels["tax_amount"]]
     # Column widths as CSS's automatic table layout gives them: each column's widest content, the spare width
@@ -248,6 +264,7 @@ def _tax_breakdown(v: InvoiceView, accent) -> Block:
         widths = [w * table_width / sum(natural) for w in natural]
     else:
         widths = [max(table_width - sum(natural[1:]), 20 * MM), *natural[1:]]
+    table_width = sum(widths)
     name_lines = [wrap(row[0], BODY, widths[0] - 2 * pad) for row in v.tax_rows]
     title = _section_title(v.labels["tax_breakdown"], accent)
     head_height = head_style.leading + 2 * MM + 0.5
@@ -272,11 +289,15 @@ def _tax_breakdown(v: InvoiceView, accent) -> Block:
                 x += w
             y -= len(lines) * BODY.leading + 2 * MM
 
-    return Block(height, paint_breakdown)
+    return _Column(height, paint_breakdown, table_width)
 
 
-def _totals(v: InvoiceView, accent) -> Block:
-    box_width = 72 * MM
+def _totals(v: InvoiceView, accent) -> _Column:
+    due_label, due_value = Style(size=8, bold=True, upper=True), Style(size=13, bold=True, colour=accent)
+    due_pad = (2 * MM, 3 * MM)
+    # 72 mm, or wider when the amount due and its label need it.
+    box_width = max(72 * MM, width(v.labels["amount_due"], due_label) + width(v.amount_due, due_value)
+                    + 2 * due_pad[1] + 2 * 1.2 + 4 * MM)
     x0 = RIGHT_EDGE - box_width
     value_width = max(width(row.value, STRONG if row.strong else BODY) for row in v.totals)
     label_width = box_width - value_width - 2 * MM
@@ -286,8 +307,6 @@ def _totals(v: InvoiceView, accent) -> Block:
         lines = wrap(row.label, label_style, label_width)
         top_pad = 1.5 * MM + 0.8 if row.strong else 1 * MM
         rows.append((row, lines, label_style, top_pad, top_pad + len(lines) * BODY.leading + 1 * MM))
-    due_label, due_value = Style(size=8, bold=True, upper=True), Style(size=13, bold=True, colour=accent)
-    due_pad = (2 * MM, 3 * MM)
     due_height = due_value.leading + 2 * due_pad[0] + 2 * 1.2
     height = sum(r[-1] for r in rows) + 2 * MM + due_height
 
@@ -306,7 +325,7 @@ def _totals(v: InvoiceView, accent) -> Block:
         draw(c, v.amount_due, due_value, RIGHT_EDGE - 1.2 - due_pad[1], baseline + due_value.baseline,
              align="right")
 
-    return Block(height, paint_totals)
+    return _Column(height, paint_totals, box_width)
 
 
 def _boxed_notice(notice: str) -> Block:

@@ -89,6 +89,6 @@ def _decode(data_uri: str, max_width: float, max_height: float) -> Logo | None:
     flat = Image.new("RGB", image.size, (255, 255, 255))
     flat.paste(rgba, mask=rgba.getchannel("A"))
     if flat.width > limit[0] * 1.05:
-        flat = flat.resize((max(1, round(limit[0])), max(1, round(limit[1]))), Image.LANCZOS)
+        flat = flat.resize((max(1, round(limit[0])), max(1, round(limit[1]))), Image.LANCZOS, reducing_gap=3.0)
     name = "logo" + hashlib.sha1(data_uri.encode()).hexdigest()[:16]
     return Logo(name, flat.size, natural, zlib.compress(flat.tobytes()))
