@@ -48,7 +48,7 @@ def draw_invoice(c: Canvas, v: InvoiceView) -> None:
     if v.tax_notice:
         sections.append(Section([_boxed_notice(v.tax_notice)], space_before=6 * MM, keep_together=True))
     if v.is_payable and v.payment_ways:
-        sections.append(Section(_payment(c, v, accent), space_before=7 * MM, keep_together=True))
+        sections.append(Section(_payment(v, accent), space_before=7 * MM, keep_together=True))
     if v.memo:
         title = _section_title(v.labels["notes"], accent)
         memo = [_paragraph([line], BODY) for line in wrap(v.memo, BODY, CONTENT_WIDTH, keep_newlines=True)]
@@ -88,7 +88,7 @@ def _box(c: Canvas, x: float, y_top: float, w: float, h: float, thickness: float
 # --- the header: brand on the left, title and dates on the right ------------------------------------------
 
 def _header(v: InvoiceView, accent) -> Section:
-    brand_width, heading_width = 0.42 * CONTENT_WIDTH, 0.58 * CONTENT_WIDTH
+    brand_width = 0.42 * CONTENT_WIDTH  # the title and dates take the rest, right-aligned
     logo = logos.load(v.logo_url, *LOGO_BOX)
     logo_size = logo.size_within(*LOGO_BOX) if logo else (0, 0)
     company_style = Style(size=12, bold=True)
@@ -120,7 +120,6 @@ def _header(v: InvoiceView, accent) -> Section:
         y = top
         right = RIGHT_EDGE
         if tag:
-            # The draft tag sits after the title, its box centred on the title's x-height.
             tag_box_width = width(tag, tag_style) + 2 * tag_pad[1] + 2
             baseline = top - title_style.baseline
             # vertical-align: middle puts the tag's middle half an x-height (≈ 0.27 em) above the title's baseline
@@ -342,7 +341,7 @@ def _boxed_notice(notice: str) -> Block:
 
 # --- how to pay ---------------------------------------------------------------------------------------------
 
-def _payment(c: Canvas, v: InvoiceView, accent) -> list[Block]:
+def _payment(v: InvoiceView, accent) -> list[Block]:
     blocks = [_section_title(v.labels["how_to_pay"], accent, space_after=0)]
     gap = P_MARGIN  # the first paragraph's margin, larger than the title's
     for way in v.payment_ways:
