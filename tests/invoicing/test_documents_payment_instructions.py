@@ -1,7 +1,7 @@
 """Issue #9 on paper: the invoice PDF shows only the invoice's own accepted methods (bank details with the
 reference to quote, a check's payee, address and reference, the online link) or, when AutoPay will charge
 it, the AutoPay notice instead; the receipt PDF (duely_presentation.receipt) in English, German and French.
-Rendered with WeasyPrint, read back with pdftotext; first pages go to var/screenshots/pdf-*.png."""
+The invoice drawn with reportlab, the receipt with WeasyPrint, read back with pdftotext; first pages go to var/screenshots/pdf-*.png."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import http.server
+import io
 import threading
 from decimal import Decimal
 
@@ -16,7 +17,7 @@ from duely_presentation.i18n import Formatter
 from duely_presentation.view import build_view
 
 from tests.invoicing.documents_helpers import (
-    af_relationships, attachments, link_uris, pdf_text, snapshot, squeezed, xml_value, xmp,
+    af_relationships, attachments, link_uris, pdf_text, pdfa_problems, snapshot, squeezed, xml_value, xmp,
 )
 
 RSM = "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction"
@@ -281,3 +282,50 @@ def test_addresses_and_bank_details_print_as_the_contract_gives_them():
     expected = {f"{address}LineOne": "500 Market St", f"{address}LineTwo": "Suite 200, Floor 3",
                 f"{address}CountrySubDivisionName": "CA", f"{account}AccountName": "Acme Inc"}
     assert {path: xml_value(xml, path) for path in expected} == {path: [v] for path, v in expected.items()}
+
+
+def _many_lines(count: int) -> dict:
+    lines = [{"id": f"il_{i}", "description": f"Support block {i}" + (" with a description long enough to wrap "
+                                                                       "over two lines of its column" if i % 5 == 0
+                                                                       else ""),
+              "quantity": "1", "unit_amount": 1000 + i, "amount": 1000 + i,
+              "tax_rates": [{"display_name": "VAT", "percentage": "19"}]} for i in range(1, count + 1)]
+    subtotal = sum(line["amount"] for line in lines)
+    tax = round(subtotal * 0.19)
+    return snapshot(lines=lines, subtotal=subtotal, tax=tax, total=subtotal + tax, amount_due=subtotal + tax,
+                    tax_breakdown=[{"display_name": "VAT", "percentage": "19", "inclusive": False,
+                                    "taxable_amount": subtotal, "tax_amount": tax}])
+
+
+def test_many_lines_flow_onto_pages_with_the_table_header_on_each_and_every_figure_printed():
+    pdf = renderer.render_invoice(from_snapshot(_many_lines(80)))
+    pages = [squeezed(pdf_text_page) for pdf_text_page in pdf_text(pdf).split("\f") if pdf_text_page.strip()]
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, start=1):
+        assert "DESCRIPTION QTY UNIT PRICE TAX AMOUNT" in page, number
+        assert f"Page {number} of {len(pages)}" in page
+    text = "\n".join(pages)
+    for i in range(1, 81):
+        assert f"Support block {i} " in text and f"€{(1000 + i) / 100:,.2f}" in text, i
+    assert "Total €" in pages[-1] and "AMOUNT DUE" in pages[-1] and "Thank you for your business." in pages[-1]
+
+
+def _logo_with_transparency() -> str:
+    from PIL import Image
+    image = Image.new("RGBA", (40, 20), (0, 0, 0, 0))
+    image.paste((200, 30, 60, 255), (0, 0, 20, 20))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@pytest.mark.parametrize("case", ["issued", "draft", "logo", "many lines", "paid"])
+def test_every_pdf_keeps_the_structural_rules_of_pdf_a_3b(case):
+    snap = {"issued": lambda: snapshot(),
+            "draft": lambda: snapshot(status="draft", number=None, issued_at=None, due_date=None),
+            "logo": lambda: snapshot(issuer={"company_name": "Logo Co", "logo_url": _logo_with_transparency()}),
+            "many lines": lambda: _many_lines(60),
+            "paid": lambda: snapshot(status="paid", amount_paid=144698, amount_due=0, locale="fr_FR")}[case]()
+    pdf = renderer.render_invoice(from_snapshot(snap))
+    assert pdfa_problems(pdf) == []
+    assert ("factur-x.xml" in attachments(pdf)) == (case != "draft" and case != "logo")  # Logo Co has no address

@@ -1,79 +1,35 @@
-"""DocumentInput → HTML (Jinja2) → PDF/A-3b (WeasyPrint), with the Factur-X XML embedded when issued.
+"""DocumentInput → PDF/A-3b, drawn with reportlab (layout.py), with the Factur-X XML embedded when issued.
 
-Rendering is CPU work (≈50 ms a page): `render_pdf_async` runs it on one
-dedicated thread, outside any database transaction, so the event loop keeps
-serving. One thread also means the one module-level FontConfiguration (reusing
-it saves ~40 ms a render) is never shared between threads: Pango and
-fontconfig make no promise that it would be safe.
+The presentation model is the one the hosted page and the emails render
+(duely_presentation.view), so every figure reads the same on all of them.
+Drawing the page directly costs a few milliseconds where HTML layout
+(WeasyPrint) cost 50–70. Rendering is still CPU work: `render_invoice_async`
+runs it on one dedicated thread, outside any database transaction, so the
+event loop keeps serving; one thread also means reportlab's fonts, whose
+subsetting state is per document, are never used by two renders at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import threading
+import io
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from pathlib import Path
 
-import jinja2
-from weasyprint import CSS, HTML, Attachment
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
+from reportlab import rl_config
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 
-from duely_invoicing.documents import facturx
+from duely_invoicing.documents import facturx, fonts, layout, pdfa
 from duely_presentation.content import DocumentInput
 from duely_presentation.view import build_view
 
-log = logging.getLogger(__name__)
-
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-PDF_VARIANT = "pdf/a-3b"
 # Factur-X: the XML is the invoice's data ("Data"); "Alternative" is for XRechnung-style equivalence.
 FACTURX_RELATIONSHIP = "Data"
+PDF_VERSION = (1, 7)  # PDF/A-3 is based on PDF 1.7
+rl_config.useA85 = 0  # binary streams: ASCII85 makes them a quarter larger and slower to write
 
-_templates = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-                                autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined,
-                                trim_blocks=True, lstrip_blocks=True)
-_font_config: FontConfiguration | None = None
-_stylesheet: CSS | None = None
-_font_lock = threading.Lock()
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf-render")
-
-
-def font_config() -> FontConfiguration:
-    """The one FontConfiguration of this process, made on first use."""
-    global _font_config
-    with _font_lock:
-        if _font_config is None:
-            _font_config = FontConfiguration()
-        return _font_config
-
-
-def stylesheet() -> CSS:
-    """The static stylesheet, parsed once (parsing it per render costs more than the layout of a line)."""
-    global _stylesheet
-    config = font_config()
-    with _font_lock:
-        if _stylesheet is None:
-            _stylesheet = CSS(filename=str(TEMPLATES_DIR / "invoice.css"), font_config=config)
-        return _stylesheet
-
-
-class NoNetworkFetcher(URLFetcher):
-    """Resolves data: URIs only. The logo arrives as one (stored when the settings were saved, see
-    duely_invoicing.logos), so a render never fetches anything; any other URL a document might name
-    is refused and left out by WeasyPrint."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols={"data"})
-
-
-_fetcher = NoNetworkFetcher()  # used by the render thread only
-
-
-def render_html(doc: DocumentInput) -> str:
-    return _templates.get_template("invoice.html").render(v=build_view(doc))
 
 
 def render_pdf(doc: DocumentInput, facturx_xml: bytes | None = None) -> bytes:
@@ -81,25 +37,19 @@ def render_pdf(doc: DocumentInput, facturx_xml: bytes | None = None) -> bytes:
 
     Runs on the render thread (render_invoice / render_invoice_async put it there).
     """
-    document = HTML(string=render_html(doc), base_url=str(TEMPLATES_DIR), url_fetcher=_fetcher).render(
-        font_config=font_config(), stylesheets=[stylesheet()])
-    if facturx_xml is not None:
-        stamp = datetime.now(timezone.utc)
-        document.metadata.attachments = [Attachment(
-            string=facturx_xml.decode("utf-8"), name=facturx.FILENAME, description="Factur-X invoice (EN 16931)",
-            relationship=FACTURX_RELATIONSHIP, created=stamp, modified=stamp)]
-        document.metadata.xmp_metadata = [facturx.XMP_RDF]
-    return document.write_pdf(pdf_variant=PDF_VARIANT, finisher=_list_associated_files_once)
-
-
-def _list_associated_files_once(_document, pdf) -> None:
-    """WeasyPrint 70 puts each embedded file in the catalog's /AF twice (from the name tree and from the
-    file specs it scans); an associated file is listed once."""
-    associated = pdf.catalog.get("AF")
-    if associated:
-        unique = list(dict.fromkeys(associated))  # references (bytes like b"12 0 R"), in order
-        associated.clear()
-        associated.extend(unique)
+    view = build_view(doc)
+    fonts.register()
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=A4, pdfVersion=PDF_VERSION, pageCompression=1, initialFontName=fonts.REGULAR,
+                    lang=view.lang)
+    layout.draw_invoice(canvas, view)
+    attachment = None if facturx_xml is None else pdfa.Attachment(
+        facturx.FILENAME, facturx_xml, "text/xml", "Factur-X invoice (EN 16931)", FACTURX_RELATIONSHIP)
+    pdfa.conform(canvas, title=view.title, author=view.seller.name, lang=view.lang,
+                 stamp=datetime.now(timezone.utc).replace(microsecond=0),
+                 xmp_extra=facturx.XMP_DESCRIPTIONS if attachment else "", attachment=attachment)
+    canvas.save()
+    return out.getvalue()
 
 
 def _render_invoice(doc: DocumentInput) -> bytes:
