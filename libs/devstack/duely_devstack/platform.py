@@ -3,6 +3,11 @@
 `Platform` is also what the end-to-end tests drive (with Postgres URLs and
 other ports), so the tests exercise exactly what a newcomer runs. Each process
 logs JSON lines to `<var>/logs/<name>.log`.
+
+A service may run as several processes (`PlatformConfig.replicas`, Postgres only): replica k ≥ 2 is
+named `<service>-<k>` and listens on `replica_port(service, k)`; the other services and the gateway keep
+calling replica 1, and the replicas share the event work through their Kafka consumer group and the
+workers' `FOR UPDATE SKIP LOCKED` claims.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ CATCHER_TWILIO = {"DUELY_NOTIFICATIONS_SMS_PROVIDER": "twilio",
                   "DUELY_NOTIFICATIONS_TWILIO_ACCOUNT_SID": "ACembedded0000000000000000000000",
                   "DUELY_NOTIFICATIONS_TWILIO_AUTH_TOKEN": "embedded-sms-catcher",
                   "DUELY_NOTIFICATIONS_TWILIO_FROM": "+15005550006"}
+REPLICA_PORT_STEP = 10  # replica k of a service listens (k - 1) steps above replica 1: 8012 is payments' second
 
 
 @dataclass
@@ -51,6 +57,9 @@ class PlatformConfig:
     start_sms: bool = True            # False when the user gives their own SMS settings (SMS_SETTINGS)
     sandbox_settlement_delay_s: float = 5.0  # how long the sandbox's bank debits stay processing
     ports: dict[str, int] = field(default_factory=dict)  # service → port the user chose
+    # service → how many processes run it (default 1). Postgres only: SQLite's one writer per file
+    # would make a second process wait on the first's locks rather than share its work.
+    replicas: dict[str, int] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
     # The launcher's settings give way to the ones the user exported (make run); tests pin theirs.
     user_env_wins: bool = False
@@ -79,6 +88,27 @@ class PlatformConfig:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.port(service)}"
 
+    def replica_port(self, service: str, k: int) -> int:
+        return self.port(service) if k == 1 else self.port(service) + REPLICA_PORT_STEP * (k - 1)
+
+    def replica_names(self, service: str) -> list[str]:
+        """The process names of a service: `payments`, then `payments-2`, `payments-3`..."""
+        return [service] + [f"{service}-{k}" for k in range(2, self.replicas.get(service, 1) + 1)]
+
+    def process_url(self, name: str) -> str:
+        """Where one process (`payments` or `payments-2`) answers HTTP."""
+        service, k = split_replica(name)
+        return f"http://127.0.0.1:{self.replica_port(service, k)}"
+
+    def check_replicas(self) -> None:
+        for service, count in self.replicas.items():
+            if service not in SERVICES or count < 1:
+                raise ValueError(f"replicas: {service}={count}: one or more processes of a service in {SERVICES}")
+            url = self.database_urls.get(service, "")
+            if count > 1 and not url.startswith("postgresql"):
+                raise ValueError(f"replicas: {service} runs {count} processes only on Postgres "
+                                 f"(database_urls[{service!r}] is {url or 'SQLite in var/'})")
+
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.broker_port}"
@@ -94,6 +124,12 @@ class PlatformConfig:
     @property
     def sms_url(self) -> str:
         return f"http://127.0.0.1:{self.sms_port}"
+
+
+def split_replica(name: str) -> tuple[str, int]:
+    """`payments-2` → ("payments", 2); `payments` → ("payments", 1)."""
+    service, _, k = name.rpartition("-")
+    return (service, int(k)) if service in SERVICES and k.isdigit() else (name, 1)
 
 
 class Platform:
@@ -131,6 +167,8 @@ class Platform:
             launcher[f"DUELY_{service.upper()}_HTTP_PORT"] = str(c.port(service))
             if service in c.database_urls:
                 launcher[f"DUELY_{service.upper()}_DATABASE_URL"] = c.database_urls[service]
+            for name in c.replica_names(service)[1:]:  # named only so the outbound guard refuses them too
+                launcher[f"DUELY_REPLICA_{name.upper().replace('-', '_')}_URL"] = c.process_url(name)
         # The embedded parts the user replaced are not pointed at: not under any spelling.
         if not c.start_smtp:
             launcher.pop("SMTP_HOST"), launcher.pop("SMTP_PORT")
@@ -174,9 +212,9 @@ class Platform:
 
     # -- processes ------------------------------------------------------------------------
 
-    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
         log = open(self.config.var_dir / "logs" / f"{name}.log", "ab")
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=self.env(),
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env or self.env(),
                                 start_new_session=True)  # Ctrl-C in the terminal reaches only us
         self.procs[name] = proc
         return proc
@@ -200,30 +238,40 @@ class Platform:
             self._spawn("stripe", self.sandbox_command())
             wait_for_port_sync("127.0.0.1", c.stripe_port, timeout=20)
 
-    def start_service(self, service: str) -> None:
-        self._spawn(service, [sys.executable, "-m", f"duely_{service}"])
+    def start_service(self, name: str) -> None:
+        """Start one process: a service's first (`payments`) or a further replica of it (`payments-2`)."""
+        service, k = split_replica(name)
+        env = self.env()
+        if k > 1:  # same settings and database, its own port; everyone else still calls replica 1
+            env[f"DUELY_{service.upper()}_HTTP_PORT"] = str(self.config.replica_port(service, k))
+        self._spawn(name, [sys.executable, "-m", f"duely_{service}"], env)
+
+    def process_names(self) -> list[str]:
+        """Every service process in start order, replicas right after their first."""
+        return [name for service in SERVICES for name in self.config.replica_names(service)] + ["gateway"]
 
     def start(self, timeout: float = 120.0) -> None:
+        self.config.check_replicas()
         self.start_infrastructure()
-        for service in SERVICES + ("gateway",):
-            self.start_service(service)
-        for service in SERVICES + ("gateway",):
-            self.wait_ready(service, timeout)
+        for name in self.process_names():
+            self.start_service(name)
+        for name in self.process_names():
+            self.wait_ready(name, timeout)
 
-    def wait_ready(self, service: str, timeout: float = 120.0) -> None:
+    def wait_ready(self, name: str, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
-        url = self.config.url(service) + "/readyz"
+        url = self.config.process_url(name) + "/readyz"
         while time.monotonic() < deadline:
-            proc = self.procs.get(service)
+            proc = self.procs.get(name)
             if proc is not None and proc.poll() is not None:
-                raise RuntimeError(f"{service} exited with {proc.returncode}; see {self.log_path(service)}")
+                raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.log_path(name)}")
             try:
                 if httpx.get(url, timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
-        raise TimeoutError(f"{service} not ready after {timeout}s; see {self.log_path(service)}")
+        raise TimeoutError(f"{name} not ready after {timeout}s; see {self.log_path(name)}")
 
     def log_path(self, name: str) -> Path:
         return self.config.var_dir / "logs" / f"{name}.log"
@@ -246,8 +294,9 @@ class Platform:
             proc.wait()
 
     def stop(self) -> None:
-        # Services first, then what they depend on.
-        for name in ("gateway",) + SERVICES[::-1] + ("stripe", "sms", "smtp", "broker"):
+        # Services first (a service's further replicas before its first), then what they depend on.
+        replicas = [name for name in self.procs if split_replica(name)[1] > 1]
+        for name in ("gateway", *sorted(replicas, reverse=True), *SERVICES[::-1], "stripe", "sms", "smtp", "broker"):
             self.stop_process(name)
 
     # -- demo organization ----------------------------------------------------------------
