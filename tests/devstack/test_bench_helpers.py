@@ -77,7 +77,7 @@ def test_arguments_default_to_make_bench_and_choose_runs():
     args = parse_args([])
     assert (args.journeys, args.concurrency, args.rate, args.open_count) == (600, 16, 50, 1000)
     assert args.replicas == {"payments": 2, "notifications": 2}
-    assert (args.sqlite, args.postgres, args.drift) == (False, False, 0)
+    assert (args.sqlite, args.postgres, args.drift, args.drift_chunk) == (False, False, 0, 1000)
     args = parse_args(["--postgres", "--rate", "10", "--count", "7", "--replicas", "none", "--drift", "10000"])
     assert (args.postgres, args.open_count, args.replicas, args.drift) == (True, 7, {}, 10000)
     assert parse_args(["--rate", "0"]).open_count == 0

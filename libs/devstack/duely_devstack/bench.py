@@ -64,6 +64,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-in-flight", type=int, default=256,
                         help="open loop: journeys with a call outstanding; later ones wait and start late")
     parser.add_argument("--drift", type=int, default=0, help="journeys in one drift run per database (0: skip)")
+    parser.add_argument("--drift-chunk", type=int, default=1000, help="drift: journeys per figure")
     parser.add_argument("--replicas", type=replica_counts, default="payments=2,notifications=2",
                         help="an extra Postgres run with these process counts ('none': skip)")
     parser.add_argument("--get-rate", type=float, default=500, help="GET /v1/invoices/{id} per second (0: skip)")
@@ -138,7 +139,7 @@ async def drift_run(session: Session, args, table: SummaryTable) -> None:
         await driver.wait_finished(journeys, args.wait)
         run = f"{session.name}: drift, {args.drift} at concurrency {args.concurrency}"
         report.closed_loop(table, run, session, journeys, driver.retries)
-        report.drift(table, run, session, journeys)
+        report.drift(table, run, session, journeys, args.drift_chunk)
     finally:
         await driver.close()
 
@@ -150,8 +151,9 @@ async def journeys(args, table: SummaryTable) -> None:
         raise SystemExit("--postgres: nothing answers on 127.0.0.1:5432 (make postgres starts it)")
     if not args.sqlite and not args.postgres and not pg_up:
         table.notes.append("Postgres was down: SQLite only, no replicas run (make postgres starts it).")
-    runs: list[tuple[str, dict[str, int], str]] = [(backend, {}, "standard") for backend in backends]
-    if args.replicas and "postgres" in backends:
+    standard = bool(args.journeys or args.open_count or args.autopay)  # the GETs read what these created
+    runs: list[tuple[str, dict[str, int], str]] = [(backend, {}, "standard") for backend in backends if standard]
+    if standard and args.replicas and "postgres" in backends:
         runs.append(("postgres", args.replicas, "replicas"))
     runs += [(backend, {}, "drift") for backend in backends if args.drift]
     for backend, replicas, kind in runs:
@@ -166,6 +168,8 @@ async def journeys(args, table: SummaryTable) -> None:
                 else:
                     await standard_runs(session, args, table, with_get=kind == "standard",
                                         with_autopay=kind == "standard")
+                if session.connections:
+                    table.add(f"{session.name}: Postgres", "connections", session.connections.text())
         except Exception as exc:  # one run's failure should not cost the others' figures
             table.add(describe(backend, replicas), f"{kind} run failed", f"{type(exc).__name__}: {exc}"[:300])
             print(f"{kind} run on {backend} failed: {exc!r}", flush=True)
@@ -179,9 +183,11 @@ def components(table: SummaryTable) -> None:
         commands.append(PG_TICK)
     table.notes.append("\ncomponents (separate processes):")
     for command in commands:
+        started = time.monotonic()
         done = subprocess.run([sys.executable, *command], capture_output=True, text=True)
         print(done.stdout, end="", flush=True)
         lines = done.stdout.strip().splitlines() or ["(no output)"]
+        lines.append(f"({' '.join(command[1:])}: {time.monotonic() - started:.0f} s)")
         if done.returncode != 0:
             lines.append(f"{' '.join(command[1:])} failed (exit {done.returncode}): {done.stderr.strip()[-300:]}")
         table.notes.extend("  " + line for line in lines)

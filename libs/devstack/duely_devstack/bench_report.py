@@ -82,7 +82,7 @@ def drift(table: SummaryTable, run: str, session: Session, journeys: list[Journe
                   f"{chunk.per_second:.1f} journeys/s, p50 {chunk.p50_ms:.0f} ms (create → receipt)")
     ratios = drift_ratios(chunks)
     if ratios:
-        table.add(run, "last ÷ first thousand", f"throughput ×{ratios[0]:.2f}, p50 ×{ratios[1]:.2f}",
+        table.add(run, "last ÷ first thousand" if size == 1000 else f"last ÷ first {size}", f"throughput ×{ratios[0]:.2f}, p50 ×{ratios[1]:.2f}",
                   "throughput ≥ ×0.80")
     table.add(run, "outcome", _outcome(session, journeys))
 

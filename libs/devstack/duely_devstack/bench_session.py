@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import AsyncIterator
 
 from duely_devstack.bench_events import PlatformEvents
-from duely_devstack.bench_postgres import drop_databases, fresh_databases
+from duely_devstack.bench_postgres import ConnectionPeak, drop_databases, fresh_databases
 from duely_devstack.net import free_port, port_is_free
 from duely_devstack.platform import SERVICES, Platform, PlatformConfig
 
@@ -58,6 +58,7 @@ class Session:
     api_key: str
     var: Path
     events_port: int
+    connections: ConnectionPeak | None = None  # on Postgres
 
     def running_replicas(self, service: str) -> int:
         """The processes of `service` that are running: replica 1 is named `service`, the others `service-k`."""
@@ -83,16 +84,21 @@ async def bench_platform(backend: str, replicas: dict[str, int], keep: bool) -> 
                                        database_urls=urls, **settings))
     events_port = next(others)
     events = PlatformEvents(platform.config.maildir)
-    await events.start(events_port)
+    connections = ConnectionPeak() if urls else None
     name = describe(backend, replicas)
     print(f"\n== {name}: starting the platform in {var} ...", flush=True)
     try:
+        await events.start(events_port)
+        if connections:
+            await connections.start()
         await asyncio.to_thread(platform.start)
         demo = await asyncio.to_thread(platform.seed_demo_org, "Bench Co")
-        yield Session(name, platform, events, demo["api_key"], var, events_port)
+        yield Session(name, platform, events, demo["api_key"], var, events_port, connections)
     finally:
         await asyncio.to_thread(platform.stop)  # also after a failed start: no process is left behind
         await events.stop()
+        if connections:
+            await connections.stop()
         if not keep:
             shutil.rmtree(var, ignore_errors=True)
             if urls:

@@ -111,6 +111,8 @@ class SummaryTable:
         self.rows.append((run, figure, value, target))
 
     def render(self) -> str:
+        if not self.rows:
+            return "\n".join(self.notes)
         header = ("run", "figure", "value", "target")
         widths = [max(len(row[i]) for row in [header, *self.rows]) for i in range(4)]
         lines = ["  ".join(cell.ljust(width) for cell, width in zip(header, widths)).rstrip(),
