@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import json
 
+import httpx
 import pytest
 
 from duely_devstack.bench import parse_args, replica_counts
 from duely_devstack.bench_events import PlatformEvents
+from duely_devstack.bench_journeys import Journey, failure
 from duely_devstack.bench_http_load import load
 from duely_devstack.bench_schedule import achieved_rate, behind_schedule, due_times, open_loop_count
 from duely_devstack.bench_stats import Spread, SummaryTable, drift_chunks, drift_ratios, percentile
@@ -71,6 +73,14 @@ def test_drift_compares_the_last_thousand_with_the_first():
     assert p50 == pytest.approx(2.0)
     assert drift_ratios(chunks[:1]) is None
     assert [c.journeys for c in drift_chunks(starts[:2500], ends[:2500])] == [1000, 1000, 500]
+
+
+def test_drift_counts_journeys_that_never_finished_in_their_own_thousand():
+    starts = [float(i) for i in range(4)]
+    chunks = drift_chunks(starts, [1.0, None, None, None], size=2)
+    assert [(c.journeys, c.unfinished) for c in chunks] == [(2, 1), (2, 2)]
+    assert chunks[0].per_second == 1.0 and chunks[0].p50_ms == 1000
+    assert chunks[1].per_second == 0.0
 
 
 def test_arguments_default_to_make_bench_and_choose_runs():
@@ -154,3 +164,11 @@ async def test_the_load_generator_counts_answers_and_errors_at_its_rate():
     assert result["requests"] == 60 and len(answered) == 60
     assert result["ok"] == 40 and result["errors"] == {"HTTP 404": 20}
     assert 0 < result["p50_ms"] <= result["p99_ms"] <= result["max_ms"]
+
+
+def test_a_failed_journey_is_counted_by_the_call_that_failed_and_how():
+    request = httpx.Request("POST", "http://127.0.0.1:1/v1/invoices/in_1/pay")
+    refused = httpx.HTTPStatusError("500", request=request, response=httpx.Response(500, request=request))
+    assert failure(refused, Journey(due=0.0, created=1.0, approved=2.0)) == "pay: HTTP 500"
+    assert failure(httpx.ReadTimeout("slow", request=request), Journey(due=0.0, created=1.0)) == "approve: ReadTimeout"
+    assert failure(KeyError("number"), Journey(due=0.0)) == "create: KeyError"

@@ -41,6 +41,14 @@ class Journey:
         return max(paid, receipt) if paid and receipt else None
 
 
+def failure(exc: Exception, journey: Journey) -> str:
+    """A short kind, for counting: the call that failed and how ("approve: HTTP 500")."""
+    step = "pay" if journey.approved else "approve" if journey.created else "create"
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"{step}: HTTP {exc.response.status_code}"
+    return f"{step}: {type(exc).__name__}"
+
+
 class Driver:
     def __init__(self, session: Session, api: httpx.AsyncClient, customer_id: str) -> None:
         self.session, self.api, self.customer_id = session, api, customer_id
@@ -84,7 +92,7 @@ class Driver:
                             {"payment_method": "pm_card_visa"})
             journey.charged = time.perf_counter()
         except (httpx.HTTPError, KeyError, ValueError) as exc:
-            journey.failed = f"{type(exc).__name__}: {exc}"[:200]
+            journey.failed = failure(exc, journey)
 
     async def closed_loop(self, count: int, concurrency: int) -> list[Journey]:
         """`concurrency` workers, each starting its next journey when its last one's pay call returned."""
@@ -152,6 +160,6 @@ class Driver:
                     approved = await self.post(f"/v1/invoices/{draft['id']}/approve", f"bench-approve-{draft['id']}")
                     journey.number, journey.approved = approved["number"], time.perf_counter()
                 except (httpx.HTTPError, KeyError, ValueError) as exc:
-                    journey.failed = f"{type(exc).__name__}: {exc}"[:200]
+                    journey.failed = failure(exc, journey)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return journeys

@@ -53,14 +53,16 @@ class Chunk:
     """One thousand journeys (in start order) of a drift run."""
     index: int
     journeys: int
+    unfinished: int
     per_second: float  # how fast this chunk's journeys completed
     p50_ms: float
 
 
-def drift_chunks(starts: list[float], ends: list[float], size: int = 1000) -> list[Chunk]:
-    """Cut journeys (same order in both lists, sorted by start) into chunks of `size`.
+def drift_chunks(starts: list[float], ends: list[float | None], size: int = 1000) -> list[Chunk]:
+    """Cut journeys (same order in both lists, sorted by start; an end of None: never finished) into
+    chunks of `size`.
 
-    A chunk's throughput is its journey count over the time from its first start to its last end,
+    A chunk's throughput is its finished journeys over the time from its first start to its last end,
     so a run that slows as its tables grow shows falling figures; its p50 is end − start in ms.
     """
     if len(starts) != len(ends):
@@ -68,8 +70,12 @@ def drift_chunks(starts: list[float], ends: list[float], size: int = 1000) -> li
     chunks = []
     for index, low in enumerate(range(0, len(starts), size)):
         s, e = starts[low:low + size], ends[low:low + size]
-        chunks.append(Chunk(index, len(s), rate(len(s), max(e) - min(s)),
-                            percentile([(b - a) * 1000 for a, b in zip(s, e)], 50)))
+        done = [(a, b) for a, b in zip(s, e) if b is not None]
+        if not done:
+            chunks.append(Chunk(index, len(s), len(s), 0.0, math.nan))
+            continue
+        chunks.append(Chunk(index, len(s), len(s) - len(done), rate(len(done), max(b for _, b in done) - min(s)),
+                            percentile([(b - a) * 1000 for a, b in done], 50)))
     return chunks
 
 
