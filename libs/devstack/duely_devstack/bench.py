@@ -8,10 +8,11 @@ Everything is gathered in one table at the end, under a line describing the mach
         [--get-rate 500] [--get-duration 10] [--autopay 200]
 
 Each run starts its own platform in fresh state (SQLite files in a temp dir, or `bench_<service>` Postgres
-databases recreated on postgresql://postgres@127.0.0.1:5432) on ports 18000+, so a `make run` is
-never disturbed. Without --sqlite/--postgres both are measured, Postgres when it answers. With
+databases recreated on postgresql://postgres@127.0.0.1:5432) on free ports in 18000–19999, so a
+`make run` is never disturbed. Without --sqlite/--postgres both are measured, Postgres when it answers. With
 --replicas (on by default: payments and notifications ×2) one more Postgres run measures closed and open
-loop with those replicas, to compare with the single-process Postgres run. --drift N runs N journeys
+loop with those replicas, to compare with the single-process Postgres run (until platform.py has
+PlatformConfig.replicas, that run is reported as not possible and the others go on). --drift N runs N journeys
 in one fresh platform per database and compares the last thousand with the first (`make bench-full`).
 It prints figures; nothing asserts a time.
 """
