@@ -19,7 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # folders) are dropped; errors still show, and pipefail keeps pip's exit status.
 QUIET_PIP := { grep -v -E '^WARNING: Location|BuildBackendWarning|^ *!!|^ *\*+ *$$|with strategy, WheelFile|name as your package|Please be careful with folders|^ *$$' || true; }
 
-.PHONY: install system-packages run test bench contracts postgres clean
+.PHONY: install system-packages run test bench bench-full contracts postgres clean
 
 install: system-packages $(VENV)/.installed
 
@@ -51,8 +51,16 @@ postgres:
 	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
 	  for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; }
 
+# `make bench`: SQLite and Postgres (started if installed), closed and open loop, two replicas, GET
+# latency, PDF/listing/tick: about 15 min on 2 idle cores. `make bench-full` adds the 10,000-journey
+# drift runs (one per database: most of an hour at today's rate). BENCH_ARGS passes flags (see --help).
 bench: install
+	@$(MAKE) --no-print-directory postgres || echo "Postgres could not be started: SQLite figures only"
 	$(PY) -m duely_devstack.bench $(BENCH_ARGS)
+
+bench-full: install
+	@$(MAKE) --no-print-directory postgres || echo "Postgres could not be started: SQLite figures only"
+	$(PY) -m duely_devstack.bench --drift 10000 $(BENCH_ARGS)
 
 contracts: install
 	$(PY) -m duely_contracts.export

@@ -1,14 +1,20 @@
-"""`make bench`: push invoices through approve → pay → paid → receipt → webhooks on the
-embedded stack and print throughput, latency and where the time goes; then the invoicing
-service's own figures: PDF render time and listing 10,000 invoices page by page.
+"""`make bench`: journeys create → approve → pay → `invoice.paid` webhook → receipt email on the embedded
+stack, on SQLite and on Postgres, closed loop and open loop; GET latency at a fixed rate; then the
+components' own figures (PDF render, listing 10,000 invoices, a timer tick) in separate processes.
+Everything is gathered in one table at the end, under a line describing the machine.
 
-    python -m duely_devstack.bench [--invoices 2000] [--concurrency 32] [--autopay 500]
+    python -m duely_devstack.bench [--sqlite | --postgres] [--journeys 600] [--concurrency 16]
+        [--rate 50] [--duration 20 | --count N] [--drift 10000] [--replicas payments=2,notifications=2]
+        [--get-rate 500] [--get-duration 10] [--autopay 200]
 
-The AutoPay run issues `--autopay` invoices to a customer with AutoPay on issue and a saved card:
-nobody calls pay; dunning's timeline asks payments to charge, and the figure is approve → paid webhook.
-
-It starts its own platform in a fresh state directory (SQLite, the embedded broker) on
-ports 18000+, so it never disturbs a running `make run`. It prints figures; nothing asserts a time.
+Each run starts its own platform in fresh state (SQLite files in a temp dir, or `bench_<service>` Postgres
+databases recreated on postgresql://postgres@127.0.0.1:5432) on free ports in 18000–19999, so a
+`make run` is never disturbed. Without --sqlite/--postgres both are measured, Postgres when it answers. With
+--replicas (on by default: payments and notifications ×2) one more Postgres run measures closed and open
+loop with those replicas, to compare with the single-process Postgres run (until platform.py has
+PlatformConfig.replicas, that run is reported as not possible and the others go on). --drift N runs N journeys
+in one fresh platform per database and compares the last thousand with the first (`make bench-full`).
+It prints figures; nothing asserts a time.
 """
 
 from __future__ import annotations
@@ -16,219 +22,189 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-import httpx
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from duely_devstack import bench_report as report
+from duely_devstack.bench_journeys import Driver
+from duely_devstack.bench_postgres import postgres_up
+from duely_devstack.bench_schedule import open_loop_count
+from duely_devstack.bench_session import Session, bench_platform, describe
+from duely_devstack.bench_stats import SummaryTable, machine_line
 
-from duely_devstack.maildir import read_messages
-from duely_devstack.platform import Platform, PlatformConfig
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+COMPONENTS = [["-m", "duely_invoicing.documents.bench"], ["-m", "duely_invoicing.invoices.listing_bench"],
+              ["-m", "duely_dunning.tick_bench"]]
+PG_TICK = ["-m", "duely_dunning.tick_bench", "--postgres", "postgresql://postgres@127.0.0.1:5432/postgres"]
 
 
-class Timeline:
-    """Per-invoice timestamps of each stage, in perf_counter seconds."""
+def replica_counts(spec: str) -> dict[str, int]:
+    """"payments=2,notifications=2" → {"payments": 2, "notifications": 2}; "none" or "" → {}."""
+    if spec.strip().lower() in ("", "none"):
+        return {}
+    counts = {}
+    for part in spec.split(","):
+        service, sep, count = part.partition("=")
+        if not sep or not count.strip().isdigit() or int(count) < 1:
+            raise argparse.ArgumentTypeError(f"--replicas wants service=count[,service=count], not {part!r}")
+        counts[service.strip()] = int(count)
+    return counts
 
-    def __init__(self) -> None:
-        self.stamps: dict[str, dict[str, float]] = {}
 
-    def mark(self, invoice_id: str, stage: str) -> None:
-        self.stamps.setdefault(invoice_id, {})[stage] = time.perf_counter()
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    database = parser.add_mutually_exclusive_group()
+    database.add_argument("--sqlite", action="store_true", help="only SQLite (default: SQLite, then Postgres if up)")
+    database.add_argument("--postgres", action="store_true", help="only Postgres (fails when it is down)")
+    parser.add_argument("--journeys", "--invoices", type=int, default=600, help="closed loop journeys (0: skip)")
+    parser.add_argument("--concurrency", type=int, default=16, help="closed loop: journeys in flight")
+    parser.add_argument("--rate", type=float, default=50, help="open loop: journeys started per second (0: skip)")
+    parser.add_argument("--duration", type=float, default=20, help="open loop: seconds of starts")
+    parser.add_argument("--count", type=int, default=None, help="open loop: journeys to start (instead of --duration)")
+    parser.add_argument("--max-in-flight", type=int, default=256,
+                        help="open loop: journeys with a call outstanding; later ones wait and start late")
+    parser.add_argument("--drift", type=int, default=0, help="journeys in one drift run per database (0: skip)")
+    parser.add_argument("--drift-chunk", type=int, default=1000, help="drift: journeys per figure")
+    parser.add_argument("--replicas", type=replica_counts, default="payments=2,notifications=2",
+                        help="an extra Postgres run with these process counts ('none': skip)")
+    parser.add_argument("--get-rate", type=float, default=500, help="GET /v1/invoices/{id} per second (0: skip)")
+    parser.add_argument("--get-duration", type=float, default=10, help="seconds of GETs, each target")
+    parser.add_argument("--autopay", type=int, default=200, help="invoices in the AutoPay run (0: skip)")
+    parser.add_argument("--wait", type=float, default=180, help="seconds to wait for the last webhooks and receipts")
+    parser.add_argument("--keep", action="store_true", help="keep state directories and databases")
+    parser.add_argument("--skip-journeys", action="store_true", help="only the components' figures")
+    parser.add_argument("--skip-components", action="store_true", help="no PDF, listing or timer-tick figures")
+    args = parser.parse_args(argv)
+    args.open_count = open_loop_count(args.rate, args.duration, args.count) if args.rate > 0 else 0
+    return args
 
 
-async def run(n: int, concurrency: int, keep: bool, autopay: int = 0) -> None:
-    var = Path(tempfile.mkdtemp(prefix="duely-bench-"))
-    platform = Platform(PlatformConfig(var_dir=var, base_port=18000, broker_port=19092, smtp_port=11025,
-                                       stripe_port=18420))
-    timeline = Timeline()
-    webhook_paid = asyncio.Event()
-    paid_count = 0
-    autopay_waiting: set[str] = set()
-    autopay_paid = asyncio.Event()
-
-    async def hook(request: Request) -> Response:
-        nonlocal paid_count
-        body = json.loads(await request.body())
-        if body["type"] == "invoice.paid":
-            invoice_id = body["data"]["invoice"]["id"]
-            if "paid_webhook" not in timeline.stamps.get(invoice_id, {}):
-                timeline.mark(invoice_id, "paid_webhook")
-                paid_count += 1
-                if paid_count >= n:
-                    webhook_paid.set()
-                if invoice_id in autopay_waiting:
-                    autopay_waiting.discard(invoice_id)
-                    if not autopay_waiting:
-                        autopay_paid.set()
-        return Response(status_code=204)
-
-    receiver = uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/hook", hook, methods=["POST"])]),
-                                             host="127.0.0.1", port=18999, log_config=None, access_log=False))
-    receiver_task = asyncio.create_task(receiver.serve())
-    print(f"starting the embedded platform in {var} ...", flush=True)
-    await asyncio.to_thread(platform.start)
+async def standard_runs(session: Session, args, table: SummaryTable, with_get: bool, with_autopay: bool) -> None:
+    driver = await Driver.open(session, max_connections=max(args.concurrency, args.max_in_flight) * 2)
     try:
-        demo = await asyncio.to_thread(platform.seed_demo_org, "Bench Co")
-        limits = httpx.Limits(max_connections=concurrency * 2)
-        async with httpx.AsyncClient(base_url=platform.config.url("gateway"), timeout=60, limits=limits,
-                                     headers={"Authorization": f"Bearer {demo['api_key']}"}) as api:
-            hook_response = await api.post("/v1/webhook_endpoints", json={
-                "url": "http://127.0.0.1:18999/hook", "events": ["invoice.issued", "invoice.paid"]})
-            hook_response.raise_for_status()
-            customer = (await api.post("/v1/customers", json={"name": "Bench Buyer",
-                                                              "email": "buyer@bench.example"})).json()
-            print(f"creating {n} draft invoices ...", flush=True)
-            drafts = await _bounded(concurrency, [lambda: api.post("/v1/invoices", json={
-                "customer_id": customer["id"], "currency": "usd",
-                "lines": [{"description": "Widget", "quantity": 2, "unit_amount": 1250,
-                           "tax_rates": [{"display_name": "VAT", "percentage": "20", "inclusive": False}]}]})
-                for _ in range(n)])
-            ids = [d.json()["id"] for d in drafts]
-            print(f"running {n} journeys (approve → pay → paid webhook), concurrency {concurrency} ...", flush=True)
-
-            retries = 0
-
-            async def post(path: str, **kwargs) -> None:
-                """POST with an Idempotency-Key, retrying a 503 the way a client should."""
-                nonlocal retries
-                headers = {"Idempotency-Key": f"bench-{path}"}
-                for attempt in range(6):
-                    response = await api.post(path, headers=headers, **kwargs)
-                    if response.status_code != 503 or attempt == 5:
-                        response.raise_for_status()
-                        return
-                    retries += 1
-                    await asyncio.sleep(0.5 * 2 ** attempt)
-
-            async def journey(invoice_id: str) -> None:
-                timeline.mark(invoice_id, "start")
-                await post(f"/v1/invoices/{invoice_id}/approve")
-                timeline.mark(invoice_id, "approved")
-                await post(f"/v1/invoices/{invoice_id}/pay", json={"payment_method": "pm_card_visa"})
-                timeline.mark(invoice_id, "charged")
-
-            started = time.perf_counter()
-            await _bounded(concurrency, [lambda i=i: journey(i) for i in ids])
-            await asyncio.wait_for(webhook_paid.wait(), timeout=600)
-            elapsed = time.perf_counter() - started
-            receipts = await _wait_for_receipts(platform, n)
-            report(timeline, ids, elapsed, receipts)
-            print(f"HTTP 503 answers retried: {retries}")
-            if autopay:
-                await autopay_run(api, autopay, concurrency, timeline, autopay_waiting, autopay_paid)
+        if args.journeys:
+            print(f"closed loop: {args.journeys} journeys at concurrency {args.concurrency} ...", flush=True)
+            journeys = await driver.closed_loop(args.journeys, args.concurrency)
+            await driver.wait_finished(journeys, args.wait)
+            report.closed_loop(table, f"{session.name}: closed loop, {args.journeys} at concurrency "
+                               f"{args.concurrency}", session, journeys, driver.retries)
+        if args.open_count:
+            driver.retries = 0
+            print(f"open loop: {args.open_count} journeys at {args.rate:g}/s ...", flush=True)
+            journeys = await driver.open_loop(args.rate, args.open_count, args.max_in_flight)
+            await driver.wait_finished(journeys, args.wait)
+            report.open_loop(table, f"{session.name}: open loop, {args.open_count} at {args.rate:g}/s", session,
+                             journeys, args.rate, driver.retries)
+        if with_get and args.get_rate > 0:
+            await get_runs(session, args, table)
+        if with_autopay and args.autopay:
+            print(f"AutoPay: {args.autopay} invoices ...", flush=True)
+            journeys = await driver.autopay(args.autopay, args.concurrency)
+            await driver.wait_finished(journeys, args.wait, receipts=False)
+            report.autopay(table, f"{session.name}: AutoPay on issue, {args.autopay} at concurrency "
+                           f"{args.concurrency}", session, journeys)
     finally:
-        await asyncio.to_thread(platform.stop)
-        receiver.should_exit = True
-        await receiver_task
-        if not keep:
-            shutil.rmtree(var, ignore_errors=True)
+        await driver.close()
 
 
-async def autopay_run(api: httpx.AsyncClient, n: int, concurrency: int, timeline: Timeline,
-                      waiting: set[str], all_paid: asyncio.Event) -> None:
-    """N invoices to a customer on AutoPay (on issue, a saved card): approve, and wait for the paid webhooks."""
-    customer = (await api.post("/v1/customers", json={
-        "name": "AutoPay Buyer", "email": "autopay@bench.example",
-        "autopay": {"enabled": True, "timing": "on_issue"}})).json()
-    saved = await api.post(f"/v1/customers/{customer['id']}/payment_methods", json={"payment_method": "pm_card_visa"})
-    saved.raise_for_status()
-    print(f"\nAutoPay run: creating {n} drafts for a customer on AutoPay (on issue, saved card) ...", flush=True)
-    drafts = await _bounded(concurrency, [lambda: api.post("/v1/invoices", json={
-        "customer_id": customer["id"], "currency": "usd",
-        "lines": [{"description": "Subscription", "quantity": 1, "unit_amount": 4900}]}) for _ in range(n)])
-    ids = [d.json()["id"] for d in drafts]
-    waiting.update(ids)
+async def get_runs(session: Session, args, table: SummaryTable) -> None:
+    """GET /v1/invoices/{id} at a fixed rate through the gateway, then straight to invoicing."""
+    ids = sorted(session.events.paid)[:2000]
+    if not ids:
+        return
+    run = f"{session.name}: GET /v1/invoices/{{id}}, {args.get_rate:g}/s for {args.get_duration:g} s"
+    with tempfile.NamedTemporaryFile("w", suffix=".paths") as paths:
+        paths.write("".join(f"/v1/invoices/{i}\n" for i in ids))
+        paths.flush()
+        for figure, service, target in (("through the gateway", "gateway", "p99 ≤ 20 ms"),
+                                        ("straight to invoicing", "invoicing", "")):
+            print(f"GET {figure} ...", flush=True)
+            # Its own process: the generator's loop is not slowed by this one's webhook endpoint.
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "duely_devstack.bench_http_load", "--url", session.platform.config.url(service),
+                "--paths-file", paths.name, "--rate", str(args.get_rate), "--duration", str(args.get_duration),
+                "--header", f"Authorization: Bearer {session.api_key}", stdout=subprocess.PIPE)
+            out, _ = await proc.communicate()
+            if proc.returncode != 0:
+                table.add(run, figure, f"load generator failed (exit {proc.returncode})")
+                continue
+            report.http_load(table, run, figure, json.loads(out), target)
 
-    async def approve(invoice_id: str) -> None:
-        timeline.mark(invoice_id, "start")
-        response = await api.post(f"/v1/invoices/{invoice_id}/approve", headers={"Idempotency-Key": f"ap-{invoice_id}"})
-        response.raise_for_status()
-        timeline.mark(invoice_id, "approved")
 
-    started = time.perf_counter()
-    await _bounded(concurrency, [lambda i=i: approve(i) for i in ids])
+async def drift_run(session: Session, args, table: SummaryTable) -> None:
+    driver = await Driver.open(session, max_connections=args.concurrency * 2)
     try:
-        await asyncio.wait_for(all_paid.wait(), timeout=600)
-    except asyncio.TimeoutError:
-        print(f"AutoPay run: {len(waiting)} of {n} invoices not paid after 600 s")
-    elapsed = time.perf_counter() - started
-    done = [i for i in ids if "paid_webhook" in timeline.stamps.get(i, {})]
-    print(f"{len(done)} AutoPay invoices paid in {elapsed:.1f} s: {len(done) / elapsed:.1f} invoices/s")
-    values = [(timeline.stamps[i]["paid_webhook"] - timeline.stamps[i]["approved"]) * 1000 for i in done]
-    if values:
-        print(f"{'issue → invoice.paid webhook (AutoPay, no pay call)':<52} {percentile(values, 50):>9.1f} "
-              f"{percentile(values, 99):>9.1f} {statistics.fmean(values):>9.1f}")
+        print(f"drift: {args.drift} journeys at concurrency {args.concurrency} ...", flush=True)
+        journeys = await driver.closed_loop(args.drift, args.concurrency)
+        await driver.wait_finished(journeys, args.wait)
+        run = f"{session.name}: drift, {args.drift} at concurrency {args.concurrency}"
+        report.closed_loop(table, run, session, journeys, driver.retries)
+        report.drift(table, run, session, journeys, args.drift_chunk)
+    finally:
+        await driver.close()
 
 
-async def _bounded(limit: int, factories) -> list:
-    semaphore = asyncio.Semaphore(limit)
-
-    async def one(factory):
-        async with semaphore:
-            return await factory()
-    return await asyncio.gather(*(one(f) for f in factories))
-
-
-async def _wait_for_receipts(platform: Platform, n: int, timeout: float = 300) -> int:
-    deadline = time.monotonic() + timeout
-    count = 0
-    while time.monotonic() < deadline:
-        count = sum(1 for m in read_messages(platform.config.maildir) if "Receipt" in str(m["Subject"]))
-        if count >= n:
-            break
-        await asyncio.sleep(0.5)
-    return count
-
-
-def report(timeline: Timeline, ids: list[str], elapsed: float, receipts: int) -> None:
-    def stage(a: str, b: str) -> list[float]:
-        return [(timeline.stamps[i][b] - timeline.stamps[i][a]) * 1000 for i in ids]
-
-    rows = [("approve (HTTP, number + snapshot + outbox)", stage("start", "approved")),
-            ("pay (HTTP, sandbox charge + outbox)", stage("approved", "charged")),
-            ("charged → invoice.paid webhook (3 hops over Kafka)", stage("charged", "paid_webhook")),
-            ("approve → invoice.paid webhook (end to end)", stage("start", "paid_webhook"))]
-    print(f"\n{len(ids)} invoices in {elapsed:.1f} s: {len(ids) / elapsed:.1f} invoices/s "
-          f"(receipts emailed: {receipts})")
-    print(f"{'stage':<52} {'p50 ms':>9} {'p99 ms':>9} {'mean ms':>9}")
-    for name, values in rows:
-        print(f"{name:<52} {percentile(values, 50):>9.1f} {percentile(values, 99):>9.1f} "
-              f"{statistics.fmean(values):>9.1f}")
+async def journeys(args, table: SummaryTable) -> None:
+    pg_up = await postgres_up()
+    backends = ["postgres"] if args.postgres else ["sqlite"] if args.sqlite else ["sqlite"] + (["postgres"] * pg_up)
+    if args.postgres and not pg_up:
+        raise SystemExit("--postgres: nothing answers on 127.0.0.1:5432 (make postgres starts it)")
+    if not args.sqlite and not args.postgres and not pg_up:
+        table.notes.append("Postgres was down: SQLite only, no replicas run (make postgres starts it).")
+    standard = bool(args.journeys or args.open_count or args.autopay)  # the GETs read what these created
+    runs: list[tuple[str, dict[str, int], str]] = [(backend, {}, "standard") for backend in backends if standard]
+    if standard and args.replicas and "postgres" in backends:
+        runs.append(("postgres", args.replicas, "replicas"))
+    runs += [(backend, {}, "drift") for backend in backends if args.drift]
+    for backend, replicas, kind in runs:
+        started = time.monotonic()
+        try:
+            async with bench_platform(backend, replicas, args.keep) as session:
+                if kind == "replicas":
+                    running = ", ".join(f"{s} {session.running_replicas(s)}" for s in sorted(replicas))
+                    table.add(f"{session.name}: processes", "running", running)
+                if kind == "drift":
+                    await drift_run(session, args, table)
+                else:
+                    await standard_runs(session, args, table, with_get=kind == "standard",
+                                        with_autopay=kind == "standard")
+                if session.connections:
+                    table.add(f"{session.name}: Postgres", "connections", session.connections.text())
+        except Exception as exc:  # one run's failure should not cost the others' figures
+            table.add(describe(backend, replicas), f"{kind} run failed", f"{type(exc).__name__}: {exc}"[:300])
+            print(f"{kind} run on {backend} failed: {exc!r}", flush=True)
+        print(f"({kind} run on {describe(backend, replicas)}: {time.monotonic() - started:.0f} s)", flush=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--invoices", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--autopay", type=int, default=500, help="invoices in the AutoPay run (0: skip it)")
-    parser.add_argument("--keep", action="store_true", help="keep the state directory")
-    parser.add_argument("--skip-journeys", action="store_true", help="only the PDF and listing figures")
-    args = parser.parse_args()
+def components(table: SummaryTable) -> None:
+    """PDF, listing and tick figures, each in its own process (no platform load around it)."""
+    commands = list(COMPONENTS)
+    if asyncio.run(postgres_up()):
+        commands.append(PG_TICK)
+    table.notes.append("\ncomponents (separate processes):")
+    for command in commands:
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, *command], capture_output=True, text=True)
+        print(done.stdout, end="", flush=True)
+        lines = done.stdout.strip().splitlines() or ["(no output)"]
+        lines.append(f"({' '.join(command[1:])}: {time.monotonic() - started:.0f} s)")
+        if done.returncode != 0:
+            lines.append(f"{' '.join(command[1:])} failed (exit {done.returncode}): {done.stderr.strip()[-300:]}")
+        table.notes.extend("  " + line for line in lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    table = SummaryTable()
+    machine = machine_line()
+    print(machine, flush=True)
+    started = time.monotonic()
     if not args.skip_journeys:
-        asyncio.run(run(args.invoices, args.concurrency, args.keep, args.autopay))
-    print(flush=True)
-    # Separate processes: each measures one component without the platform's load around it.
-    subprocess.run([sys.executable, "-m", "duely_invoicing.documents.bench"], check=True)
-    subprocess.run([sys.executable, "-m", "duely_invoicing.invoices.listing_bench"], check=True)
-    print(flush=True)
-    subprocess.run([sys.executable, "-m", "duely_dunning.tick_bench"], check=True)
-    if shutil.which("pg_isready") and subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"]).returncode == 0:
-        subprocess.run([sys.executable, "-m", "duely_dunning.tick_bench", "--postgres",
-                        "postgresql://postgres@127.0.0.1:5432/postgres"], check=True)
+        asyncio.run(journeys(args, table))
+    if not args.skip_components:
+        components(table)
+    print(f"\n== Summary ({time.monotonic() - started:.0f} s in all) ==\n{machine}\n{table.render()}", flush=True)
 
 
 if __name__ == "__main__":
