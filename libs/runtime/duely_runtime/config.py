@@ -40,6 +40,9 @@ class ServiceSettings(BaseSettings):
     public_base_url: str = Field("http://127.0.0.1:8000", validation_alias=shared("PUBLIC_BASE_URL"))
     # Consumer tuning: the embedded broker joins groups in about half the session timeout.
     kafka_session_timeout_s: float = Field(6.0, validation_alias=shared("KAFKA_SESSION_TIMEOUT_S"))
+    # Postgres connections per process: kept open, and allowed on top under load (max_connections is shared).
+    db_pool_size: int = Field(5, ge=1, validation_alias=shared("DB_POOL_SIZE"))
+    db_max_overflow: int = Field(10, ge=0, validation_alias=shared("DB_MAX_OVERFLOW"))
     # How long a consumer's fetch may wait for data; None: 20 ms embedded (the embedded broker never
     # answers a fetch early), 500 ms in production (Kafka answers as soon as data arrives).
     kafka_fetch_max_wait_ms: int | None = Field(None, ge=1, le=10000, validation_alias=shared("KAFKA_FETCH_MAX_WAIT_MS"))

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from pathlib import Path
 from typing import AsyncIterator
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -40,7 +41,7 @@ class NestedWriteError(RuntimeError):
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 10) -> None:
         self.url = normalize_url(url)
         self._writer = asyncio.Lock()  # FIFO: writers run in the order they asked
         self._writer_task: asyncio.Task | None = None
@@ -59,7 +60,8 @@ class Database:
             event.listen(self.read_engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
             self._serialize_writes = True
         else:
-            self.engine = create_async_engine(self.url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            self.engine = create_async_engine(self.url, pool_size=pool_size, max_overflow=max_overflow,
+                                              pool_pre_ping=True)
             # The same pool; asyncpg opens these transactions as BEGIN READ ONLY.
             self.read_engine = self.engine.execution_options(postgresql_readonly=True)
             self._serialize_writes = False
@@ -109,6 +111,28 @@ class Database:
         async with self.read_sessionmaker() as session:
             async with session.begin():
                 yield session
+
+    @contextlib.asynccontextmanager
+    async def sole_holder(self, name: str, retry_s: float) -> AsyncIterator[None]:
+        """Wait until this process is the only one holding `name` on this database, and hold it meanwhile.
+
+        Postgres: a session advisory lock on a connection of its own (the server lets it go if
+        the process dies). SQLite: one process per file, nothing to wait for."""
+        if self._serialize_writes:
+            yield
+            return
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        async with self.engine.connect() as connection:
+            while not await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}):
+                await connection.rollback()  # no transaction left open while waiting
+                await asyncio.sleep(retry_s)
+            await connection.commit()
+            try:
+                yield
+            finally:
+                with contextlib.suppress(Exception):
+                    await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    await connection.commit()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

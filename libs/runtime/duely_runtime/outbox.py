@@ -93,7 +93,11 @@ class OutboxRelay:
     async def run(self) -> None:
         while True:
             try:
-                await self._run_connected()
+                # One relay per database publishes (replicas of a service on Postgres wait their turn):
+                # two relays reading the same rows would publish each event twice, and out of order.
+                # A waiting replica's own events go out with the holder's next poll.
+                async with self.db.sole_holder("outbox-relay", retry_s=max(1.0, self.poll_interval_s)):
+                    await self._run_connected()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -49,7 +49,8 @@ class ServiceRuntime:
         self.metadata = metadata
         self.migrations_dir = migrations_dir
         self.tables = add_runtime_tables(metadata)
-        self.db = Database(settings.resolved_database_url())
+        self.db = Database(settings.resolved_database_url(), pool_size=settings.db_pool_size,
+                           max_overflow=settings.db_max_overflow)
         self.outbox = Outbox(self.tables)
         # Only the embedded broker forgets on restart; Kafka keeps what was published.
         replay_window_s = settings.outbox_replay_window_s if settings.mode == "embedded" else 0

@@ -26,6 +26,14 @@ async def get_or_create_settings(session: AsyncSession, organization_id: str, no
     return (await session.scalars(stmt.execution_options(populate_existing=True))).one()
 
 
+async def read_settings(session: AsyncSession, organization_id: str, since: datetime) -> InvoiceSettings:
+    """The organization's row for reading; before its first write, an unsaved row of all defaults,
+    unchanged `since` (the organization's creation): a GET reads in a read-only transaction."""
+    row = (await session.scalars(select(InvoiceSettings)
+                                 .where(InvoiceSettings.organization_id == organization_id))).first()
+    return row or InvoiceSettings(organization_id=organization_id, version=1, updated_at=since)
+
+
 async def peek_next_number(session: AsyncSession, organization_id: str, series: str) -> int | None:
     """The series' next number, read without a lock (a preview, not a promise); None before its first."""
     return (await session.execute(select(NumberSequence.next_value).where(

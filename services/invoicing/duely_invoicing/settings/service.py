@@ -109,7 +109,7 @@ def resolved_json(resolved: res.ResolvedSettings) -> dict:
 
 async def get_settings(session: AsyncSession, organization_id: str) -> tuple[InvoiceSettings, Organization]:
     organization = await organizations_repository.get_organization(session, organization_id)
-    return await repository.get_or_create_settings(session, organization_id, utcnow()), organization
+    return await repository.read_settings(session, organization_id, organization.created_at), organization
 
 
 async def update_settings(session: AsyncSession, organization_id: str, patch: InvoiceSettingsPatch,
