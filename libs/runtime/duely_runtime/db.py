@@ -130,9 +130,9 @@ class Database:
             try:
                 yield
             finally:
+                # Closed, not returned to the pool: a pooled connection would keep holding the lock.
                 with contextlib.suppress(Exception):
-                    await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                    await connection.commit()
+                    await connection.invalidate()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
