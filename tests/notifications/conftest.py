@@ -108,7 +108,9 @@ async def notifications(serve, settings_env, database_url, invoicing, smtp_catch
         invoicing_url=invoicing.url, smtp_host="127.0.0.1", smtp_port=smtp_catcher.port,
         outbound_allow_networks="127.0.0.0/8",  # the local receivers, as `make run` allows
         webhook_backoff_s=[0.2, 0.5, 1.0], email_backoff_s=[0.2, 0.5], worker_poll_interval_s=0.1,
-        sms_backoff_s=[0.2, 0.5], **sms_catcher.settings())
+        sms_backoff_s=[0.2, 0.5], **sms_catcher.settings(),
+        # Small shares, so the fairness tests fill one with a few deliveries.
+        webhook_organization_concurrency=8, webhook_endpoint_concurrency=4)
     await start_consumer_group_at_end(settings.kafka_bootstrap_servers, settings.service_name)
     app = build(settings)
     async with serve(app, port=free_port(*PORTS)) as url:
