@@ -10,9 +10,9 @@ PIP := $(VENV)/bin/pip
 PACKAGES := libs/contracts libs/runtime libs/presentation libs/devstack services/invoicing services/payments \
             services/dunning services/notifications services/portal services/gateway
 PYPROJECTS := $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
-# WeasyPrint needs pango (and harfbuzz-subset for speed); the browser tests need chromium;
+# The PDFs (invoice, receipt) embed DejaVu Sans from fonts-dejavu-core; the browser tests need chromium;
 # PDFs are read back with pdftotext from poppler-utils.
-DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium poppler-utils
+DEB_PACKAGES := fonts-dejavu-core chromium poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # pip's and setuptools' notices (editable-install deprecations, this machine's missing local index

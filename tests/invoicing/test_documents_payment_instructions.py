@@ -1,7 +1,7 @@
 """Issue #9 on paper: the invoice PDF shows only the invoice's own accepted methods (bank details with the
 reference to quote, a check's payee, address and reference, the online link) or, when AutoPay will charge
 it, the AutoPay notice instead; the receipt PDF (duely_presentation.receipt) in English, German and French.
-The invoice drawn with reportlab, the receipt with WeasyPrint, read back with pdftotext; first pages go to var/screenshots/pdf-*.png."""
+Both drawn with reportlab, read back with pdftotext; first pages go to var/screenshots/pdf-*.png."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from duely_invoicing.documents import renderer
 from duely_presentation.content import from_snapshot
 from duely_presentation.receipt import PaymentFacts, build_receipt, render_receipt_pdf
 
-from tests.invoicing.documents_helpers import pdf_text, snapshot
+from tests.invoicing.documents_helpers import pdf_text, plain, snapshot
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 ISSUER = {"company_name": "Muster GmbH", "address": {"lines": ["Hauptstraße 1"], "city": "Berlin",
@@ -86,8 +86,15 @@ def test_the_receipt_pdf_in_three_languages():
         for phrase in phrases:
             assert phrase in text, (language, phrase)
         assert "Muster GmbH" in text and "Page" not in text
+        assert plain(receipt.remaining) in text and plain(receipt.outcome) in text  # what remains, said twice
         info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
         assert "Pages:           1" in info
+        assert f"Title:           {receipt.title} · INV-2026-00042" in info and "Author:          Muster GmbH" in info
+        # Not PDF/A (a receipt is no archived e-invoice), but every font is embedded, as a subset.
+        fonts = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+        faces = fonts.splitlines()[2:]
+        assert {face.split()[0].split("+")[1] for face in faces} == {"DejaVuSans", "DejaVuSans-Bold"}
+        assert all(face.split()[-5:-2] == ["yes", "yes", "yes"] for face in faces), fonts
     card = build_receipt(invoice.model_copy(update={"amount_paid": invoice.total, "amount_due": 0}),
                          PaymentFacts("pay_2", invoice.total, invoice.currency, paid_at, "card", brand="visa",
                                       last4="4242"))

@@ -4,5 +4,6 @@
     view = build_view(doc)                    # view.py: every string localized (labels, money, dates)
 
 The PDF (invoicing), the hosted page (portal) and every email (notifications) render the same
-`InvoiceView`, so no number or word can differ between them. Pure functions: no I/O.
+`InvoiceView`, so no number or word can differ between them. Pure functions: no I/O, but for pdf/,
+which draws the PDFs (reportlab) and reads its font files once per process.
 """

@@ -1,8 +1,8 @@
-"""The receipt of one payment: a one-page PDF (WeasyPrint) built from the invoice snapshot as of that
-payment and the payment's facts, in the invoice's language.
+"""The receipt of one payment: a one-page PDF (drawn with reportlab, pdf/receipt.py) built from the invoice
+snapshot as of that payment and the payment's facts, in the invoice's language.
 
     receipt = build_receipt(snapshot, PaymentFacts(...))   # pure: every string localized
-    pdf = render_receipt_pdf(receipt)                      # CPU work (~50 ms): run it off the event loop
+    pdf = render_receipt_pdf(receipt)                      # CPU work (a few ms): run it off the event loop
 
 It says what was paid (amount, date, method), for which invoice, what was paid to date and what
 remains (or that the invoice is paid in full). The same `ReceiptView` feeds the receipt email's rows.
@@ -10,25 +10,14 @@ remains (or that the invoice is paid in full). The same `ReceiptView` feeds the 
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
-
-import jinja2
 
 from duely_contracts.models import InvoiceSnapshot
 from duely_presentation.content import from_snapshot
 from duely_presentation.i18n import Formatter
 from duely_presentation.methods import describe
 from duely_presentation.view import PartyView, party_view
-
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-_templates = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-                                autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined,
-                                trim_blocks=True, lstrip_blocks=True)
-_render_lock = threading.Lock()  # WeasyPrint's font machinery is not promised thread-safe
 
 
 @dataclass(frozen=True)
@@ -98,16 +87,8 @@ def _safe(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in text)[:60]
 
 
-def render_receipt_html(receipt: ReceiptView) -> str:
-    return _templates.get_template("receipt.html").render(r=receipt)
-
-
 def render_receipt_pdf(receipt: ReceiptView) -> bytes:
-    """The receipt as PDF bytes. Fetches nothing (no logo, no remote font): data only."""
-    from weasyprint import HTML  # imported when used: the pure parts of this library need no Pango
-    from weasyprint.urls import URLFetcher
+    """The receipt as PDF bytes, fonts embedded. Fetches nothing: data only."""
+    from duely_presentation.pdf.receipt import render  # imported when used: the pure parts need no reportlab
 
-    html = render_receipt_html(receipt)
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a line per step, per receipt: noise
-    with _render_lock:
-        return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+    return render(receipt)

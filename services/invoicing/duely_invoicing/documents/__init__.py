@@ -2,8 +2,8 @@
 
 facturx.py  DocumentInput → EN 16931 CII XML (drafthorse) and its XMP metadata
 renderer.py DocumentInput → PDF/A-3b (reportlab), on one render thread
-layout.py   the invoice's page, drawn from the presentation model (pages.py flows it, text.py sets the type,
-            fonts.py embeds DejaVu Sans, logo.py draws the merchant's logo)
+layout.py   the invoice's page, drawn from the presentation model (pages.py flows it, logo.py draws the
+            merchant's logo; type, fonts and boxes come from duely_presentation.pdf, shared with the receipt)
 pdfa.py     what makes the PDF a PDF/A-3b: output intent, XMP, the embedded Factur-X file
 service.py  render once per invoice version, cache in invoice_documents
 router.py   GET /v1/invoices/{id}/pdf and /facturx.xml

@@ -20,7 +20,8 @@ from duely_invoicing.documents import logo as logos
 from duely_invoicing.documents.pages import (
     BOTTOM, CONTENT_TOP, CONTENT_WIDTH, LEFT, PAGE_WIDTH, Block, Section, paginate, paint,
 )
-from duely_invoicing.documents.text import (
+from duely_presentation.pdf import shapes
+from duely_presentation.pdf.text import (
     MM, MUTED, RED, RULE, SOFT, WHITE, Style, colour, draw, draw_lines, width, wrap,
 )
 from duely_presentation.view import InvoiceView
@@ -71,20 +72,6 @@ def _section_title(label: str, accent, *, space_after: float = 1.5 * MM) -> Bloc
     return _paragraph([label], _section_title_style(accent), space_after=space_after)
 
 
-def _rule(c: Canvas, x0: float, x1: float, y: float, thickness: float, rgb) -> None:
-    c.setStrokeColorRGB(*rgb)
-    c.setLineWidth(thickness)
-    c.line(x0, y, x1, y)
-
-
-def _box(c: Canvas, x: float, y_top: float, w: float, h: float, thickness: float, rgb) -> None:
-    """A rectangle's border drawn inside the box (as a CSS border is)."""
-    c.setStrokeColorRGB(*rgb)
-    c.setLineWidth(thickness)
-    half = thickness / 2
-    c.rect(x + half, y_top - h + half, w - thickness, h - thickness, stroke=1, fill=0)
-
-
 # --- the header: brand on the left, title and dates on the right ------------------------------------------
 
 def _header(v: InvoiceView, accent) -> Section:
@@ -126,14 +113,14 @@ def _header(v: InvoiceView, accent) -> Section:
             tag_baseline = baseline + 0.27 * title_style.size - (tag_style.ascent - tag_style.descent) / 2
             box_top = tag_baseline + tag_style.ascent + tag_pad[0] + 1
             box_height = tag_style.ascent + tag_style.descent + 2 * tag_pad[0] + 2
-            _box(c, right - tag_box_width, box_top, tag_box_width, box_height, 1, accent)
+            shapes.box(c, right - tag_box_width, box_top, tag_box_width, box_height, 1, accent)
             draw(c, tag, tag_style, right - tag_box_width + 1 + tag_pad[1], tag_baseline + tag_style.baseline)
             right -= tag_box_width + width(" ", title_style)
         draw(c, v.labels["invoice"], title_style, right, y, align="right")
         y -= title_height
         if v.stamp:
             stamp_width = width(v.stamp, stamp_style) + 2 * stamp_pad[1] + 3
-            _box(c, RIGHT_EDGE - stamp_width, y, stamp_width, stamp_height, 1.5, RED)
+            shapes.box(c, RIGHT_EDGE - stamp_width, y, stamp_width, stamp_height, 1.5, RED)
             draw(c, v.stamp, stamp_style, RIGHT_EDGE - stamp_width + 1.5 + stamp_pad[1], y - 1.5 - stamp_pad[0])
             y -= stamp_height + 3 * MM
         for label, value in v.meta:
@@ -141,7 +128,7 @@ def _header(v: InvoiceView, accent) -> Section:
             draw(c, value, meta_value, RIGHT_EDGE, row_top, align="right")
             draw(c, label, meta_label, RIGHT_EDGE - value_width - 4 * MM, row_top, align="right")
             y -= meta_row
-        _rule(c, LEFT, RIGHT_EDGE, top - height + rule / 2, rule, accent)
+        shapes.rule(c, LEFT, RIGHT_EDGE, top - height + rule / 2, rule, accent)
 
     return Section([Block(height, paint_header)])
 
@@ -197,7 +184,7 @@ def _lines_table(v: InvoiceView, accent) -> Section:
         draw(c, headers[0], head_style, LEFT + pad, top - 1.5 * MM)
         for header, right in zip(headers[1:], rights):
             draw(c, header, head_style, right, top - 1.5 * MM, align="right")
-        _rule(c, LEFT, RIGHT_EDGE, top - head_height + 0.6, 1.2, accent)
+        shapes.rule(c, LEFT, RIGHT_EDGE, top - head_height + 0.6, 1.2, accent)
 
     rows = []
     for line, figures in zip(v.lines, cells):
@@ -220,7 +207,7 @@ def _row_painter(text: list[str], sub_lines: list[str], figures: list[str], righ
         draw_lines(c, sub_lines, SUB, LEFT + pad, y)
         for figure, right in zip(figures, rights):
             draw(c, figure, BODY, right, top - pad, align="right")
-        _rule(c, LEFT, RIGHT_EDGE, top - height + 0.25, 0.5, RULE)
+        shapes.rule(c, LEFT, RIGHT_EDGE, top - height + 0.25, 0.5, RULE)
     return paint_row
 
 
@@ -279,7 +266,7 @@ def _tax_breakdown(v: InvoiceView, accent, table_width: float) -> _Column:
                 draw(c, header, head_style, x + w - pad, y - 1 * MM, align="right")
             x += w
         y -= head_height
-        _rule(c, LEFT, LEFT + table_width, y + 0.25, 0.5, TAXES_RULE)
+        shapes.rule(c, LEFT, LEFT + table_width, y + 0.25, 0.5, TAXES_RULE)
         for row, lines in zip(v.tax_rows, name_lines):
             draw_lines(c, lines, BODY, LEFT + pad, y - 1 * MM)
             x = LEFT + widths[0]
@@ -313,12 +300,12 @@ def _totals(v: InvoiceView, accent) -> _Column:
         y = top
         for row, lines, label_style, top_pad, row_height in rows:
             if row.strong:
-                _rule(c, x0, RIGHT_EDGE, y - 0.4, 0.8, BORDER_GREY)
+                shapes.rule(c, x0, RIGHT_EDGE, y - 0.4, 0.8, BORDER_GREY)
             draw_lines(c, lines, label_style, x0, y - top_pad)
             draw(c, row.value, STRONG if row.strong else BODY, RIGHT_EDGE, y - top_pad, align="right")
             y -= row_height
         y -= 2 * MM
-        _box(c, x0, y, box_width, due_height, 1.2, accent)
+        shapes.box(c, x0, y, box_width, due_height, 1.2, accent)
         baseline = y - 1.2 - due_pad[0] - due_value.baseline
         draw(c, v.labels["amount_due"], due_label, x0 + 1.2 + due_pad[1], baseline + due_label.baseline)
         draw(c, v.amount_due, due_value, RIGHT_EDGE - 1.2 - due_pad[1], baseline + due_value.baseline,
@@ -333,7 +320,7 @@ def _boxed_notice(notice: str) -> Block:
     height = len(lines) * STRONG.leading + 2 * pad[0] + 2 * border
 
     def paint_notice(c: Canvas, top: float) -> None:
-        _box(c, LEFT, top, CONTENT_WIDTH, height, border, BORDER_GREY)
+        shapes.box(c, LEFT, top, CONTENT_WIDTH, height, border, BORDER_GREY)
         draw_lines(c, lines, STRONG, LEFT + border + pad[1], top - border - pad[0])
 
     return Block(height, paint_notice)

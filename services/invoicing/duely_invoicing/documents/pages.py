@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
-from duely_invoicing.documents.text import MM
+from duely_presentation.pdf.text import MM
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 LEFT = RIGHT = TOP = 16 * MM

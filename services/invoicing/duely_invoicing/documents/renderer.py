@@ -20,8 +20,9 @@ from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
-from duely_invoicing.documents import facturx, fonts, layout, pdfa
+from duely_invoicing.documents import facturx, layout, pdfa
 from duely_presentation.content import DocumentInput
+from duely_presentation.pdf import fonts
 from duely_presentation.view import build_view
 
 # Factur-X: the XML is the invoice's data ("Data"); "Alternative" is for XRechnung-style equivalence.

@@ -1,4 +1,5 @@
-"""The invoice's typeface: DejaVu Sans, regular and bold, embedded (as subsets) in every PDF, as PDF/A requires.
+"""The documents' typeface: DejaVu Sans, regular and bold, embedded (as subsets) in every PDF we draw (the
+invoice, where PDF/A requires it, and the payment receipt).
 
 DejaVu covers Latin, Greek and Cyrillic with the currency signs, arrows and
 no-break spaces our formats use. The files come with the system (Debian's

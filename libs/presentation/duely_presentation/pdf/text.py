@@ -1,8 +1,8 @@
 """Text on the page: styles, widths, wrapping and drawing (reportlab canvas, DejaVu Sans).
 
-Lines are placed as CSS places them (line-height 1.35, the glyphs centred in
-the line box by the font's hhea metrics), so the layout reads like the HTML
-invoice did.
+Lines are placed as CSS places them (line-height 1.35 unless a style says
+otherwise, the glyphs centred in the line box by the font's hhea metrics), so
+the layouts read like the HTML documents did.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from duely_invoicing.documents import fonts
+from duely_presentation.pdf import fonts
 
 LINE_HEIGHT = 1.35
 MM = 72 / 25.4
@@ -45,6 +45,7 @@ class Style:
     colour: Colour = INK
     tracking: float = 0  # letter-spacing, pt
     upper: bool = False
+    line_height: float = LINE_HEIGHT  # in em
 
     @property
     def font(self) -> str:
@@ -52,7 +53,7 @@ class Style:
 
     @property
     def leading(self) -> float:
-        return self.size * LINE_HEIGHT
+        return self.size * self.line_height
 
     @property
     def ascent(self) -> float:
