@@ -55,7 +55,7 @@ class EventRoute:
 class EventConsumers:
     def __init__(self, service: str, db: Database, tables: RuntimeTables, *, bootstrap_servers: str,
                  max_attempts: int = 5, retry_backoff_s: float = 0.2, session_timeout_s: float = 6.0,
-                 fetch_max_wait_ms: int = 500, batch_size: int = 100, batch_wait_s: float = 0.01) -> None:
+                 fetch_max_wait_ms: int = 500, batch_size: int = 100, batch_wait_s: float = 0.05) -> None:
         self.service = service
         self.db = db
         self.tables = tables
