@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from duely_runtime.kit.deps import Caller, DbSession
+from duely_runtime.kit.deps import Caller, DbSession, DbWriteSession
 from duely_dunning import schedules
 from duely_dunning.org_clocks import Clock
 from duely_dunning.schemas import (
@@ -16,7 +16,7 @@ def router(clock: Clock) -> APIRouter:
     api = APIRouter()
 
     @api.get("/v1/dunning_schedules", response_model=DunningScheduleList)
-    async def list_dunning_schedules(caller: Caller, session: DbSession) -> DunningScheduleList:
+    async def list_dunning_schedules(caller: Caller, session: DbWriteSession) -> DunningScheduleList:
         rows = await schedules.list_schedules(session, caller.organization_id, clock.real())
         return DunningScheduleList(data=[DunningScheduleOut.of(row) for row in rows])
 

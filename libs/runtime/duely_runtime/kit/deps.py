@@ -26,6 +26,11 @@ async def _request_transaction(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def _write_transaction(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.runtime.db.transaction() as session:
+        yield session
+
+
 async def _verified_caller(request: Request) -> Principal:
     return await request.app.state.runtime.authenticate(request)
 
@@ -33,5 +38,7 @@ async def _verified_caller(request: Request) -> Principal:
 # scope="function": commit before the response is sent, so a 2xx means the write is durable
 # (FastAPI's default "request" scope commits after the client already has its answer).
 DbSession = Annotated[AsyncSession, Depends(_request_transaction, scope="function")]
+# For the few GETs that create what they show on first read (an organization's default schedule).
+DbWriteSession = Annotated[AsyncSession, Depends(_write_transaction, scope="function")]
 # The organization and key behind `Authorization: Bearer <key>`; 401 in the error shape otherwise.
 Caller = Annotated[Principal, Depends(_verified_caller)]
