@@ -1,8 +1,9 @@
 """The gateway app: health, readiness of every upstream, metrics, the merchant dashboard, and the catch-all
 forwarder.
 
-No database and no Kafka, so no ServiceRuntime: it holds nothing but one shared
-HTTP client.
+No database and no Kafka, so no ServiceRuntime: it holds two shared HTTP clients, the
+forwarder's (upstream.py: lean, per request) and one for the gateway's own pages and checks
+(the dashboard, the ops home, readiness).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from duely_runtime import edge, logs
-from duely_gateway import ops_home, proxy
+from duely_gateway import ops_home, proxy, upstream
 from duely_gateway.dashboard import app as dashboard
 from duely_gateway.paths import PathGuard
 from duely_gateway.config import Settings
@@ -47,10 +48,12 @@ def build(settings: Settings | None = None) -> FastAPI:
         logs.configure(settings.service_name, settings.log_level)
         timeout = httpx.Timeout(settings.upstream_timeout_s, connect=settings.connect_timeout_s)
         limits = httpx.Limits(max_connections=500, max_keepalive_connections=100)
-        # One pooled client for every upstream; redirects go back to the caller untouched.
+        # The pages' client (the dashboard signs in through it): redirects come back untouched, cookies are never kept.
         async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False,
-                                     cookies=CookieJar(policy=KeepNoCookies())) as client:
+                                     cookies=CookieJar(policy=KeepNoCookies())) as client, \
+                upstream.client_session(settings) as forwarder:
             app.state.client = client
+            app.state.forwarder = forwarder
             yield
 
     app = FastAPI(title="Duely API gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
@@ -90,7 +93,7 @@ def build(settings: Settings | None = None) -> FastAPI:
 
     @app.api_route("/{path:path}", methods=METHODS, include_in_schema=False)
     async def forward(request: Request):
-        return await proxy.forward(request, request.app.state.client, upstreams)
+        return await proxy.forward(request, request.app.state.forwarder, upstreams)
 
     return app
 

@@ -6,17 +6,19 @@ import logging
 import time
 import uuid
 
-import httpx
+import aiohttp
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from prometheus_client import Counter, Histogram
 from starlette.background import BackgroundTask
+from yarl import URL
 
 from duely_runtime import context
 from duely_runtime.auth import INTERNAL_HEADER
 from duely_runtime.errors import error_body
 from duely_gateway import retrying
 from duely_gateway.routes import service_for
+from duely_gateway.target import upstream_target
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,10 @@ REWRITTEN = frozenset({"host", "content-length", CORRELATION_HEADER,
 NEVER_FORWARDED = frozenset({INTERNAL_HEADER.lower()})
 # The gateway's own server writes these on every response: the upstream's copies would repeat them.
 OWN_RESPONSE_HEADERS = frozenset({"date", "server"})
+# A body up to this size is read whole and sent in one piece (most API answers); a larger one, or one
+# of unknown length, is streamed so the gateway never holds a big PDF in memory.
+WHOLE_BODY_MAX_BYTES = 256 * 1024
+STREAM_CHUNK_BYTES = 64 * 1024
 
 REQUESTS = Counter("duely_gateway_requests_total", "Requests forwarded", ["service", "status"])
 LATENCY = Histogram("duely_gateway_request_seconds", "Time to the upstream's response headers", ["service"])
@@ -71,30 +77,28 @@ def request_headers(request: Request, correlation_id: str) -> list[tuple[str, st
     return headers
 
 
-def response_headers(upstream: httpx.Response) -> list[tuple[bytes, bytes]]:
+def response_headers(upstream: aiohttp.ClientResponse) -> list[tuple[bytes, bytes]]:
     # Raw bytes are relayed, so content-length and content-encoding stay true; repeated
     # headers (set-cookie) are kept one by one.
     drop = HOP_BY_HOP | OWN_RESPONSE_HEADERS | _connection_listed(upstream.headers)
-    return [(k, v) for k, v in upstream.headers.raw if k.decode("latin-1").lower() not in drop]
+    return [(k, v) for k, v in upstream.raw_headers if k.decode("latin-1").lower() not in drop]
 
 
-def upstream_url(base_url: str, request: Request) -> httpx.URL:
-    """The same path and query string, byte for byte, on the upstream's origin."""
-    raw_path = request.scope.get("raw_path") or request.url.path.encode()
-    query = request.scope.get("query_string", b"")
-    return httpx.URL(base_url).copy_with(raw_path=raw_path + (b"?" + query if query else b""))
+def _whole_body_fits(upstream: aiohttp.ClientResponse) -> bool:
+    return upstream.content_length is not None and upstream.content_length <= WHOLE_BODY_MAX_BYTES
 
 
-async def forward(request: Request, client: httpx.AsyncClient, upstreams: dict[str, str]) -> Response:
+async def forward(request: Request, client: aiohttp.ClientSession, upstreams: dict[str, str]) -> Response:
     service = service_for(request.url.path)
     if service is None:
         return route_not_found(request.url.path)
-    url = upstream_url(upstreams[service], request)
-    sent_path = url.raw_path.partition(b"?")[0]
-    if sent_path != request.scope.get("raw_path", sent_path):
-        # PathGuard let it through, but httpx would send another path than the one that was routed.
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    target = upstream_target(raw_path, request.scope.get("query_string", b""))
+    if target is None:
+        # PathGuard let it through, but the upstream would be sent another path than the one that was routed.
         return JSONResponse(error_body("invalid_request_error", "path_invalid",
                                        "The request path cannot be forwarded as it was sent."), status_code=400)
+    url = URL(upstreams[service] + target.decode("ascii"), encoded=True)
     correlation_id = request.headers.get(CORRELATION_HEADER) or str(uuid.uuid4())
     with context.bound(correlation_id, None):
         headers, body = request_headers(request, correlation_id), await request.body()
@@ -102,16 +106,21 @@ async def forward(request: Request, client: httpx.AsyncClient, upstreams: dict[s
         try:
             upstream = await retrying.send(client, request.method, url, headers, body,
                                            retriable=retrying.may_resend(request.method, request.headers))
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # A small body is read here, so a failure while reading it is still answered in the error shape.
+            whole = await upstream.read() if _whole_body_fits(upstream) else None
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             return _failed(service, 502, "service_unavailable", exc, correlation_id)
-        except httpx.TimeoutException as exc:  # it may have acted: say so, and let the client retry
+        except TimeoutError as exc:  # it may have acted: say so, and let the client retry
             return _failed(service, 504, "upstream_timeout", exc, correlation_id)
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             return _failed(service, 502, "service_unavailable", exc, correlation_id)
     LATENCY.labels(service).observe(time.perf_counter() - started)
-    REQUESTS.labels(service, upstream.status_code).inc()
-    response = StreamingResponse(upstream.aiter_raw(), status_code=upstream.status_code,
-                                 background=BackgroundTask(upstream.aclose))
+    REQUESTS.labels(service, upstream.status).inc()
+    if whole is not None:
+        response = Response(whole, status_code=upstream.status)
+    else:
+        response = StreamingResponse(upstream.content.iter_chunked(STREAM_CHUNK_BYTES), status_code=upstream.status,
+                                     background=BackgroundTask(upstream.release))
     response.raw_headers = response_headers(upstream)
     return response
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from duely_invoicing.domain import status
 from duely_invoicing.invoices.listing import InvoiceFilters
@@ -18,6 +19,15 @@ async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: s
     if for_update:  # re-read under the lock, whatever the session cached
         stmt = locked(stmt, session).execution_options(populate_existing=True)
     return (await session.scalars(stmt)).first()
+
+
+async def invoice_to_show(session: AsyncSession, organization_id: str, invoice_id: str) -> Invoice | None:
+    """The invoice with what its API body shows, in three statements instead of four: the customer (one
+    row) comes in the invoice's own row; lines and payments stay separate loads (joined, each would
+    repeat the invoice's row, JSON columns and all, once per line)."""
+    return (await session.scalars(
+        select(Invoice).where(Invoice.organization_id == organization_id, Invoice.id == invoice_id)
+        .options(joinedload(Invoice.customer)))).first()
 
 
 async def take_next_number(session: AsyncSession, organization_id: str, series: str) -> int:

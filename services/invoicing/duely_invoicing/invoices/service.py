@@ -88,6 +88,11 @@ async def get_invoice(session: AsyncSession, organization_id: str, invoice_id: s
                  "invoice", invoice_id)
 
 
+async def invoice_to_show(session: AsyncSession, organization_id: str, invoice_id: str) -> Invoice:
+    """`get_invoice` for reading only (GET): 404 when missing or another organization's."""
+    return found(await repository.invoice_to_show(session, organization_id, invoice_id), "invoice", invoice_id)
+
+
 async def approve_invoice(session: AsyncSession, outbox: Outbox, settings: ServiceSettings, organization_id: str,
                           invoice_id: str, *, now: datetime | None = None) -> Invoice:
     """Issue a draft: number (gapless, taken in this transaction), due date, hosted link, its parties frozen,
