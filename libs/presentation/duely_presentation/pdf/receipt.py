@@ -20,7 +20,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 from duely_presentation.pdf import fonts, shapes
-from duely_presentation.pdf.text import MM, Style, colour, draw, draw_lines, wrap
+from duely_presentation.pdf.text import MM, Style, colour, draw_lines, wrap
 from duely_presentation.receipt import ReceiptView
 
 rl_config.useA85 = 0  # binary streams: ASCII85 makes them a quarter larger and slower to write (as the invoice)
