@@ -1,7 +1,8 @@
 # One image for every Duely process; docker-compose.yml picks the module to run.
 FROM python:3.11-slim
+# The PDFs (invoice, receipt) embed DejaVu Sans.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY constraints.txt ./
