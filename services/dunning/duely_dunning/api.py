@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body
 
 from duely_runtime.errors import ApiError, invalid
 from duely_runtime.invoicing_client import InvoicingClient
-from duely_runtime.kit.deps import Caller, DbSession
+from duely_runtime.kit.deps import Caller, DbSession, DbWriteSession
 from duely_runtime.service import ServiceRuntime
 from duely_dunning import reminders, service
 from duely_dunning.config import Settings
@@ -33,14 +33,15 @@ def router(runtime: ServiceRuntime, clock: Clock, settings: Settings, invoicing:
         await reminders.known_state(session, runtime.outbox, clock, invoicing, organization_id, invoice_id)
 
     @api.get("/v1/dunning/invoices/{invoice_id}", response_model=CollectionStateOut)
-    async def get_collection_state(invoice_id: str, caller: Caller, session: DbSession) -> CollectionStateOut:
+    async def get_collection_state(invoice_id: str, caller: Caller, session: DbWriteSession) -> CollectionStateOut:
         await known(session, caller.organization_id, invoice_id)
         state, timers = await service.collection_state(session, caller.organization_id, invoice_id)
         return CollectionStateOut.of(state, timers)
 
     @api.get("/v1/invoices/{invoice_id}/collection", response_model=InvoiceCollectionOut)
-    async def get_invoice_collection(invoice_id: str, caller: Caller, session: DbSession) -> InvoiceCollectionOut:
-        """The invoice's collection timeline: planned and past actions, and what came back."""
+    async def get_invoice_collection(invoice_id: str, caller: Caller, session: DbWriteSession) -> InvoiceCollectionOut:
+        """The invoice's collection timeline: planned and past actions, and what came back. (A write
+        transaction: an invoice dunning has not heard of yet is fetched from invoicing and recorded.)"""
         await known(session, caller.organization_id, invoice_id)
         return InvoiceCollectionOut.of(*await service.invoice_collection(session, caller.organization_id, invoice_id))
 
