@@ -19,11 +19,14 @@ from tests.portal.merchant import Merchant
 CHROMIUM = "/usr/bin/chromium"
 
 
-def portal_settings(settings_env, database_url: str, **overrides):
+async def portal_settings(settings_env, database_url: str, **overrides):
     """A unique service name gives this portal its own consumer group and inbox names, so
-    another portal on the same broker (the end-to-end platform) cannot take its events."""
+    another portal on the same broker (the end-to-end platform) cannot take its events. The group
+    starts at the topics' ends: the session's earlier events are not this portal's to work through."""
     from duely_portal.config import Settings
-    return settings_env(Settings, database_url, service_name=f"portal_t{uuid.uuid4().hex[:8]}", **overrides)
+    settings = settings_env(Settings, database_url, service_name=f"portal_t{uuid.uuid4().hex[:8]}", **overrides)
+    await start_consumer_group_at_end(settings.kafka_bootstrap_servers, settings.service_name)
+    return settings
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +50,8 @@ async def upstream_stub(serve):
 async def portal(serve, settings_env, database_url, upstream_stub):
     """A running portal on Postgres and the test broker; invoicing/payments answered by the stub."""
     from duely_portal.main import build
-    settings = portal_settings(settings_env, await database_url("portal"), invoicing_url=upstream_stub.url,
-                               payments_url=upstream_stub.url)
+    settings = await portal_settings(settings_env, await database_url("portal"), invoicing_url=upstream_stub.url,
+                                     payments_url=upstream_stub.url)
     app = build(settings)
     async with serve(app) as url:
         app.state.url = url
@@ -88,10 +91,9 @@ async def portal_payments(serve, settings_env, database_url, portal_sandbox, inv
 async def customer_portal(serve, settings_env, database_url, invoicing, portal_payments):
     """The portal asking the real invoicing and payments; its read model fed by their events."""
     from duely_portal.main import build
-    settings = portal_settings(settings_env, await database_url("customer_portal"), invoicing_url=invoicing.url,
-                               payments_url=portal_payments.url, public_base_url="https://billing.example.test",
-                               link_requests_per_customer_per_hour=3)
-    await start_consumer_group_at_end(settings.kafka_bootstrap_servers, settings.service_name)
+    settings = await portal_settings(settings_env, await database_url("customer_portal"), invoicing_url=invoicing.url,
+                                     payments_url=portal_payments.url, public_base_url="https://billing.example.test",
+                                     link_requests_per_customer_per_hour=3)
     app = build(settings)
     async with serve(app) as url:
         app.state.url = url

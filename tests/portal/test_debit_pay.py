@@ -14,6 +14,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from duely_devstack.net import free_port
 from tests.payments.conftest import start_sandbox
+from tests.conftest import start_consumer_group_at_end
 from tests.portal.conftest import portal_settings
 from tests.portal.invoices import DESKTOP, PHONE, SCREENSHOTS, api, created, readme_eur_invoice, token_of
 
@@ -39,6 +40,7 @@ async def debit_payments(serve, settings_env, database_url, sandbox, invoicing):
     settings = settings_env(Settings, await database_url("portal_debit_payments"), stripe_api_base=sandbox.url,
                             invoicing_url=invoicing.url, stripe_webhook_secret=secret, recovery_interval_s=0.5,
                             service_name=f"payments_t{uuid.uuid4().hex[:8]}")
+    await start_consumer_group_at_end(settings.kafka_bootstrap_servers, settings.service_name)
     async with serve(build(settings), port=port) as url:
         yield url
 
@@ -46,8 +48,8 @@ async def debit_payments(serve, settings_env, database_url, sandbox, invoicing):
 @pytest.fixture(scope="module")
 async def debit_portal(serve, settings_env, database_url, invoicing, debit_payments, sandbox):
     from duely_portal.main import build
-    app = build(portal_settings(settings_env, await database_url("portal_debit"), invoicing_url=invoicing.url,
-                                payments_url=debit_payments, stripe_public_api_base=sandbox.url))
+    app = build(await portal_settings(settings_env, await database_url("portal_debit"), invoicing_url=invoicing.url,
+                                      payments_url=debit_payments, stripe_public_api_base=sandbox.url))
     async with serve(app) as url:
         app.state.url = url
         yield app

@@ -12,8 +12,8 @@ from tests.portal.invoices import DESKTOP, MAX_DESCRIPTION, PHONE, SCREENSHOTS, 
 @pytest.fixture(scope="module")
 async def long_portal(serve, settings_env, database_url, invoicing, upstream_stub):
     from duely_portal.main import build
-    app = build(portal_settings(settings_env, await database_url("portal_long"), invoicing_url=invoicing.url,
-                                payments_url=upstream_stub.url))
+    app = build(await portal_settings(settings_env, await database_url("portal_long"), invoicing_url=invoicing.url,
+                                      payments_url=upstream_stub.url))
     async with serve(app) as url:
         app.state.url = url
         yield app

@@ -21,8 +21,8 @@ MONEY = re.compile(r"-?\d{1,3}(?: \d{3})*,\d{2} €")  # French euros, no-break 
 @pytest.fixture(scope="module")
 async def acme_portal(serve, settings_env, database_url, invoicing, upstream_stub):
     from duely_portal.main import build
-    app = build(portal_settings(settings_env, await database_url("portal_acme"), invoicing_url=invoicing.url,
-                                payments_url=upstream_stub.url))
+    app = build(await portal_settings(settings_env, await database_url("portal_acme"), invoicing_url=invoicing.url,
+                                      payments_url=upstream_stub.url))
     async with serve(app) as url:
         app.state.url = url
         yield app

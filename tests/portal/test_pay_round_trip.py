@@ -50,8 +50,8 @@ async def payments(serve, settings_env, database_url, sandbox_gateway, invoicing
 @pytest.fixture(scope="module")
 async def real_portal(serve, settings_env, database_url, invoicing, payments):
     from duely_portal.main import build
-    app = build(portal_settings(settings_env, await database_url("portal_rt"), invoicing_url=invoicing.url,
-                                payments_url=payments))
+    app = build(await portal_settings(settings_env, await database_url("portal_rt"), invoicing_url=invoicing.url,
+                                      payments_url=payments))
     async with serve(app) as url:
         app.state.url = url
         yield app

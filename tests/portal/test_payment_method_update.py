@@ -24,6 +24,7 @@ from duely_runtime.auth import INTERNAL_HEADER
 from duely_runtime.config import EMBEDDED_SECRET
 from duely_runtime.links import payment_method_update_token, verify_payment_method_update_token
 
+from tests.conftest import start_consumer_group_at_end
 from tests.portal.conftest import portal_settings
 from tests.portal.invoices import DESKTOP, PHONE, SCREENSHOTS, api, created
 
@@ -55,6 +56,7 @@ async def payments(serve, settings_env, database_url, sandbox_gateway, invoicing
     settings = settings_env(Settings, await database_url("update_payments"), stripe_api_base=sandbox_gateway,
                             invoicing_url=invoicing.url, portal_base_url="https://pay.example.test",
                             service_name=f"payments_t{uuid.uuid4().hex[:8]}")
+    await start_consumer_group_at_end(settings.kafka_bootstrap_servers, settings.service_name)
     async with serve(build(settings)) as url:
         yield url
 
@@ -62,8 +64,8 @@ async def payments(serve, settings_env, database_url, sandbox_gateway, invoicing
 @pytest.fixture(scope="module")
 async def portal(serve, settings_env, database_url, invoicing, payments):
     from duely_portal.main import build
-    app = build(portal_settings(settings_env, await database_url("update_portal"), invoicing_url=invoicing.url,
-                                payments_url=payments))
+    app = build(await portal_settings(settings_env, await database_url("update_portal"), invoicing_url=invoicing.url,
+                                      payments_url=payments))
     async with serve(app) as url:
         app.state.url = url
         yield app
