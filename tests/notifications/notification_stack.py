@@ -106,10 +106,12 @@ class RecordingRelay:
         self.smtputf8 = smtputf8
         self.data_delay_s = data_delay_s
         self.received: list[tuple[str, list[str], str | None]] = []  # (MAIL FROM, RCPT TOs, Message-ID)
+        self.connections: set[tuple[str, int]] = set()  # the client ends that delivered a message
         self.port = 0
         self._server = None
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        self.connections.add(session.peer)
         await asyncio.sleep(self.data_delay_s)
         headers = BytesHeaderParser(policy=default).parsebytes(envelope.original_content or envelope.content)
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos), headers.get("Message-ID")))

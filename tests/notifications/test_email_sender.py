@@ -178,6 +178,25 @@ async def test_a_message_the_relay_cannot_take_fails_alone(db):
     assert "can't be encoded" in injected_row.last_error
 
 
+async def test_a_batch_goes_out_over_several_connections_each_message_once(db):
+    """A slow relay: the batch's eight emails share four connections (SMTP_CONNECTIONS), each sent once."""
+    relay = await RecordingRelay(data_delay_s=0.2).start()
+    try:
+        notifications, sender = make_sender(db, relay.port, Clock())
+        sender.settings.smtp_connections = 4
+        addresses = [f"customer{n}@example.test" for n in range(8)]
+        for email in addresses:
+            await queue_invoice_email(db, notifications, email)
+        assert await sender.send_due_batch() == 8
+    finally:
+        relay.stop()
+    assert sorted(rcpts[0] for _, rcpts, _ in relay.received) == sorted(addresses)
+    assert len({message_id for _, _, message_id in relay.received}) == 8
+    assert len(relay.connections) == 4
+    async with db.transaction() as session:
+        assert {m.status for m in (await session.scalars(select(Message))).all()} == {"sent"}
+
+
 # -- the PDF attachment, fetched from invoicing when the email is sent -------------------------
 
 async def issued_snapshot(invoicing) -> InvoiceSnapshot:

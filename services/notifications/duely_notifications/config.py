@@ -38,6 +38,8 @@ class Settings(ServiceSettings):
     smtp_starttls: bool = Field(False, validation_alias=smtp("STARTTLS"))
     # Seconds for connecting to the relay, and for each message as a whole (not per SMTP command).
     smtp_timeout: float = Field(30.0, validation_alias=smtp("TIMEOUT"))
+    # Connections the sender keeps open to the relay at once, each sending its share of a batch.
+    smtp_connections: int = Field(4, ge=1, le=64, validation_alias=smtp("CONNECTIONS"))
 
     # Domain of the Message-ID headers we mint (derived from idempotency keys).
     message_id_domain: str = "duely.local"
@@ -50,6 +52,8 @@ class Settings(ServiceSettings):
     # Seconds to wait before retry n (1-based); attempts stop after len + 1.
     email_backoff_s: list[float] = [5, 30, 120, 600, 3600]
     email_batch_size: int = 50
+    # Emails of a batch composed at once (each mostly waits: for its PDF from invoicing, for a thread).
+    email_compose_concurrency: int = Field(8, ge=1, le=64)
 
     # SMS (sms/): Twilio's REST API, or the SMS catcher speaking it (`make run`); "none" sends no SMS
     # (each is recorded as skipped). The catcher is Twilio at another base URL, with any sid and token.

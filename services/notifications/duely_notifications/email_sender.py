@@ -126,46 +126,61 @@ class EmailSender:
                     await repo.release_message(session, row["id"], row["claim_token"], self.notifications.clock())
                 else:
                     plans.append(decision)
-        outgoing: list[Outgoing] = []
-        for planned in plans:
-            try:
-                outgoing.append(await self.composer.compose(planned))
-            except PdfUnavailable as unavailable:
-                failures[planned.row["id"]] = SendFailure(str(unavailable), permanent=False)
-            except Exception as exc:  # a bug or bad data in one email must not hold back the others
-                log.exception("email could not be rendered", extra={"message_id": planned.row["id"]})
-                failures[planned.row["id"]] = SendFailure(f"could not be rendered: {type(exc).__name__}: {exc}",
-                                                          permanent=True)
-        return outgoing, failures
+        # Composed side by side: most of an email's time is waiting (its PDF from invoicing, a thread).
+        slots = asyncio.Semaphore(self.settings.email_compose_concurrency)
+
+        async def compose(planned: Plan) -> Outgoing | None:
+            async with slots:
+                try:
+                    return await self.composer.compose(planned)
+                except PdfUnavailable as unavailable:
+                    failures[planned.row["id"]] = SendFailure(str(unavailable), permanent=False)
+                except Exception as exc:  # a bug or bad data in one email must not hold back the others
+                    log.exception("email could not be rendered", extra={"message_id": planned.row["id"]})
+                    failures[planned.row["id"]] = SendFailure(
+                        f"could not be rendered: {type(exc).__name__}: {exc}", permanent=True)
+                return None
+
+        composed = await asyncio.gather(*(compose(planned) for planned in plans))
+        return [email for email in composed if email is not None], failures
 
     async def _send(self, emails: list[Outgoing], replies: dict[str, str] | None = None) -> dict[str, SendFailure]:
         """Send each email; returns {message id: failure} for the ones that were not sent, and puts the relay's
-        reply to each one sent in `replies`."""
+        reply to each one sent in `replies`. Up to `smtp_connections` connections send side by side (a claim
+        holds at most one email of an invoice, so their order within the batch does not matter)."""
         failures: dict[str, SendFailure] = {}
-        if not emails:
-            return failures
+        queue = list(reversed(emails))  # popped from the end: oldest first
+        unreachable: list[str] = []
         deadline_s = self.settings.smtp_timeout  # for each message as a whole, not for each command
-        async with self.mailer.session() as relay:
-            for index, email in enumerate(emails):
-                try:
-                    async with asyncio.timeout(deadline_s):
-                        smtp = await relay.connected()
-                except CONNECTION_ERRORS as exc:  # the relay is unreachable: the rest waits for its retry
-                    for pending in emails[index:]:
-                        failures[pending.row["id"]] = SendFailure(connection_reason(exc), permanent=False)
-                    break
-                try:
-                    async with asyncio.timeout(deadline_s):
-                        reply = await self.mailer.send(smtp, email)
-                    if replies is not None:
-                        replies[email.row["id"]] = reply
-                except MESSAGE_ERRORS as exc:
-                    failures[email.row["id"]] = message_failure(exc)
-                    if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code == 421:
-                        relay.drop()  # "closing the channel": the next message reconnects
-                except CONNECTION_ERRORS as exc:
-                    failures[email.row["id"]] = SendFailure(connection_reason(exc), permanent=False)
-                    relay.drop()
+
+        async def connection() -> None:
+            async with self.mailer.session() as relay:
+                while queue and not unreachable:
+                    email = queue.pop()
+                    try:
+                        async with asyncio.timeout(deadline_s):
+                            smtp = await relay.connected()
+                    except CONNECTION_ERRORS as exc:  # the relay is unreachable: the rest waits for its retry
+                        unreachable.append(connection_reason(exc))
+                        failures[email.row["id"]] = SendFailure(unreachable[0], permanent=False)
+                        return
+                    try:
+                        async with asyncio.timeout(deadline_s):
+                            reply = await self.mailer.send(smtp, email)
+                        if replies is not None:
+                            replies[email.row["id"]] = reply
+                    except MESSAGE_ERRORS as exc:
+                        failures[email.row["id"]] = message_failure(exc)
+                        if isinstance(exc, aiosmtplib.SMTPResponseException) and exc.code == 421:
+                            relay.drop()  # "closing the channel": the next message reconnects
+                    except CONNECTION_ERRORS as exc:
+                        failures[email.row["id"]] = SendFailure(connection_reason(exc), permanent=False)
+                        relay.drop()
+
+        if emails:
+            await asyncio.gather(*(connection() for _ in range(min(self.settings.smtp_connections, len(emails)))))
+        for email in queue:  # left behind when the relay could not be reached
+            failures[email.row["id"]] = SendFailure(unreachable[0], permanent=False)
         return failures
 
     async def _mark_sent(self, session: AsyncSession, email: Outgoing, reply: str | None = None) -> None:
