@@ -11,7 +11,7 @@ import pytest
 
 from duely_devstack.bench import parse_args, replica_counts
 from duely_devstack.bench_events import PlatformEvents
-from duely_devstack.bench_journeys import Journey, failure
+from duely_devstack.bench_journeys import Journey, failure, retry_later
 from duely_devstack.bench_http_load import load
 from duely_devstack.bench_schedule import achieved_rate, behind_schedule, due_times, open_loop_count
 from duely_devstack.bench_stats import Spread, SummaryTable, drift_chunks, drift_ratios, percentile
@@ -172,3 +172,18 @@ def test_a_failed_journey_is_counted_by_the_call_that_failed_and_how():
     assert failure(refused, Journey(due=0.0, created=1.0, approved=2.0)) == "pay: HTTP 500"
     assert failure(httpx.ReadTimeout("slow", request=request), Journey(due=0.0, created=1.0)) == "approve: ReadTimeout"
     assert failure(KeyError("number"), Journey(due=0.0)) == "create: KeyError"
+
+
+def test_only_an_unavailable_service_or_a_key_still_in_use_is_retried():
+    def answer(status: int, body: object = None) -> httpx.Response:
+        return httpx.Response(status, json=body, request=httpx.Request("POST", "http://127.0.0.1:1/v1/invoices"))
+
+    def error(code: str) -> dict:
+        return {"error": {"type": "conflict_error", "code": code, "message": "", "param": None}}
+
+    assert retry_later(answer(503))
+    assert retry_later(answer(409, error("idempotency_key_in_use")))
+    assert not retry_later(answer(409, error("invoice_not_open")))  # a real conflict: retrying can't help
+    assert not retry_later(answer(409, ["not the error shape"]))
+    assert not retry_later(answer(400, error("idempotency_key_in_use")))
+    assert not retry_later(answer(200, {"id": "in_1"}))

@@ -18,6 +18,17 @@ INVOICE = {"currency": "usd", "lines": [{"description": "Widget", "quantity": 2,
                                                         "inclusive": False}]}]}
 
 
+def retry_later(response: httpx.Response) -> bool:
+    if response.status_code == 503:
+        return True
+    if response.status_code != 409:
+        return False
+    try:
+        return response.json()["error"]["code"] == "idempotency_key_in_use"
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
 @dataclass
 class Journey:
     due: float                 # when it was meant to start (closed loop: when it started)
@@ -70,10 +81,11 @@ class Driver:
         await self.api.aclose()
 
     async def post(self, path: str, key: str, body: dict | None = None) -> dict:
-        """POST with an Idempotency-Key, retrying a 503 the way a client should."""
+        """POST with an Idempotency-Key, retrying the way a client should: a 503, and a 409 saying the
+        same key's first request is still being handled (its answer is replayed once it is done)."""
         for attempt in range(6):
             response = await self.api.post(path, headers={"Idempotency-Key": key}, json=body)
-            if response.status_code != 503 or attempt == 5:
+            if not retry_later(response) or attempt == 5:
                 response.raise_for_status()
                 return response.json()
             self.retries += 1

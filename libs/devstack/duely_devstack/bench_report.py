@@ -41,7 +41,7 @@ def closed_loop(table: SummaryTable, run: str, session: Session, journeys: list[
     to_paid = max(paid, default=0.0) - min(j.start for j in journeys)
     table.add(run, "throughput, create → paid webhook (as before)",
               f"{rate(len(paid), to_paid):.1f} journeys/s ({len(paid)} in {to_paid:.1f} s)")
-    table.add(run, "outcome", f"{_outcome(session, journeys)}; 503s retried {retries}")
+    table.add(run, "outcome", f"{_outcome(session, journeys)}; 503s and 409s (key in use) retried {retries}")
     stages = [
         ("create (HTTP POST /v1/invoices)", lambda j: j.start, lambda j: j.created),
         ("approve (HTTP)", lambda j: j.created, lambda j: j.approved),
@@ -67,7 +67,7 @@ def open_loop(table: SummaryTable, run: str, session: Session, journeys: list[Jo
     table.add(run, "completion rate, first due → last receipt", f"{rate(len(done), span):.1f} journeys/s "
               f"({len(done)} of {len(journeys)})")
     table.add(run, "behind schedule", f"{late} of {len(journeys)} started > {LATE_START_S * 1000:.0f} ms late; "
-              f"{_outcome(session, journeys)}; 503s retried {retries}")
+              f"{_outcome(session, journeys)}; 503s and 409s (key in use) retried {retries}")
     table.add(run, "approve sent → invoice.paid webhook",
               _spread(journeys, lambda j: j.created, lambda j: j.paid_webhook(session)),
               "p99 ≤ 2000 ms at 50/s")
