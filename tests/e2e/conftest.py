@@ -22,24 +22,30 @@ from duely_devstack.net import free_port, port_is_free
 from duely_devstack.platform import SERVICES, Platform, PlatformConfig
 
 
-def _free_block(size: int = 6) -> int:
+def _free_base(replicas: dict[str, int]) -> int:
+    """A base port whose gateway, services and any replicas' ports are all free."""
     for _ in range(200):
-        base = free_port(21000, 23990)
-        if all(port_is_free(base + i) for i in range(size)):
+        base = free_port(21000, 23900)
+        probe = PlatformConfig(base_port=base, replicas=replicas)
+        ports = [probe.port("gateway")] + [probe.replica_port(service, k) for service in SERVICES
+                                           for k in range(1, replicas.get(service, 1) + 1)]
+        if all(port_is_free(port) for port in ports):
             return base
     raise RuntimeError("no free block of ports")
 
 
 @contextlib.asynccontextmanager
-async def started_platform(var: Path, database_urls: dict[str, str], extra_env: dict[str, str]):
+async def started_platform(var: Path, database_urls: dict[str, str], extra_env: dict[str, str],
+                           replicas: dict[str, int] | None = None):
     """The platform as `make run` starts it, on free ports, with its own broker: in-process test
     services elsewhere in the run use the same consumer group names and would split the partitions
-    with these processes. Empty `database_urls` means SQLite files in `var`, as `make run` has."""
+    with these processes. Empty `database_urls` means SQLite files in `var`, as `make run` has;
+    `replicas` runs more than one process of a service (Postgres only)."""
+    replicas = replicas or {}
     config = PlatformConfig(
-        var_dir=var, base_port=_free_block(), broker_port=free_port(24000, 24299),
+        var_dir=var, base_port=_free_base(replicas), broker_port=free_port(24000, 24299),
         smtp_port=free_port(24300, 24599), stripe_port=free_port(24600, 24999), sms_port=free_port(20000, 20999),
-        database_urls=database_urls,
-        extra_env=extra_env)
+        database_urls=database_urls, replicas=replicas, extra_env=extra_env)
     running = Platform(config)
     try:
         await asyncio.to_thread(running.start)

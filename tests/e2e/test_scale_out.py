@@ -29,10 +29,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from duely_devstack.net import free_port, port_is_free
 from duely_devstack.platform import INTERNAL_HEADER, SERVICES, Platform, PlatformConfig
 from duely_runtime.config import EMBEDDED_SECRET
 from tests.conftest import wait_for
+from tests.e2e.conftest import started_platform
 
 REPLICAS = {"payments": 2, "notifications": 2}
 CARD_BEFORE_KILL, CARD_AROUND_KILL, AUTOPAY = 30, 30, 16
@@ -42,34 +42,14 @@ SETTLE_S = 3  # after everything arrived: a duplicate that would come, comes
 
 # -- the platform, scaled ------------------------------------------------------------------
 
-def free_ports_for(replicas: dict[str, int]) -> int:
-    """A base port whose gateway, services and the replicas' ports are all free."""
-    for _ in range(200):
-        base = free_port(21000, 23900)
-        probe = PlatformConfig(base_port=base, replicas=replicas)
-        ports = [probe.port("gateway")] + [probe.replica_port(s, k) for s in SERVICES
-                                           for k in range(1, replicas.get(s, 1) + 1)]
-        if all(port_is_free(p) for p in ports):
-            return base
-    raise RuntimeError("no free ports for the scaled platform")
-
-
 @pytest.fixture(scope="module")
 async def scaled(database_url, tmp_path_factory):
     # Databases of this module's own (names unique to it): the session platform's are not shared.
     urls = {service: await database_url(f"scale_{service}") for service in SERVICES}
-    config = PlatformConfig(
-        var_dir=tmp_path_factory.mktemp("scale-var"), base_port=free_ports_for(REPLICAS),
-        broker_port=free_port(24000, 24299), smtp_port=free_port(24300, 24599),
-        stripe_port=free_port(24600, 24999), sms_port=free_port(20000, 20999),
-        database_urls=urls, replicas=REPLICAS,
-        extra_env={"DUELY_NOTIFICATIONS_WEBHOOK_BACKOFF_S": "[0.5, 1, 2, 4]", "DUELY_NOTIFICATIONS_CLAIM_LEASE_S": "5"})
-    running = Platform(config)
-    try:
-        await asyncio.to_thread(running.start)
+    async with started_platform(tmp_path_factory.mktemp("scale-var"), urls, {
+            "DUELY_NOTIFICATIONS_WEBHOOK_BACKOFF_S": "[0.5, 1, 2, 4]", "DUELY_NOTIFICATIONS_CLAIM_LEASE_S": "5"},
+            replicas=REPLICAS) as running:
         yield running
-    finally:
-        await asyncio.to_thread(running.stop)
 
 
 async def new_org(platform: Platform, name: str):
