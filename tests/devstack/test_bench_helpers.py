@@ -9,6 +9,11 @@ import json
 import httpx
 import pytest
 
+import subprocess
+import sys
+import time
+
+from duely_devstack import bench_cpu
 from duely_devstack.bench import parse_args, replica_counts
 from duely_devstack.bench_events import PlatformEvents
 from duely_devstack.bench_journeys import Journey, failure, retry_later
@@ -187,3 +192,24 @@ def test_only_an_unavailable_service_or_a_key_still_in_use_is_retried():
     assert not retry_later(answer(409, ["not the error shape"]))
     assert not retry_later(answer(400, error("idempotency_key_in_use")))
     assert not retry_later(answer(200, {"id": "in_1"}))
+
+
+def test_cpu_per_journey_comes_from_each_process_own_clock():
+    busy = subprocess.Popen([sys.executable, "-c", "import time\nend = time.process_time() + 0.3\n"
+                             "while time.process_time() < end: pass\ntime.sleep(30)"])
+    try:
+        before = bench_cpu.snapshot({"busy": busy})
+        assert before["busy"] >= 0
+        deadline = time.monotonic() + 20
+        while bench_cpu.cpu_seconds(busy.pid) < 0.3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        after = bench_cpu.snapshot({"busy": busy})
+    finally:
+        busy.kill()
+        busy.wait()
+    assert 0.25 <= after["busy"] <= 2.0
+    assert bench_cpu.cpu_seconds(busy.pid) is None  # reaped: nothing to read
+    spent = bench_cpu.per_journey_ms({"busy": 0.0, "idle": 1.0}, {"busy": after["busy"], "idle": 1.0}, 10)
+    assert list(spent) == ["busy", "idle"] and spent["idle"] == 0 and spent["busy"] == after["busy"] * 100
+    assert bench_cpu.describe({"invoicing": 80.4, "gateway": 2.0}) == "82 ms: invoicing 80, gateway 2"
+    assert bench_cpu.per_journey_ms(before, after, 0) == {}

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 
-from duely_devstack import bench_report as report
+from duely_devstack import bench_cpu, bench_report as report
 from duely_devstack.bench_journeys import Driver
 from duely_devstack.bench_postgres import postgres_up
 from duely_devstack.bench_schedule import open_loop_count
@@ -85,10 +85,12 @@ async def standard_runs(session: Session, args, table: SummaryTable, with_get: b
     try:
         if args.journeys:
             print(f"closed loop: {args.journeys} journeys at concurrency {args.concurrency} ...", flush=True)
+            cpu_before = bench_cpu.snapshot(session.platform.procs)
             journeys = await driver.closed_loop(args.journeys, args.concurrency)
             await driver.wait_finished(journeys, args.wait)
-            report.closed_loop(table, f"{session.name}: closed loop, {args.journeys} at concurrency "
-                               f"{args.concurrency}", session, journeys, driver.retries)
+            run = f"{session.name}: closed loop, {args.journeys} at concurrency {args.concurrency}"
+            report.closed_loop(table, run, session, journeys, driver.retries)
+            report.cpu(table, run, session, journeys, cpu_before, bench_cpu.snapshot(session.platform.procs))
         if args.open_count:
             driver.retries = 0
             print(f"open loop: {args.open_count} journeys at {args.rate:g}/s ...", flush=True)
@@ -136,10 +138,12 @@ async def drift_run(session: Session, args, table: SummaryTable) -> None:
     driver = await Driver.open(session, max_connections=args.concurrency * 2)
     try:
         print(f"drift: {args.drift} journeys at concurrency {args.concurrency} ...", flush=True)
+        cpu_before = bench_cpu.snapshot(session.platform.procs)
         journeys = await driver.closed_loop(args.drift, args.concurrency)
         await driver.wait_finished(journeys, args.wait)
         run = f"{session.name}: drift, {args.drift} at concurrency {args.concurrency}"
         report.closed_loop(table, run, session, journeys, driver.retries)
+        report.cpu(table, run, session, journeys, cpu_before, bench_cpu.snapshot(session.platform.procs))
         report.drift(table, run, session, journeys, args.drift_chunk)
     finally:
         await driver.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable
 
+from duely_devstack import bench_cpu
 from duely_devstack.bench_journeys import Journey
 from duely_devstack.bench_schedule import achieved_rate, behind_schedule
 from duely_devstack.bench_session import Session
@@ -54,6 +55,13 @@ def closed_loop(table: SummaryTable, run: str, session: Session, journeys: list[
     for name, since, until in stages:
         table.add(run, name, _spread(journeys, since, until))
     print(f"{run}: {per_s:.1f} journeys/s", flush=True)
+
+
+def cpu(table: SummaryTable, run: str, session: Session, journeys: list[Journey], before: dict[str, float],
+        after: dict[str, float]) -> None:
+    """CPU per finished journey, each process (the wait for the last receipts, idle, is counted too)."""
+    spent = bench_cpu.per_journey_ms(before, after, len(_done(session, journeys)))
+    table.add(run, "CPU per journey, platform processes", bench_cpu.describe(spent))
 
 
 def open_loop(table: SummaryTable, run: str, session: Session, journeys: list[Journey], offered: float,
