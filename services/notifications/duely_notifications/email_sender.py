@@ -6,9 +6,10 @@ lease is renewed while the batch is still being sent (claims.py), so only a
 crash between sending and marking makes a row due again, and the resend has the
 same Message-ID, which the relay (our catcher) and mail clients recognise.
 
-A message the relay cannot take (an address it can't encode, a refused
-recipient, a message that can't be serialized) fails alone: the batch goes on
-with the next one, over a new connection if the relay dropped the old one.
+A batch is composed side by side and sent over a few connections at once
+(SMTP_CONNECTIONS). A message the relay cannot take (an address it can't encode,
+a refused recipient, a message that can't be serialized) fails alone: the batch
+goes on with the next one, over a new connection if the relay dropped the old one.
 """
 
 from __future__ import annotations

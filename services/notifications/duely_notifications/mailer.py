@@ -1,4 +1,5 @@
-"""SMTP delivery with aiosmtplib: one connection per batch of emails, opened again if the relay drops it."""
+"""SMTP delivery with aiosmtplib: the sender keeps a few connections per batch (SMTP_CONNECTIONS), each opened
+again if the relay drops it."""
 
 from __future__ import annotations
 
