@@ -14,12 +14,13 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from duely_runtime.db import Database
 from duely_runtime.migrations import upgrade_to_head_async
 from duely_runtime.outbox import Outbox
 from duely_notifications import repository as repo
+from duely_notifications.claims import ClaimKeeper
 from duely_notifications.config import Settings
 from duely_notifications.email_sender import EmailSender
 from duely_notifications.mailer import Mailer
@@ -106,3 +107,28 @@ async def test_a_dripping_webhook_is_posted_once_by_one_of_two_workers(db):
     assert connections == 1
     assert (delivery.status, delivery.attempts) == ("pending", 1)  # retried in a minute, not now
     assert delivery.last_error == "no complete response within 4 s"
+
+
+async def test_renewing_skips_a_row_whose_outcome_is_being_recorded(database_url):
+    """Postgres: while another transaction holds one claimed row (recording its outcome), renewing the
+    claims neither waits for it (a wait could close a lock cycle: a deadlock) nor leaves the others out."""
+    url = await database_url("notifications_renew")
+    await upgrade_to_head_async(MIGRATIONS_DIR, url)
+    db = Database(url)
+    try:
+        notifications = Notifications(Settings(**SHORT_LEASE))
+        for n in range(2):
+            await queue_invoice_email(db, notifications, snapshot("org_renew", number=f"INV-R{n}-{uuid.uuid4().hex[:6]}",
+                                                                  cc=()))
+        keeper = ClaimKeeper(db, Message.__table__, 2.0, notifications.clock)
+        async with db.transaction() as session:
+            rows = await repo.claim_due_messages(session, notifications.clock(), keeper.lease_until(), 10)
+        assert len(rows) == 2
+        for row in rows:
+            keeper.hold(row["id"], row["claim_token"])
+        async with db.transaction() as recording:  # not committed while the renewal runs
+            await recording.execute(update(Message).where(Message.id == rows[0]["id"]).values(last_error="..."))
+            assert await asyncio.wait_for(keeper.renew(), timeout=10) == 1
+        assert await keeper.renew() == 2
+    finally:
+        await db.dispose()

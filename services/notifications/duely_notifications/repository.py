@@ -175,10 +175,13 @@ async def lease(session: AsyncSession, table, rows: list[dict[str, Any]], lease_
 
 
 async def renew_claims(session: AsyncSession, table, ids: list[str], token: str, lease_until: datetime) -> int:
-    """Extend the lease of rows still claimed under `token` (not finished, not taken over)."""
-    result = await session.execute(
-        update(table).where(table.c.id.in_(ids), table.c.claim_token == token, table.c.status == "pending")
-        .values(next_attempt_at=lease_until))
+    """Extend the lease of rows still claimed under `token` (not finished, not taken over). A row another
+    transaction holds right now (its outcome being recorded) is skipped, never waited for: the renewal then
+    never closes a lock cycle with it (Postgres; SQLite has one writer)."""
+    held = (select(table.c.id).where(table.c.id.in_(ids), table.c.claim_token == token, table.c.status == "pending")
+            .with_for_update(skip_locked=True))
+    result = await session.execute(update(table).where(table.c.id.in_(held.scalar_subquery()))
+                                   .values(next_attempt_at=lease_until))
     return result.rowcount
 
 
