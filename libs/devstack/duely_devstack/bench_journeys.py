@@ -106,8 +106,10 @@ class Driver:
         except (httpx.HTTPError, KeyError, ValueError) as exc:
             journey.failed = failure(exc, journey)
 
-    async def closed_loop(self, count: int, concurrency: int) -> list[Journey]:
-        """`concurrency` workers, each starting its next journey when its last one's pay call returned."""
+    async def closed_loop(self, count: int, concurrency: int, until_receipt_s: float = 0.0) -> list[Journey]:
+        """`concurrency` workers, each starting its next journey when its last one's pay call returned, or
+        with `until_receipt_s`, once its paid webhook and receipt arrived (at most that long): the loop
+        then closes over the whole pipeline, and no backlog can build up behind the calls."""
         journeys: list[Journey] = []
         remaining = iter(range(count))
 
@@ -116,6 +118,9 @@ class Driver:
                 journey = Journey(due=time.perf_counter())
                 journeys.append(journey)
                 await self.run(journey)
+                deadline = time.perf_counter() + until_receipt_s
+                while not journey.failed and not journey.finished(self.session) and time.perf_counter() < deadline:
+                    await asyncio.sleep(0.05)
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         journeys.sort(key=lambda j: j.start)
         return journeys
